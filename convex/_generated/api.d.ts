@@ -1,0 +1,48 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as auth from "../auth.js";
+import type * as authSync from "../authSync.js";
+import type * as http from "../http.js";
+import type * as starterTemplates from "../starterTemplates.js";
+import type * as syncCore from "../syncCore.js";
+import type * as syncPolicy from "../syncPolicy.js";
+import type * as validators from "../validators.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  auth: typeof auth;
+  authSync: typeof authSync;
+  http: typeof http;
+  starterTemplates: typeof starterTemplates;
+  syncCore: typeof syncCore;
+  syncPolicy: typeof syncPolicy;
+  validators: typeof validators;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;

@@ -1,0 +1,84 @@
+/**
+ * The sign-in sync: Convex Auth calls `afterUserCreatedOrUpdated` inside its
+ * own sign-in transaction, right after it wrote the provider profile to
+ * `users`.
+ */
+import type { GenericMutationCtx, AnyDataModel } from "convex/server";
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { internalMutation, type MutationCtx } from "./_generated/server";
+import { provisionStarterTemplates } from "./starterTemplates";
+import { ensurePair, recordReview } from "./syncCore";
+
+/**
+ * Pairs the signed-in user with their auth_users row (existing, linked legacy
+ * row, or new), applies the field map and stamps the login on both sides with
+ * one timestamp. Provisions the starter templates once per auth_users row.
+ *
+ * Runs as a sub-transaction of the sign-in so that, should it fail, its
+ * writes roll back and the sign-in still goes ahead (see the callback below).
+ */
+export const syncOnSignIn = internalMutation({
+  args: { userId: v.id("users") },
+  returns: v.object({
+    authUserId: v.id("auth_users"),
+    outcome: v.union(
+      v.literal("existing"),
+      v.literal("linked"),
+      v.literal("created"),
+    ),
+  }),
+  handler: async (ctx, { userId }) => {
+    // 1. The users row Convex Auth just wrote.
+    const user = await ctx.db.get("users", userId);
+    if (user === null) throw new Error(`users ${userId} not found`);
+    const now = Date.now();
+
+    // 2. Pair it and stamp the login on both sides.
+    const { authUser, outcome } = await ensurePair(
+      ctx,
+      user,
+      { last_login_at: now },
+      now,
+    );
+
+    // 3. Starter templates, once per row: the marker makes re-sign-ins free,
+    //    the per-key check makes a retry after a partial run safe.
+    if (authUser.starter_templates_provisioned_at === undefined) {
+      await provisionStarterTemplates(ctx, authUser._id, now);
+      await ctx.db.patch("auth_users", authUser._id, {
+        starter_templates_provisioned_at: now,
+      });
+    }
+    return { authUserId: authUser._id, outcome };
+  },
+});
+
+/**
+ * Convex Auth's `afterUserCreatedOrUpdated` callback. The sync must never be
+ * why a sign-in fails: an unexpected error rolls back the sync's own writes,
+ * is recorded in `sync_reviews` and logged, and the sign-in proceeds (the next
+ * sign-in or `userSync:syncAllUsers` heals the pair).
+ */
+export async function afterUserCreatedOrUpdated(
+  genericCtx: GenericMutationCtx<AnyDataModel>,
+  args: { userId: Id<"users"> },
+): Promise<void> {
+  const ctx = genericCtx as unknown as MutationCtx;
+  try {
+    await ctx.runMutation(internal.authSync.syncOnSignIn, {
+      userId: args.userId,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`Sign-in sync failed for user ${args.userId}: ${message}`);
+    await recordReview(ctx, {
+      kind: "sign_in_sync_failed",
+      userId: args.userId,
+      authUserIds: [],
+      detail: message.slice(0, 1000),
+      now: Date.now(),
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { authTables } from "@convex-dev/auth/server";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { fieldSourceValidator, reviewKindValidator } from "./validators";
+
+/**
+ * Two user tables kept in sync:
+ * - `users`: Convex Auth's table (written by Convex Auth on every sign-in),
+ *   extended with the cross-reference and login/update timestamps.
+ * - `auth_users`: the app's own table (domain fields, snake_case names).
+ *
+ * Every field added to `auth_users` beyond the legacy set (email, full_name,
+ * avatar_url, company, role, created_at, updated_at) is optional so rows that
+ * predate the sync stay valid.
+ */
+export default defineSchema({
+  ...authTables,
+
+  users: defineTable({
+    // Convex Auth's own fields (copied from authTables.users so we can extend).
+    name: v.optional(v.string()),
+    image: v.optional(v.string()),
+    email: v.optional(v.string()),
+    emailVerificationTime: v.optional(v.number()),
+    phone: v.optional(v.string()),
+    phoneVerificationTime: v.optional(v.number()),
+    isAnonymous: v.optional(v.boolean()),
+    // Sync fields.
+    auth_user_id: v.optional(v.id("auth_users")),
+    lastLoginAt: v.optional(v.number()),
+    updatedAt: v.optional(v.number()),
+  })
+    .index("email", ["email"])
+    .index("phone", ["phone"])
+    .index("by_auth_user_id", ["auth_user_id"]),
+
+  auth_users: defineTable({
+    convex_user_id: v.optional(v.id("users")),
+    // Stored lower-cased and trimmed (see normalizeEmail).
+    email: v.optional(v.string()),
+    email_verified: v.optional(v.boolean()),
+    phone: v.optional(v.string()),
+    full_name: v.optional(v.string()),
+    // "user" once the name was chosen in the app (or came with a linked
+    // legacy row): provider renames no longer overwrite it.
+    name_source: v.optional(fieldSourceValidator),
+    avatar_url: v.optional(v.string()),
+    avatar_source: v.optional(fieldSourceValidator),
+    company: v.optional(v.string()),
+    role: v.optional(v.string()),
+    starter_templates_provisioned_at: v.optional(v.number()),
+    last_login_at: v.optional(v.number()),
+    created_at: v.number(),
+    updated_at: v.number(),
+  })
+    .index("by_convex_user_id", ["convex_user_id"])
+    .index("by_email_and_convex_user_id", ["email", "convex_user_id"]),
+
+  starter_templates: defineTable({
+    owner_id: v.id("auth_users"),
+    // Stable key of the template in STARTER_TEMPLATES; unique per owner.
+    key: v.string(),
+    title: v.string(),
+    body: v.string(),
+    created_at: v.number(),
+  }).index("by_owner_id_and_key", ["owner_id", "key"]),
+
+  // Cases the sync refuses to guess about (ambiguous email matches, failed
+  // sign-in syncs): recorded for an operator instead of thrown at a user.
+  sync_reviews: defineTable({
+    kind: reviewKindValidator,
+    // Deduplicates repeated reports of the same case (see reviewKey).
+    key: v.string(),
+    user_id: v.optional(v.id("users")),
+    auth_user_ids: v.array(v.id("auth_users")),
+    email: v.optional(v.string()),
+    detail: v.string(),
+    first_seen_at: v.number(),
+    last_seen_at: v.number(),
+    resolved_at: v.optional(v.number()),
+  }).index("by_key", ["key"]),
+});

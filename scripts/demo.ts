@@ -1,0 +1,116 @@
+/**
+ * `npm run demo`: a scripted walkthrough of the sign-in sync on an in-process
+ * Convex backend (convex-test). No network, no Convex account.
+ *
+ * Every sign-in goes through Convex Auth's real `auth:store` mutation, so the
+ * afterUserCreatedOrUpdated callback runs exactly as in production.
+ */
+import {
+  checkConsistency,
+  insertLegacyRow,
+  readTables,
+  signInWithOAuth,
+} from "../convex/sync.helpers";
+import { newScriptBackend } from "./backend";
+
+process.env.AUTH_LOG_LEVEL ??= "WARN";
+
+const t = newScriptBackend();
+const step = (text: string) => console.log(`\n• ${text}`);
+
+step("Two legacy auth_users rows exist from before the sync: Grace and Linus.");
+await insertLegacyRow(t, {
+  email: "grace@example.com",
+  full_name: "Grace Hopper",
+  company: "US Navy",
+  role: "Rear Admiral",
+});
+await insertLegacyRow(t, {
+  email: "linus@example.com",
+  full_name: "Linus (legacy)",
+  company: "Kernel Org",
+});
+
+step("New user: Ada signs in with GitHub for the first time.");
+await signInWithOAuth(t, {
+  providerAccountId: "gh-ada",
+  profile: {
+    name: "Ada",
+    email: "ada@example.com",
+    image: "https://avatars/ada-1",
+  },
+});
+
+step("Returning user: Ada signs in again; GitHub now reports a new avatar.");
+await signInWithOAuth(t, {
+  providerAccountId: "gh-ada",
+  profile: {
+    name: "Ada",
+    email: "ada@example.com",
+    image: "https://avatars/ada-2",
+  },
+});
+
+step("Legacy link: Grace signs in with Google, verified email in odd case.");
+await signInWithOAuth(t, {
+  provider: "google",
+  providerAccountId: "google-grace",
+  profile: { name: "ghopper", email: "  Grace@Example.COM" },
+});
+
+step(
+  "Unverified email: someone signs in claiming linus@example.com, unverified.",
+);
+await signInWithOAuth(t, {
+  providerAccountId: "gh-not-linus",
+  profile: {
+    name: "Not Linus",
+    email: "linus@example.com",
+    emailVerified: false,
+  },
+});
+
+const { users, authUsers, templates, reviews } = await readTables(t);
+// Readable aliases (U1, A1, ...) in place of raw document ids.
+const alias = new Map<string, string>([
+  ...users.map((u, i) => [u._id as string, `U${i + 1}`] as const),
+  ...authUsers.map((a, i) => [a._id as string, `A${i + 1}`] as const),
+]);
+const short = (id: string | undefined) =>
+  id ? (alias.get(id) ?? "dangling") : "—";
+
+console.log("\nusers (Convex Auth)");
+console.table(
+  users.map((u) => ({
+    _id: short(u._id),
+    name: u.name,
+    email: u.email,
+    verified: u.emailVerificationTime !== undefined,
+    auth_user_id: short(u.auth_user_id),
+  })),
+);
+console.log("auth_users (app)");
+console.table(
+  authUsers.map((a) => ({
+    _id: short(a._id),
+    full_name: a.full_name,
+    email: a.email,
+    company: a.company ?? "—",
+    role: a.role ?? "—",
+    convex_user_id: short(a.convex_user_id),
+    templates: templates.filter((tpl) => tpl.owner_id === a._id).length,
+  })),
+);
+console.log("sync_reviews (for an operator)");
+console.table(
+  reviews.map((r) => ({ kind: r.kind, email: r.email, detail: r.detail })),
+);
+
+const check = await checkConsistency(t);
+console.log(
+  check.consistent
+    ? `CONSISTENT: ${users.length} users, each paired one-to-one with an auth_users row; ` +
+        `${check.unlinkedAuthUsers} legacy row(s) wait for their owner's sign-in.`
+    : `INCONSISTENT: ${JSON.stringify(check.problems)}`,
+);
+process.exitCode = check.consistent ? 0 : 1;
