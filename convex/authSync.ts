@@ -10,6 +10,7 @@ import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { provisionStarterTemplates } from "./starterTemplates";
 import { ensurePair, recordReview } from "./syncCore";
+import { syncOutcomeValidator } from "./validators";
 
 /**
  * Pairs the signed-in user with their auth_users row (existing, linked legacy
@@ -23,11 +24,7 @@ export const syncOnSignIn = internalMutation({
   args: { userId: v.id("users") },
   returns: v.object({
     authUserId: v.id("auth_users"),
-    outcome: v.union(
-      v.literal("existing"),
-      v.literal("linked"),
-      v.literal("created"),
-    ),
+    outcome: syncOutcomeValidator,
   }),
   handler: async (ctx, { userId }) => {
     // 1. The users row Convex Auth just wrote.
@@ -40,8 +37,10 @@ export const syncOnSignIn = internalMutation({
       ctx,
       user,
       { last_login_at: now },
-      now,
+      { now },
     );
+    if (authUser === null)
+      throw new Error("ensurePair wrote no auth_users row");
 
     // 3. Starter templates, once per row: the marker makes re-sign-ins free,
     //    the per-key check makes a retry after a partial run safe.
@@ -73,12 +72,15 @@ export async function afterUserCreatedOrUpdated(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`Sign-in sync failed for user ${args.userId}: ${message}`);
-    await recordReview(ctx, {
-      kind: "sign_in_sync_failed",
-      userId: args.userId,
-      authUserIds: [],
-      detail: message.slice(0, 1000),
-      now: Date.now(),
-    });
+    await recordReview(
+      ctx,
+      {
+        kind: "sign_in_sync_failed",
+        userId: args.userId,
+        authUserIds: [],
+        detail: message.slice(0, 1000),
+      },
+      { now: Date.now() },
+    );
   }
 }

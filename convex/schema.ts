@@ -48,13 +48,18 @@ export default defineSchema({
     avatar_source: v.optional(fieldSourceValidator),
     company: v.optional(v.string()),
     role: v.optional(v.string()),
+    // Granted only by the internal admin:grantAdmin command.
+    is_admin: v.optional(v.boolean()),
     starter_templates_provisioned_at: v.optional(v.number()),
     last_login_at: v.optional(v.number()),
     created_at: v.number(),
     updated_at: v.number(),
   })
     .index("by_convex_user_id", ["convex_user_id"])
-    .index("by_email_and_convex_user_id", ["email", "convex_user_id"]),
+    .index("by_email_and_convex_user_id", ["email", "convex_user_id"])
+    // Lookups by email trust verified rows first, however many unverified
+    // sign-ups claim the same address.
+    .index("by_email_and_email_verified", ["email", "email_verified"]),
 
   starter_templates: defineTable({
     owner_id: v.id("auth_users"),
@@ -69,14 +74,13 @@ export default defineSchema({
   // sign-in syncs): recorded for an operator instead of thrown at a user.
   sync_reviews: defineTable({
     kind: reviewKindValidator,
-    // Deduplicates repeated reports of the same case (see reviewKey).
+    // One row per case: a repeated report writes nothing (see reviewKey).
     key: v.string(),
     user_id: v.optional(v.id("users")),
     auth_user_ids: v.array(v.id("auth_users")),
     email: v.optional(v.string()),
     detail: v.string(),
     first_seen_at: v.number(),
-    last_seen_at: v.number(),
     resolved_at: v.optional(v.number()),
   }).index("by_key", ["key"]),
 });

@@ -105,3 +105,8 @@ export async function checkConsistency(t: Backend) {
   const { users, authUsers } = await readTables(t);
   return checkTables(users, authUsers);
 }
+
+/** Makes the person with this email an administrator, as an operator would. */
+export async function makeAdmin(t: Backend, email: string): Promise<void> {
+  await t.mutation(internal.admin.setAdmin, { email, isAdmin: true });
+}

@@ -1,20 +1,21 @@
 /**
- * Database steps shared by every sync path: finding a user's counterpart,
- * linking or creating it, applying a planned pair of patches and recording
- * cases for review. Decisions come from convex/syncPolicy.ts.
+ * Database steps shared by every sync path (sign-in, profile update, manual
+ * sync, bulk sync, triggers): finding a row's counterpart, linking or creating
+ * it, applying a planned pair of patches and recording cases for review.
+ * Every decision comes from convex/syncPolicy.ts.
  */
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
 import {
   type AuthUserSide,
   type PairPlan,
-  type UserSide,
   decideLink,
+  isEmptyPlan,
   linkLegacyRow,
   normalizeEmail,
   planPairSync,
 } from "./syncPolicy";
-import type { ReviewKind } from "./validators";
+import type { ReviewKind, SyncOutcome } from "./validators";
 
 /**
  * The auth_users row paired with a user, following `users.auth_user_id` first
@@ -60,6 +61,59 @@ export async function unlinkedRowsWithEmail(
     .take(2);
 }
 
+/**
+ * Users with this exact email whose email is verified and who have no live
+ * counterpart yet: the only users an unlinked auth_users row may be linked to.
+ * Bounded: looks at a handful of rows with that email.
+ */
+export async function linkableUsersWithEmail(
+  ctx: QueryCtx,
+  email: string,
+): Promise<Doc<"users">[]> {
+  const sameEmail = await ctx.db
+    .query("users")
+    .withIndex("email", (q) => q.eq("email", email))
+    .take(5);
+  const linkable: Doc<"users">[] = [];
+  for (const user of sameEmail) {
+    if (user.emailVerificationTime === undefined) continue;
+    if ((await findCounterpart(ctx, user)) === null) linkable.push(user);
+  }
+  return linkable;
+}
+
+export type SyncOptions = {
+  now: number;
+  /** Plan and describe every write, perform none. */
+  dryRun?: boolean;
+};
+
+/** What one sync step did (or, in a dry run, would do). */
+export type SyncResult = {
+  outcome: SyncOutcome;
+  userId: Id<"users"> | null;
+  authUserId: Id<"auth_users"> | null;
+  /** Human-readable descriptions of each write, for run records and logs. */
+  changes: string[];
+};
+
+function describePlan(
+  userId: Id<"users">,
+  authUserId: Id<"auth_users"> | "new",
+  plan: PairPlan,
+): string[] {
+  const changes: string[] = [];
+  const authKeys = Object.keys(plan.authUsersPatch);
+  const userKeys = Object.keys(plan.usersPatch);
+  if (authKeys.length > 0) {
+    changes.push(`auth_users ${authUserId}: set ${authKeys.sort().join(", ")}`);
+  }
+  if (userKeys.length > 0) {
+    changes.push(`users ${userId}: set ${userKeys.sort().join(", ")}`);
+  }
+  return changes;
+}
+
 /** Writes a plan's patches; a side with nothing to change is not written. */
 export async function applyPairPlan(
   ctx: MutationCtx,
@@ -75,10 +129,10 @@ export async function applyPairPlan(
   }
 }
 
-export type EnsureResult = {
-  authUser: Doc<"auth_users">;
-  outcome: "existing" | "linked" | "created";
-  plan: PairPlan;
+export type EnsureResult = SyncResult & {
+  user: Doc<"users">;
+  /** The row after the sync; null only for a dry run that would create it. */
+  authUser: Doc<"auth_users"> | null;
 };
 
 /**
@@ -92,27 +146,33 @@ export type EnsureResult = {
  * `edits` are auth_users values to apply on the way (a sign-in's
  * last_login_at, a profile update).
  *
- * @example const { authUser } = await ensurePair(ctx, user, {}, Date.now());
+ * @example const { authUser } = await ensurePair(ctx, user, {}, { now: Date.now() });
  */
 export async function ensurePair(
   ctx: MutationCtx,
   user: Doc<"users">,
   edits: Partial<AuthUserSide>,
-  now: number,
+  options: SyncOptions,
 ): Promise<EnsureResult> {
+  const { now, dryRun = false } = options;
+
   // 1. Existing counterpart.
   const existing = await findCounterpart(ctx, user);
   if (existing !== null) {
     const plan = planPairSync(user, { ...existing, ...edits }, existing, now);
-    await applyPairPlan(ctx, user._id, existing._id, plan);
+    if (!dryRun) await applyPairPlan(ctx, user._id, existing._id, plan);
     return {
+      outcome: isEmptyPlan(plan) ? "unchanged" : "repaired",
+      userId: user._id,
+      authUserId: existing._id,
+      changes: describePlan(user._id, existing._id, plan),
+      user: { ...user, ...plan.usersPatch },
       authUser: { ...existing, ...plan.authUsersPatch },
-      outcome: "existing",
-      plan,
     };
   }
+  const changes: string[] = [];
   if (user.auth_user_id !== undefined) {
-    await noteBrokenReference(ctx, user, user.auth_user_id, now);
+    changes.push(...(await noteBrokenReference(ctx, user, options)));
   }
 
   // 2. Link an unlinked row by email.
@@ -123,11 +183,14 @@ export async function ensurePair(
     const legacy = candidates.find((row) => row._id === decision.authUserId)!;
     const linked = linkLegacyRow({ ...legacy, ...edits });
     const plan = planPairSync(user, linked, legacy, now);
-    await applyPairPlan(ctx, user._id, legacy._id, plan);
+    if (!dryRun) await applyPairPlan(ctx, user._id, legacy._id, plan);
     return {
-      authUser: { ...legacy, ...plan.authUsersPatch },
       outcome: "linked",
-      plan,
+      userId: user._id,
+      authUserId: legacy._id,
+      changes: [...changes, ...describePlan(user._id, legacy._id, plan)],
+      user: { ...user, ...plan.usersPatch },
+      authUser: { ...legacy, ...plan.authUsersPatch },
     };
   }
 
@@ -139,47 +202,185 @@ export async function ensurePair(
     ...edits,
   };
   const plan = planPairSync(user, draft, null, now);
-  const fields = { ...draft, ...plan.authUsersPatch } as AuthUserSide;
-  const authUserId = await ctx.db.insert("auth_users", fields);
-  await ctx.db.patch("users", user._id, {
-    ...plan.usersPatch,
-    auth_user_id: authUserId,
-  });
-  if (decision.review !== undefined) {
-    await recordReview(ctx, {
-      kind: decision.review,
-      userId: user._id,
-      authUserIds: [authUserId, ...candidates.map((row) => row._id)],
-      email,
-      detail:
-        decision.review === "ambiguous_email"
-          ? "Several unlinked auth_users rows share this verified email; none was linked."
-          : "This user's email is unverified and matches an unlinked auth_users row; it was not linked.",
-      now,
-    });
+  changes.push(
+    `auth_users: insert for users ${user._id}`,
+    ...describePlan(user._id, "new", { ...plan, authUsersPatch: {} }),
+  );
+  let created: Doc<"auth_users"> | null = null;
+  let usersPatch = plan.usersPatch;
+  if (!dryRun) {
+    const fields = { ...draft, ...plan.authUsersPatch } as AuthUserSide;
+    const authUserId = await ctx.db.insert("auth_users", fields);
+    usersPatch = { ...plan.usersPatch, auth_user_id: authUserId };
+    await ctx.db.patch("users", user._id, usersPatch);
+    created = await ctx.db.get("auth_users", authUserId);
+    if (created === null) throw new Error(`auth_users ${authUserId} vanished`);
   }
-  const created = await ctx.db.get("auth_users", authUserId);
-  if (created === null) throw new Error(`auth_users ${authUserId} vanished`);
-  return { authUser: created, outcome: "created", plan };
+  if (decision.review !== undefined) {
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        {
+          kind: decision.review,
+          userId: user._id,
+          authUserIds: [
+            ...(created ? [created._id] : []),
+            ...candidates.map((row) => row._id),
+          ],
+          email,
+          detail:
+            decision.review === "ambiguous_email"
+              ? "Several unlinked auth_users rows share this verified email; none was linked."
+              : "This user's email is unverified and matches an unlinked auth_users row; it was not linked.",
+        },
+        options,
+      )),
+    );
+  }
+  return {
+    outcome: "created",
+    userId: user._id,
+    authUserId: created?._id ?? null,
+    changes,
+    user: { ...user, ...usersPatch },
+    authUser: created,
+  };
 }
 
 async function noteBrokenReference(
   ctx: MutationCtx,
   user: Doc<"users">,
-  authUserId: Id<"auth_users">,
-  now: number,
-): Promise<void> {
-  const target = await ctx.db.get("auth_users", authUserId);
-  // A dangling reference (row deleted) is simply repaired by linking anew.
-  if (target === null) return;
-  await recordReview(ctx, {
-    kind: "reference_conflict",
-    userId: user._id,
-    authUserIds: [authUserId],
-    email: normalizeEmail(user.email),
-    detail: `users.auth_user_id points at a row linked to ${target.convex_user_id}; the user was paired with another row.`,
-    now,
-  });
+  options: SyncOptions,
+): Promise<string[]> {
+  const target = await ctx.db.get("auth_users", user.auth_user_id!);
+  // A dangling reference (row deleted) is simply repaired by pairing anew.
+  if (target === null) return [];
+  return await recordReview(
+    ctx,
+    {
+      kind: "reference_conflict",
+      userId: user._id,
+      authUserIds: [target._id],
+      email: normalizeEmail(user.email),
+      detail: `users.auth_user_id points at a row linked to ${target.convex_user_id}; the user was paired with another row.`,
+    },
+    options,
+  );
+}
+
+/**
+ * Brings an auth_users row into agreement with its user, starting from the
+ * auth_users side:
+ * 1. a live reference: the pair is synced under the field map; if the user
+ *    is already paired with another row, the conflict is recorded, not
+ *    resolved;
+ * 2. a dangling reference (user deleted) is cleared, and the row is treated
+ *    as unlinked;
+ * 3. an unlinked row is linked to the one user with the same verified email
+ *    and no counterpart; otherwise it stays pending until its owner signs in
+ *    (Convex Auth alone creates identities).
+ *
+ * @example const result = await syncFromAuthUser(ctx, row, { now: Date.now() });
+ */
+export async function syncFromAuthUser(
+  ctx: MutationCtx,
+  authUser: Doc<"auth_users">,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const { now, dryRun = false } = options;
+  const changes: string[] = [];
+
+  // 1. Live reference.
+  if (authUser.convex_user_id !== undefined) {
+    const user = await ctx.db.get("users", authUser.convex_user_id);
+    if (user !== null) {
+      if (
+        user.auth_user_id !== undefined &&
+        user.auth_user_id !== authUser._id
+      ) {
+        const other = await ctx.db.get("auth_users", user.auth_user_id);
+        if (other !== null && other.convex_user_id === user._id) {
+          return {
+            outcome: "conflict",
+            userId: user._id,
+            authUserId: authUser._id,
+            changes: await recordReview(
+              ctx,
+              {
+                kind: "duplicate_counterpart",
+                userId: user._id,
+                authUserIds: [other._id, authUser._id],
+                email: authUser.email,
+                detail:
+                  "Two auth_users rows point at this user; the one users.auth_user_id names was kept.",
+              },
+              options,
+            ),
+          };
+        }
+      }
+      const plan = planPairSync(user, authUser, authUser, now);
+      if (!dryRun) await applyPairPlan(ctx, user._id, authUser._id, plan);
+      return {
+        outcome: isEmptyPlan(plan) ? "unchanged" : "repaired",
+        userId: user._id,
+        authUserId: authUser._id,
+        changes: describePlan(user._id, authUser._id, plan),
+      };
+    }
+    // 2. Dangling: the row goes back to waiting for its owner.
+    changes.push(`auth_users ${authUser._id}: clear dangling convex_user_id`);
+    if (!dryRun) {
+      await ctx.db.patch("auth_users", authUser._id, {
+        convex_user_id: undefined,
+      });
+    }
+    authUser = { ...authUser, convex_user_id: undefined };
+  }
+
+  // 3. Link by verified email, or wait.
+  const candidates =
+    authUser.email === undefined
+      ? []
+      : await linkableUsersWithEmail(ctx, authUser.email);
+  const [only, second] = candidates;
+  if (only !== undefined && second === undefined) {
+    const linked = linkLegacyRow(authUser);
+    const plan = planPairSync(only, linked, authUser, now);
+    if (!dryRun) await applyPairPlan(ctx, only._id, authUser._id, plan);
+    return {
+      outcome: "linked",
+      userId: only._id,
+      authUserId: authUser._id,
+      changes: [...changes, ...describePlan(only._id, authUser._id, plan)],
+    };
+  }
+  if (only !== undefined) {
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        {
+          kind: "ambiguous_email",
+          authUserIds: [authUser._id],
+          email: authUser.email,
+          detail: `Several verified users (${candidates.map((u) => u._id).join(", ")}) share this row's email; none was linked.`,
+        },
+        options,
+      )),
+    );
+    return {
+      outcome: "conflict",
+      userId: null,
+      authUserId: authUser._id,
+      changes,
+    };
+  }
+  return {
+    outcome: changes.length > 0 ? "repaired" : "pending",
+    userId: null,
+    authUserId: authUser._id,
+    changes,
+  };
 }
 
 /** The stable key that deduplicates reports of one case. */
@@ -192,8 +393,10 @@ export function reviewKey(
 }
 
 /**
- * Records a case for an operator (see the README's troubleshooting section).
- * Reporting the same case again only moves `last_seen_at`.
+ * Records a case for an operator (see the README's troubleshooting section)
+ * and returns its description. Reporting the same case again writes nothing.
+ *
+ * @example await recordReview(ctx, { kind, userId, authUserIds, detail }, { now });
  */
 export async function recordReview(
   ctx: MutationCtx,
@@ -203,20 +406,16 @@ export async function recordReview(
     authUserIds: Id<"auth_users">[];
     email?: string;
     detail: string;
-    now: number;
   },
-): Promise<void> {
+  options: SyncOptions,
+): Promise<string[]> {
+  const description = `review ${review.kind}: ${review.detail}`;
   const key = reviewKey(review.kind, review.userId, review.authUserIds);
   const existing = await ctx.db
     .query("sync_reviews")
     .withIndex("by_key", (q) => q.eq("key", key))
     .first();
-  if (existing !== null) {
-    await ctx.db.patch("sync_reviews", existing._id, {
-      last_seen_at: review.now,
-    });
-    return;
-  }
+  if (existing !== null || options.dryRun) return [description];
   await ctx.db.insert("sync_reviews", {
     kind: review.kind,
     key,
@@ -224,9 +423,7 @@ export async function recordReview(
     auth_user_ids: review.authUserIds,
     email: review.email,
     detail: review.detail,
-    first_seen_at: review.now,
-    last_seen_at: review.now,
+    first_seen_at: options.now,
   });
+  return [description];
 }
-
-export type { UserSide };

@@ -2,7 +2,11 @@
  * Shared test helpers (a multi-dot file, so the Convex CLI never deploys it).
  */
 import { convexTest } from "convex-test";
+import type { ConvexError } from "convex/values";
+import { expect } from "vitest";
+import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
 import schema from "./schema";
+import { type Backend, readTables } from "./sync.helpers";
 
 export * from "./sync.helpers";
 
@@ -19,4 +23,35 @@ type Limits =
 /** A fresh in-process Convex backend with this app's schema and functions. */
 export function newBackend(transactionLimits?: Limits) {
   return convexTest({ schema, modules, transactionLimits });
+}
+
+/**
+ * Asserts that `run` fails with a client-visible ConvexError of this code.
+ *
+ * @example await expectAppError(asUser.mutation(api.users.updateUserProfile, { name: "" }), "INVALID_ARGUMENT");
+ */
+export async function expectAppError(
+  run: Promise<unknown>,
+  code: ErrorCode,
+): Promise<void> {
+  const error: unknown = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(
+    isAppError(error),
+    `expected ConvexError ${code}, got ${String(error)}`,
+  ).toBe(true);
+  expect((error as ConvexError<AppErrorData>).data.code).toBe(code);
+}
+
+/** Asserts that `run` fails and leaves every table as it was. */
+export async function expectRejectedWithoutWrites(
+  t: Backend,
+  run: () => Promise<unknown>,
+  code: ErrorCode,
+): Promise<void> {
+  const before = await readTables(t);
+  await expectAppError(run(), code);
+  expect(await readTables(t)).toEqual(before);
 }

@@ -15,7 +15,76 @@ export const reviewKindValidator = v.union(
   v.literal("unverified_email_match"),
   // users.auth_user_id points at a row linked to a different user.
   v.literal("reference_conflict"),
+  // Two auth_users rows point at one user.
+  v.literal("duplicate_counterpart"),
   // The sign-in sync threw; the sign-in went ahead without it.
   v.literal("sign_in_sync_failed"),
 );
 export type ReviewKind = Infer<typeof reviewKindValidator>;
+
+/** What one sync step did to a pair. */
+export const syncOutcomeValidator = v.union(
+  // Already consistent: nothing written.
+  v.literal("unchanged"),
+  // References or mirrored fields fixed.
+  v.literal("repaired"),
+  // Paired with an existing unlinked row by verified email.
+  v.literal("linked"),
+  // A new auth_users row was created for a user.
+  v.literal("created"),
+  // An auth_users row waits for its owner's next sign-in.
+  v.literal("pending"),
+  // Not resolved automatically: recorded in sync_reviews.
+  v.literal("conflict"),
+);
+export type SyncOutcome = Infer<typeof syncOutcomeValidator>;
+
+/** The result of a manual sync of one pair. */
+export const syncResultValidator = v.object({
+  outcome: syncOutcomeValidator,
+  userId: v.union(v.id("users"), v.null()),
+  authUserId: v.union(v.id("auth_users"), v.null()),
+  changes: v.array(v.string()),
+});
+
+const nullable = <T extends Parameters<typeof v.union>[0]>(validator: T) =>
+  v.union(validator, v.null());
+
+/**
+ * What anyone signed in may see of another user: no email, phone,
+ * verification state or login times.
+ */
+export const publicProfileFields = {
+  userId: nullable(v.id("users")),
+  authUserId: nullable(v.id("auth_users")),
+  name: nullable(v.string()),
+  image: nullable(v.string()),
+  company: nullable(v.string()),
+  role: nullable(v.string()),
+};
+export const publicProfileValidator = v.object({
+  visibility: v.literal("public"),
+  ...publicProfileFields,
+});
+export type PublicProfile = Infer<typeof publicProfileValidator>;
+
+/** One user across both tables, as the user themself (or an admin) sees it. */
+export const unifiedUserValidator = v.object({
+  visibility: v.literal("full"),
+  ...publicProfileFields,
+  email: nullable(v.string()),
+  emailVerified: v.boolean(),
+  phone: nullable(v.string()),
+  isAdmin: v.boolean(),
+  lastLoginAt: nullable(v.number()),
+  createdAt: v.number(),
+  updatedAt: nullable(v.number()),
+});
+export type UnifiedUser = Infer<typeof unifiedUserValidator>;
+
+/** A user as some caller may see them. */
+export const userViewValidator = v.union(
+  unifiedUserValidator,
+  publicProfileValidator,
+);
+export type UserView = Infer<typeof userViewValidator>;

@@ -13,12 +13,20 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as admin from "../admin.js";
 import type * as auth from "../auth.js";
 import type * as authSync from "../authSync.js";
+import type * as errors from "../errors.js";
+import type * as functions from "../functions.js";
 import type * as http from "../http.js";
+import type * as inputs from "../inputs.js";
 import type * as starterTemplates from "../starterTemplates.js";
 import type * as syncCore from "../syncCore.js";
 import type * as syncPolicy from "../syncPolicy.js";
+import type * as userLookup from "../userLookup.js";
+import type * as userSync from "../userSync.js";
+import type * as userViews from "../userViews.js";
+import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
 /**
@@ -30,12 +38,20 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  admin: typeof admin;
   auth: typeof auth;
   authSync: typeof authSync;
+  errors: typeof errors;
+  functions: typeof functions;
   http: typeof http;
+  inputs: typeof inputs;
   starterTemplates: typeof starterTemplates;
   syncCore: typeof syncCore;
   syncPolicy: typeof syncPolicy;
+  userLookup: typeof userLookup;
+  userSync: typeof userSync;
+  userViews: typeof userViews;
+  users: typeof users;
   validators: typeof validators;
 }>;
 export declare const api: FilterApi<

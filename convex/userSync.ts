@@ -1,0 +1,108 @@
+/**
+ * Manual sync utilities. Operators run the internal ones from the CLI, e.g.
+ * `npx convex run userSync:syncUser '{"userId":"..."}'`; the public ones are
+ * for administrators signed in to the app.
+ *
+ * Whichever side a sync starts from, the result is the field map's: each
+ * field goes the way its owner says (convex/syncPolicy.ts).
+ */
+import { v } from "convex/values";
+import type { MutationCtx } from "./_generated/server";
+import { appError } from "./errors";
+import { adminMutation, internalMutation, internalQuery } from "./functions";
+import { cleanEmail, cleanId } from "./inputs";
+import { ensurePair, type SyncResult, syncFromAuthUser } from "./syncCore";
+import { findPairByEmail } from "./userLookup";
+import { toUnifiedUser } from "./userViews";
+import { syncResultValidator, unifiedUserValidator } from "./validators";
+
+async function syncFromAuthUserId(
+  ctx: MutationCtx,
+  rawId: string,
+): Promise<SyncResult> {
+  const authUserId = cleanId(ctx, "auth_users", rawId);
+  const authUser = await ctx.db.get("auth_users", authUserId);
+  if (authUser === null) throw appError("NOT_FOUND", "No such auth_users row");
+  return await syncFromAuthUser(ctx, authUser, { now: Date.now() });
+}
+
+async function syncFromUserId(
+  ctx: MutationCtx,
+  rawId: string,
+): Promise<SyncResult> {
+  const userId = cleanId(ctx, "users", rawId);
+  const user = await ctx.db.get("users", userId);
+  if (user === null) throw appError("NOT_FOUND", "No such users row");
+  const { outcome, changes, authUserId } = await ensurePair(
+    ctx,
+    user,
+    {},
+    { now: Date.now() },
+  );
+  return { outcome, changes, authUserId, userId };
+}
+
+/**
+ * Administrators: brings the pair of an auth_users row into agreement,
+ * pushing the values auth_users owns (chosen name and avatar, references)
+ * to `users`; links an unlinked row to the one user with its verified email.
+ *
+ * @example await syncAuthUserToConvexUser({ authUserId });
+ */
+export const syncAuthUserToConvexUser = adminMutation({
+  args: { authUserId: v.string() },
+  returns: syncResultValidator,
+  handler: async (ctx, { authUserId }) =>
+    await syncFromAuthUserId(ctx, authUserId),
+});
+
+/**
+ * Administrators: brings a user's pair into agreement, copying the
+ * provider-owned values to auth_users; links or creates the counterpart if
+ * missing.
+ */
+export const syncConvexUserToAuthUser = adminMutation({
+  args: { userId: v.string() },
+  returns: syncResultValidator,
+  handler: async (ctx, { userId }) => await syncFromUserId(ctx, userId),
+});
+
+/**
+ * Operators: the same as the two functions above, from the CLI. Pass exactly
+ * one of `userId` or `authUserId`.
+ *
+ * @example npx convex run userSync:syncUser '{"authUserId":"..."}'
+ */
+export const syncUser = internalMutation({
+  args: {
+    userId: v.optional(v.string()),
+    authUserId: v.optional(v.string()),
+  },
+  returns: syncResultValidator,
+  handler: async (ctx, { userId, authUserId }) => {
+    if ((userId === undefined) === (authUserId === undefined)) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        "Pass exactly one of userId or authUserId",
+      );
+    }
+    return userId !== undefined
+      ? await syncFromUserId(ctx, userId)
+      : await syncFromAuthUserId(ctx, authUserId!);
+  },
+});
+
+/**
+ * Operators: a user by email, found through either table, with everything
+ * both tables hold.
+ *
+ * @example npx convex run userSync:getUserByEmail '{"email":"ada@example.com"}'
+ */
+export const getUserByEmail = internalQuery({
+  args: { email: v.string() },
+  returns: v.union(v.null(), unifiedUserValidator),
+  handler: async (ctx, args) => {
+    const pair = await findPairByEmail(ctx, cleanEmail(args.email));
+    return pair === null ? null : toUnifiedUser(pair);
+  },
+});

@@ -1,0 +1,73 @@
+/**
+ * Shapes one user across both tables into what a caller may see. Pure: no
+ * Convex calls.
+ */
+import type { Doc } from "./_generated/dataModel";
+import type { PublicProfile, UnifiedUser, UserView } from "./validators";
+
+type Pair = {
+  user: Doc<"users"> | null;
+  authUser: Doc<"auth_users"> | null;
+};
+
+/**
+ * What anyone signed in may see of a user. auth_users holds the unified
+ * values (see the field map); `users` fills in while a counterpart is
+ * missing.
+ */
+export function toPublicProfile({ user, authUser }: Pair): PublicProfile {
+  return {
+    visibility: "public",
+    userId: user?._id ?? null,
+    authUserId: authUser?._id ?? null,
+    name: authUser?.full_name ?? user?.name ?? null,
+    image: authUser?.avatar_url ?? user?.image ?? null,
+    company: authUser?.company ?? null,
+    role: authUser?.role ?? null,
+  };
+}
+
+/**
+ * Everything about a user, for the user themself or an administrator.
+ *
+ * @example return toUnifiedUser({ user, authUser });
+ */
+export function toUnifiedUser(pair: Pair): UnifiedUser {
+  const { user, authUser } = pair;
+  const createdAt =
+    authUser?.created_at ?? user?._creationTime ?? authUser?._creationTime;
+  if (createdAt === undefined) throw new Error("toUnifiedUser: empty pair");
+  return {
+    ...toPublicProfile(pair),
+    visibility: "full",
+    email: authUser?.email ?? user?.email ?? null,
+    emailVerified:
+      authUser?.email_verified ?? user?.emailVerificationTime !== undefined,
+    phone: authUser?.phone ?? user?.phone ?? null,
+    isAdmin: authUser?.is_admin === true,
+    lastLoginAt: authUser?.last_login_at ?? user?.lastLoginAt ?? null,
+    createdAt,
+    updatedAt: authUser?.updated_at ?? user?.updatedAt ?? null,
+  };
+}
+
+/** True when `pair` is the caller's own record. */
+export function isSelf(caller: Pair, pair: Pair): boolean {
+  return (
+    (caller.user !== null && caller.user._id === pair.user?._id) ||
+    (caller.authUser !== null && caller.authUser._id === pair.authUser?._id)
+  );
+}
+
+/**
+ * The view of `pair` that `caller` is allowed: everything for themself and
+ * for administrators, the public profile for anyone else.
+ */
+export function viewFor(
+  caller: Pair & { isAdmin: boolean },
+  pair: Pair,
+): UserView {
+  return caller.isAdmin || isSelf(caller, pair)
+    ? toUnifiedUser(pair)
+    : toPublicProfile(pair);
+}
