@@ -9,6 +9,7 @@ import {
 } from "convex-helpers/server/customFunctions";
 import type { Doc } from "./_generated/dataModel";
 import {
+  internalAction as rawInternalAction,
   internalMutation as rawInternalMutation,
   internalQuery as rawInternalQuery,
   mutation as rawMutation,
@@ -22,6 +23,7 @@ export const query = rawQuery;
 export const internalQuery = rawInternalQuery;
 export const mutation = rawMutation;
 export const internalMutation = rawInternalMutation;
+export const internalAction = rawInternalAction;
 
 /** The signed-in user, in both tables. */
 export type Caller = {

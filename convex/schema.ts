@@ -1,7 +1,11 @@
 import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { fieldSourceValidator, reviewKindValidator } from "./validators";
+import {
+  fieldSourceValidator,
+  reviewKindValidator,
+  syncRunFields,
+} from "./validators";
 
 /**
  * Two user tables kept in sync:
@@ -83,4 +87,14 @@ export default defineSchema({
     first_seen_at: v.number(),
     resolved_at: v.optional(v.number()),
   }).index("by_key", ["key"]),
+
+  // One row per bulk sync or migration run (see convex/syncEngine.ts).
+  sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),
+
+  // What a dry run would change, one row per page.
+  sync_run_changes: defineTable({
+    run_id: v.id("sync_runs"),
+    page: v.number(),
+    changes: v.array(v.string()),
+  }).index("by_run_id_and_page", ["run_id", "page"]),
 });

@@ -110,3 +110,146 @@ export async function checkConsistency(t: Backend) {
 export async function makeAdmin(t: Backend, email: string): Promise<void> {
   await t.mutation(internal.admin.setAdmin, { email, isAdmin: true });
 }
+
+/**
+ * Seeds a realistic mix of `n` identities in the state a deployment is in
+ * before the migration: linked pairs (most), users with an unlinked legacy row
+ * of the same verified email, users alone, legacy rows alone, drifted fields,
+ * dangling and one-sided references, duplicate and unverified email claims,
+ * unnormalized imported emails. Inserted raw, as old code or an import would.
+ *
+ * @example await seedMix(t, 500);
+ */
+export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
+  const BATCH = 200;
+  for (let start = 0; start < n; start += BATCH) {
+    await t.run(async (ctx) => {
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        const email = `person${i}@example.com`;
+        const kind = i % 20;
+        const legacy = {
+          email,
+          full_name: `Legacy ${i}`,
+          company: `Company ${i % 7}`,
+          role: "Developer",
+          created_at: at,
+          updated_at: at,
+        };
+        const verifiedUser = {
+          name: `user${i}`,
+          email,
+          emailVerificationTime: at,
+        };
+        if (kind <= 7) {
+          // A consistent, linked pair.
+          const userId = await ctx.db.insert("users", {
+            ...verifiedUser,
+            updatedAt: at,
+            lastLoginAt: at,
+          });
+          const authUserId = await ctx.db.insert("auth_users", {
+            convex_user_id: userId,
+            email,
+            email_verified: true,
+            full_name: `user${i}`,
+            company: legacy.company,
+            last_login_at: at,
+            created_at: at,
+            updated_at: at,
+          });
+          await ctx.db.patch("users", userId, { auth_user_id: authUserId });
+        } else if (kind <= 10) {
+          // A legacy row and its owner's user, not yet linked.
+          await ctx.db.insert("auth_users", legacy);
+          await ctx.db.insert("users", verifiedUser);
+        } else if (kind <= 12) {
+          await ctx.db.insert("users", verifiedUser);
+        } else if (kind <= 14) {
+          // A legacy row whose owner never signed in; some imported with an
+          // unnormalized email.
+          await ctx.db.insert("auth_users", {
+            ...legacy,
+            email: kind === 14 ? `  Person${i}@Example.COM ` : email,
+          });
+        } else if (kind === 15) {
+          // A linked pair that drifted: dashboard edits on both sides.
+          const userId = await ctx.db.insert("users", {
+            ...verifiedUser,
+            name: "edited in dashboard",
+          });
+          const authUserId = await ctx.db.insert("auth_users", {
+            ...legacy,
+            convex_user_id: userId,
+            email: `typo${i}@example.com`,
+            name_source: "user",
+          });
+          await ctx.db.patch("users", userId, { auth_user_id: authUserId });
+        } else if (kind === 16) {
+          // Dangling references, one from each side.
+          const gone = await ctx.db.insert("auth_users", legacy);
+          await ctx.db.delete("auth_users", gone);
+          await ctx.db.insert("users", { ...verifiedUser, auth_user_id: gone });
+          const goneUser = await ctx.db.insert("users", { name: "gone" });
+          await ctx.db.delete("users", goneUser);
+          await ctx.db.insert("auth_users", {
+            ...legacy,
+            email: `left${i}@example.com`,
+            convex_user_id: goneUser,
+          });
+        } else if (kind === 17) {
+          // One-sided: the row points at the user, not back.
+          const userId = await ctx.db.insert("users", verifiedUser);
+          await ctx.db.insert("auth_users", {
+            ...legacy,
+            convex_user_id: userId,
+          });
+        } else if (kind === 18) {
+          // Two unlinked rows claim one verified email.
+          await ctx.db.insert("auth_users", legacy);
+          await ctx.db.insert("auth_users", { ...legacy, company: "Other" });
+          await ctx.db.insert("users", verifiedUser);
+        } else {
+          // An unverified claim to a legacy row's email.
+          await ctx.db.insert("auth_users", legacy);
+          await ctx.db.insert("users", { name: `claim${i}`, email });
+        }
+      }
+    });
+  }
+}
+
+/**
+ * Both tables in a form independent of document ids and creation times, to
+ * compare the end states of two backends seeded alike.
+ */
+export async function canonicalState(t: Backend) {
+  const { users, authUsers } = await readTables(t);
+  const byId = new Map(authUsers.map((row) => [row._id as string, row]));
+  const strip = <T extends Record<string, unknown>>(doc: T | undefined) => {
+    if (doc === undefined) return null;
+    const rest: Record<string, unknown> = { ...doc };
+    for (const key of [
+      "_id",
+      "_creationTime",
+      "auth_user_id",
+      "convex_user_id",
+    ]) {
+      delete rest[key];
+    }
+    return rest;
+  };
+  const pairs = users.map((user) => ({
+    user: strip(user),
+    authUser: strip(
+      user.auth_user_id ? byId.get(user.auth_user_id) : undefined,
+    ),
+  }));
+  const unlinked = authUsers
+    .filter((row) => row.convex_user_id === undefined)
+    .map((row) => strip(row));
+  const key = (value: unknown) => JSON.stringify(value);
+  return {
+    pairs: pairs.map(key).sort(),
+    unlinked: unlinked.map(key).sort(),
+  };
+}

@@ -223,10 +223,8 @@ export async function ensurePair(
         {
           kind: decision.review,
           userId: user._id,
-          authUserIds: [
-            ...(created ? [created._id] : []),
-            ...candidates.map((row) => row._id),
-          ],
+          // The rows in question; the user's own new row is not one of them.
+          authUserIds: candidates.map((row) => row._id),
           email,
           detail:
             decision.review === "ambiguous_email"
@@ -290,6 +288,14 @@ export async function syncFromAuthUser(
   const { now, dryRun = false } = options;
   const changes: string[] = [];
 
+  // 0. Imported rows may hold an email that was never normalized.
+  const email = normalizeEmail(authUser.email);
+  if (email !== authUser.email) {
+    changes.push(`auth_users ${authUser._id}: set email`);
+    if (!dryRun) await ctx.db.patch("auth_users", authUser._id, { email });
+    authUser = { ...authUser, email };
+  }
+
   // 1. Live reference.
   if (authUser.convex_user_id !== undefined) {
     const user = await ctx.db.get("users", authUser.convex_user_id);
@@ -304,28 +310,32 @@ export async function syncFromAuthUser(
             outcome: "conflict",
             userId: user._id,
             authUserId: authUser._id,
-            changes: await recordReview(
-              ctx,
-              {
-                kind: "duplicate_counterpart",
-                userId: user._id,
-                authUserIds: [other._id, authUser._id],
-                email: authUser.email,
-                detail:
-                  "Two auth_users rows point at this user; the one users.auth_user_id names was kept.",
-              },
-              options,
-            ),
+            changes: [
+              ...changes,
+              ...(await recordReview(
+                ctx,
+                {
+                  kind: "duplicate_counterpart",
+                  userId: user._id,
+                  authUserIds: [other._id, authUser._id],
+                  email: authUser.email,
+                  detail:
+                    "Two auth_users rows point at this user; the one users.auth_user_id names was kept.",
+                },
+                options,
+              )),
+            ],
           };
         }
       }
       const plan = planPairSync(user, authUser, authUser, now);
       if (!dryRun) await applyPairPlan(ctx, user._id, authUser._id, plan);
+      changes.push(...describePlan(user._id, authUser._id, plan));
       return {
-        outcome: isEmptyPlan(plan) ? "unchanged" : "repaired",
+        outcome: changes.length === 0 ? "unchanged" : "repaired",
         userId: user._id,
         authUserId: authUser._id,
-        changes: describePlan(user._id, authUser._id, plan),
+        changes,
       };
     }
     // 2. Dangling: the row goes back to waiting for its owner.
@@ -338,12 +348,37 @@ export async function syncFromAuthUser(
     authUser = { ...authUser, convex_user_id: undefined };
   }
 
-  // 3. Link by verified email, or wait.
+  // 3. Link by verified email, or wait. Never while another unlinked row
+  //    shares the email: which of them is the user's is for a person to say.
   const candidates =
     authUser.email === undefined
       ? []
       : await linkableUsersWithEmail(ctx, authUser.email);
   const [only, second] = candidates;
+  const rowsSharingEmail =
+    only === undefined ? [] : await unlinkedRowsWithEmail(ctx, authUser.email!);
+  if (rowsSharingEmail.length > 1) {
+    return {
+      outcome: "conflict",
+      userId: null,
+      authUserId: authUser._id,
+      changes: [
+        ...changes,
+        ...(await recordReview(
+          ctx,
+          {
+            kind: "ambiguous_email",
+            userId: only!._id,
+            authUserIds: rowsSharingEmail.map((row) => row._id),
+            email: authUser.email,
+            detail:
+              "Several unlinked auth_users rows share this verified email; none was linked.",
+          },
+          options,
+        )),
+      ],
+    };
+  }
   if (only !== undefined && second === undefined) {
     const linked = linkLegacyRow(authUser);
     const plan = planPairSync(only, linked, authUser, now);
@@ -383,6 +418,13 @@ export async function syncFromAuthUser(
   };
 }
 
+const REVIEW_PREFIX = "review ";
+
+/** True when a result's change is a case recorded for review. */
+export function isReviewChange(change: string): boolean {
+  return change.startsWith(REVIEW_PREFIX);
+}
+
 /** The stable key that deduplicates reports of one case. */
 export function reviewKey(
   kind: ReviewKind,
@@ -409,7 +451,7 @@ export async function recordReview(
   },
   options: SyncOptions,
 ): Promise<string[]> {
-  const description = `review ${review.kind}: ${review.detail}`;
+  const description = `${REVIEW_PREFIX}${review.kind}: ${review.detail}`;
   const key = reviewKey(review.kind, review.userId, review.authUserIds);
   const existing = await ctx.db
     .query("sync_reviews")

@@ -12,9 +12,14 @@ import { appError } from "./errors";
 import { adminMutation, internalMutation, internalQuery } from "./functions";
 import { cleanEmail, cleanId } from "./inputs";
 import { ensurePair, type SyncResult, syncFromAuthUser } from "./syncCore";
+import { startRun, startRunArgs } from "./syncEngine";
 import { findPairByEmail } from "./userLookup";
 import { toUnifiedUser } from "./userViews";
-import { syncResultValidator, unifiedUserValidator } from "./validators";
+import {
+  syncResultValidator,
+  syncRunValidator,
+  unifiedUserValidator,
+} from "./validators";
 
 async function syncFromAuthUserId(
   ctx: MutationCtx,
@@ -105,4 +110,16 @@ export const getUserByEmail = internalQuery({
     const pair = await findPairByEmail(ctx, cleanEmail(args.email));
     return pair === null ? null : toUnifiedUser(pair);
   },
+});
+
+/**
+ * Operators: syncs every pair, in batches (the same engine as the
+ * migration). Returns the run; follow it with `syncEngine:getRun`.
+ *
+ * @example npx convex run userSync:syncAllUsers '{"pageSize":200}'
+ */
+export const syncAllUsers = internalMutation({
+  args: startRunArgs,
+  returns: syncRunValidator,
+  handler: async (ctx, args) => await startRun(ctx, "syncAllUsers", args),
 });

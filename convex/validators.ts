@@ -88,3 +88,76 @@ export const userViewValidator = v.union(
   publicProfileValidator,
 );
 export type UserView = Infer<typeof userViewValidator>;
+
+/** Database work of one transaction, from ctx.meta.getTransactionMetrics(). */
+export const metricsFields = {
+  documentsRead: v.number(),
+  databaseQueries: v.number(),
+  documentsWritten: v.number(),
+  bytesRead: v.number(),
+  bytesWritten: v.number(),
+};
+export const metricsValidator = v.object(metricsFields);
+export type Metrics = Infer<typeof metricsValidator>;
+
+/** What one page of a sync run did and cost. */
+export const pageReportValidator = v.object({
+  ...metricsFields,
+  rows: v.number(),
+  // The page ended before its last row because the budget ran low.
+  stoppedEarly: v.boolean(),
+});
+export type PageReport = Infer<typeof pageReportValidator>;
+
+export const syncRunCountsValidator = v.object({
+  checked: v.number(),
+  unchanged: v.number(),
+  repaired: v.number(),
+  linked: v.number(),
+  created: v.number(),
+  pending: v.number(),
+  needingReview: v.number(),
+});
+export type SyncRunCounts = Infer<typeof syncRunCountsValidator>;
+
+export const syncRunStatusValidator = v.union(
+  v.literal("running"),
+  v.literal("completed"),
+  v.literal("failed"),
+);
+
+/** A bulk sync run (see convex/syncEngine.ts); shared by schema and returns. */
+export const syncRunFields = {
+  name: v.string(),
+  status: syncRunStatusValidator,
+  dry_run: v.boolean(),
+  // The page size asked for, and the one in use after budget-driven shrinking.
+  page_size: v.number(),
+  current_page_size: v.number(),
+  // "auth_users" first, then "users"; the cursor is within the phase.
+  phase: v.union(v.literal("users"), v.literal("auth_users")),
+  cursor: v.union(v.string(), v.null()),
+  // Set when a page stopped early: re-read the same page (resume_items rows
+  // from `cursor`) and skip through this row.
+  skip_through_id: v.optional(v.string()),
+  resume_items: v.optional(v.number()),
+  counts: syncRunCountsValidator,
+  pages: v.number(),
+  // Pages that ended before their last row because the budget ran low.
+  early_stops: v.number(),
+  // The scheduled job of the next page: a run whose job failed outright
+  // (so it could not record its own failure) is recognized as failed.
+  next_job_id: v.optional(v.id("_scheduled_functions")),
+  totals: metricsValidator,
+  last_page: v.optional(pageReportValidator),
+  max_page: v.optional(metricsValidator),
+  started_at: v.number(),
+  finished_at: v.optional(v.number()),
+  last_error: v.optional(v.string()),
+};
+export const syncRunValidator = v.object({
+  _id: v.id("sync_runs"),
+  _creationTime: v.number(),
+  ...syncRunFields,
+});
+export type SyncRun = Infer<typeof syncRunValidator>;

@@ -1,0 +1,18 @@
+/**
+ * The migration that brings an existing deployment to a consistent state:
+ * cross-references for users and auth_users rows that predate the sync,
+ * repairs of dangling and one-sided references and drifted fields. Safe to
+ * run again at any time; a run over consistent tables writes nothing to them.
+ *
+ * @example npx convex run migrations/syncUserTables:syncUserTables
+ * @example npx convex run migrations/syncUserTables:syncUserTables '{"dryRun":true}'
+ */
+import { internalMutation } from "../functions";
+import { startRun, startRunArgs } from "../syncEngine";
+import { syncRunValidator } from "../validators";
+
+export const syncUserTables = internalMutation({
+  args: startRunArgs,
+  returns: syncRunValidator,
+  handler: async (ctx, args) => await startRun(ctx, "syncUserTables", args),
+});

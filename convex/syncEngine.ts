@@ -1,0 +1,406 @@
+/**
+ * The batched, resumable engine behind `migrations/syncUserTables` and
+ * `userSync:syncAllUsers`.
+ *
+ * A run pages through `auth_users`, then `users`, with `paginate` over the
+ * creation-time index: one page per transaction, the next page scheduled with
+ * `runAfter(0)`. Each page watches its own budget through
+ * `ctx.meta.getTransactionMetrics()` and stops early, before any limit,
+ * when what remains falls under a safety margin (the largest per-row cost
+ * seen so far plus a reserve for bookkeeping); later pages then shrink, and
+ * grow back once pages finish with room to spare.
+ */
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Doc, Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
+import { appError } from "./errors";
+import { internalMutation, internalQuery } from "./functions";
+import {
+  ensurePair,
+  isReviewChange,
+  type SyncResult,
+  syncFromAuthUser,
+} from "./syncCore";
+import {
+  type Metrics,
+  type SyncRun,
+  type SyncRunCounts,
+  syncRunValidator,
+} from "./validators";
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * A row's cost assumed until the page has measured one (the first row of a
+ * page always runs): about the most a row costs in the auth_users phase (see
+ * syncFromAuthUser). After that, the largest measured row cost is the margin.
+ */
+const DEFAULT_ROW_COST: Metrics = {
+  documentsRead: 16,
+  databaseQueries: 16,
+  documentsWritten: 4,
+  bytesRead: 256 * 1024,
+  bytesWritten: 64 * 1024,
+};
+
+/** Kept free for the page's own bookkeeping (run record, change log). */
+const RESERVE: Metrics = {
+  documentsRead: 8,
+  databaseQueries: 8,
+  documentsWritten: 4,
+  bytesRead: 512 * 1024,
+  bytesWritten: 512 * 1024,
+};
+
+const METRIC_KEYS = Object.keys(DEFAULT_ROW_COST) as (keyof Metrics)[];
+
+const ZERO: Metrics = {
+  documentsRead: 0,
+  databaseQueries: 0,
+  documentsWritten: 0,
+  bytesRead: 0,
+  bytesWritten: 0,
+};
+
+const NO_COUNTS: SyncRunCounts = {
+  checked: 0,
+  unchanged: 0,
+  repaired: 0,
+  linked: 0,
+  created: 0,
+  pending: 0,
+  needingReview: 0,
+};
+
+type Budget = { used: Metrics; remaining: Metrics };
+
+async function readBudget(ctx: MutationCtx): Promise<Budget> {
+  const metrics = await ctx.meta.getTransactionMetrics();
+  const used = { ...ZERO };
+  const remaining = { ...ZERO };
+  for (const key of METRIC_KEYS) {
+    used[key] = metrics[key].used;
+    remaining[key] = metrics[key].remaining;
+  }
+  return { used, remaining };
+}
+
+function combine(
+  a: Metrics,
+  b: Metrics,
+  op: (x: number, y: number) => number,
+): Metrics {
+  const out = { ...ZERO };
+  for (const key of METRIC_KEYS) out[key] = op(a[key], b[key]);
+  return out;
+}
+
+/** True while one more row of cost `rowCost` fits with the reserve intact. */
+function fits(budget: Budget, rowCost: Metrics): boolean {
+  return METRIC_KEYS.every(
+    (key) => budget.remaining[key] >= rowCost[key] + RESERVE[key],
+  );
+}
+
+function tally(counts: SyncRunCounts, result: SyncResult): SyncRunCounts {
+  const next = { ...counts, checked: counts.checked + 1 };
+  if (result.outcome === "conflict") next.needingReview++;
+  else next[result.outcome]++;
+  if (result.outcome !== "conflict" && result.changes.some(isReviewChange)) {
+    next.needingReview++;
+  }
+  return next;
+}
+
+function validPageSize(pageSize: number | undefined): number {
+  const size = pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`,
+    );
+  }
+  return size;
+}
+
+/**
+ * The running run, if any. A run whose page job failed outright (a page can
+ * exceed a limit so badly that even recording its failure is refused) is
+ * marked failed here, so it no longer blocks new runs and can be resumed.
+ */
+async function activeRun(ctx: MutationCtx): Promise<Doc<"sync_runs"> | null> {
+  const run = await ctx.db
+    .query("sync_runs")
+    .withIndex("by_status", (q) => q.eq("status", "running"))
+    .first();
+  if (run === null || run.next_job_id === undefined) return run;
+  const job = await ctx.db.system.get("_scheduled_functions", run.next_job_id);
+  if (job?.state.kind === "failed" || job?.state.kind === "canceled") {
+    await ctx.db.patch("sync_runs", run._id, {
+      status: "failed",
+      last_error: `The page job ${job.state.kind === "failed" ? "failed" : "was canceled"}; see the deployment logs`,
+      finished_at: Date.now(),
+    });
+    return null;
+  }
+  return run;
+}
+
+async function scheduleNextPage(ctx: MutationCtx, runId: Id<"sync_runs">) {
+  const jobId = await ctx.scheduler.runAfter(0, internal.syncEngine.runPage, {
+    runId,
+  });
+  await ctx.db.patch("sync_runs", runId, { next_job_id: jobId });
+}
+
+/**
+ * Starts a run, or returns the active one: there is never more than one
+ * (concurrent starts conflict and Convex retries one, which then sees the
+ * other's run).
+ *
+ * @example return await startRun(ctx, "syncAllUsers", { pageSize: 200 });
+ */
+export async function startRun(
+  ctx: MutationCtx,
+  name: string,
+  options: { pageSize?: number; dryRun?: boolean },
+): Promise<SyncRun> {
+  const pageSize = validPageSize(options.pageSize);
+  const active = await activeRun(ctx);
+  if (active !== null) return active;
+  const fields = {
+    name,
+    status: "running" as const,
+    dry_run: options.dryRun ?? false,
+    page_size: pageSize,
+    current_page_size: pageSize,
+    // auth_users first: it normalizes imported emails and clears dangling
+    // references, so the users phase then links by email reliably.
+    phase: "auth_users" as const,
+    cursor: null,
+    counts: NO_COUNTS,
+    pages: 0,
+    early_stops: 0,
+    totals: ZERO,
+    started_at: Date.now(),
+  };
+  const runId = await ctx.db.insert("sync_runs", fields);
+  await scheduleNextPage(ctx, runId);
+  return (await ctx.db.get("sync_runs", runId))!;
+}
+
+/** Arguments of the two entry points (migration and syncAllUsers). */
+export const startRunArgs = {
+  pageSize: v.optional(v.number()),
+  dryRun: v.optional(v.boolean()),
+};
+
+/**
+ * Runs one page as a sub-transaction: if it throws, its writes roll back and
+ * the run is marked failed with the error, resumable from its cursor.
+ */
+export const runPage = internalMutation({
+  args: { runId: v.id("sync_runs") },
+  returns: v.null(),
+  handler: async (ctx, { runId }) => {
+    try {
+      await ctx.runMutation(internal.syncEngine.processPage, { runId });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`Sync run ${runId} failed: ${message}`);
+      await ctx.db.patch("sync_runs", runId, {
+        status: "failed",
+        last_error: message.slice(0, 2000),
+        finished_at: Date.now(),
+      });
+    }
+    return null;
+  },
+});
+
+/** One page of a run. Internal: only runPage calls it. */
+export const processPage = internalMutation({
+  args: { runId: v.id("sync_runs") },
+  returns: v.null(),
+  handler: async (ctx, { runId }) => {
+    // 1. The run, if it is still running.
+    const run = await ctx.db.get("sync_runs", runId);
+    if (run === null || run.status !== "running") return null;
+    const now = Date.now();
+    const options = { now, dryRun: run.dry_run };
+
+    // 2. The page; after an early stop, the same page again, skipping what
+    //    is done.
+    const numItems =
+      run.skip_through_id !== undefined
+        ? (run.resume_items ?? run.current_page_size)
+        : run.current_page_size;
+    const page = await ctx.db
+      .query(run.phase)
+      .withIndex("by_creation_time")
+      .paginate({ numItems, cursor: run.cursor });
+    let rows: (Doc<"users"> | Doc<"auth_users">)[] = page.page;
+    const skipAt = rows.findIndex((row) => row._id === run.skip_through_id);
+    if (skipAt >= 0) rows = rows.slice(skipAt + 1);
+
+    // 3. Rows, while the budget lasts.
+    let counts = run.counts;
+    const changes: string[] = [];
+    let rowCost = DEFAULT_ROW_COST;
+    let measured = false;
+    let budget = await readBudget(ctx);
+    let processed = 0;
+    let lastId: Id<"users"> | Id<"auth_users"> | undefined;
+    for (const row of rows) {
+      // At least one row per page, so a run always moves forward.
+      if (processed > 0 && !fits(budget, rowCost)) break;
+      const result =
+        run.phase === "users"
+          ? await ensurePair(ctx, row as Doc<"users">, {}, options)
+          : await syncFromAuthUser(ctx, row as Doc<"auth_users">, options);
+      const after = await readBudget(ctx);
+      const cost = combine(after.used, budget.used, (x, y) => x - y);
+      // The margin follows the most expensive row seen, so large documents
+      // shrink the page on their own.
+      rowCost = measured ? combine(rowCost, cost, Math.max) : cost;
+      measured = true;
+      budget = after;
+      counts = tally(counts, result);
+      changes.push(...result.changes);
+      processed++;
+      lastId = row._id;
+    }
+    const stoppedEarly = processed < rows.length;
+
+    // 4. Where the next page starts, and how big it is.
+    const patch: Partial<Doc<"sync_runs">> = {
+      counts,
+      pages: run.pages + 1,
+    };
+    if (stoppedEarly) {
+      patch.early_stops = run.early_stops + 1;
+      patch.skip_through_id = lastId;
+      patch.resume_items = numItems;
+      patch.current_page_size = Math.max(1, processed);
+    } else {
+      patch.skip_through_id = undefined;
+      patch.resume_items = undefined;
+      patch.cursor = page.continueCursor;
+      patch.current_page_size = Math.min(
+        run.page_size,
+        run.current_page_size * 2,
+      );
+      if (page.isDone && run.phase === "auth_users") {
+        patch.phase = "users";
+        patch.cursor = null;
+      } else if (page.isDone) {
+        patch.status = "completed";
+        patch.finished_at = now;
+      }
+    }
+
+    // 5. What this page cost, recorded in the run.
+    const used = budget.used;
+    patch.last_page = { ...used, rows: processed, stoppedEarly };
+    patch.max_page = combine(run.max_page ?? ZERO, used, Math.max);
+    patch.totals = combine(run.totals, used, (x, y) => x + y);
+    if (run.dry_run && changes.length > 0) {
+      await ctx.db.insert("sync_run_changes", {
+        run_id: runId,
+        page: run.pages,
+        changes,
+      });
+    }
+    await ctx.db.patch("sync_runs", runId, patch);
+    if (patch.status !== "completed") {
+      await scheduleNextPage(ctx, runId);
+    }
+    return null;
+  },
+});
+
+/**
+ * Resumes a failed run from its cursor, optionally with another page size
+ * (a run whose page job died without recording it counts as failed).
+ *
+ * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
+ */
+export const resumeRun = internalMutation({
+  args: { runId: v.string(), pageSize: v.optional(v.number()) },
+  returns: syncRunValidator,
+  handler: async (ctx, args) => {
+    const runId = ctx.db.normalizeId("sync_runs", args.runId);
+    if (runId === null) {
+      throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
+    }
+    const active = await activeRun(ctx);
+    if (active !== null) return active;
+    const run = await ctx.db.get("sync_runs", runId);
+    if (run === null) throw appError("NOT_FOUND", "No such run");
+    if (run.status !== "failed") {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `The run is ${run.status}, not failed`,
+      );
+    }
+    const pageSize =
+      args.pageSize === undefined ? undefined : validPageSize(args.pageSize);
+    await ctx.db.patch("sync_runs", runId, {
+      status: "running",
+      finished_at: undefined,
+      ...(pageSize === undefined
+        ? {}
+        : { page_size: pageSize, current_page_size: pageSize }),
+    });
+    await scheduleNextPage(ctx, runId);
+    return (await ctx.db.get("sync_runs", runId))!;
+  },
+});
+
+/**
+ * A run by id, or the latest run.
+ *
+ * @example npx convex run syncEngine:getRun
+ */
+export const getRun = internalQuery({
+  args: { runId: v.optional(v.id("sync_runs")) },
+  returns: v.union(v.null(), syncRunValidator),
+  handler: async (ctx, { runId }) =>
+    runId !== undefined
+      ? await ctx.db.get("sync_runs", runId)
+      : await ctx.db.query("sync_runs").order("desc").first(),
+});
+
+/**
+ * What a dry run would change, a page of the log at a time.
+ *
+ * @example npx convex run syncEngine:plannedChanges '{"runId":"...","paginationOpts":{"numItems":10,"cursor":null}}'
+ */
+export const plannedChanges = internalQuery({
+  args: {
+    runId: v.id("sync_runs"),
+    paginationOpts: v.object({
+      numItems: v.number(),
+      cursor: v.union(v.string(), v.null()),
+    }),
+  },
+  returns: v.object({
+    page: v.array(v.string()),
+    continueCursor: v.string(),
+    isDone: v.boolean(),
+  }),
+  handler: async (ctx, { runId, paginationOpts }) => {
+    const numItems = Math.min(Math.max(1, paginationOpts.numItems), 100);
+    const result = await ctx.db
+      .query("sync_run_changes")
+      .withIndex("by_run_id_and_page", (q) => q.eq("run_id", runId))
+      .paginate({ numItems, cursor: paginationOpts.cursor });
+    return {
+      page: result.page.flatMap((row) => row.changes),
+      continueCursor: result.continueCursor,
+      isDone: result.isDone,
+    };
+  },
+});
