@@ -6,6 +6,8 @@ import { STARTER_TEMPLATES } from "./starterTemplates";
 import {
   checkConsistency,
   insertLegacyRow,
+  measuredOAuthSignIn,
+  newMeasuringBackend,
   newBackend,
   readTables,
   signInWithOAuth,
@@ -404,5 +406,38 @@ describe("unusual provider data", () => {
       kind: "sign_in_sync_failed",
       user_id: ghostId,
     });
+  });
+});
+
+describe("cost of the sync in a sign-in", () => {
+  const profile = { name: "Ada", email: "ada@example.com" };
+
+  test("a returning user with unchanged data costs at most 2 extra index ranges and 2 extra writes", async () => {
+    const t = newMeasuringBackend();
+    await signInWithOAuth(t, { providerAccountId: "gh-ada", profile });
+    const withSync = await measuredOAuthSignIn(t, {
+      providerAccountId: "gh-ada",
+      profile,
+    });
+    const baseline = await measuredOAuthSignIn(t, {
+      providerAccountId: "gh-ada",
+      profile,
+      store: "costBaseline:store",
+    });
+    const extra = (key: keyof typeof withSync.metrics) =>
+      withSync.metrics[key] - baseline.metrics[key];
+    expect(extra("databaseQueries")).toBeLessThanOrEqual(2);
+    expect(extra("documentsWritten")).toBeLessThanOrEqual(2);
+    // Two lookups and two patches (which read their documents).
+    expect(extra("documentsRead")).toBeLessThanOrEqual(4);
+  });
+
+  test("a new user's sign-in fits tight limits (fails the day it grows)", async () => {
+    // Measured today: the userOAuth transaction of a new user takes 11 index
+    // ranges and 10 writes. Every transaction of the four-step sign-in, including the callback's
+    // pairing, three templates and both references, must fit these.
+    const t = newBackend({ databaseQueries: 11, documentsWritten: 10 });
+    await signInWithOAuth(t, { providerAccountId: "gh-ada", profile });
+    expect((await checkConsistency(t)).problems).toEqual([]);
   });
 });

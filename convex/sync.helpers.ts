@@ -4,10 +4,12 @@
  * multi-dot file, so the Convex CLI never deploys it.
  */
 import type { TestConvex } from "convex-test";
+import { makeFunctionReference } from "convex/server";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type schema from "./schema";
 import { checkTables } from "./syncPolicy";
+import type { Metrics } from "./validators";
 
 export type Backend = TestConvex<typeof schema>;
 
@@ -38,15 +40,58 @@ export async function signInWithOAuth(
     profile: OAuthProfile;
   },
 ) {
+  const { session } = await runOAuthSignIn(t, options);
+  return {
+    ...session,
+    asUser: t.withIdentity({
+      subject: `${session.userId}|${session.sessionId}`,
+    }),
+  };
+}
+
+/**
+ * The OAuth sign-in of signInWithOAuth, with its `userOAuth` transaction (the
+ * one that runs the sync callback) measured. `store` picks the Convex Auth
+ * instance: the app's, or the callback-free baseline of cost.helpers.ts
+ * (mount COST_MODULES first).
+ *
+ * @example const { metrics } = await measuredOAuthSignIn(t, { providerAccountId, profile });
+ */
+export async function measuredOAuthSignIn(
+  t: Backend,
+  options: {
+    provider?: "github" | "google";
+    providerAccountId: string;
+    profile: OAuthProfile;
+    store?: "auth:store" | "costBaseline:store";
+  },
+) {
+  const { metrics } = await runOAuthSignIn(t, { ...options, measure: true });
+  return { metrics: metrics! };
+}
+
+async function runOAuthSignIn(
+  t: Backend,
+  options: {
+    provider?: "github" | "google";
+    providerAccountId: string;
+    profile: OAuthProfile;
+    store?: "auth:store" | "costBaseline:store";
+    measure?: boolean;
+  },
+) {
   const provider = options.provider ?? "github";
-  const verifier = (await t.mutation(internal.auth.store, {
+  const store = makeFunctionReference<"mutation">(
+    options.store ?? "auth:store",
+  );
+  const verifier = (await t.mutation(store, {
     args: { type: "verifier" },
   })) as string;
   const signature = `signature-${verifier}`;
-  await t.mutation(internal.auth.store, {
+  await t.mutation(store, {
     args: { type: "verifierSignature", verifier, signature },
   });
-  const code = (await t.mutation(internal.auth.store, {
+  const oauthArgs = {
     args: {
       type: "userOAuth",
       provider,
@@ -54,8 +99,20 @@ export async function signInWithOAuth(
       profile: options.profile,
       signature,
     },
-  })) as string;
-  const session = (await t.mutation(internal.auth.store, {
+  };
+  let code: string;
+  let metrics: Metrics | undefined;
+  if (options.measure) {
+    const measured = (await t.mutation(
+      makeFunctionReference<"mutation">("costBaseline:measure"),
+      { path: options.store ?? "auth:store", args: oauthArgs },
+    )) as { result: string; metrics: Metrics };
+    code = measured.result;
+    metrics = measured.metrics;
+  } else {
+    code = (await t.mutation(store, oauthArgs)) as string;
+  }
+  const session = (await t.mutation(store, {
     args: {
       type: "verifyCodeAndSignIn",
       params: { code },
@@ -65,12 +122,7 @@ export async function signInWithOAuth(
     },
   })) as { userId: Id<"users">; sessionId: Id<"authSessions"> } | null;
   if (session === null) throw new Error("sign-in returned no session");
-  return {
-    ...session,
-    asUser: t.withIdentity({
-      subject: `${session.userId}|${session.sessionId}`,
-    }),
-  };
+  return { session, metrics };
 }
 
 /** Both user tables and the templates, for assertions. */

@@ -4,6 +4,7 @@
 import { convexTest } from "convex-test";
 import type { ConvexError } from "convex/values";
 import { expect } from "vitest";
+import { COST_MODULES } from "./cost.helpers";
 import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
 import schema from "./schema";
 import { type Backend, readTables } from "./sync.helpers";
@@ -23,6 +24,15 @@ type Limits =
 /** A fresh in-process Convex backend with this app's schema and functions. */
 export function newBackend(transactionLimits?: Limits) {
   return convexTest({ schema, modules, transactionLimits });
+}
+
+/** The same, plus the cost-measuring module of cost.helpers.ts. */
+export function newMeasuringBackend(transactionLimits?: Limits) {
+  return convexTest({
+    schema,
+    modules: { ...modules, ...COST_MODULES },
+    transactionLimits,
+  });
 }
 
 /**

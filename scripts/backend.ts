@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { convexTest } from "convex-test";
+import { COST_MODULES } from "../convex/cost.helpers";
 import schema from "../convex/schema";
 
 const convexDir = join(import.meta.dirname, "..", "convex");
@@ -37,4 +38,13 @@ export type TransactionLimits = Parameters<typeof convexTest>[0] extends infer O
 /** A fresh backend holding this app's schema and functions. */
 export function newScriptBackend(transactionLimits?: TransactionLimits) {
   return convexTest({ schema, modules: convexModules(), transactionLimits });
+}
+
+/** The same, with the cost-measuring module of convex/cost.helpers.ts. */
+export function newMeasuringBackend(transactionLimits?: TransactionLimits) {
+  return convexTest({
+    schema,
+    modules: { ...convexModules(), ...COST_MODULES },
+    transactionLimits,
+  });
 }
