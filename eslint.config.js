@@ -30,6 +30,32 @@ export default tseslint.config(
     },
   },
   {
+    // Tests and helpers run in Node/vitest, never in the Convex runtime.
+    files: ["**/convex/**/*.test.ts", "**/convex/**/*.helpers.ts"],
+    rules: { "@convex-dev/no-process-env": "off" },
+  },
+  {
+    files: ["**/convex/**/*.ts"],
+    ignores: ["**/convex/functions.ts"],
+    rules: {
+      // Every mutation goes through the builders of convex/functions.ts, which
+      // run the sync triggers on every write to either user table.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "_generated/server(\\.js)?$",
+              importNames: ["mutation", "internalMutation"],
+              message:
+                "Import mutation builders from convex/functions.ts, whose triggers keep the user tables in sync.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["eslint.config.js"],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -7,9 +7,11 @@ import type { GenericMutationCtx, AnyDataModel } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import type { MutationCtx } from "./_generated/server";
+import { internalSyncMutation } from "./functions";
 import { provisionStarterTemplates } from "./starterTemplates";
-import { ensurePair, recordReview } from "./syncCore";
+import { appError, isAppError } from "./errors";
+import { ensurePair, findCounterpart, recordReview } from "./syncCore";
 import { syncOutcomeValidator } from "./validators";
 
 /**
@@ -20,7 +22,7 @@ import { syncOutcomeValidator } from "./validators";
  * Runs as a sub-transaction of the sign-in so that, should it fail, its
  * writes roll back and the sign-in still goes ahead (see the callback below).
  */
-export const syncOnSignIn = internalMutation({
+export const syncOnSignIn = internalSyncMutation({
   args: { userId: v.id("users") },
   returns: v.object({
     authUserId: v.id("auth_users"),
@@ -32,17 +34,24 @@ export const syncOnSignIn = internalMutation({
     if (user === null) throw new Error(`users ${userId} not found`);
     const now = Date.now();
 
-    // 2. Pair it and stamp the login on both sides.
+    // 2. A suspended account is the one deliberate refusal: checked before
+    //    any write, and the error aborts the whole sign-in (see below).
+    const existing = await findCounterpart(ctx, user);
+    if (existing?.status === "suspended" || user.status === "suspended") {
+      throw appError("FORBIDDEN", "This account is suspended");
+    }
+
+    // 3. Pair it and stamp the login on both sides.
     const { authUser, outcome } = await ensurePair(
       ctx,
       user,
       { last_login_at: now },
-      { now },
+      { now, counterpart: existing },
     );
     if (authUser === null)
       throw new Error("ensurePair wrote no auth_users row");
 
-    // 3. Starter templates, once per row: the marker makes re-sign-ins free,
+    // 4. Starter templates, once per row: the marker makes re-sign-ins free,
     //    the per-key check makes a retry after a partial run safe.
     if (authUser.starter_templates_provisioned_at === undefined) {
       await provisionStarterTemplates(ctx, authUser._id, now);
@@ -58,7 +67,9 @@ export const syncOnSignIn = internalMutation({
  * Convex Auth's `afterUserCreatedOrUpdated` callback. The sync must never be
  * why a sign-in fails: an unexpected error rolls back the sync's own writes,
  * is recorded in `sync_reviews` and logged, and the sign-in proceeds (the next
- * sign-in or `userSync:syncAllUsers` heals the pair).
+ * sign-in or `userSync:syncAllUsers` heals the pair). The one deliberate
+ * refusal, a suspended account, is rethrown: Convex Auth's transaction then
+ * rolls back whole, and the sign-in writes nothing.
  */
 export async function afterUserCreatedOrUpdated(
   genericCtx: GenericMutationCtx<AnyDataModel>,
@@ -70,6 +81,7 @@ export async function afterUserCreatedOrUpdated(
       userId: args.userId,
     });
   } catch (error) {
+    if (isAppError(error) && error.data.code === "FORBIDDEN") throw error;
     const message = error instanceof Error ? error.message : String(error);
     console.error(`Sign-in sync failed for user ${args.userId}: ${message}`);
     await recordReview(

@@ -4,10 +4,12 @@
  */
 import { getAuthUserId } from "@convex-dev/auth/server";
 import {
+  customCtx,
   customMutation,
   customQuery,
 } from "convex-helpers/server/customFunctions";
-import type { Doc } from "./_generated/dataModel";
+import { Triggers } from "convex-helpers/server/triggers";
+import type { DataModel, Doc } from "./_generated/dataModel";
 import {
   internalAction as rawInternalAction,
   internalMutation as rawInternalMutation,
@@ -18,18 +20,51 @@ import {
 } from "./_generated/server";
 import { appError } from "./errors";
 import { findCounterpart } from "./syncCore";
+import { onAuthUsersChange, onUsersChange } from "./syncTriggers";
+
+const triggers = new Triggers<DataModel>();
+// Trigger writes use the raw database (innerDb), so they never re-trigger.
+triggers.register("users", async (ctx, change) => {
+  await onUsersChange({ ...ctx, db: ctx.innerDb }, change);
+});
+triggers.register("auth_users", async (ctx, change) => {
+  await onAuthUsersChange({ ...ctx, db: ctx.innerDb }, change);
+});
 
 export const query = rawQuery;
 export const internalQuery = rawInternalQuery;
-export const mutation = rawMutation;
-export const internalMutation = rawInternalMutation;
 export const internalAction = rawInternalAction;
+
+/**
+ * Mutations for app code: every write to `users` or `auth_users` brings the
+ * counterpart into line in the same transaction (convex/syncTriggers.ts).
+ * Importing the raw builders from _generated/server elsewhere is an ESLint
+ * error.
+ *
+ * @example export const promote = internalMutation({ args: {...}, returns: v.null(), handler: ... });
+ */
+export const mutation = customMutation(rawMutation, customCtx(triggers.wrapDB));
+export const internalMutation = customMutation(
+  rawInternalMutation,
+  customCtx(triggers.wrapDB),
+);
+
+/**
+ * Mutations of the sync layer itself (sign-in sync, profile API, manual and
+ * bulk sync, account commands). Their writes are already planned by the field
+ * map, and a provider value they copy must not be mistaken for an app edit,
+ * so they bypass the triggers. App code uses `mutation`/`internalMutation`.
+ */
+export const syncMutation = rawMutation;
+export const internalSyncMutation = rawInternalMutation;
 
 /** The signed-in user, in both tables. */
 export type Caller = {
   user: Doc<"users">;
   authUser: Doc<"auth_users"> | null;
   isAdmin: boolean;
+  /** A suspended caller reads nothing and may change nothing. */
+  suspended: boolean;
 };
 
 /**
@@ -42,12 +77,19 @@ export async function resolveCaller(ctx: QueryCtx): Promise<Caller | null> {
   const user = await ctx.db.get("users", userId);
   if (user === null) return null;
   const authUser = await findCounterpart(ctx, user);
-  return { user, authUser, isAdmin: authUser?.is_admin === true };
+  return {
+    user,
+    authUser,
+    isAdmin: authUser?.is_admin === true,
+    suspended: (authUser?.status ?? user.status) === "suspended",
+  };
 }
 
 async function requireCaller(ctx: QueryCtx): Promise<Caller> {
   const caller = await resolveCaller(ctx);
   if (caller === null) throw appError("UNAUTHENTICATED", "Sign in first");
+  if (caller.suspended)
+    throw appError("FORBIDDEN", "This account is suspended");
   return caller;
 }
 
@@ -69,10 +111,12 @@ async function requireAdmin(ctx: QueryCtx): Promise<Caller> {
  */
 export const callerQuery = customQuery(query, {
   args: {},
-  input: async (ctx) => ({
-    ctx: { caller: await resolveCaller(ctx) },
-    args: {},
-  }),
+  input: async (ctx) => {
+    // Sessions of a suspended account are ended, but a JWT outlives its
+    // session for up to an hour: treat it as signed out.
+    const caller = await resolveCaller(ctx);
+    return { ctx: { caller: caller?.suspended ? null : caller }, args: {} };
+  },
 });
 
 /** A public mutation for signed-in users only (UNAUTHENTICATED otherwise). */
@@ -86,6 +130,24 @@ export const userMutation = customMutation(mutation, {
 
 /** A public mutation for administrators only (FORBIDDEN for other users). */
 export const adminMutation = customMutation(mutation, {
+  args: {},
+  input: async (ctx) => ({
+    ctx: { caller: await requireAdmin(ctx) },
+    args: {},
+  }),
+});
+
+/** `userMutation` for the sync layer's own functions (see syncMutation). */
+export const userSyncMutation = customMutation(syncMutation, {
+  args: {},
+  input: async (ctx) => ({
+    ctx: { caller: await requireCaller(ctx) },
+    args: {},
+  }),
+});
+
+/** `adminMutation` for the sync layer's own functions (see syncMutation). */
+export const adminSyncMutation = customMutation(syncMutation, {
   args: {},
   input: async (ctx) => ({
     ctx: { caller: await requireAdmin(ctx) },

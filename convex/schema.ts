@@ -2,6 +2,7 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
+  accountStatusValidator,
   fieldSourceValidator,
   reviewKindValidator,
   syncRunFields,
@@ -33,6 +34,8 @@ export default defineSchema({
     auth_user_id: v.optional(v.id("auth_users")),
     lastLoginAt: v.optional(v.number()),
     updatedAt: v.optional(v.number()),
+    // Mirrors auth_users.status, which owns it.
+    status: v.optional(accountStatusValidator),
   })
     .index("email", ["email"])
     .index("phone", ["phone"])
@@ -54,6 +57,8 @@ export default defineSchema({
     role: v.optional(v.string()),
     // Granted only by the internal admin:grantAdmin command.
     is_admin: v.optional(v.boolean()),
+    // Absent means active; set by admin:setStatus.
+    status: v.optional(accountStatusValidator),
     starter_templates_provisioned_at: v.optional(v.number()),
     last_login_at: v.optional(v.number()),
     created_at: v.number(),

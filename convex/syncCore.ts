@@ -152,12 +152,18 @@ export async function ensurePair(
   ctx: MutationCtx,
   user: Doc<"users">,
   edits: Partial<AuthUserSide>,
-  options: SyncOptions,
+  options: SyncOptions & {
+    /** The result of findCounterpart, when the caller already has it. */
+    counterpart?: Doc<"auth_users"> | null;
+  },
 ): Promise<EnsureResult> {
   const { now, dryRun = false } = options;
 
   // 1. Existing counterpart.
-  const existing = await findCounterpart(ctx, user);
+  const existing =
+    options.counterpart !== undefined
+      ? options.counterpart
+      : await findCounterpart(ctx, user);
   if (existing !== null) {
     const plan = planPairSync(user, { ...existing, ...edits }, existing, now);
     if (!dryRun) await applyPairPlan(ctx, user._id, existing._id, plan);

@@ -15,7 +15,7 @@ import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { appError } from "./errors";
-import { internalMutation, internalQuery } from "./functions";
+import { internalQuery, internalSyncMutation } from "./functions";
 import {
   ensurePair,
   isReviewChange,
@@ -201,7 +201,7 @@ export const startRunArgs = {
  * Runs one page as a sub-transaction: if it throws, its writes roll back and
  * the run is marked failed with the error, resumable from its cursor.
  */
-export const runPage = internalMutation({
+export const runPage = internalSyncMutation({
   args: { runId: v.id("sync_runs") },
   returns: v.null(),
   handler: async (ctx, { runId }) => {
@@ -221,7 +221,7 @@ export const runPage = internalMutation({
 });
 
 /** One page of a run. Internal: only runPage calls it. */
-export const processPage = internalMutation({
+export const processPage = internalSyncMutation({
   args: { runId: v.id("sync_runs") },
   returns: v.null(),
   handler: async (ctx, { runId }) => {
@@ -327,7 +327,7 @@ export const processPage = internalMutation({
  *
  * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
  */
-export const resumeRun = internalMutation({
+export const resumeRun = internalSyncMutation({
   args: { runId: v.string(), pageSize: v.optional(v.number()) },
   returns: syncRunValidator,
   handler: async (ctx, args) => {

@@ -18,6 +18,7 @@ export type UserSide = Pick<
   | "auth_user_id"
   | "lastLoginAt"
   | "updatedAt"
+  | "status"
 > & { _id: Id<"users"> };
 
 /** The part of an `auth_users` row the sync reads and writes. */
@@ -33,6 +34,7 @@ type AuthUsersField = Exclude<keyof Doc<"auth_users">, "_id" | "_creationTime">;
  * - `owner: "users"`: the provider owns it (Convex Auth writes it on sign-in);
  *   `overriddenBy` names the auth_users flag that hands ownership to the app
  *   once the user chose their own value.
+ * - `owner: "auth_users"`: the app owns it.
  * - `owner: "latest"`: the larger of the two timestamps wins.
  * - `usersWritable: false`: identity fields the sync never writes to `users`
  *   (Convex Auth links accounts by them), it only copies them out.
@@ -40,7 +42,7 @@ type AuthUsersField = Exclude<keyof Doc<"auth_users">, "_id" | "_creationTime">;
 export type FieldPair = {
   users: UsersField;
   authUsers: AuthUsersField;
-  owner: "users" | "latest";
+  owner: "users" | "auth_users" | "latest";
   overriddenBy?: "name_source" | "avatar_source";
   usersWritable: boolean;
   /** Applied to the users value before it is stored in auth_users. */
@@ -104,6 +106,13 @@ export const FIELD_MAP: readonly FieldPair[] = [
     bumpsUpdatedAt: true,
   },
   {
+    users: "status",
+    authUsers: "status",
+    owner: "auth_users",
+    usersWritable: true,
+    bumpsUpdatedAt: true,
+  },
+  {
     users: "lastLoginAt",
     authUsers: "last_login_at",
     owner: "latest",
@@ -143,14 +152,15 @@ export function resolvePair(
     return Math.max(fromUsers, fromAuthUsers);
   }
   const appOwns =
-    pair.overriddenBy !== undefined && authUser[pair.overriddenBy] === "user";
+    pair.owner === "auth_users" ||
+    (pair.overriddenBy !== undefined && authUser[pair.overriddenBy] === "user");
   return appOwns ? (fromAuthUsers ?? fromUsers) : (fromUsers ?? fromAuthUsers);
 }
 
 export type UsersPatch = Partial<
   Pick<
     Doc<"users">,
-    "name" | "image" | "lastLoginAt" | "auth_user_id" | "updatedAt"
+    "name" | "image" | "lastLoginAt" | "auth_user_id" | "updatedAt" | "status"
   >
 >;
 export type AuthUsersPatch = Partial<
@@ -424,4 +434,48 @@ export function checkTables(
       (row) => row.convex_user_id === undefined,
     ).length,
   };
+}
+
+/**
+ * What an app write to `users` means for its counterpart. Triggers see only
+ * app writes (Convex Auth's own bypass them), so a changed name or image is
+ * the app's choice, and wins over later provider values.
+ */
+export function editsFromUsersWrite(
+  oldDoc: UserSide,
+  newDoc: UserSide,
+): Partial<AuthUserSide> {
+  const edits: Partial<AuthUserSide> = {};
+  if (oldDoc.name !== newDoc.name) {
+    edits.full_name = newDoc.name;
+    edits.name_source = "user";
+  }
+  if (oldDoc.image !== newDoc.image) {
+    edits.avatar_url = newDoc.image;
+    edits.avatar_source = "user";
+  }
+  if (oldDoc.status !== newDoc.status) edits.status = newDoc.status;
+  return edits;
+}
+
+/**
+ * What an app write to `auth_users` means: a name or avatar set by the app is
+ * the app's choice from then on. Identity fields stay the provider's: an app
+ * edit of auth_users.email is planned back to the users value.
+ */
+export function editsFromAuthUsersWrite(
+  oldDoc: AuthUserSide,
+  newDoc: AuthUserSide,
+): Partial<AuthUserSide> {
+  const edits: Partial<AuthUserSide> = {};
+  if (oldDoc.full_name !== newDoc.full_name && newDoc.name_source !== "user") {
+    edits.name_source = "user";
+  }
+  if (
+    oldDoc.avatar_url !== newDoc.avatar_url &&
+    newDoc.avatar_source !== "user"
+  ) {
+    edits.avatar_source = "user";
+  }
+  return edits;
 }

@@ -4,6 +4,7 @@
 import { convexTest } from "convex-test";
 import type { ConvexError } from "convex/values";
 import { expect } from "vitest";
+import { APP_WRITE_MODULES } from "./appWrites.helpers";
 import { COST_MODULES } from "./cost.helpers";
 import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
 import schema from "./schema";
@@ -33,6 +34,11 @@ export function newMeasuringBackend(transactionLimits?: Limits) {
     modules: { ...modules, ...COST_MODULES },
     transactionLimits,
   });
+}
+
+/** The same, plus "any other app code" (appWrites.helpers.ts). */
+export function newBackendWithAppCode() {
+  return convexTest({ schema, modules: { ...modules, ...APP_WRITE_MODULES } });
 }
 
 /**

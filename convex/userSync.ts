@@ -9,7 +9,11 @@
 import { v } from "convex/values";
 import type { MutationCtx } from "./_generated/server";
 import { appError } from "./errors";
-import { adminMutation, internalMutation, internalQuery } from "./functions";
+import {
+  adminSyncMutation,
+  internalQuery,
+  internalSyncMutation,
+} from "./functions";
 import { cleanEmail, cleanId } from "./inputs";
 import { ensurePair, type SyncResult, syncFromAuthUser } from "./syncCore";
 import { startRun, startRunArgs } from "./syncEngine";
@@ -54,7 +58,7 @@ async function syncFromUserId(
  *
  * @example await syncAuthUserToConvexUser({ authUserId });
  */
-export const syncAuthUserToConvexUser = adminMutation({
+export const syncAuthUserToConvexUser = adminSyncMutation({
   args: { authUserId: v.string() },
   returns: syncResultValidator,
   handler: async (ctx, { authUserId }) =>
@@ -66,7 +70,7 @@ export const syncAuthUserToConvexUser = adminMutation({
  * provider-owned values to auth_users; links or creates the counterpart if
  * missing.
  */
-export const syncConvexUserToAuthUser = adminMutation({
+export const syncConvexUserToAuthUser = adminSyncMutation({
   args: { userId: v.string() },
   returns: syncResultValidator,
   handler: async (ctx, { userId }) => await syncFromUserId(ctx, userId),
@@ -78,7 +82,7 @@ export const syncConvexUserToAuthUser = adminMutation({
  *
  * @example npx convex run userSync:syncUser '{"authUserId":"..."}'
  */
-export const syncUser = internalMutation({
+export const syncUser = internalSyncMutation({
   args: {
     userId: v.optional(v.string()),
     authUserId: v.optional(v.string()),
@@ -118,7 +122,7 @@ export const getUserByEmail = internalQuery({
  *
  * @example npx convex run userSync:syncAllUsers '{"pageSize":200}'
  */
-export const syncAllUsers = internalMutation({
+export const syncAllUsers = internalSyncMutation({
   args: startRunArgs,
   returns: syncRunValidator,
   handler: async (ctx, args) => await startRun(ctx, "syncAllUsers", args),

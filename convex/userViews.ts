@@ -45,6 +45,7 @@ export function toUnifiedUser(pair: Pair): UnifiedUser {
       authUser?.email_verified ?? user?.emailVerificationTime !== undefined,
     phone: authUser?.phone ?? user?.phone ?? null,
     isAdmin: authUser?.is_admin === true,
+    status: authUser?.status ?? user?.status ?? "active",
     lastLoginAt: authUser?.last_login_at ?? user?.lastLoginAt ?? null,
     createdAt,
     updatedAt: authUser?.updated_at ?? user?.updatedAt ?? null,

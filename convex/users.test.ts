@@ -59,6 +59,7 @@ describe("getCurrentUser", () => {
       emailVerified: true,
       phone: null,
       isAdmin: false,
+      status: "active",
       lastLoginAt: T0,
       createdAt: T0,
       updatedAt: T0,

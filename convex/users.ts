@@ -6,7 +6,7 @@
  * - administrators: full view of everyone.
  */
 import { v } from "convex/values";
-import { callerQuery, userMutation } from "./functions";
+import { callerQuery, userSyncMutation } from "./functions";
 import {
   cleanEmail,
   cleanImageUrl,
@@ -14,6 +14,7 @@ import {
   cleanOptionalText,
   LIMITS,
 } from "./inputs";
+import { deleteAccountData } from "./accounts";
 import { ensurePair } from "./syncCore";
 import type { AuthUserSide } from "./syncPolicy";
 import { findPairByEmail, loadPairById } from "./userLookup";
@@ -72,7 +73,7 @@ export const getUserByEmail = callerQuery({
  * @example
  * await updateUserProfile({ name: "John Doe", company: "Acme Corp", role: "Developer" });
  */
-export const updateUserProfile = userMutation({
+export const updateUserProfile = userSyncMutation({
   args: {
     name: v.optional(v.string()),
     company: v.optional(v.string()),
@@ -103,5 +104,25 @@ export const updateUserProfile = userMutation({
       now: Date.now(),
     });
     return toUnifiedUser(result);
+  },
+});
+
+/**
+ * Deletes the signed-in user's own account: both user rows, the starter
+ * templates, and Convex Auth's accounts, sessions, refresh tokens and
+ * verification codes, in one transaction. The same OAuth identity can sign
+ * up again afterwards and gets a fresh pair.
+ *
+ * @example await deleteAccount({});
+ */
+export const deleteAccount = userSyncMutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await deleteAccountData(ctx, {
+      userId: ctx.caller.user._id,
+      authUserId: ctx.caller.authUser?._id,
+    });
+    return null;
   },
 });

@@ -7,6 +7,13 @@ export const fieldSourceValidator = v.union(
 );
 export type FieldSource = Infer<typeof fieldSourceValidator>;
 
+/** Account status; absent means active. Suspended accounts cannot sign in. */
+export const accountStatusValidator = v.union(
+  v.literal("active"),
+  v.literal("suspended"),
+);
+export type AccountStatus = Infer<typeof accountStatusValidator>;
+
 /** Cases the sync records for an operator instead of guessing. */
 export const reviewKindValidator = v.union(
   // Two or more unlinked auth_users rows share the user's verified email.
@@ -76,6 +83,7 @@ export const unifiedUserValidator = v.object({
   emailVerified: v.boolean(),
   phone: nullable(v.string()),
   isAdmin: v.boolean(),
+  status: accountStatusValidator,
   lastLoginAt: nullable(v.number()),
   createdAt: v.number(),
   updatedAt: nullable(v.number()),

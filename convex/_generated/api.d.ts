@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as accounts from "../accounts.js";
 import type * as admin from "../admin.js";
 import type * as auth from "../auth.js";
 import type * as authSync from "../authSync.js";
@@ -26,6 +27,7 @@ import type * as starterTemplates from "../starterTemplates.js";
 import type * as syncCore from "../syncCore.js";
 import type * as syncEngine from "../syncEngine.js";
 import type * as syncPolicy from "../syncPolicy.js";
+import type * as syncTriggers from "../syncTriggers.js";
 import type * as userLookup from "../userLookup.js";
 import type * as userSync from "../userSync.js";
 import type * as userViews from "../userViews.js";
@@ -41,6 +43,7 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  accounts: typeof accounts;
   admin: typeof admin;
   auth: typeof auth;
   authSync: typeof authSync;
@@ -54,6 +57,7 @@ declare const fullApi: ApiFromModules<{
   syncCore: typeof syncCore;
   syncEngine: typeof syncEngine;
   syncPolicy: typeof syncPolicy;
+  syncTriggers: typeof syncTriggers;
   userLookup: typeof userLookup;
   userSync: typeof userSync;
   userViews: typeof userViews;

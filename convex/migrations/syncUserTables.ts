@@ -7,11 +7,11 @@
  * @example npx convex run migrations/syncUserTables:syncUserTables
  * @example npx convex run migrations/syncUserTables:syncUserTables '{"dryRun":true}'
  */
-import { internalMutation } from "../functions";
+import { internalSyncMutation } from "../functions";
 import { startRun, startRunArgs } from "../syncEngine";
 import { syncRunValidator } from "../validators";
 
-export const syncUserTables = internalMutation({
+export const syncUserTables = internalSyncMutation({
   args: startRunArgs,
   returns: syncRunValidator,
   handler: async (ctx, args) => await startRun(ctx, "syncUserTables", args),

@@ -1,0 +1,91 @@
+/**
+ * Triggers on both user tables: any insert, patch, replace or delete by app
+ * code (through the builders of convex/functions.ts) brings the counterpart
+ * into line in the same transaction, through the shared field map.
+ *
+ * Trigger writes go to the raw database, so they never trigger again: every
+ * write converges in one hop, and a sync that changes nothing writes nothing.
+ * Convex Auth's own writes bypass the builders; the sign-in callback covers
+ * them.
+ */
+import type { Change } from "convex-helpers/server/triggers";
+import type { DataModel } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
+import { deleteAccountData, endSessions } from "./accounts";
+import { ensurePair, syncFromAuthUser } from "./syncCore";
+import { editsFromAuthUsersWrite, editsFromUsersWrite } from "./syncPolicy";
+
+/**
+ * After an app write to `users`: pair a new user, carry the change to its
+ * auth_users row, or delete the whole account with it.
+ */
+export async function onUsersChange(
+  ctx: MutationCtx,
+  change: Change<DataModel, "users">,
+): Promise<void> {
+  const now = Date.now();
+  switch (change.operation) {
+    case "insert":
+      await ensurePair(ctx, change.newDoc, {}, { now });
+      return;
+    case "update": {
+      const { authUser } = await ensurePair(
+        ctx,
+        change.newDoc,
+        editsFromUsersWrite(change.oldDoc, change.newDoc),
+        { now },
+      );
+      if (
+        change.oldDoc.status !== "suspended" &&
+        authUser?.status === "suspended"
+      ) {
+        await endSessions(ctx, change.id);
+      }
+      return;
+    }
+    case "delete":
+      await deleteAccountData(ctx, { userId: change.id });
+      return;
+  }
+}
+
+/**
+ * After an app write to `auth_users`: link a new row, carry the change to its
+ * user, or delete the whole account with it.
+ */
+export async function onAuthUsersChange(
+  ctx: MutationCtx,
+  change: Change<DataModel, "auth_users">,
+): Promise<void> {
+  const now = Date.now();
+  switch (change.operation) {
+    case "insert":
+      await syncFromAuthUser(ctx, change.newDoc, { now });
+      return;
+    case "update": {
+      const edits = editsFromAuthUsersWrite(change.oldDoc, change.newDoc);
+      if (Object.keys(edits).length > 0) {
+        await ctx.db.patch("auth_users", change.id, edits);
+      }
+      const result = await syncFromAuthUser(
+        ctx,
+        { ...change.newDoc, ...edits },
+        { now },
+      );
+      if (
+        change.oldDoc.status !== "suspended" &&
+        change.newDoc.status === "suspended" &&
+        result.userId !== null
+      ) {
+        await endSessions(ctx, result.userId);
+      }
+      return;
+    }
+    case "delete":
+      await deleteAccountData(ctx, {
+        authUserId: change.id,
+        userId: change.oldDoc.convex_user_id,
+      });
+      return;
+  }
+}
