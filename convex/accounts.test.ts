@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { STARTER_TEMPLATES } from "./starterTemplates";
@@ -9,17 +9,12 @@ import {
   newBackend,
   readTables,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 6, 1, 9, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 const ada = {
   providerAccountId: "gh-ada",
@@ -82,6 +77,17 @@ async function traces(t: Backend, userId: Id<"users">) {
       tokens,
     };
   });
+}
+
+/** Every table a sign-in writes, but the PKCE verifiers of its first step. */
+async function signInState(t: Backend) {
+  return await t.run(async (ctx) => ({
+    users: await ctx.db.query("users").collect(),
+    authUsers: await ctx.db.query("auth_users").collect(),
+    accounts: await ctx.db.query("authAccounts").collect(),
+    sessions: await ctx.db.query("authSessions").collect(),
+    codes: await ctx.db.query("authVerificationCodes").collect(),
+  }));
 }
 
 describe("users:deleteAccount", () => {
@@ -174,25 +180,13 @@ describe("account status", () => {
 
     // 3. The next sign-in is refused, and Convex Auth's transaction with the
     //    sync writes nothing (only the PKCE verifier of step 1 exists).
-    const before = await t.run(async (ctx) => ({
-      users: await ctx.db.query("users").collect(),
-      authUsers: await ctx.db.query("auth_users").collect(),
-      accounts: await ctx.db.query("authAccounts").collect(),
-      sessions: await ctx.db.query("authSessions").collect(),
-      codes: await ctx.db.query("authVerificationCodes").collect(),
-    }));
+    const before = await signInState(t);
     vi.setSystemTime(T0 + 5_000);
     await expectAppError(
       signInWithOAuth(t, { ...ada, profile: { ...ada.profile, name: "New" } }),
       "FORBIDDEN",
     );
-    const after = await t.run(async (ctx) => ({
-      users: await ctx.db.query("users").collect(),
-      authUsers: await ctx.db.query("auth_users").collect(),
-      accounts: await ctx.db.query("authAccounts").collect(),
-      sessions: await ctx.db.query("authSessions").collect(),
-      codes: await ctx.db.query("authVerificationCodes").collect(),
-    }));
+    const after = await signInState(t);
     expect(after).toEqual(before);
   });
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { afterUserCreatedOrUpdated } from "./authSync";
@@ -11,17 +11,12 @@ import {
   newBackend,
   readTables,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 /** The one pair in a single-user deployment, with its cross-references checked. */
 async function onlyPair(t: ReturnType<typeof newBackend>) {

@@ -7,7 +7,7 @@
  * defaults: `FC_RUNS=500 npx vitest run convex/consistency.test.ts`.
  */
 import fc from "fast-check";
-import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { isAppError } from "./errors";
@@ -17,19 +17,14 @@ import {
   insertLegacyRow,
   newBackend,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = Number(process.env.FC_RUNS ?? 100);
 const PEOPLE = 4;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(Date.UTC(2026, 7, 1));
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(Date.UTC(2026, 7, 1));
 
 const who = fc.integer({ min: 0, max: PEOPLE - 1 });
 const text = fc.constantFrom("Ada", "Bob", "Cy", "Dee", "Renamed");

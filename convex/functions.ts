@@ -119,38 +119,31 @@ export const callerQuery = customQuery(query, {
   },
 });
 
-/** A public mutation for signed-in users only (UNAUTHENTICATED otherwise). */
-export const userMutation = customMutation(mutation, {
-  args: {},
-  input: async (ctx) => ({
-    ctx: { caller: await requireCaller(ctx) },
+/** Adds `ctx.caller` to a mutation builder, resolved by `resolve`. */
+function withCaller(resolve: (ctx: QueryCtx) => Promise<Caller>) {
+  return {
     args: {},
-  }),
-});
+    input: async (ctx: QueryCtx) => ({
+      ctx: { caller: await resolve(ctx) },
+      args: {},
+    }),
+  };
+}
+
+/** A public mutation for signed-in users only (UNAUTHENTICATED otherwise). */
+export const userMutation = customMutation(mutation, withCaller(requireCaller));
 
 /** A public mutation for administrators only (FORBIDDEN for other users). */
-export const adminMutation = customMutation(mutation, {
-  args: {},
-  input: async (ctx) => ({
-    ctx: { caller: await requireAdmin(ctx) },
-    args: {},
-  }),
-});
+export const adminMutation = customMutation(mutation, withCaller(requireAdmin));
 
 /** `userMutation` for the sync layer's own functions (see syncMutation). */
-export const userSyncMutation = customMutation(syncMutation, {
-  args: {},
-  input: async (ctx) => ({
-    ctx: { caller: await requireCaller(ctx) },
-    args: {},
-  }),
-});
+export const userSyncMutation = customMutation(
+  syncMutation,
+  withCaller(requireCaller),
+);
 
 /** `adminMutation` for the sync layer's own functions (see syncMutation). */
-export const adminSyncMutation = customMutation(syncMutation, {
-  args: {},
-  input: async (ctx) => ({
-    ctx: { caller: await requireAdmin(ctx) },
-    args: {},
-  }),
-});
+export const adminSyncMutation = customMutation(
+  syncMutation,
+  withCaller(requireAdmin),
+);

@@ -9,6 +9,7 @@ import type { MutationCtx, QueryCtx } from "./_generated/server";
 import {
   type AuthUserSide,
   type PairPlan,
+  type UserSide,
   decideLink,
   isEmptyPlan,
   linkLegacyRow,
@@ -129,6 +130,27 @@ export async function applyPairPlan(
   }
 }
 
+/**
+ * Links an unlinked auth_users row to a user and syncs the pair; the row's
+ * domain fields stay, and its full_name becomes the chosen name.
+ */
+async function linkRowToUser(
+  ctx: MutationCtx,
+  user: UserSide,
+  row: Doc<"auth_users">,
+  edits: Partial<AuthUserSide>,
+  options: SyncOptions,
+): Promise<PairPlan> {
+  const plan = planPairSync(
+    user,
+    linkLegacyRow({ ...row, ...edits }),
+    row,
+    options.now,
+  );
+  if (!options.dryRun) await applyPairPlan(ctx, user._id, row._id, plan);
+  return plan;
+}
+
 export type EnsureResult = SyncResult & {
   user: Doc<"users">;
   /** The row after the sync; null only for a dry run that would create it. */
@@ -187,9 +209,7 @@ export async function ensurePair(
   const decision = decideLink(user, candidates);
   if (decision.action === "link") {
     const legacy = candidates.find((row) => row._id === decision.authUserId)!;
-    const linked = linkLegacyRow({ ...legacy, ...edits });
-    const plan = planPairSync(user, linked, legacy, now);
-    if (!dryRun) await applyPairPlan(ctx, user._id, legacy._id, plan);
+    const plan = await linkRowToUser(ctx, user, legacy, edits, options);
     return {
       outcome: "linked",
       userId: user._id,
@@ -386,9 +406,7 @@ export async function syncFromAuthUser(
     };
   }
   if (only !== undefined && second === undefined) {
-    const linked = linkLegacyRow(authUser);
-    const plan = planPairSync(only, linked, authUser, now);
-    if (!dryRun) await applyPairPlan(ctx, only._id, authUser._id, plan);
+    const plan = await linkRowToUser(ctx, only, authUser, {}, options);
     return {
       outcome: "linked",
       userId: only._id,

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import {
@@ -10,17 +10,12 @@ import {
   newBackend,
   readTables,
   seedMix,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 4, 1, 0, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 /** Starts a migration run and drives its scheduled pages to the end. */
 async function migrate(

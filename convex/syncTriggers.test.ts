@@ -1,5 +1,5 @@
 import { makeFunctionReference } from "convex/server";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import {
@@ -9,17 +9,12 @@ import {
   newBackendWithAppCode,
   readTables,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 5, 1, 10, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 // The test-only app module (convex/appWrites.helpers.ts).
 const appWrites = {

@@ -3,7 +3,7 @@
  */
 import { convexTest } from "convex-test";
 import type { ConvexError } from "convex/values";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { APP_WRITE_MODULES } from "./appWrites.helpers";
 import { COST_MODULES } from "./cost.helpers";
 import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
@@ -70,4 +70,20 @@ export async function expectRejectedWithoutWrites(
   const before = await readTables(t);
   await expectAppError(run(), code);
   expect(await readTables(t)).toEqual(before);
+}
+
+/**
+ * Fake timers for every test of the file, starting at `start` (scheduled
+ * functions are driven with t.finishAllScheduledFunctions(vi.runAllTimers)).
+ *
+ * @example useFakeClock(Date.UTC(2026, 0, 1));
+ */
+export function useFakeClock(start: number): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(start);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import {
   checkConsistency,
@@ -9,17 +9,12 @@ import {
   newBackend,
   readTables,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 3, 1, 8, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 /** Ada (a user), Root (an administrator), and Ada's drifted pair. */
 async function setup() {

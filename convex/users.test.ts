@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { api } from "./_generated/api";
 import { LIMITS } from "./inputs";
 import {
@@ -10,17 +10,12 @@ import {
   newBackend,
   readTables,
   signInWithOAuth,
+  useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock(T0);
 
 const ada = {
   providerAccountId: "gh-ada",
