@@ -20,6 +20,15 @@ export type OAuthProfile = {
   emailVerified?: boolean;
 };
 
+/** One OAuth sign-in: which provider account, with what provider profile. */
+export type OAuthSignIn = {
+  provider?: "github" | "google";
+  providerAccountId: string;
+  profile: OAuthProfile;
+  /** The Convex Auth instance: the app's, or cost.helpers.ts's baseline. */
+  store?: "auth:store" | "costBaseline:store";
+};
+
 /**
  * Signs in through Convex Auth's real `auth:store` mutation, exactly as the
  * OAuth callback route does after the provider redirect: verifier, signature,
@@ -34,11 +43,7 @@ export type OAuthProfile = {
  */
 export async function signInWithOAuth(
   t: Backend,
-  options: {
-    provider?: "github" | "google";
-    providerAccountId: string;
-    profile: OAuthProfile;
-  },
+  options: Omit<OAuthSignIn, "store">,
 ) {
   const { session } = await runOAuthSignIn(t, options);
   return {
@@ -57,28 +62,14 @@ export async function signInWithOAuth(
  *
  * @example const { metrics } = await measuredOAuthSignIn(t, { providerAccountId, profile });
  */
-export async function measuredOAuthSignIn(
-  t: Backend,
-  options: {
-    provider?: "github" | "google";
-    providerAccountId: string;
-    profile: OAuthProfile;
-    store?: "auth:store" | "costBaseline:store";
-  },
-) {
+export async function measuredOAuthSignIn(t: Backend, options: OAuthSignIn) {
   const { metrics } = await runOAuthSignIn(t, { ...options, measure: true });
   return { metrics: metrics! };
 }
 
 async function runOAuthSignIn(
   t: Backend,
-  options: {
-    provider?: "github" | "google";
-    providerAccountId: string;
-    profile: OAuthProfile;
-    store?: "auth:store" | "costBaseline:store";
-    measure?: boolean;
-  },
+  options: OAuthSignIn & { measure?: boolean },
 ) {
   const provider = options.provider ?? "github";
   const store = makeFunctionReference<"mutation">(
