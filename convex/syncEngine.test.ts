@@ -353,7 +353,7 @@ describe("run mechanics", () => {
     expect(runs).toHaveLength(1);
   });
 
-  test("bad page sizes are INVALID_ARGUMENT and start nothing", async () => {
+  test("bad arguments are INVALID_ARGUMENT and start nothing", async () => {
     const t = newBackend();
     for (const pageSize of [0, -1, 1.5, 100_000]) {
       await expectAppError(
@@ -362,6 +362,20 @@ describe("run mechanics", () => {
       );
     }
     expect(await t.query(internal.syncEngine.getRun, {})).toBeNull();
+    await expectAppError(
+      t.query(internal.syncEngine.getRun, { runId: "nope" }),
+      "INVALID_ARGUMENT",
+    );
+    await expectAppError(
+      t.mutation(internal.syncEngine.resumeRun, { runId: "nope" }),
+      "INVALID_ARGUMENT",
+    );
+    // Only a failed run resumes.
+    const done = await migrate(t);
+    await expectAppError(
+      t.mutation(internal.syncEngine.resumeRun, { runId: done._id }),
+      "INVALID_ARGUMENT",
+    );
   });
 
   test("a failed page is resumed from its cursor", async () => {

@@ -15,6 +15,7 @@ import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { appError } from "./errors";
+import { cleanId } from "./inputs";
 import { internalQuery, internalSyncMutation } from "./functions";
 import {
   ensurePair,
@@ -331,10 +332,7 @@ export const resumeRun = internalSyncMutation({
   args: { runId: v.string(), pageSize: v.optional(v.number()) },
   returns: syncRunValidator,
   handler: async (ctx, args) => {
-    const runId = ctx.db.normalizeId("sync_runs", args.runId);
-    if (runId === null) {
-      throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
-    }
+    const runId = cleanId(ctx, "sync_runs", args.runId);
     const active = await activeRun(ctx);
     if (active !== null) return active;
     const run = await ctx.db.get("sync_runs", runId);
@@ -365,11 +363,11 @@ export const resumeRun = internalSyncMutation({
  * @example npx convex run syncEngine:getRun
  */
 export const getRun = internalQuery({
-  args: { runId: v.optional(v.id("sync_runs")) },
+  args: { runId: v.optional(v.string()) },
   returns: v.union(v.null(), syncRunValidator),
   handler: async (ctx, { runId }) =>
     runId !== undefined
-      ? await ctx.db.get("sync_runs", runId)
+      ? await ctx.db.get("sync_runs", cleanId(ctx, "sync_runs", runId))
       : await ctx.db.query("sync_runs").order("desc").first(),
 });
 
@@ -380,7 +378,7 @@ export const getRun = internalQuery({
  */
 export const plannedChanges = internalQuery({
   args: {
-    runId: v.id("sync_runs"),
+    runId: v.string(),
     paginationOpts: v.object({
       numItems: v.number(),
       cursor: v.union(v.string(), v.null()),
@@ -392,10 +390,11 @@ export const plannedChanges = internalQuery({
     isDone: v.boolean(),
   }),
   handler: async (ctx, { runId, paginationOpts }) => {
+    const id = cleanId(ctx, "sync_runs", runId);
     const numItems = Math.min(Math.max(1, paginationOpts.numItems), 100);
     const result = await ctx.db
       .query("sync_run_changes")
-      .withIndex("by_run_id_and_page", (q) => q.eq("run_id", runId))
+      .withIndex("by_run_id_and_page", (q) => q.eq("run_id", id))
       .paginate({ numItems, cursor: paginationOpts.cursor });
     return {
       page: result.page.flatMap((row) => row.changes),
