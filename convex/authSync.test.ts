@@ -194,6 +194,30 @@ describe("returning user", () => {
   });
 });
 
+describe("several providers", () => {
+  test("a second provider with the same verified email joins the same pair", async () => {
+    const t = newBackend();
+    const first = await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "ada-gh", email: "ada@example.com" },
+    });
+    vi.setSystemTime(T0 + 1_000);
+    const second = await signInWithOAuth(t, {
+      provider: "google",
+      providerAccountId: "google-ada",
+      profile: { name: "Ada Google", email: "ada@example.com" },
+    });
+    // Convex Auth links the Google account to the same users row.
+    expect(second.userId).toBe(first.userId);
+    const { authUser, templates } = await onlyPair(t);
+    expect(authUser).toMatchObject({
+      full_name: "Ada Google",
+      last_login_at: T0 + 1_000,
+    });
+    expect(templates).toHaveLength(STARTER_TEMPLATES.length);
+  });
+});
+
 describe("legacy auth_users rows", () => {
   test("a verified email links the legacy row and keeps its domain fields and name", async () => {
     const t = newBackend();
