@@ -1,10 +1,12 @@
 /**
- * `npm run demo`: a scripted walkthrough of the sign-in sync on an in-process
- * Convex backend (convex-test). No network, no Convex account.
+ * `npm run demo`: a scripted walkthrough of the sync on an in-process Convex
+ * backend (convex-test): sign-ins, a profile update, a dashboard edit healed
+ * by syncAllUsers. No network, no Convex account.
  *
  * Every sign-in goes through Convex Auth's real `auth:store` mutation, so the
  * afterUserCreatedOrUpdated callback runs exactly as in production.
  */
+import { api, internal } from "../convex/_generated/api";
 import {
   checkConsistency,
   insertLegacyRow,
@@ -32,7 +34,7 @@ await insertLegacyRow(t, {
 });
 
 step("New user: Ada signs in with GitHub for the first time.");
-await signInWithOAuth(t, {
+const ada = await signInWithOAuth(t, {
   providerAccountId: "gh-ada",
   profile: {
     name: "Ada",
@@ -41,7 +43,16 @@ await signInWithOAuth(t, {
   },
 });
 
-step("Returning user: Ada signs in again; GitHub now reports a new avatar.");
+step("Ada sets her profile in the app: name, company, role.");
+await ada.asUser.mutation(api.users.updateUserProfile, {
+  name: "Ada Lovelace",
+  company: "Analytical Engines",
+  role: "Developer",
+});
+
+step(
+  "Returning user: Ada signs in again; GitHub reports a new avatar, and still the name 'Ada'.",
+);
 await signInWithOAuth(t, {
   providerAccountId: "gh-ada",
   profile: {
@@ -70,6 +81,28 @@ await signInWithOAuth(t, {
   },
 });
 
+step(
+  "A dashboard edit breaks a reference; the drift report finds it, syncAllUsers mends it.",
+);
+const before = await readTables(t);
+await t.run(async (ctx) => {
+  await ctx.db.patch("users", before.users[0]!._id, {
+    auth_user_id: undefined,
+  });
+});
+const drift = await t.action(internal.driftReport.summary, {});
+const found = [...drift.users.findings, ...drift.authUsers.findings]
+  .map((f) => `${f.kind} ×${f.count}`)
+  .join(", ");
+console.log(`  drift report: ${found}`);
+await t.mutation(internal.userSync.syncAllUsers, {});
+// runAfter(0) pages are due at once on the real clock: nothing to advance.
+await t.finishAllScheduledFunctions(() => {}, 1_000);
+const run = await t.query(internal.syncEngine.getRun, {});
+console.log(
+  `  syncAllUsers: ${run?.status} in ${run?.pages} page(s), ${run?.counts.repaired} repaired`,
+);
+
 const { users, authUsers, templates, reviews } = await readTables(t);
 // Readable aliases (U1, A1, ...) in place of raw document ids.
 const alias = new Map<string, string>([
@@ -85,6 +118,7 @@ console.table(
     _id: short(u._id),
     name: u.name,
     email: u.email,
+    image: u.image ?? "—",
     verified: u.emailVerificationTime !== undefined,
     auth_user_id: short(u.auth_user_id),
   })),
