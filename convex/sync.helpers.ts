@@ -296,3 +296,24 @@ export async function canonicalState(t: Backend) {
     unlinked: unlinked.map(key).sort(),
   };
 }
+
+/**
+ * Convex's documented per-transaction limits
+ * (https://docs.convex.dev/production/state/limits), and the quarter of them
+ * that the benchmark and the scale tests enforce, so that any transaction
+ * coming near a real limit fails loudly.
+ */
+export const CONVEX_LIMITS = {
+  documentsRead: 32_000,
+  databaseQueries: 4_096,
+  documentsWritten: 16_000,
+  bytesRead: 16 * 1024 * 1024,
+  bytesWritten: 16 * 1024 * 1024,
+};
+export const QUARTER_LIMITS = {
+  documentsRead: CONVEX_LIMITS.documentsRead / 4,
+  databaseQueries: CONVEX_LIMITS.databaseQueries / 4,
+  documentsWritten: CONVEX_LIMITS.documentsWritten / 4,
+  bytesRead: CONVEX_LIMITS.bytesRead / 4,
+  bytesWritten: CONVEX_LIMITS.bytesWritten / 4,
+};

@@ -8,6 +8,7 @@ import {
   expectAppError,
   insertLegacyRow,
   newBackend,
+  QUARTER_LIMITS,
   readTables,
   seedMix,
   useFakeClock,
@@ -471,6 +472,36 @@ describe("run mechanics", () => {
     expect(run.max_page!.documentsWritten).toBeLessThanOrEqual(40);
     expect(run.early_stops).toBeGreaterThan(0);
     expect((await checkConsistency(t)).problems).toEqual([]);
+  });
+});
+
+describe("scale, under a quarter of Convex's limits", () => {
+  test("per-user cost is flat in N and the largest page is set by the page size", async () => {
+    const costs = [];
+    for (const n of [200, 800]) {
+      const t = newBackend(QUARTER_LIMITS);
+      await seedMix(t, n);
+      const run = await migrate(t, { pageSize: 50 });
+      expect(run.status).toBe("completed");
+      expect(run.early_stops).toBe(0);
+      costs.push({ n, run });
+    }
+    const [small, large] = costs as [(typeof costs)[0], (typeof costs)[0]];
+    for (const key of [
+      "documentsRead",
+      "databaseQueries",
+      "documentsWritten",
+    ] as const) {
+      const perUser = (c: typeof small) => c.run.totals[key] / c.n;
+      expect(Math.abs(perUser(large) - perUser(small))).toBeLessThan(
+        0.05 * perUser(small),
+      );
+      // The largest page costs the same at four times the size.
+      expect(large.run.max_page![key]).toBeLessThanOrEqual(
+        small.run.max_page![key] * 1.05,
+      );
+      expect(large.run.max_page![key]).toBeLessThan(QUARTER_LIMITS[key] / 4);
+    }
   });
 });
 

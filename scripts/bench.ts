@@ -11,7 +11,9 @@
 import { internal } from "../convex/_generated/api";
 import {
   type Backend,
+  CONVEX_LIMITS,
   measuredOAuthSignIn,
+  QUARTER_LIMITS,
   seedMix,
   signInWithOAuth,
 } from "../convex/sync.helpers";
@@ -19,18 +21,6 @@ import type { Metrics, SyncRun } from "../convex/validators";
 import { newMeasuringBackend } from "./backend";
 
 process.env.AUTH_LOG_LEVEL ??= "ERROR";
-
-// Convex's documented limits (https://docs.convex.dev/production/state/limits).
-const CONVEX_LIMITS = {
-  documentsRead: 32_000,
-  databaseQueries: 4_096,
-  documentsWritten: 16_000,
-  bytesRead: 16 * 1024 * 1024,
-  bytesWritten: 16 * 1024 * 1024,
-};
-const QUARTER = Object.fromEntries(
-  Object.entries(CONVEX_LIMITS).map(([key, value]) => [key, value / 4]),
-) as typeof CONVEX_LIMITS;
 
 const WAITING_FOR_PEOPLE = new Set([
   "pending_link",
@@ -66,7 +56,7 @@ const fmt = (value: number, digits = 0) =>
 type Row = Record<string, string>;
 
 async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
-  const t = newMeasuringBackend(QUARTER);
+  const t = newMeasuringBackend(QUARTER_LIMITS);
   await seedMix(t, n);
   const startedAt = performance.now();
   const run = await runToCompletion(t);
@@ -105,7 +95,7 @@ async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
 }
 
 async function benchSignIn(): Promise<Row[]> {
-  const t = newMeasuringBackend(QUARTER);
+  const t = newMeasuringBackend(QUARTER_LIMITS);
   const profile = { name: "Ada", email: "ada@example.com" };
   await signInWithOAuth(t, { providerAccountId: "gh-ada", profile });
   const REPEAT = 50;
@@ -146,9 +136,9 @@ async function benchSignIn(): Promise<Row[]> {
 }
 
 console.log(
-  `Limits enforced: a quarter of Convex's (${fmt(QUARTER.documentsRead)} reads, ` +
-    `${fmt(QUARTER.databaseQueries)} index ranges, ${fmt(QUARTER.documentsWritten)} writes, ` +
-    `${fmt(QUARTER.bytesRead / 1024 / 1024)} MiB read/written per transaction). Page size ${PAGE_SIZE}.\n`,
+  `Limits enforced: a quarter of Convex's (${fmt(QUARTER_LIMITS.documentsRead)} reads, ` +
+    `${fmt(QUARTER_LIMITS.databaseQueries)} index ranges, ${fmt(QUARTER_LIMITS.documentsWritten)} writes, ` +
+    `${fmt(QUARTER_LIMITS.bytesRead / 1024 / 1024)} MiB read/written per transaction). Page size ${PAGE_SIZE}.\n`,
 );
 const rows: Row[] = [];
 let largest: SyncRun | undefined;
