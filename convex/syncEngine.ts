@@ -33,19 +33,6 @@ import {
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-/**
- * A row's cost assumed until the page has measured one (the first row of a
- * page always runs): about the most a row costs in the auth_users phase (see
- * syncFromAuthUser). After that, the largest measured row cost is the margin.
- */
-const DEFAULT_ROW_COST: Metrics = {
-  documentsRead: 16,
-  databaseQueries: 16,
-  documentsWritten: 4,
-  bytesRead: 256 * 1024,
-  bytesWritten: 64 * 1024,
-};
-
 /** Kept free for the page's own bookkeeping (run record, change log). */
 const RESERVE: Metrics = {
   documentsRead: 8,
@@ -55,7 +42,7 @@ const RESERVE: Metrics = {
   bytesWritten: 512 * 1024,
 };
 
-const METRIC_KEYS = Object.keys(DEFAULT_ROW_COST) as (keyof Metrics)[];
+const METRIC_KEYS = Object.keys(RESERVE) as (keyof Metrics)[];
 
 const ZERO: Metrics = {
   documentsRead: 0,
@@ -249,13 +236,13 @@ export const processPage = internalSyncMutation({
     // 3. Rows, while the budget lasts.
     let counts = run.counts;
     const changes: string[] = [];
-    let rowCost = DEFAULT_ROW_COST;
-    let measured = false;
+    let rowCost = ZERO;
     let budget = await readBudget(ctx);
     let processed = 0;
     let lastId: Id<"users"> | Id<"auth_users"> | undefined;
     for (const row of rows) {
-      // At least one row per page, so a run always moves forward.
+      // At least one row per page, so a run always moves forward; after it,
+      // the next row must fit as the costliest one so far did.
       if (processed > 0 && !fits(budget, rowCost)) break;
       const result =
         run.phase === "users"
@@ -265,8 +252,7 @@ export const processPage = internalSyncMutation({
       const cost = combine(after.used, budget.used, (x, y) => x - y);
       // The margin follows the most expensive row seen, so large documents
       // shrink the page on their own.
-      rowCost = measured ? combine(rowCost, cost, Math.max) : cost;
-      measured = true;
+      rowCost = combine(rowCost, cost, Math.max);
       budget = after;
       counts = tally(counts, result);
       changes.push(...result.changes);
