@@ -14,12 +14,16 @@ import { appError } from "./errors";
 import { internalMutation, internalSyncMutation } from "./functions";
 import {
   cleanEmail,
-  cleanId,
   cleanImageUrl,
   cleanName,
   cleanOptionalText,
 } from "./inputs";
-import { findPairByEmail, loadPairById, type UserPair } from "./userLookup";
+import {
+  findPairByEmail,
+  getRowOrThrow,
+  loadPairById,
+  type UserPair,
+} from "./userLookup";
 import { accountStatusValidator } from "./validators";
 
 /** Exactly one of `email` or `id` (a users or auth_users id). */
@@ -110,10 +114,7 @@ export const editUser = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const userId = cleanId(ctx, "users", args.userId);
-    if ((await ctx.db.get("users", userId)) === null) {
-      throw appError("NOT_FOUND", "No such users row");
-    }
+    const { _id: userId } = await getRowOrThrow(ctx, "users", args.userId);
     const patch: Partial<Doc<"users">> = {};
     if (args.name !== undefined) patch.name = cleanName(args.name);
     if (args.image !== undefined) patch.image = cleanImageUrl(args.image);
@@ -140,10 +141,11 @@ export const editAuthUser = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const authUserId = cleanId(ctx, "auth_users", args.authUserId);
-    if ((await ctx.db.get("auth_users", authUserId)) === null) {
-      throw appError("NOT_FOUND", "No such auth_users row");
-    }
+    const { _id: authUserId } = await getRowOrThrow(
+      ctx,
+      "auth_users",
+      args.authUserId,
+    );
     const patch: Partial<Doc<"auth_users">> = {};
     if (args.full_name !== undefined) {
       patch.full_name = cleanName(args.full_name);

@@ -4,6 +4,8 @@
  */
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
+import { appError } from "./errors";
+import { cleanId } from "./inputs";
 import {
   findCounterpart,
   linkableUsersWithEmail,
@@ -106,4 +108,21 @@ export async function findPairByEmail(
   const user = users.find((u) => u.emailVerificationTime !== undefined);
   if (user === undefined) return null;
   return { user, authUser: await findCounterpart(ctx, user) };
+}
+
+/**
+ * A `users` or `auth_users` row named by a client- or operator-supplied id:
+ * INVALID_ARGUMENT for a string that is no id of the table, NOT_FOUND for a
+ * row that does not exist.
+ *
+ * @example const user = await getRowOrThrow(ctx, "users", args.userId);
+ */
+export async function getRowOrThrow<T extends "users" | "auth_users">(
+  ctx: QueryCtx,
+  table: T,
+  rawId: string,
+): Promise<Doc<T>> {
+  const row = await ctx.db.get(table, cleanId(ctx, table, rawId));
+  if (row === null) throw appError("NOT_FOUND", `No such ${table} row`);
+  return row;
 }

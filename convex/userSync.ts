@@ -14,10 +14,10 @@ import {
   internalQuery,
   internalSyncMutation,
 } from "./functions";
-import { cleanEmail, cleanId } from "./inputs";
+import { cleanEmail } from "./inputs";
 import { ensurePair, type SyncResult, syncFromAuthUser } from "./syncCore";
 import { startRun, startRunArgs } from "./syncEngine";
-import { findPairByEmail } from "./userLookup";
+import { findPairByEmail, getRowOrThrow } from "./userLookup";
 import { toUnifiedUser } from "./userViews";
 import {
   syncResultValidator,
@@ -29,9 +29,7 @@ async function syncFromAuthUserId(
   ctx: MutationCtx,
   rawId: string,
 ): Promise<SyncResult> {
-  const authUserId = cleanId(ctx, "auth_users", rawId);
-  const authUser = await ctx.db.get("auth_users", authUserId);
-  if (authUser === null) throw appError("NOT_FOUND", "No such auth_users row");
+  const authUser = await getRowOrThrow(ctx, "auth_users", rawId);
   return await syncFromAuthUser(ctx, authUser, { now: Date.now() });
 }
 
@@ -39,16 +37,14 @@ async function syncFromUserId(
   ctx: MutationCtx,
   rawId: string,
 ): Promise<SyncResult> {
-  const userId = cleanId(ctx, "users", rawId);
-  const user = await ctx.db.get("users", userId);
-  if (user === null) throw appError("NOT_FOUND", "No such users row");
+  const user = await getRowOrThrow(ctx, "users", rawId);
   const { outcome, changes, authUserId } = await ensurePair(
     ctx,
     user,
     {},
     { now: Date.now() },
   );
-  return { outcome, changes, authUserId, userId };
+  return { outcome, changes, authUserId, userId: user._id };
 }
 
 /**
