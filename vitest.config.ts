@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { offlineAuthEnv } from "./scripts/authEnv";
 
 export default defineConfig({
   test: {
@@ -10,7 +11,8 @@ export default defineConfig({
     reporters: process.env.VITEST_JSON
       ? ["default", ["json", { outputFile: process.env.VITEST_JSON }]]
       : ["default"],
-    // Convex Auth logs every auth:store call at INFO.
-    env: { AUTH_LOG_LEVEL: "WARN" },
+    // Convex Auth logs every auth:store call at INFO; its JWT keys and OAuth
+    // clients are generated per run.
+    env: { AUTH_LOG_LEVEL: "WARN", ...offlineAuthEnv() },
   },
 });

@@ -8,7 +8,7 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { STARTER_TEMPLATES } from "./starterTemplates";
-import { ensurePair } from "./syncCore";
+import { ensurePair, findCounterpart, recordReview } from "./syncCore";
 import type { AccountStatus } from "./validators";
 
 /** Upper bound on the rows of one kind a single account may hold. */
@@ -16,61 +16,105 @@ const PER_ACCOUNT_LIMIT = 100;
 
 /**
  * Deletes an account across both tables and Convex Auth's tables: the
- * `users` row, every `auth_users` row paired with it, their starter
- * templates, and the user's auth accounts, verification codes, sessions and
- * refresh tokens. Either id may be missing or already deleted; deleting
- * twice is harmless. Returns how many documents it deleted.
+ * `users` row, its two-way counterpart and that row's starter templates, and
+ * the user's auth accounts, verification codes, sessions and refresh tokens.
+ * Only what is provably the account's goes: a row that merely points at the
+ * user, or that the user merely points at, stays (a row still claiming the
+ * deleted user is recorded for review). Deleting twice is harmless. Returns
+ * how many documents it deleted.
  *
- * @example await deleteAccountData(ctx, { userId });
+ * @example await deleteAccountData(ctx, userId);
  */
 export async function deleteAccountData(
   ctx: MutationCtx,
-  target: { userId?: Id<"users">; authUserId?: Id<"auth_users"> },
+  userId: Id<"users">,
+  /** The counterpart, when the caller already knows it (a trigger). */
+  knownCounterpart?: Id<"auth_users">,
 ): Promise<number> {
   let deleted = 0;
-  const authUserIds = new Set<Id<"auth_users">>();
-  let userId = target.userId;
 
-  // 1. Everything that names the account, from either side.
-  if (target.authUserId !== undefined) {
-    authUserIds.add(target.authUserId);
-    const row = await ctx.db.get("auth_users", target.authUserId);
-    userId ??= row?.convex_user_id;
+  // 1. The two-way counterpart and its templates.
+  const user = await ctx.db.get("users", userId);
+  const counterpart =
+    knownCounterpart ??
+    (user === null ? null : (await findCounterpart(ctx, user))?._id);
+  if (counterpart !== undefined && counterpart !== null) {
+    deleted += await deleteAppRow(ctx, counterpart);
   }
-  if (userId !== undefined) {
-    const user = await ctx.db.get("users", userId);
-    if (user?.auth_user_id !== undefined) authUserIds.add(user.auth_user_id);
-    const pointing = await ctx.db
-      .query("auth_users")
-      .withIndex("by_convex_user_id", (q) => q.eq("convex_user_id", userId))
+
+  // 2. Convex Auth's rows: sessions and refresh tokens through its own
+  //    implementation, then accounts and their verification codes.
+  await endSessions(ctx, userId);
+  deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
+
+  // 3. The users row last.
+  if (user !== null && (await ctx.db.get("users", userId)) !== null) {
+    await ctx.db.delete("users", userId);
+    deleted++;
+  }
+
+  // 4. Rows that still name the user were never provably its own: a person
+  //    decides what becomes of them.
+  const leftovers = await ctx.db
+    .query("auth_users")
+    .withIndex("by_convex_user_id", (q) => q.eq("convex_user_id", userId))
+    .take(PER_ACCOUNT_LIMIT);
+  if (leftovers.length > 0) {
+    await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId,
+        authUserIds: leftovers.map((row) => row._id),
+        detail:
+          "The account was deleted; these rows pointed at it without being its counterpart and were kept.",
+      },
+      { now: Date.now() },
+    );
+  }
+  return deleted;
+}
+
+/**
+ * Deletes one auth_users row and its starter templates, nothing else.
+ * Returns how many documents it deleted.
+ */
+export async function deleteAppRow(
+  ctx: MutationCtx,
+  authUserId: Id<"auth_users">,
+): Promise<number> {
+  let deleted = 0;
+  for (const template of STARTER_TEMPLATES) {
+    const owned = await ctx.db
+      .query("starter_templates")
+      .withIndex("by_owner_id_and_key", (q) =>
+        q.eq("owner_id", authUserId).eq("key", template.key),
+      )
       .take(PER_ACCOUNT_LIMIT);
-    for (const row of pointing) authUserIds.add(row._id);
-  }
-
-  // 2. App rows: templates, then the auth_users rows.
-  for (const authUserId of authUserIds) {
-    for (const template of STARTER_TEMPLATES) {
-      const owned = await ctx.db
-        .query("starter_templates")
-        .withIndex("by_owner_id_and_key", (q) =>
-          q.eq("owner_id", authUserId).eq("key", template.key),
-        )
-        .take(PER_ACCOUNT_LIMIT);
-      for (const row of owned) {
-        await ctx.db.delete("starter_templates", row._id);
-        deleted++;
-      }
-    }
-    if ((await ctx.db.get("auth_users", authUserId)) !== null) {
-      await ctx.db.delete("auth_users", authUserId);
+    for (const row of owned) {
+      await ctx.db.delete("starter_templates", row._id);
       deleted++;
     }
   }
-  if (userId === undefined) return deleted;
+  if ((await ctx.db.get("auth_users", authUserId)) !== null) {
+    await ctx.db.delete("auth_users", authUserId);
+    deleted++;
+  }
+  return deleted;
+}
 
-  // 3. Convex Auth's rows: sessions and refresh tokens through its own
-  //    implementation, then accounts and their verification codes.
-  await endSessions(ctx, userId);
+/**
+ * Deletes the verification codes of every auth account of a user: codes
+ * already issued (an OAuth callback's, an emailed one) would otherwise still
+ * become a session. With `deleteAccounts`, the accounts go too. Returns how
+ * many documents it deleted.
+ */
+async function revokePendingSignIns(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+  options: { deleteAccounts: boolean },
+): Promise<number> {
+  let deleted = 0;
   const accounts = await ctx.db
     .query("authAccounts")
     .withIndex("userIdAndProvider", (q) => q.eq("userId", userId))
@@ -84,22 +128,18 @@ export async function deleteAccountData(
       await ctx.db.delete("authVerificationCodes", code._id);
       deleted++;
     }
-    await ctx.db.delete("authAccounts", account._id);
-    deleted++;
-  }
-
-  // 4. The users row last.
-  if ((await ctx.db.get("users", userId)) !== null) {
-    await ctx.db.delete("users", userId);
-    deleted++;
+    if (options.deleteAccounts) {
+      await ctx.db.delete("authAccounts", account._id);
+      deleted++;
+    }
   }
   return deleted;
 }
 
 /**
  * Sets an account's status on both tables. Suspending also ends every
- * session (Convex Auth's own invalidateSessions), and the sign-in callback
- * refuses the account's next sign-in.
+ * session (Convex Auth's own invalidateSessions) and revokes codes already
+ * issued, and the sign-in callback refuses the account's next sign-in.
  *
  * @example await setAccountStatus(ctx, user, "suspended");
  */
@@ -111,7 +151,20 @@ export async function setAccountStatus(
   const user = await ctx.db.get("users", userId);
   if (user === null) throw new Error(`users ${userId} not found`);
   await ensurePair(ctx, user, { status }, { now: Date.now() });
-  if (status === "suspended") await endSessions(ctx, userId);
+  if (status === "suspended") await endSignIns(ctx, userId);
+}
+
+/**
+ * Ends everything of a suspended user that is or could become a session:
+ * sessions with their refresh tokens, and verification codes already issued
+ * (a sign-in under way when the account was suspended).
+ */
+export async function endSignIns(
+  ctx: MutationCtx,
+  userId: Id<"users">,
+): Promise<void> {
+  await endSessions(ctx, userId);
+  await revokePendingSignIns(ctx, userId, { deleteAccounts: false });
 }
 
 /**

@@ -9,7 +9,7 @@
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
-import { deleteAccountData, setAccountStatus } from "./accounts";
+import { deleteAccountData, deleteAppRow, setAccountStatus } from "./accounts";
 import { appError } from "./errors";
 import { internalMutation, internalSyncMutation } from "./functions";
 import {
@@ -85,16 +85,21 @@ export const setStatus = internalSyncMutation({
   },
 });
 
-/** Deletes an account and everything of it (see users:deleteAccount). */
+/**
+ * Deletes an account and everything provably of it (see users:deleteAccount);
+ * named by an auth_users row in no pair, deletes that row alone.
+ */
 export const deleteAccount = internalSyncMutation({
   args: targetArgs,
   returns: v.object({ deleted: v.number() }),
   handler: async (ctx, args) => {
+    // A user's account is the user and its two-way counterpart; a row that
+    // is in no pair (legacy, duplicate, one-sided) is deleted alone.
     const { user, authUser } = await findTarget(ctx, args);
-    const deleted = await deleteAccountData(ctx, {
-      userId: user?._id,
-      authUserId: authUser?._id,
-    });
+    const deleted =
+      user !== null
+        ? await deleteAccountData(ctx, user._id)
+        : await deleteAppRow(ctx, authUser!._id);
     return { deleted };
   },
 });
@@ -164,7 +169,8 @@ export const editAuthUser = internalMutation({
 
 /**
  * Deletes one `users` or `auth_users` row the way app code would, with
- * `ctx.db.delete`: the triggers delete the rest of the account with it.
+ * `ctx.db.delete`: the triggers delete the rest of the account with it when
+ * the row was in a two-way pair. A duplicate or one-sided row goes alone.
  */
 export const deleteRecord = internalMutation({
   args: { id: v.string() },

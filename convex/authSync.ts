@@ -11,7 +11,8 @@ import type { MutationCtx } from "./_generated/server";
 import { internalSyncMutation } from "./functions";
 import { provisionStarterTemplates } from "./starterTemplates";
 import { appError, isAppError } from "./errors";
-import { ensurePair, findCounterpart, recordReview } from "./syncCore";
+import { ensurePair, readPair, recordReview } from "./syncCore";
+import { type SignInKind, verificationClaim } from "./syncPolicy";
 import { syncOutcomeValidator } from "./validators";
 
 /**
@@ -23,35 +24,49 @@ import { syncOutcomeValidator } from "./validators";
  * writes roll back and the sign-in still goes ahead (see the callback below).
  */
 export const syncOnSignIn = internalSyncMutation({
-  args: { userId: v.id("users") },
+  args: {
+    userId: v.id("users"),
+    // The provider's claim for this sign-in (see verificationClaim).
+    emailVerified: v.optional(v.boolean()),
+  },
   returns: v.object({
     authUserId: v.id("auth_users"),
     outcome: syncOutcomeValidator,
   }),
-  handler: async (ctx, { userId }) => {
+  handler: async (ctx, { userId, emailVerified }) => {
     // 1. The users row Convex Auth just wrote.
-    const user = await ctx.db.get("users", userId);
+    let user = await ctx.db.get("users", userId);
     if (user === null) throw new Error(`users ${userId} not found`);
     const now = Date.now();
 
     // 2. A suspended account is the one deliberate refusal: checked before
     //    any write, and the error aborts the whole sign-in (see below).
-    const existing = await findCounterpart(ctx, user);
-    if (existing?.status === "suspended" || user.status === "suspended") {
+    const read = await readPair(ctx, user);
+    if (
+      read.counterpart?.status === "suspended" ||
+      user.status === "suspended"
+    ) {
       throw appError("FORBIDDEN", "This account is suspended");
     }
 
-    // 3. Pair it and stamp the login on both sides.
+    // 3. An address this sign-in's provider did not vouch for is unverified,
+    //    whatever an earlier sign-in proved for another address.
+    if (emailVerified === false && user.emailVerificationTime !== undefined) {
+      await ctx.db.patch("users", userId, { emailVerificationTime: undefined });
+      user = { ...user, emailVerificationTime: undefined };
+    }
+
+    // 4. Pair it and stamp the login on both sides.
     const { authUser, outcome } = await ensurePair(
       ctx,
       user,
       { last_login_at: now },
-      { now, counterpart: existing },
+      { now, read },
     );
     if (authUser === null)
       throw new Error("ensurePair wrote no auth_users row");
 
-    // 4. Starter templates, once per row: the marker makes re-sign-ins free,
+    // 5. Starter templates, once per row: the marker makes re-sign-ins free,
     //    the per-key check makes a retry after a partial run safe.
     if (authUser.starter_templates_provisioned_at === undefined) {
       await provisionStarterTemplates(ctx, authUser._id, now);
@@ -73,12 +88,17 @@ export const syncOnSignIn = internalSyncMutation({
  */
 export async function afterUserCreatedOrUpdated(
   genericCtx: GenericMutationCtx<AnyDataModel>,
-  args: { userId: Id<"users"> },
+  args: {
+    userId: Id<"users">;
+    type: SignInKind;
+    profile: { email?: unknown; emailVerified?: unknown };
+  },
 ): Promise<void> {
   const ctx = genericCtx as unknown as MutationCtx;
   try {
     await ctx.runMutation(internal.authSync.syncOnSignIn, {
       userId: args.userId,
+      emailVerified: verificationClaim(args.type, args.profile),
     });
   } catch (error) {
     if (isAppError(error) && error.data.code === "FORBIDDEN") throw error;

@@ -8,14 +8,15 @@
  * - `measure`: runs a mutation as a sub-transaction and returns what the
  *   whole transaction used, from ctx.meta.getTransactionMetrics().
  */
-import GitHub from "@auth/core/providers/github";
-import Google from "@auth/core/providers/google";
 import { convexAuth } from "@convex-dev/auth/server";
 import { internalMutationGeneric, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
+import { githubProvider, googleProvider } from "./oauthProviders";
 import { metricsValidator } from "./validators";
 
-export const { store } = convexAuth({ providers: [GitHub, Google] });
+export const { store } = convexAuth({
+  providers: [githubProvider, googleProvider],
+});
 
 export const measure = internalMutationGeneric({
   args: { path: v.string(), args: v.any() },

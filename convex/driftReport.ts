@@ -132,13 +132,32 @@ async function checkAuthUser(
   if ((await unlinkedRowsWithEmail(ctx, email)).length > 1) {
     findings.add("ambiguous_email", row._id);
   }
-  const claimants = await ctx.db
-    .query("users")
-    .withIndex("email", (q) => q.eq("email", email))
-    .take(5);
-  if (claimants.some((user) => user.emailVerificationTime === undefined)) {
+  if (await hasUnverifiedClaim(ctx, email)) {
     findings.add("unverified_email_match", row._id);
   }
+}
+
+/**
+ * Whether someone who has not verified this address claims it: a synced user
+ * (whose own row holds the address as a key, whatever case the provider
+ * sent), or a user not synced yet. Both reads are bounded and ordered by
+ * verification.
+ */
+async function hasUnverifiedClaim(ctx: QueryCtx, email: string) {
+  const rows = await ctx.db
+    .query("auth_users")
+    .withIndex("by_email_and_email_verified", (q) =>
+      q.eq("email", email).eq("email_verified", false),
+    )
+    .take(3);
+  if (rows.some((row) => row.convex_user_id !== undefined)) return true;
+  const unsynced = await ctx.db
+    .query("users")
+    .withIndex("by_email_and_emailVerificationTime", (q) =>
+      q.eq("email", email).eq("emailVerificationTime", undefined),
+    )
+    .first();
+  return unsynced !== null;
 }
 
 /**

@@ -52,15 +52,20 @@ export function cleanOptionalText(
   return text.length === 0 ? undefined : text;
 }
 
-/** An avatar URL the user sets: an absolute http(s) URL, bounded. */
+/**
+ * An avatar URL the user sets: an absolute http(s) URL of at most
+ * LIMITS.imageUrl characters as stored, that is after `new URL()` has
+ * percent-encoded it (which can make it up to 9 times longer).
+ */
 export function cleanImageUrl(raw: string): string {
-  const text = raw.trim();
-  if (text.length === 0 || text.length > LIMITS.imageUrl) {
-    throw appError(
+  const tooLong = () =>
+    appError(
       "INVALID_ARGUMENT",
       `image must be a URL of 1 to ${LIMITS.imageUrl} characters`,
     );
-  }
+  const text = raw.trim();
+  // Bounds the parser's work before the real check below.
+  if (text.length === 0 || text.length > LIMITS.imageUrl) throw tooLong();
   let url: URL;
   try {
     url = new URL(text);
@@ -70,7 +75,9 @@ export function cleanImageUrl(raw: string): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw appError("INVALID_ARGUMENT", "image must be an http(s) URL");
   }
-  return url.toString();
+  const stored = url.toString();
+  if (stored.length > LIMITS.imageUrl) throw tooLong();
+  return stored;
 }
 
 /**

@@ -37,14 +37,24 @@ export default defineSchema({
     // Mirrors auth_users.status, which owns it.
     status: v.optional(accountStatusValidator),
   })
+    // Convex Auth's own indexes, queried by name in its code.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
     .index("email", ["email"])
     .index("phone", ["phone"])
+    // Verified owners of an address first, however many unverified sign-ups
+    // claim it too.
+    .index("by_email_and_emailVerificationTime", [
+      "email",
+      "emailVerificationTime",
+    ])
     .index("by_auth_user_id", ["auth_user_id"]),
 
   auth_users: defineTable({
     convex_user_id: v.optional(v.id("users")),
-    // Stored lower-cased and trimmed (see normalizeEmail).
+    // Stored as a key (see normalizeEmail).
     email: v.optional(v.string()),
+    // Mirrors users.emailVerificationTime; set on every row the sync has
+    // paired, absent on legacy rows.
     email_verified: v.optional(v.boolean()),
     phone: v.optional(v.string()),
     full_name: v.optional(v.string()),
@@ -55,7 +65,7 @@ export default defineSchema({
     avatar_source: v.optional(fieldSourceValidator),
     company: v.optional(v.string()),
     role: v.optional(v.string()),
-    // Granted only by the internal admin:grantAdmin command.
+    // Granted only by the internal admin:setAdmin command.
     is_admin: v.optional(v.boolean()),
     // Absent means active; set by admin:setStatus.
     status: v.optional(accountStatusValidator),
@@ -65,7 +75,13 @@ export default defineSchema({
     updated_at: v.number(),
   })
     .index("by_convex_user_id", ["convex_user_id"])
-    .index("by_email_and_convex_user_id", ["email", "convex_user_id"])
+    // Legacy rows (never paired: no convex_user_id, no email_verified) by
+    // email, in one range.
+    .index("by_email_and_convex_user_id_and_email_verified", [
+      "email",
+      "convex_user_id",
+      "email_verified",
+    ])
     // Lookups by email trust verified rows first, however many unverified
     // sign-ups claim the same address.
     .index("by_email_and_email_verified", ["email", "email_verified"]),

@@ -13,6 +13,11 @@ import type { Metrics } from "./validators";
 
 export type Backend = TestConvex<typeof schema>;
 
+/**
+ * A provider profile as the configured providers hand it to Convex Auth.
+ * `emailVerified` is the provider's claim for the address; it defaults to
+ * true here, as GitHub and Google send it for a verified address.
+ */
 export type OAuthProfile = {
   name?: string;
   email?: string;
@@ -87,7 +92,7 @@ async function runOAuthSignIn(
       type: "userOAuth",
       provider,
       providerAccountId: options.providerAccountId,
-      profile: options.profile,
+      profile: { emailVerified: true, ...options.profile },
       signature,
     },
   };

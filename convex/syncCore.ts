@@ -9,20 +9,47 @@ import type { MutationCtx, QueryCtx } from "./_generated/server";
 import {
   type AuthUserSide,
   type PairPlan,
-  type UserSide,
-  decideLink,
+  decidePairing,
   isEmptyPlan,
+  isTwoWay,
   linkLegacyRow,
   normalizeEmail,
   planPairSync,
 } from "./syncPolicy";
 import type { ReviewKind, SyncOutcome } from "./validators";
 
+/** What `users.auth_user_id` leads to. */
+export type PairRead = {
+  /** The row, when it names the user back: the user's counterpart. */
+  counterpart: Doc<"auth_users"> | null;
+  /** The row, when it exists but does not name the user back. */
+  pointed: Doc<"auth_users"> | null;
+};
+
 /**
- * The auth_users row paired with a user, following `users.auth_user_id` first
- * and the reverse index second (a one-sided or dangling reference still finds
- * the right row). A row that is linked to a different user is never taken.
- * Costs one `db.get` when the pair is intact.
+ * Follows `users.auth_user_id` and tells a two-way counterpart from a
+ * one-sided pointer. One `db.get`.
+ *
+ * @example const { counterpart, pointed } = await readPair(ctx, user);
+ */
+export async function readPair(
+  ctx: QueryCtx,
+  user: Pick<Doc<"users">, "_id" | "auth_user_id">,
+): Promise<PairRead> {
+  if (user.auth_user_id === undefined) {
+    return { counterpart: null, pointed: null };
+  }
+  const row = await ctx.db.get("auth_users", user.auth_user_id);
+  if (row === null) return { counterpart: null, pointed: null };
+  return isTwoWay(user, row)
+    ? { counterpart: row, pointed: null }
+    : { counterpart: null, pointed: row };
+}
+
+/**
+ * The user's counterpart: the auth_users row that `users.auth_user_id`
+ * names and that names the user back. A pointer from one side alone is no
+ * counterpart. Costs one `db.get`.
  *
  * @example const authUser = await findCounterpart(ctx, user);
  */
@@ -30,25 +57,38 @@ export async function findCounterpart(
   ctx: QueryCtx,
   user: Pick<Doc<"users">, "_id" | "auth_user_id">,
 ): Promise<Doc<"auth_users"> | null> {
-  if (user.auth_user_id !== undefined) {
-    const referenced = await ctx.db.get("auth_users", user.auth_user_id);
-    if (
-      referenced !== null &&
-      (referenced.convex_user_id === undefined ||
-        referenced.convex_user_id === user._id)
-    ) {
-      return referenced;
-    }
-  }
+  return (await readPair(ctx, user)).counterpart;
+}
+
+/** The user an auth_users row is paired with both ways, or null. */
+export async function findPairedUser(
+  ctx: QueryCtx,
+  row: Pick<Doc<"auth_users">, "_id" | "convex_user_id">,
+): Promise<Doc<"users"> | null> {
+  if (row.convex_user_id === undefined) return null;
+  const user = await ctx.db.get("users", row.convex_user_id);
+  return user !== null && isTwoWay(user, row) ? user : null;
+}
+
+/** How many claims on one user or row a sync step looks at. */
+const CLAIM_LIMIT = 3;
+
+/** Rows whose `convex_user_id` names this user (a handful at most). */
+async function rowsClaiming(
+  ctx: QueryCtx,
+  userId: Id<"users">,
+): Promise<Doc<"auth_users">[]> {
   return await ctx.db
     .query("auth_users")
-    .withIndex("by_convex_user_id", (q) => q.eq("convex_user_id", user._id))
-    .first();
+    .withIndex("by_convex_user_id", (q) => q.eq("convex_user_id", userId))
+    .take(CLAIM_LIMIT);
 }
 
 /**
- * Unlinked auth_users rows with this normalized email; two are enough to
- * tell "exactly one" from "ambiguous".
+ * Legacy rows with this email key: unlinked rows that no sync has ever
+ * paired (`email_verified` absent). A row the sync made for someone, once
+ * unlinked by damage, holds that someone's data and is never linked by email
+ * alone. Two are enough to tell "exactly one" from "ambiguous".
  */
 export async function unlinkedRowsWithEmail(
   ctx: QueryCtx,
@@ -56,31 +96,32 @@ export async function unlinkedRowsWithEmail(
 ): Promise<Doc<"auth_users">[]> {
   return await ctx.db
     .query("auth_users")
-    .withIndex("by_email_and_convex_user_id", (q) =>
-      q.eq("email", email).eq("convex_user_id", undefined),
+    .withIndex("by_email_and_convex_user_id_and_email_verified", (q) =>
+      q
+        .eq("email", email)
+        .eq("convex_user_id", undefined)
+        .eq("email_verified", undefined),
     )
     .take(2);
 }
 
 /**
- * Users with this exact email whose email is verified and who have no live
- * counterpart yet: the only users an unlinked auth_users row may be linked to.
- * Bounded: looks at a handful of rows with that email.
+ * Users whose provider verified exactly this address, straight from the
+ * index (unverified claims to it are never in the way). `users.email` holds
+ * what the provider sent, so a user whose provider sent other letter case is
+ * found from its own side instead (its sign-in, or a run's users phase).
  */
-export async function linkableUsersWithEmail(
+export async function verifiedUsersWithEmail(
   ctx: QueryCtx,
   email: string,
+  limit: number,
 ): Promise<Doc<"users">[]> {
-  const sameEmail = await ctx.db
+  return await ctx.db
     .query("users")
-    .withIndex("email", (q) => q.eq("email", email))
-    .take(5);
-  const linkable: Doc<"users">[] = [];
-  for (const user of sameEmail) {
-    if (user.emailVerificationTime === undefined) continue;
-    if ((await findCounterpart(ctx, user)) === null) linkable.push(user);
-  }
-  return linkable;
+    .withIndex("by_email_and_emailVerificationTime", (q) =>
+      q.eq("email", email).gt("emailVerificationTime", 0),
+    )
+    .take(limit);
 }
 
 export type SyncOptions = {
@@ -130,27 +171,6 @@ export async function applyPairPlan(
   }
 }
 
-/**
- * Links an unlinked auth_users row to a user and syncs the pair; the row's
- * domain fields stay, and its full_name becomes the chosen name.
- */
-async function linkRowToUser(
-  ctx: MutationCtx,
-  user: UserSide,
-  row: Doc<"auth_users">,
-  edits: Partial<AuthUserSide>,
-  options: SyncOptions,
-): Promise<PairPlan> {
-  const plan = planPairSync(
-    user,
-    linkLegacyRow({ ...row, ...edits }),
-    row,
-    options.now,
-  );
-  if (!options.dryRun) await applyPairPlan(ctx, user._id, row._id, plan);
-  return plan;
-}
-
 export type EnsureResult = SyncResult & {
   user: Doc<"users">;
   /** The row after the sync; null only for a dry run that would create it. */
@@ -160,11 +180,13 @@ export type EnsureResult = SyncResult & {
 /**
  * Gives a user its auth_users counterpart and brings the pair into agreement,
  * in the caller's transaction:
- * 1. an existing counterpart is reused (references repaired if one-sided);
- * 2. otherwise an unlinked row with the same verified email is linked, keeping
- *    its domain fields and its full_name as the chosen name;
- * 3. otherwise a new row is created; an ambiguous or unverified email match is
- *    recorded for review instead of guessed at.
+ * 1. a two-way counterpart is synced under the field map;
+ * 2. otherwise every pointer and legacy row is weighed by `decidePairing`:
+ *    one candidate that the user's verified email proves is linked (a legacy
+ *    row keeps its domain fields, and its full_name becomes the chosen name);
+ * 3. otherwise a row of the user's own is created; whatever was not followed
+ *    (pointers from either side, unverified or ambiguous matches) is
+ *    recorded for review, never guessed at.
  * `edits` are auth_users values to apply on the way (a sign-in's
  * last_login_at, a profile update).
  *
@@ -175,17 +197,21 @@ export async function ensurePair(
   user: Doc<"users">,
   edits: Partial<AuthUserSide>,
   options: SyncOptions & {
-    /** The result of findCounterpart, when the caller already has it. */
-    counterpart?: Doc<"auth_users"> | null;
+    /** The result of readPair, when the caller already has it. */
+    read?: PairRead;
+    /**
+     * false: link if the decision is to link, but leave a user that would
+     * get a row of its own as it is (outcome "pending"). The auth_users side
+     * of a run uses it: creating is the users side's work.
+     */
+    create?: boolean;
   },
 ): Promise<EnsureResult> {
   const { now, dryRun = false } = options;
 
-  // 1. Existing counterpart.
-  const existing =
-    options.counterpart !== undefined
-      ? options.counterpart
-      : await findCounterpart(ctx, user);
+  // 1. The two-way counterpart.
+  const read = options.read ?? (await readPair(ctx, user));
+  const existing = read.counterpart;
   if (existing !== null) {
     const plan = planPairSync(user, { ...existing, ...edits }, existing, now);
     if (!dryRun) await applyPairPlan(ctx, user._id, existing._id, plan);
@@ -198,29 +224,62 @@ export async function ensurePair(
       authUser: { ...existing, ...plan.authUsersPatch },
     };
   }
-  const changes: string[] = [];
-  if (user.auth_user_id !== undefined) {
-    changes.push(...(await noteBrokenReference(ctx, user, options)));
-  }
 
-  // 2. Link an unlinked row by email.
-  const email = normalizeEmail(user.email);
-  const candidates = email ? await unlinkedRowsWithEmail(ctx, email) : [];
-  const decision = decideLink(user, candidates);
+  // 2. Pointers and legacy rows, weighed; what is not followed is recorded.
+  const emailKey = normalizeEmail(user.email);
+  const claimants = await rowsClaiming(ctx, user._id);
+  const unlinked = emailKey ? await unlinkedRowsWithEmail(ctx, emailKey) : [];
+  const decision = decidePairing({
+    userId: user._id,
+    emailKey,
+    verified: user.emailVerificationTime !== undefined,
+    pointed: read.pointed,
+    claimants,
+    unlinkedWithEmail: unlinked,
+  });
+  const changes: string[] = [];
+  for (const review of decision.reviews) {
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        { ...review, userId: user._id, email: emailKey },
+        options,
+      )),
+    );
+  }
   if (decision.action === "link") {
-    const legacy = candidates.find((row) => row._id === decision.authUserId)!;
-    const plan = await linkRowToUser(ctx, user, legacy, edits, options);
+    const row = [read.pointed, ...claimants, ...unlinked].find(
+      (candidate) => candidate?._id === decision.authUserId,
+    )!;
+    const draft = { ...row, ...edits };
+    const plan = planPairSync(
+      user,
+      decision.legacy ? linkLegacyRow(draft) : draft,
+      row,
+      now,
+    );
+    if (!dryRun) await applyPairPlan(ctx, user._id, row._id, plan);
     return {
-      outcome: "linked",
+      outcome: decision.legacy ? "linked" : "repaired",
       userId: user._id,
-      authUserId: legacy._id,
-      changes: [...changes, ...describePlan(user._id, legacy._id, plan)],
+      authUserId: row._id,
+      changes: [...changes, ...describePlan(user._id, row._id, plan)],
       user: { ...user, ...plan.usersPatch },
-      authUser: { ...legacy, ...plan.authUsersPatch },
+      authUser: { ...row, ...plan.authUsersPatch },
     };
   }
 
-  // 3. Create a row of the user's own.
+  // 3. A row of the user's own.
+  if (options.create === false) {
+    return {
+      outcome: "pending",
+      userId: user._id,
+      authUserId: null,
+      changes,
+      user,
+      authUser: null,
+    };
+  }
   const draft: AuthUserSide = {
     convex_user_id: user._id,
     created_at: now,
@@ -242,25 +301,6 @@ export async function ensurePair(
     created = await ctx.db.get("auth_users", authUserId);
     if (created === null) throw new Error(`auth_users ${authUserId} vanished`);
   }
-  if (decision.review !== undefined) {
-    changes.push(
-      ...(await recordReview(
-        ctx,
-        {
-          kind: decision.review,
-          userId: user._id,
-          // The rows in question; the user's own new row is not one of them.
-          authUserIds: candidates.map((row) => row._id),
-          email,
-          detail:
-            decision.review === "ambiguous_email"
-              ? "Several unlinked auth_users rows share this verified email; none was linked."
-              : "This user's email is unverified and matches an unlinked auth_users row; it was not linked.",
-        },
-        options,
-      )),
-    );
-  }
   return {
     outcome: "created",
     userId: user._id,
@@ -271,38 +311,20 @@ export async function ensurePair(
   };
 }
 
-async function noteBrokenReference(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  options: SyncOptions,
-): Promise<string[]> {
-  const target = await ctx.db.get("auth_users", user.auth_user_id!);
-  // A dangling reference (row deleted) is simply repaired by pairing anew.
-  if (target === null) return [];
-  return await recordReview(
-    ctx,
-    {
-      kind: "reference_conflict",
-      userId: user._id,
-      authUserIds: [target._id],
-      email: normalizeEmail(user.email),
-      detail: `users.auth_user_id points at a row linked to ${target.convex_user_id}; the user was paired with another row.`,
-    },
-    options,
-  );
-}
-
 /**
  * Brings an auth_users row into agreement with its user, starting from the
  * auth_users side:
- * 1. a live reference: the pair is synced under the field map; if the user
- *    is already paired with another row, the conflict is recorded, not
- *    resolved;
- * 2. a dangling reference (user deleted) is cleared, and the row is treated
+ * 1. a two-way pair is synced under the field map;
+ * 2. a row naming a user who names another row back is a duplicate,
+ *    recorded for review; a row naming a user with no pair at all is weighed
+ *    from that user's side (ensurePair, linking only: a row of the user's
+ *    own is the users side's to create), where every claim is seen;
+ * 3. a dangling reference (user deleted) is cleared, and the row is treated
  *    as unlinked;
- * 3. an unlinked row is linked to the one user with the same verified email
- *    and no counterpart; otherwise it stays pending until its owner signs in
- *    (Convex Auth alone creates identities).
+ * 4. an unlinked row goes to the one user without a pair whose provider
+ *    verified its email, through that user's own pairing decision; otherwise
+ *    it stays pending until its owner signs in (Convex Auth alone creates
+ *    identities).
  *
  * @example const result = await syncFromAuthUser(ctx, row, { now: Date.now() });
  */
@@ -322,38 +344,10 @@ export async function syncFromAuthUser(
     authUser = { ...authUser, email };
   }
 
-  // 1. Live reference.
   if (authUser.convex_user_id !== undefined) {
     const user = await ctx.db.get("users", authUser.convex_user_id);
-    if (user !== null) {
-      if (
-        user.auth_user_id !== undefined &&
-        user.auth_user_id !== authUser._id
-      ) {
-        const other = await ctx.db.get("auth_users", user.auth_user_id);
-        if (other !== null && other.convex_user_id === user._id) {
-          return {
-            outcome: "conflict",
-            userId: user._id,
-            authUserId: authUser._id,
-            changes: [
-              ...changes,
-              ...(await recordReview(
-                ctx,
-                {
-                  kind: "duplicate_counterpart",
-                  userId: user._id,
-                  authUserIds: [other._id, authUser._id],
-                  email: authUser.email,
-                  detail:
-                    "Two auth_users rows point at this user; the one users.auth_user_id names was kept.",
-                },
-                options,
-              )),
-            ],
-          };
-        }
-      }
+    // 1. A two-way pair.
+    if (user !== null && user.auth_user_id === authUser._id) {
       const plan = planPairSync(user, authUser, authUser, now);
       if (!dryRun) await applyPairPlan(ctx, user._id, authUser._id, plan);
       changes.push(...describePlan(user._id, authUser._id, plan));
@@ -364,7 +358,10 @@ export async function syncFromAuthUser(
         changes,
       };
     }
-    // 2. Dangling: the row goes back to waiting for its owner.
+    // 2. A one-sided claim.
+    if (user !== null)
+      return await weighClaim(ctx, user, authUser, changes, options);
+    // 3. Dangling: the row goes back to waiting for its owner.
     changes.push(`auth_users ${authUser._id}: clear dangling convex_user_id`);
     if (!dryRun) {
       await ctx.db.patch("auth_users", authUser._id, {
@@ -374,71 +371,139 @@ export async function syncFromAuthUser(
     authUser = { ...authUser, convex_user_id: undefined };
   }
 
-  // 3. Link by verified email, or wait. Never while another unlinked row
-  //    shares the email: which of them is the user's is for a person to say.
-  const candidates =
-    authUser.email === undefined
-      ? []
-      : await linkableUsersWithEmail(ctx, authUser.email);
-  const [only, second] = candidates;
-  const rowsSharingEmail =
-    only === undefined ? [] : await unlinkedRowsWithEmail(ctx, authUser.email!);
-  if (rowsSharingEmail.length > 1) {
-    return {
-      outcome: "conflict",
-      userId: null,
-      authUserId: authUser._id,
-      changes: [
-        ...changes,
-        ...(await recordReview(
-          ctx,
-          {
-            kind: "ambiguous_email",
-            userId: only!._id,
-            authUserIds: rowsSharingEmail.map((row) => row._id),
-            email: authUser.email,
-            detail:
-              "Several unlinked auth_users rows share this verified email; none was linked.",
-          },
-          options,
-        )),
-      ],
-    };
-  }
-  if (only !== undefined && second === undefined) {
-    const plan = await linkRowToUser(ctx, only, authUser, {}, options);
-    return {
-      outcome: "linked",
-      userId: only._id,
-      authUserId: authUser._id,
-      changes: [...changes, ...describePlan(only._id, authUser._id, plan)],
-    };
-  }
-  if (only !== undefined) {
+  // 4. Unlinked.
+  return await weighUnlinked(ctx, authUser, changes, options);
+}
+
+/** A row that names a user who does not name it back. */
+async function weighClaim(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+  row: Doc<"auth_users">,
+  changes: string[],
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const read = await readPair(ctx, user);
+  if (read.counterpart !== null) {
     changes.push(
       ...(await recordReview(
         ctx,
         {
-          kind: "ambiguous_email",
-          authUserIds: [authUser._id],
-          email: authUser.email,
-          detail: `Several verified users (${candidates.map((u) => u._id).join(", ")}) share this row's email; none was linked.`,
+          kind: "duplicate_counterpart",
+          userId: user._id,
+          authUserIds: [read.counterpart._id, row._id],
+          email: row.email,
+          detail:
+            "Two auth_users rows point at this user; only the one it points back at is its counterpart.",
         },
         options,
       )),
     );
     return {
       outcome: "conflict",
-      userId: null,
-      authUserId: authUser._id,
+      userId: user._id,
+      authUserId: row._id,
       changes,
     };
   }
-  return {
+  const result = await ensurePair(
+    ctx,
+    user,
+    {},
+    {
+      ...options,
+      read,
+      create: false,
+    },
+  );
+  return followed(result, row, changes);
+}
+
+/** An unlinked row: linked only through its one possible owner's decision. */
+async function weighUnlinked(
+  ctx: MutationCtx,
+  row: Doc<"auth_users">,
+  changes: string[],
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const pending: SyncResult = {
     outcome: changes.length > 0 ? "repaired" : "pending",
     userId: null,
-    authUserId: authUser._id,
+    authUserId: row._id,
     changes,
+  };
+  if (row.email === undefined) return pending;
+  // 1. Users without a pair whose provider verified this address (for a
+  //    legacy row), or who point at this row with it.
+  const owners = new Map<string, { user: Doc<"users">; read: PairRead }>();
+  const consider = async (user: Doc<"users">) => {
+    if (owners.has(user._id)) return;
+    const read = await readPair(ctx, user);
+    if (read.counterpart === null) owners.set(user._id, { user, read });
+  };
+  const legacy = row.email_verified === undefined;
+  for (const user of legacy
+    ? await verifiedUsersWithEmail(ctx, row.email, CLAIM_LIMIT)
+    : []) {
+    await consider(user);
+  }
+  const pointing = await ctx.db
+    .query("users")
+    .withIndex("by_auth_user_id", (q) => q.eq("auth_user_id", row._id))
+    .take(CLAIM_LIMIT);
+  for (const user of pointing) {
+    if (
+      user.emailVerificationTime !== undefined &&
+      normalizeEmail(user.email) === row.email
+    ) {
+      await consider(user);
+    }
+  }
+  // 2. Exactly one: its own pairing decision (which sees every other claim)
+  //    links the row, or records why not.
+  const found = [...owners.values()];
+  const [only] = found;
+  if (found.length === 1 && only !== undefined) {
+    const result = await ensurePair(
+      ctx,
+      only.user,
+      {},
+      {
+        ...options,
+        read: only.read,
+        create: false,
+      },
+    );
+    return followed(result, row, changes);
+  }
+  if (found.length === 0) return pending;
+  changes.push(
+    ...(await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        authUserIds: [row._id],
+        email: row.email,
+        detail: `Several users without a counterpart (${found.map((o) => o.user._id).join(", ")}) have this row's verified email; none was linked.`,
+      },
+      options,
+    )),
+  );
+  return { outcome: "conflict", userId: null, authUserId: row._id, changes };
+}
+
+/** The result for `row` of a pairing decided from its user's side. */
+function followed(
+  result: SyncResult,
+  row: Doc<"auth_users">,
+  changes: string[],
+): SyncResult {
+  const linked = result.authUserId === row._id;
+  return {
+    outcome: linked ? result.outcome : "conflict",
+    userId: linked ? result.userId : null,
+    authUserId: row._id,
+    changes: [...changes, ...result.changes],
   };
 }
 

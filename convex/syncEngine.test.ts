@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import { SUPERVISE_EVERY_MS } from "./syncEngine";
 import {
   type Backend,
   canonicalState,
@@ -11,6 +12,7 @@ import {
   QUARTER_LIMITS,
   readTables,
   seedMix,
+  runDueFunctions,
   useFakeClock,
 } from "./test.helpers";
 
@@ -27,7 +29,7 @@ async function migrate(
     internal.migrations.syncUserTables.syncUserTables,
     args,
   );
-  await t.finishAllScheduledFunctions(vi.runAllTimers, 100_000);
+  await runDueFunctions(t);
   const run = await t.query(internal.syncEngine.getRun, {
     runId: started._id,
   });
@@ -184,11 +186,25 @@ describe("what a run does, case by case", () => {
         created_at: 1,
         updated_at: 1,
       });
-      // One-sided.
-      const oneSidedUser = await ctx.db.insert("users", { name: "One" });
+      // One-sided, with proof: the row holds the user's verified email.
+      const oneSidedUser = await ctx.db.insert("users", {
+        name: "One",
+        email: "One@Example.com",
+        emailVerificationTime: 1,
+      });
       const oneSidedRow = await ctx.db.insert("auth_users", {
         convex_user_id: oneSidedUser,
+        email: "one@example.com",
         full_name: "One",
+        created_at: 1,
+        updated_at: 1,
+      });
+      // One-sided, without proof: nothing but the pointer says it is theirs.
+      const claimedUser = await ctx.db.insert("users", { name: "Claimed" });
+      const claimingRow = await ctx.db.insert("auth_users", {
+        convex_user_id: claimedUser,
+        full_name: "Someone",
+        company: "Someone's company",
         created_at: 1,
         updated_at: 1,
       });
@@ -230,6 +246,8 @@ describe("what a run does, case by case", () => {
         orphan,
         oneSidedUser,
         oneSidedRow,
+        claimedUser,
+        claimingRow,
         dupUser,
         kept,
         extra,
@@ -249,6 +267,19 @@ describe("what a run does, case by case", () => {
     );
     expect(row(ids.orphan).convex_user_id).toBeUndefined();
     expect(user(ids.oneSidedUser).auth_user_id).toBe(ids.oneSidedRow);
+    // The unproven claim is not followed: the user gets a row of its own,
+    // the claiming row keeps its data, and a person is asked.
+    const own = row(user(ids.claimedUser).auth_user_id!);
+    expect(own._id).not.toBe(ids.claimingRow);
+    expect(own.company).toBeUndefined();
+    expect(row(ids.claimingRow)).toMatchObject({
+      convex_user_id: ids.claimedUser,
+      company: "Someone's company",
+    });
+    expect(reviews.find((r) => r.kind === "reference_conflict")).toMatchObject({
+      user_id: ids.claimedUser,
+      auth_user_ids: [ids.claimingRow],
+    });
     expect(user(ids.dupUser).auth_user_id).toBe(ids.kept);
     expect(
       reviews.find((r) => r.kind === "duplicate_counterpart"),
@@ -261,12 +292,20 @@ describe("what a run does, case by case", () => {
       email_verified: true,
       updated_at: T0,
     });
-    // Only the duplicate remains, recorded for a person to resolve.
-    const remaining = (await checkConsistency(t)).problems.map((p) => p.kind);
-    expect(remaining.sort()).toEqual([
-      "duplicate_counterpart",
-      "one_sided_reference",
+    // Only the duplicate and the unproven claim remain, each recorded for a
+    // person to resolve.
+    const remaining = (await checkConsistency(t)).problems.map((p) => [
+      p.kind,
+      p.userId ?? p.authUserId,
     ]);
+    expect(remaining.sort()).toEqual(
+      [
+        ["duplicate_counterpart", ids.claimedUser],
+        ["duplicate_counterpart", ids.dupUser],
+        ["one_sided_reference", ids.claimedUser],
+        ["one_sided_reference", ids.dupUser],
+      ].sort(),
+    );
   });
 });
 
@@ -345,7 +384,7 @@ describe("run mechanics", () => {
       pageSize: 5,
     });
     expect(second._id).toBe(first._id);
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+    await runDueFunctions(t);
     const done = await t.query(internal.syncEngine.getRun, {});
     expect(done).toMatchObject({ _id: first._id, status: "completed" });
     const runs = await t.run(async (ctx) =>
@@ -379,47 +418,49 @@ describe("run mechanics", () => {
     );
   });
 
-  test("a failed page is resumed from its cursor", async () => {
-    // Writes of at most 100 KiB per transaction: the page holding a 70 KiB
-    // name writes it twice (users, auth_users) and fails.
+  test("a row that fails every time is recorded for review and passed over; the run completes", async () => {
+    // Writes of at most 100 KiB per transaction: the 70 KiB name is written
+    // twice (users, auth_users), so that row fails on every attempt.
     const t = newBackend({ bytesWritten: 100 * 1024 });
-    await t.run(async (ctx) => {
+    const ids = await t.run(async (ctx) => {
+      const inserted = [];
       for (let i = 0; i < 6; i++) {
-        await ctx.db.insert("users", {
-          name: i === 4 ? "x".repeat(70 * 1024) : `user${i}`,
-          email: `u${i}@example.com`,
-        });
+        inserted.push(
+          await ctx.db.insert("users", {
+            name: i === 4 ? "x".repeat(70 * 1024) : `user${i}`,
+            email: `u${i}@example.com`,
+          }),
+        );
       }
+      return inserted;
     });
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const failed = await migrate(t, { pageSize: 2 });
+    const run = await migrate(t, { pageSize: 2 });
     errors.mockRestore();
-    expect(failed.status).toBe("failed");
-    expect(failed.last_error).toMatch(/bytes/i);
-    expect(failed.phase).toBe("users");
-    // Pages before the failing one are kept: four users are paired.
-    expect(failed.counts.created).toBe(4);
-    let { users } = await readTables(t);
-    expect(users.filter((u) => u.auth_user_id !== undefined)).toHaveLength(4);
-
-    // An operator trims the oversized name, then resumes.
-    const big = users.find((u) => (u.name?.length ?? 0) > 1000)!;
-    await t.run(async (ctx) =>
-      ctx.db.patch("users", big._id, { name: "trimmed" }),
-    );
-    await t.mutation(internal.syncEngine.resumeRun, { runId: failed._id });
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 1_000);
-    const resumed = await t.query(internal.syncEngine.getRun, {
-      runId: failed._id,
+    expect(run.status).toBe("completed");
+    expect(run.skipped).toBe(1);
+    expect(run.last_error).toMatch(/bytes/i);
+    expect(run.counts).toMatchObject({
+      checked: 6,
+      created: 5,
+      needingReview: 1,
     });
-    expect(resumed).toMatchObject({ status: "completed" });
-    expect(resumed!.counts.created).toBe(6);
-    ({ users } = await readTables(t));
-    expect(users.every((u) => u.auth_user_id !== undefined)).toBe(true);
+    const { users, reviews } = await readTables(t);
+    expect(users.filter((u) => u.auth_user_id !== undefined)).toHaveLength(5);
+    expect(reviews).toEqual([
+      expect.objectContaining({ kind: "row_sync_failed", user_id: ids[4] }),
+    ]);
+
+    // An operator trims the oversized name; the next run pairs the row.
+    await t.run(async (ctx) =>
+      ctx.db.patch("users", ids[4]!, { name: "trimmed" }),
+    );
+    const again = await migrate(t, { pageSize: 2 });
+    expect(again.counts.created).toBe(1);
     expect((await checkConsistency(t)).problems).toEqual([]);
   });
 
-  test("a page that fails without recording it is recognized, and resumed", async () => {
+  test("a page job that dies outright is noticed by the run's supervisor", async () => {
     // Reads of at most 100 KiB: the page holding a 70 KiB user reads it twice
     // (page, patch). Reads of a failed sub-transaction still count, so even
     // the failure record is refused and the page job itself fails.
@@ -434,23 +475,99 @@ describe("run mechanics", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const stuck = await migrate(t, { pageSize: 1 });
     expect(stuck.status).toBe("running");
-    // Resuming sees the dead job, marks the run failed and goes on from its
-    // cursor once the operator has trimmed the oversized row.
-    await t.run(async (ctx) =>
-      ctx.db.patch("users", bigId, { name: "trimmed" }),
-    );
-    const resumed = await t.mutation(internal.syncEngine.resumeRun, {
-      runId: stuck._id,
-    });
-    expect(resumed._id).toBe(stuck._id);
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 1_000);
+    // A minute later the supervisor finds the dead job and passes over the
+    // row, and the run completes on its own.
+    vi.advanceTimersByTime(SUPERVISE_EVERY_MS);
+    await runDueFunctions(t);
     errors.mockRestore();
     const done = await t.query(internal.syncEngine.getRun, {
       runId: stuck._id,
     });
-    expect(done).toMatchObject({ status: "completed" });
-    expect(done!.counts.created).toBe(2);
-    expect((await checkConsistency(t)).problems).toEqual([]);
+    expect(done).toMatchObject({ status: "completed", skipped: 1 });
+    expect(done!.counts.created).toBe(1);
+    const { reviews } = await readTables(t);
+    expect(reviews).toEqual([
+      expect.objectContaining({ kind: "row_sync_failed", user_id: bigId }),
+    ]);
+  });
+
+  test("a failed run resumes after the last row it did, never before", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 6; i++) {
+        await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
+      }
+    });
+    // 1. One page of two users, then the run fails (as an operator would
+    //    see a run that hit something unexpected).
+    const started = await t.mutation(
+      internal.migrations.syncUserTables.syncUserTables,
+      { pageSize: 2 },
+    );
+    for (let page = 0; page < 2; page++) {
+      vi.advanceTimersByTime(0);
+      await t.finishInProgressScheduledFunctions();
+    }
+    await t.run(async (ctx) =>
+      ctx.db.patch("sync_runs", started._id, { status: "failed" }),
+    );
+    let run = await t.query(internal.syncEngine.getRun, { runId: started._id });
+    expect(run!.counts.checked).toBe(2);
+    // 2. The last user it did is deleted meanwhile; resuming neither
+    //    re-does the first page nor skips anything.
+    const { users } = await readTables(t);
+    const done = users.filter((u) => u.auth_user_id !== undefined);
+    expect(done).toHaveLength(2);
+    await t.run(async (ctx) => ctx.db.delete("users", done[1]!._id));
+    await t.mutation(internal.syncEngine.resumeRun, { runId: started._id });
+    await runDueFunctions(t);
+    run = await t.query(internal.syncEngine.getRun, { runId: started._id });
+    expect(run).toMatchObject({ status: "completed" });
+    expect(run!.counts).toMatchObject({ checked: 6, created: 6 });
+  });
+
+  test("an early-stopped page continues after its last row even if that row is deleted", async () => {
+    // A dry run under a tight index-range budget stops pages early.
+    const t = newBackend({ databaseQueries: 24 });
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 12; i++) {
+        await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
+      }
+    });
+    const started = await t.mutation(
+      internal.migrations.syncUserTables.syncUserTables,
+      { pageSize: 12, dryRun: true },
+    );
+    // auth_users phase (empty), then the first users page.
+    for (let page = 0; page < 2; page++) {
+      vi.advanceTimersByTime(0);
+      await t.finishInProgressScheduledFunctions();
+    }
+    let run = await t.query(internal.syncEngine.getRun, { runId: started._id });
+    expect(run!.early_stops).toBe(1);
+    const firstPage = run!.counts.checked;
+    expect(firstPage).toBeGreaterThan(0);
+    expect(firstPage).toBeLessThan(12);
+    // The last user of the stopped page is deleted before the next page.
+    const { users } = await readTables(t);
+    await t.run(async (ctx) =>
+      ctx.db.delete("users", users[firstPage - 1]!._id),
+    );
+    await runDueFunctions(t);
+    run = await t.query(internal.syncEngine.getRun, { runId: started._id });
+    expect(run).toMatchObject({ status: "completed" });
+    // Every user counted once: the deleted one before its deletion, each
+    // other once; the dry-run log plans one insert per user.
+    expect(run!.counts.checked).toBe(12);
+    const planned = await t.query(internal.syncEngine.plannedChanges, {
+      runId: started._id,
+      paginationOpts: { numItems: 100, cursor: null },
+    });
+    const inserts = planned.page.filter((c) =>
+      c.startsWith("auth_users: insert"),
+    );
+    expect(inserts).toHaveLength(12);
+    expect(new Set(inserts).size).toBe(12);
   });
 
   test("pages stop early before a transaction limit and the run still completes", async () => {

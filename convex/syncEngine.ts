@@ -2,24 +2,33 @@
  * The batched, resumable engine behind `migrations/syncUserTables` and
  * `userSync:syncAllUsers`.
  *
- * A run pages through `auth_users`, then `users`, with `paginate` over the
- * creation-time index: one page per transaction, the next page scheduled with
- * `runAfter(0)`. Each page watches its own budget through
- * `ctx.meta.getTransactionMetrics()` and stops early, before any limit,
- * when what remains falls under a safety margin (the largest per-row cost
- * seen so far plus a reserve for bookkeeping); later pages then shrink, and
- * grow back once pages finish with room to spare.
+ * A run pages through `auth_users`, then `users`, over the creation-time
+ * index: one page per transaction, the next page scheduled with
+ * `runAfter(0)`. A page starts right after the last row done (its creation
+ * time and id), so a row deleted meanwhile never sends the run back. Each
+ * page watches its own budget through `ctx.meta.getTransactionMetrics()` and
+ * stops early, before any limit, when what remains falls under a safety
+ * margin (the largest per-row cost seen so far plus a reserve for
+ * bookkeeping); later pages then shrink, and grow back once pages finish with
+ * room to spare.
+ *
+ * A page that fails is retried one row at a time; a row that fails on its own
+ * is recorded for review (`row_sync_failed`) and passed over, so a run always
+ * completes. A page job that dies outright (a limit so far exceeded that it
+ * cannot even record its failure) is noticed by the run's supervisor job,
+ * which does the same.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import type { MutationCtx } from "./_generated/server";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
 import { appError } from "./errors";
 import { cleanId } from "./inputs";
 import { internalQuery, internalSyncMutation } from "./functions";
 import {
   ensurePair,
   isReviewChange,
+  recordReview,
   type SyncResult,
   syncFromAuthUser,
 } from "./syncCore";
@@ -113,28 +122,182 @@ function validPageSize(pageSize: number | undefined): number {
   return size;
 }
 
+/** Where a phase stands: the last row done, and any rows done at its time. */
+type Position = { time: number; ids: string[] };
+
+function parsePosition(cursor: string | null): Position | null {
+  return cursor === null ? null : (JSON.parse(cursor) as Position);
+}
+
+function formatPosition(position: Position | null): string | null {
+  return position === null ? null : JSON.stringify(position);
+}
+
+/** The position after `rows` (in index order), continuing from `from`. */
+function advance(
+  from: Position | null,
+  rows: readonly { _id: string; _creationTime: number }[],
+): Position | null {
+  const last = rows[rows.length - 1];
+  if (last === undefined) return from;
+  const atTime = rows
+    .filter((row) => row._creationTime === last._creationTime)
+    .map((row) => row._id);
+  const earlier = from?.time === last._creationTime ? from.ids : [];
+  return { time: last._creationTime, ids: [...earlier, ...atTime] };
+}
+
 /**
- * The running run, if any. A run whose page job failed outright (a page can
- * exceed a limit so badly that even recording its failure is refused) is
- * marked failed here, so it no longer blocks new runs and can be resumed.
+ * Up to `count` rows of the run's phase after its position, and whether the
+ * phase has no rows beyond them.
+ */
+async function rowsAfter(
+  ctx: QueryCtx,
+  run: Pick<Doc<"sync_runs">, "phase" | "cursor">,
+  count: number,
+): Promise<{ rows: (Doc<"users"> | Doc<"auth_users">)[]; isDone: boolean }> {
+  const position = parsePosition(run.cursor);
+  const seen = new Set(position?.ids ?? []);
+  const wanted = count + seen.size;
+  const fetched: (Doc<"users"> | Doc<"auth_users">)[] = await ctx.db
+    .query(run.phase)
+    .withIndex("by_creation_time", (q) =>
+      position === null ? q : q.gte("_creationTime", position.time),
+    )
+    .take(wanted);
+  const fresh = fetched.filter(
+    (row) => !(row._creationTime === position?.time && seen.has(row._id)),
+  );
+  return {
+    rows: fresh.slice(0, count),
+    isDone: fetched.length < wanted && fresh.length <= count,
+  };
+}
+
+/**
+ * The running run, if any. A run whose page job died outright is recovered
+ * first (see recoverDeadPage), so a dead job never blocks anything.
  */
 async function activeRun(ctx: MutationCtx): Promise<Doc<"sync_runs"> | null> {
   const run = await ctx.db
     .query("sync_runs")
     .withIndex("by_status", (q) => q.eq("status", "running"))
     .first();
-  if (run === null || run.next_job_id === undefined) return run;
+  if (run !== null) await recoverDeadPage(ctx, run);
+  return run === null ? null : await ctx.db.get("sync_runs", run._id);
+}
+
+/**
+ * If the run's page job failed or was canceled without recording it, treat
+ * it as a failed page: retry row by row, or pass over the one row that fails.
+ * Returns whether it found a dead job.
+ */
+async function recoverDeadPage(
+  ctx: MutationCtx,
+  run: Doc<"sync_runs">,
+): Promise<boolean> {
+  if (run.status !== "running" || run.next_job_id === undefined) return false;
   const job = await ctx.db.system.get("_scheduled_functions", run.next_job_id);
-  if (job?.state.kind === "failed" || job?.state.kind === "canceled") {
+  if (job?.state.kind !== "failed" && job?.state.kind !== "canceled") {
+    return false;
+  }
+  await handlePageFailure(
+    ctx,
+    run,
+    `The page job ${job.state.kind === "failed" ? "failed" : "was canceled"}; see the deployment logs`,
+  );
+  return true;
+}
+
+/**
+ * A page failed with `message`. A page of several rows is retried one row at
+ * a time; a single row that fails is the culprit: it is recorded for review
+ * (`row_sync_failed`, or the dry run's change log) and passed over, and the
+ * run goes on.
+ */
+async function handlePageFailure(
+  ctx: MutationCtx,
+  run: Doc<"sync_runs">,
+  message: string,
+): Promise<void> {
+  const lastError = message.slice(0, 2000);
+  if (run.current_page_size > 1) {
+    await ctx.db.patch("sync_runs", run._id, {
+      current_page_size: 1,
+      last_error: lastError,
+    });
+    await scheduleNextPage(ctx, run._id);
+    return;
+  }
+  const { rows } = await rowsAfter(ctx, run, 1);
+  const [row] = rows;
+  if (row === undefined) {
+    // Nothing left to blame: the failure is the run's own.
     await ctx.db.patch("sync_runs", run._id, {
       status: "failed",
-      last_error: `The page job ${job.state.kind === "failed" ? "failed" : "was canceled"}; see the deployment logs`,
+      last_error: lastError,
       finished_at: Date.now(),
     });
-    return null;
+    return;
   }
-  return run;
+  const isUser = run.phase === "users";
+  const review = {
+    kind: "row_sync_failed" as const,
+    userId: isUser ? (row._id as Id<"users">) : undefined,
+    authUserIds: isUser ? [] : [row._id as Id<"auth_users">],
+    detail: `A bulk run failed on this ${run.phase} row every time and passed over it: ${lastError}`,
+  };
+  const changes = await recordReview(ctx, review, {
+    now: Date.now(),
+    dryRun: run.dry_run,
+  });
+  if (run.dry_run) {
+    await ctx.db.insert("sync_run_changes", {
+      run_id: run._id,
+      page: run.pages,
+      changes,
+    });
+  }
+  await ctx.db.patch("sync_runs", run._id, {
+    cursor: formatPosition(advance(parsePosition(run.cursor), [row])),
+    counts: {
+      ...run.counts,
+      checked: run.counts.checked + 1,
+      needingReview: run.counts.needingReview + 1,
+    },
+    skipped: (run.skipped ?? 0) + 1,
+    last_error: lastError,
+  });
+  await scheduleNextPage(ctx, run._id);
 }
+
+/** How often a running run's supervisor looks for a dead page job. */
+export const SUPERVISE_EVERY_MS = 60_000;
+
+async function scheduleSupervisor(ctx: MutationCtx, runId: Id<"sync_runs">) {
+  const jobId = await ctx.scheduler.runAfter(
+    SUPERVISE_EVERY_MS,
+    internal.syncEngine.supervise,
+    { runId },
+  );
+  await ctx.db.patch("sync_runs", runId, { supervisor_job_id: jobId });
+}
+
+/**
+ * A running run's watchdog: recovers a page job that died without a trace,
+ * then looks again later. Its next look after the run ends is its last.
+ */
+export const supervise = internalSyncMutation({
+  args: { runId: v.id("sync_runs") },
+  returns: v.null(),
+  handler: async (ctx, { runId }) => {
+    const run = await ctx.db.get("sync_runs", runId);
+    if (run === null || run.status !== "running") return null;
+    await recoverDeadPage(ctx, run);
+    await scheduleSupervisor(ctx, runId);
+    return null;
+  },
+});
 
 async function scheduleNextPage(ctx: MutationCtx, runId: Id<"sync_runs">) {
   const jobId = await ctx.scheduler.runAfter(0, internal.syncEngine.runPage, {
@@ -176,6 +339,7 @@ export async function startRun(
   };
   const runId = await ctx.db.insert("sync_runs", fields);
   await scheduleNextPage(ctx, runId);
+  await scheduleSupervisor(ctx, runId);
   return (await ctx.db.get("sync_runs", runId))!;
 }
 
@@ -187,7 +351,7 @@ export const startRunArgs = {
 
 /**
  * Runs one page as a sub-transaction: if it throws, its writes roll back and
- * the run is marked failed with the error, resumable from its cursor.
+ * the failure is handled (retry row by row, or pass over the failing row).
  */
 export const runPage = internalSyncMutation({
   args: { runId: v.id("sync_runs") },
@@ -197,12 +361,11 @@ export const runPage = internalSyncMutation({
       await ctx.runMutation(internal.syncEngine.processPage, { runId });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      console.error(`Sync run ${runId} failed: ${message}`);
-      await ctx.db.patch("sync_runs", runId, {
-        status: "failed",
-        last_error: message.slice(0, 2000),
-        finished_at: Date.now(),
-      });
+      console.error(`Sync run ${runId}: a page failed: ${message}`);
+      const run = await ctx.db.get("sync_runs", runId);
+      if (run?.status === "running") {
+        await handlePageFailure(ctx, run, message);
+      }
     }
     return null;
   },
@@ -219,31 +382,19 @@ export const processPage = internalSyncMutation({
     const now = Date.now();
     const options = { now, dryRun: run.dry_run };
 
-    // 2. The page; after an early stop, the same page again, skipping what
-    //    is done.
-    const numItems =
-      run.skip_through_id !== undefined
-        ? (run.resume_items ?? run.current_page_size)
-        : run.current_page_size;
-    const page = await ctx.db
-      .query(run.phase)
-      .withIndex("by_creation_time")
-      .paginate({ numItems, cursor: run.cursor });
-    let rows: (Doc<"users"> | Doc<"auth_users">)[] = page.page;
-    const skipAt = rows.findIndex((row) => row._id === run.skip_through_id);
-    if (skipAt >= 0) rows = rows.slice(skipAt + 1);
+    // 2. The page: the rows after the last one done.
+    const { rows, isDone } = await rowsAfter(ctx, run, run.current_page_size);
 
     // 3. Rows, while the budget lasts.
     let counts = run.counts;
     const changes: string[] = [];
     let rowCost = ZERO;
     let budget = await readBudget(ctx);
-    let processed = 0;
-    let lastId: Id<"users"> | Id<"auth_users"> | undefined;
+    const done: (Doc<"users"> | Doc<"auth_users">)[] = [];
     for (const row of rows) {
       // At least one row per page, so a run always moves forward; after it,
       // the next row must fit as the costliest one so far did.
-      if (processed > 0 && !fits(budget, rowCost)) break;
+      if (done.length > 0 && !fits(budget, rowCost)) break;
       const result =
         run.phase === "users"
           ? await ensurePair(ctx, row as Doc<"users">, {}, options)
@@ -256,33 +407,28 @@ export const processPage = internalSyncMutation({
       budget = after;
       counts = tally(counts, result);
       changes.push(...result.changes);
-      processed++;
-      lastId = row._id;
+      done.push(row);
     }
-    const stoppedEarly = processed < rows.length;
+    const stoppedEarly = done.length < rows.length;
 
     // 4. Where the next page starts, and how big it is.
     const patch: Partial<Doc<"sync_runs">> = {
       counts,
       pages: run.pages + 1,
+      cursor: formatPosition(advance(parsePosition(run.cursor), done)),
     };
     if (stoppedEarly) {
       patch.early_stops = run.early_stops + 1;
-      patch.skip_through_id = lastId;
-      patch.resume_items = numItems;
-      patch.current_page_size = Math.max(1, processed);
+      patch.current_page_size = Math.max(1, done.length);
     } else {
-      patch.skip_through_id = undefined;
-      patch.resume_items = undefined;
-      patch.cursor = page.continueCursor;
       patch.current_page_size = Math.min(
         run.page_size,
         run.current_page_size * 2,
       );
-      if (page.isDone && run.phase === "auth_users") {
+      if (isDone && run.phase === "auth_users") {
         patch.phase = "users";
         patch.cursor = null;
-      } else if (page.isDone) {
+      } else if (isDone) {
         patch.status = "completed";
         patch.finished_at = now;
       }
@@ -290,7 +436,7 @@ export const processPage = internalSyncMutation({
 
     // 5. What this page cost, recorded in the run.
     const used = budget.used;
-    patch.last_page = { ...used, rows: processed, stoppedEarly };
+    patch.last_page = { ...used, rows: done.length, stoppedEarly };
     patch.max_page = combine(run.max_page ?? ZERO, used, Math.max);
     patch.totals = combine(run.totals, used, (x, y) => x + y);
     if (run.dry_run && changes.length > 0) {
@@ -309,8 +455,7 @@ export const processPage = internalSyncMutation({
 });
 
 /**
- * Resumes a failed run from its cursor, optionally with another page size
- * (a run whose page job died without recording it counts as failed).
+ * Resumes a failed run from its position, optionally with another page size.
  *
  * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
  */
@@ -339,6 +484,17 @@ export const resumeRun = internalSyncMutation({
         : { page_size: pageSize, current_page_size: pageSize }),
     });
     await scheduleNextPage(ctx, runId);
+    // The watchdog of the run's earlier life may still be due to look again.
+    const watchdog =
+      run.supervisor_job_id === undefined
+        ? null
+        : await ctx.db.system.get(
+            "_scheduled_functions",
+            run.supervisor_job_id,
+          );
+    if (watchdog?.state.kind !== "pending") {
+      await scheduleSupervisor(ctx, runId);
+    }
     return (await ctx.db.get("sync_runs", runId))!;
   },
 });

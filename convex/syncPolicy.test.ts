@@ -12,7 +12,7 @@ import {
   type AuthUserSide,
   type UserSide,
   checkTables,
-  decideLink,
+  decidePairing,
   isEmptyPlan,
   normalizeEmail,
   planPairSync,
@@ -54,6 +54,30 @@ describe("normalizeEmail", () => {
     expect(normalizeEmail("   ")).toBeUndefined();
     expect(normalizeEmail(undefined)).toBeUndefined();
     expect(normalizeEmail(42)).toBeUndefined();
+  });
+
+  test("never maps two different addresses to one key", () => {
+    // U+212A KELVIN SIGN: toLowerCase() and NFC both turn it into ASCII.
+    expect("\u212Aen@example.com".toLowerCase()).toBe("ken@example.com");
+    expect(normalizeEmail("\u212Aen@example.com")).toBe("\u212Aen@example.com");
+    expect(normalizeEmail("\u212Aen@Example.com")).not.toBe(
+      normalizeEmail("ken@example.com"),
+    );
+    // Other look-alikes and compatibility forms stay apart too.
+    for (const [lookAlike, ascii] of [
+      ["\u0130da@example.com", "ida@example.com"], // dotted capital I
+      ["\uFF41da@example.com", "ada@example.com"], // fullwidth a
+      ["\u017Fam@example.com", "sam@example.com"], // long s
+      ["\u00A0ken@example.com", "ken@example.com"], // no-break space
+      ["ke\u200Bn@example.com", "ken@example.com"], // zero-width space
+    ]) {
+      expect(normalizeEmail(lookAlike)).not.toBe(normalizeEmail(ascii));
+    }
+    // Non-ASCII letters keep their case: two spellings match only if equal.
+    expect(normalizeEmail("ÜBER@Example.com")).toBe("Über@example.com");
+    expect(normalizeEmail("über@example.com")).not.toBe(
+      normalizeEmail("ÜBER@example.com"),
+    );
   });
 });
 
@@ -131,28 +155,99 @@ describe("planPairSync", () => {
   });
 });
 
-describe("decideLink", () => {
-  const row = (id: string) => ({ _id: id as Id<"auth_users"> });
-  test("verified + one candidate links; anything else creates", () => {
-    expect(decideLink({ emailVerificationTime: 1 }, [row("a")])).toEqual({
+describe("decidePairing", () => {
+  const row = (
+    id: string,
+    email?: string,
+    owner?: string,
+  ): {
+    _id: Id<"auth_users">;
+    email?: string;
+    convex_user_id?: Id<"users">;
+  } => ({
+    _id: id as Id<"auth_users">,
+    email,
+    convex_user_id: owner as Id<"users"> | undefined,
+  });
+  const base = {
+    userId: U,
+    emailKey: "ada@example.com",
+    verified: true,
+    pointed: null,
+    claimants: [],
+    unlinkedWithEmail: [],
+  };
+  const kinds = (decision: ReturnType<typeof decidePairing>) =>
+    decision.reviews.map((review) => review.kind);
+
+  test("a verified email and one legacy row link; none creates", () => {
+    expect(
+      decidePairing({
+        ...base,
+        unlinkedWithEmail: [row("a", "ada@example.com")],
+      }),
+    ).toEqual({ action: "link", authUserId: "a", legacy: true, reviews: [] });
+    expect(decidePairing(base)).toEqual({ action: "create", reviews: [] });
+  });
+
+  test("unverified or ambiguous matches create and are recorded", () => {
+    const legacy = row("a", "ada@example.com");
+    const unverified = decidePairing({
+      ...base,
+      verified: false,
+      unlinkedWithEmail: [legacy],
+    });
+    expect(unverified.action).toBe("create");
+    expect(kinds(unverified)).toEqual(["unverified_email_match"]);
+    const ambiguous = decidePairing({
+      ...base,
+      unlinkedWithEmail: [legacy, row("b", "ada@example.com")],
+    });
+    expect(ambiguous.action).toBe("create");
+    expect(kinds(ambiguous)).toEqual(["ambiguous_email"]);
+  });
+
+  test("pointers are only candidates, held to the email rule", () => {
+    // A stray pointer to an unlinked row of another address: not followed.
+    const stray = decidePairing({
+      ...base,
+      pointed: row("admin", "cfo@corp.com"),
+    });
+    expect(stray.action).toBe("create");
+    expect(kinds(stray)).toEqual(["reference_conflict"]);
+    // A pointer to someone else's row: never taken.
+    const taken = decidePairing({
+      ...base,
+      pointed: row("bob", "ada@example.com", "u-bob"),
+    });
+    expect(taken.action).toBe("create");
+    expect(kinds(taken)).toEqual(["reference_conflict"]);
+    // A row claiming the user with the user's verified address: relinked.
+    expect(
+      decidePairing({ ...base, claimants: [row("own", "ada@example.com", U)] }),
+    ).toEqual({
       action: "link",
-      authUserId: "a",
+      authUserId: "own",
+      legacy: false,
+      reviews: [],
     });
-    expect(decideLink({ emailVerificationTime: 1 }, [])).toEqual({
-      action: "create",
+    // A row claiming the user with another address: not linked, recorded.
+    const wrong = decidePairing({
+      ...base,
+      claimants: [row("a-row", "a@corp.com", U)],
     });
+    expect(wrong.action).toBe("create");
+    expect(kinds(wrong)).toEqual(["reference_conflict"]);
+    // Claims and legacy rows together: ambiguous.
     expect(
-      decideLink({ emailVerificationTime: 1 }, [row("a"), row("b")]),
-    ).toEqual({
-      action: "create",
-      review: "ambiguous_email",
-    });
-    expect(
-      decideLink({ emailVerificationTime: undefined }, [row("a")]),
-    ).toEqual({
-      action: "create",
-      review: "unverified_email_match",
-    });
+      kinds(
+        decidePairing({
+          ...base,
+          claimants: [row("own", "ada@example.com", U)],
+          unlinkedWithEmail: [row("legacy", "ada@example.com")],
+        }),
+      ),
+    ).toEqual(["ambiguous_email"]);
   });
 });
 

@@ -6,6 +6,7 @@
  * tables can only ever converge to one answer.
  */
 import type { Doc, Id } from "./_generated/dataModel";
+import type { ReviewKind } from "./validators";
 
 /** The part of a `users` row the sync reads and writes. */
 export type UserSide = Pick<
@@ -51,15 +52,30 @@ export type FieldPair = {
   bumpsUpdatedAt: boolean;
 };
 
+/** ASCII whitespace only: trimming Unicode spaces could turn a look-alike
+ * such as "\u00A0ken@example.com" into another person's address. */
+const ASCII_EDGE_SPACE = /^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g;
+
 /**
- * Normalizes an email the one way every path uses: trimmed, lower-cased,
- * `undefined` when absent or blank.
+ * The one key every path stores and compares emails by: surrounding ASCII
+ * whitespace trimmed, ASCII letters lower-cased, everything else kept
+ * verbatim; `undefined` when absent or blank.
+ *
+ * Two addresses get one key only when they differ in ASCII case alone. No
+ * Unicode case folding and no normalization form is applied: both map
+ * look-alikes onto ASCII (NFC turns the Kelvin sign U+212A into "K",
+ * `toLowerCase` then into "k"), so "\u212Aen@example.com" would take over
+ * the row of "ken@example.com". A non-ASCII address therefore never matches
+ * an ASCII one, and two non-ASCII spellings match only when identical.
  *
  * @example normalizeEmail("  Ada@Example.COM ") // "ada@example.com"
+ * @example normalizeEmail("\u212Aen@example.com") // "\u212Aen@example.com"
  */
 export function normalizeEmail(raw: unknown): string | undefined {
   if (typeof raw !== "string") return undefined;
-  const email = raw.trim().toLowerCase();
+  const email = raw
+    .replace(ASCII_EDGE_SPACE, "")
+    .replace(/[A-Z]/g, (letter) => letter.toLowerCase());
   return email.length > 0 ? email : undefined;
 }
 
@@ -255,32 +271,185 @@ export function isEmptyPlan(plan: PairPlan): boolean {
   );
 }
 
-/**
- * Decides how a `users` row without a counterpart gets one, given the
- * unlinked auth_users rows that share its normalized email (at most two are
- * needed to see ambiguity).
- * - verified email and exactly one candidate: link it;
- * - verified email and several candidates: ambiguous, create own row, review;
- * - unverified email and any candidate: never link, create own row, review;
- * - no candidate: create.
- */
-export type LinkDecision =
-  | { action: "link"; authUserId: Id<"auth_users"> }
-  | { action: "create"; review?: "ambiguous_email" | "unverified_email_match" };
+/** An auth_users row as the pairing decision sees it. */
+export type RowRef = {
+  _id: Id<"auth_users">;
+  email?: string;
+  email_verified?: boolean;
+  convex_user_id?: Id<"users">;
+};
 
-export function decideLink(
-  user: Pick<UserSide, "emailVerificationTime">,
-  unlinkedWithSameEmail: readonly { _id: Id<"auth_users"> }[],
-): LinkDecision {
-  if (unlinkedWithSameEmail.length === 0) return { action: "create" };
-  if (user.emailVerificationTime === undefined) {
-    return { action: "create", review: "unverified_email_match" };
+/** A case recorded for a person instead of decided by the sync. */
+export type ReviewNote = {
+  kind: ReviewKind;
+  authUserIds: Id<"auth_users">[];
+  detail: string;
+};
+
+/**
+ * True when the user and the row name each other: the only reference that
+ * counts. A pointer from one side alone grants, links and deletes nothing.
+ */
+export function isTwoWay(
+  user: Pick<UserSide, "_id" | "auth_user_id">,
+  row: { _id: Id<"auth_users">; convex_user_id?: Id<"users"> } | null,
+): boolean {
+  return (
+    row !== null &&
+    user.auth_user_id === row._id &&
+    row.convex_user_id === user._id
+  );
+}
+
+/** Everything known about a user that has no two-way counterpart. */
+export type PairingEvidence = {
+  userId: Id<"users">;
+  /** normalizeEmail(users.email). */
+  emailKey: string | undefined;
+  /** The provider vouched for this address (users.emailVerificationTime). */
+  verified: boolean;
+  /** The existing row `users.auth_user_id` names, if any. */
+  pointed: RowRef | null;
+  /** Rows whose `convex_user_id` names this user (one-sided claims). */
+  claimants: readonly RowRef[];
+  /** Legacy rows with the user's email key (two show ambiguity). */
+  unlinkedWithEmail: readonly RowRef[];
+};
+
+export type PairingDecision = {
+  action: "link" | "create";
+  /** The row to link, for `action: "link"`. */
+  authUserId?: Id<"auth_users">;
+  /** Whether the linked row was unlinked (a legacy row) before. */
+  legacy?: boolean;
+  reviews: ReviewNote[];
+};
+
+/**
+ * How a user without a two-way counterpart gets one. A pointer from either
+ * side is only a candidate, held to the rules of any legacy link: the user's
+ * email is verified and equals the row's email key, and exactly one row is
+ * such a candidate (a row made for another user's unverified claim never
+ * is). Anything else creates a row of the user's own and leaves
+ * the rest for a person:
+ * - a pointer to a row that belongs to someone else, or whose email differs,
+ *   or a claim from a row whose email differs: `reference_conflict`;
+ * - candidates but an unverified email: `unverified_email_match`;
+ * - several candidates: `ambiguous_email`.
+ *
+ * @example const decision = decidePairing({ userId, emailKey, verified, pointed, claimants, unlinkedWithEmail });
+ */
+export function decidePairing(evidence: PairingEvidence): PairingDecision {
+  const { userId, emailKey, verified, pointed } = evidence;
+  const reviews: ReviewNote[] = [];
+  const candidates = new Map<string, RowRef>();
+  const consider = (row: RowRef, why: string) => {
+    // A row the sync made for an unverified claim of this address holds
+    // that claimant's data: it is a candidate for the claimant alone.
+    const unprovenOther =
+      row.email_verified === false && row.convex_user_id !== userId;
+    if (emailKey !== undefined && row.email === emailKey && !unprovenOther) {
+      candidates.set(row._id, row);
+    } else {
+      reviews.push({
+        kind: "reference_conflict",
+        authUserIds: [row._id],
+        detail: `${why}, but the row's email does not match the user's; not linked.`,
+      });
+    }
+  };
+
+  // 1. Pointers, from either side.
+  if (pointed !== null) {
+    if (pointed.convex_user_id === undefined) {
+      consider(pointed, "users.auth_user_id names an unlinked row");
+    } else if (pointed.convex_user_id !== userId) {
+      reviews.push({
+        kind: "reference_conflict",
+        authUserIds: [pointed._id],
+        detail: `users.auth_user_id names a row that points at another user (${pointed.convex_user_id}); not linked.`,
+      });
+    }
   }
-  const [only, second] = unlinkedWithSameEmail;
-  if (only !== undefined && second === undefined) {
-    return { action: "link", authUserId: only._id };
+  for (const row of evidence.claimants) {
+    if (row._id === pointed?._id) continue;
+    consider(
+      row,
+      "auth_users.convex_user_id names this user, who does not point back",
+    );
   }
-  return { action: "create", review: "ambiguous_email" };
+
+  // 2. Legacy rows with the user's email.
+  for (const row of evidence.unlinkedWithEmail) candidates.set(row._id, row);
+
+  // 3. Link only what the verified email proves, and only if unambiguous.
+  const found = [...candidates.values()];
+  const ids = found.map((row) => row._id);
+  if (found.length === 0) return { action: "create", reviews };
+  if (!verified) {
+    reviews.push({
+      kind: "unverified_email_match",
+      authUserIds: ids,
+      detail:
+        "This user's email is unverified and matches a row not yet linked to them; it was not linked.",
+    });
+    return { action: "create", reviews };
+  }
+  const [only] = found;
+  if (found.length === 1 && only !== undefined) {
+    return {
+      action: "link",
+      authUserId: only._id,
+      legacy: only.convex_user_id === undefined,
+      reviews,
+    };
+  }
+  reviews.push({
+    kind: "ambiguous_email",
+    authUserIds: ids,
+    detail:
+      "Several rows could be this user's (same verified email, or pointers); none was linked.",
+  });
+  return { action: "create", reviews };
+}
+
+/** How Convex Auth reached the callback (its `type` argument). */
+export type SignInKind =
+  "oauth" | "credentials" | "email" | "phone" | "verification";
+
+/**
+ * What this sign-in says about the user's email, from the provider's own
+ * claim for this sign-in and this address: `true` when the provider vouched
+ * for it, `false` when it did not (the address is then unverified, whatever an
+ * earlier sign-in proved: Convex Auth never clears `emailVerificationTime`
+ * itself), `undefined` when this step proves nothing either way.
+ *
+ * @example verificationClaim("oauth", { email, emailVerified: false }) // false
+ */
+export function verificationClaim(
+  kind: SignInKind,
+  profile: { email?: unknown; emailVerified?: unknown },
+): boolean | undefined {
+  switch (kind) {
+    case "oauth":
+    case "credentials":
+      // Only an explicit `emailVerified: true` counts: a provider whose
+      // profile says nothing vouches for nothing.
+      return profile.email === undefined
+        ? undefined
+        : profile.emailVerified === true;
+    case "verification":
+      // A code sent to the address was entered (or a phone was verified).
+      return profile.emailVerified === true ? true : undefined;
+    case "email":
+    case "phone":
+      // A code was requested: nothing is proven until it is entered.
+      return undefined;
+    default: {
+      const unknownKind: never = kind;
+      throw new Error(`Unknown sign-in kind ${String(unknownKind)}`);
+    }
+  }
 }
 
 /**

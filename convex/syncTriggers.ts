@@ -11,13 +11,14 @@
 import type { Change } from "convex-helpers/server/triggers";
 import type { DataModel } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
-import { deleteAccountData, endSessions } from "./accounts";
+import { deleteAccountData, deleteAppRow, endSignIns } from "./accounts";
 import { ensurePair, syncFromAuthUser } from "./syncCore";
 import { editsFromAuthUsersWrite, editsFromUsersWrite } from "./syncPolicy";
 
 /**
  * After an app write to `users`: pair a new user, carry the change to its
- * auth_users row, or delete the whole account with it.
+ * auth_users row, or delete the whole account with it (its two-way
+ * counterpart, never a row that merely pointed at it).
  */
 export async function onUsersChange(
   ctx: MutationCtx,
@@ -39,19 +40,27 @@ export async function onUsersChange(
         change.oldDoc.status !== "suspended" &&
         authUser?.status === "suspended"
       ) {
-        await endSessions(ctx, change.id);
+        await endSignIns(ctx, change.id);
       }
       return;
     }
-    case "delete":
-      await deleteAccountData(ctx, { userId: change.id });
+    case "delete": {
+      const pointed = change.oldDoc.auth_user_id;
+      const row =
+        pointed === undefined ? null : await ctx.db.get("auth_users", pointed);
+      const counterpart =
+        row?.convex_user_id === change.id ? row._id : undefined;
+      await deleteAccountData(ctx, change.id, counterpart);
       return;
+    }
   }
 }
 
 /**
  * After an app write to `auth_users`: link a new row, carry the change to its
- * user, or delete the whole account with it.
+ * user, or delete the whole account with it when it was the user's two-way
+ * counterpart. A row that was not (a duplicate, a one-sided claim, a legacy
+ * row) is deleted alone, with its templates.
  */
 export async function onAuthUsersChange(
   ctx: MutationCtx,
@@ -77,15 +86,20 @@ export async function onAuthUsersChange(
         change.newDoc.status === "suspended" &&
         result.userId !== null
       ) {
-        await endSessions(ctx, result.userId);
+        await endSignIns(ctx, result.userId);
       }
       return;
     }
-    case "delete":
-      await deleteAccountData(ctx, {
-        authUserId: change.id,
-        userId: change.oldDoc.convex_user_id,
-      });
+    case "delete": {
+      const userId = change.oldDoc.convex_user_id;
+      const user =
+        userId === undefined ? null : await ctx.db.get("users", userId);
+      if (user !== null && user.auth_user_id === change.id) {
+        await deleteAccountData(ctx, user._id, change.id);
+      } else {
+        await deleteAppRow(ctx, change.id);
+      }
       return;
+    }
   }
 }

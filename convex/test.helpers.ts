@@ -73,8 +73,25 @@ export async function expectRejectedWithoutWrites(
 }
 
 /**
+ * Runs the scheduled functions due now, and those they schedule for now (a
+ * run's chain of pages), without moving the fake clock: later ones (a run's
+ * supervisor) stay pending. Use vi.advanceTimersByTime to reach those.
+ *
+ * @example await runDueFunctions(t);
+ */
+export async function runDueFunctions(
+  t: Backend,
+  maxIterations = 100_000,
+): Promise<void> {
+  await t.finishAllScheduledFunctions(
+    () => vi.advanceTimersByTime(0),
+    maxIterations,
+  );
+}
+
+/**
  * Fake timers for every test of the file, starting at `start` (scheduled
- * functions are driven with t.finishAllScheduledFunctions(vi.runAllTimers)).
+ * functions are driven with runDueFunctions).
  *
  * @example useFakeClock(Date.UTC(2026, 0, 1));
  */

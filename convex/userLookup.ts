@@ -7,11 +7,12 @@ import type { QueryCtx } from "./_generated/server";
 import { appError } from "./errors";
 import { cleanId } from "./inputs";
 import {
-  findCounterpart,
-  linkableUsersWithEmail,
+  findPairedUser,
+  readPair,
   unlinkedRowsWithEmail,
+  verifiedUsersWithEmail,
 } from "./syncCore";
-import { decideLink, normalizeEmail } from "./syncPolicy";
+import { decidePairing, normalizeEmail } from "./syncPolicy";
 
 export type UserPair = {
   user: Doc<"users"> | null;
@@ -19,10 +20,11 @@ export type UserPair = {
 };
 
 /**
- * The pair for a `users` id or an `auth_users` id. Follows the
- * cross-reference and falls back to the email index when a reference is
- * missing (only where linking by email would be allowed: a verified email and
- * a single candidate). A string that is no id of either table gives null.
+ * The pair for a `users` id or an `auth_users` id. Follows the two-way
+ * reference only. Where a user and a row are not linked yet, it joins them
+ * only as a sign-in would link them (a verified email, a single candidate, no
+ * pointer in the way); a one-sided pointer joins nothing. A string that is no
+ * id of either table gives null.
  *
  * @example const pair = await loadPairById(ctx, args.id);
  */
@@ -34,50 +36,64 @@ export async function loadPairById(
   if (userId !== null) {
     const user = await ctx.db.get("users", userId);
     if (user === null) return null;
-    return { user, authUser: await counterpartOrEmailMatch(ctx, user) };
+    return { user, authUser: await counterpartOrLinkable(ctx, user) };
   }
   const authUserId = ctx.db.normalizeId("auth_users", id);
   if (authUserId !== null) {
     const authUser = await ctx.db.get("auth_users", authUserId);
     if (authUser === null) return null;
-    return { user: await userOrEmailMatch(ctx, authUser), authUser };
+    return { user: await pairedOrLinkableUser(ctx, authUser), authUser };
   }
   return null;
 }
 
-async function counterpartOrEmailMatch(
+/** The counterpart, or the one legacy row a sign-in would link. */
+async function counterpartOrLinkable(
   ctx: QueryCtx,
   user: Doc<"users">,
 ): Promise<Doc<"auth_users"> | null> {
-  const counterpart = await findCounterpart(ctx, user);
-  if (counterpart !== null) return counterpart;
+  const read = await readPair(ctx, user);
+  if (read.counterpart !== null) return read.counterpart;
+  if (read.pointed !== null || user.auth_user_id !== undefined) return null;
   const email = normalizeEmail(user.email);
   if (email === undefined) return null;
-  const candidates = await unlinkedRowsWithEmail(ctx, email);
-  const decision = decideLink(user, candidates);
-  return decision.action === "link"
-    ? (candidates.find((row) => row._id === decision.authUserId) ?? null)
-    : null;
+  const decision = decidePairing({
+    userId: user._id,
+    emailKey: email,
+    verified: user.emailVerificationTime !== undefined,
+    pointed: null,
+    claimants: [],
+    unlinkedWithEmail: await unlinkedRowsWithEmail(ctx, email),
+  });
+  if (decision.action !== "link" || decision.reviews.length > 0) return null;
+  return await ctx.db.get("auth_users", decision.authUserId!);
 }
 
-async function userOrEmailMatch(
+/** The two-way paired user, or the one user a sign-in would link to. */
+async function pairedOrLinkableUser(
   ctx: QueryCtx,
   authUser: Doc<"auth_users">,
 ): Promise<Doc<"users"> | null> {
   if (authUser.convex_user_id !== undefined) {
-    const user = await ctx.db.get("users", authUser.convex_user_id);
-    if (user !== null) return user;
+    return await findPairedUser(ctx, authUser);
   }
   if (authUser.email === undefined) return null;
-  const candidates = await linkableUsersWithEmail(ctx, authUser.email);
-  return candidates.length === 1 ? candidates[0]! : null;
+  if ((await unlinkedRowsWithEmail(ctx, authUser.email)).length !== 1) {
+    return null;
+  }
+  const verified = await verifiedUsersWithEmail(ctx, authUser.email, 2);
+  const [only] = verified;
+  if (verified.length !== 1 || only === undefined) return null;
+  return only.auth_user_id === undefined ? only : null;
 }
 
 /**
- * The pair whose verified email this is (normalize first). Trusts, in order:
- * an auth_users row with this email verified; a single unlinked legacy row
- * with it; a users row with it verified. An unverified claim to an address is
- * never what a lookup by that address finds.
+ * The pair whose verified email this is (pass an email key). Trusts, in
+ * order: a row whose owner's provider verified this address (one in a
+ * two-way pair first); a single unlinked legacy row with it; a user whose
+ * provider verified it (not synced yet, or whose row drifted). An unverified claim to
+ * an address is never what a lookup by that address finds, however many
+ * there are: both indexes order by verification.
  *
  * @example const pair = await findPairByEmail(ctx, cleanEmail(args.email));
  */
@@ -85,30 +101,33 @@ export async function findPairByEmail(
   ctx: QueryCtx,
   email: string,
 ): Promise<UserPair | null> {
-  // 1. A linked row whose owner verified this email.
-  const verified = await ctx.db
+  // 1. Rows whose owner verified this email.
+  const verifiedRows = await ctx.db
     .query("auth_users")
     .withIndex("by_email_and_email_verified", (q) =>
       q.eq("email", email).eq("email_verified", true),
     )
-    .first();
-  if (verified !== null) {
-    return { user: await userOrEmailMatch(ctx, verified), authUser: verified };
+    .take(CLAIM_SCAN);
+  let fallback: UserPair | null = null;
+  for (const row of verifiedRows) {
+    const user = await findPairedUser(ctx, row);
+    if (user !== null) return { user, authUser: row };
+    fallback ??= { user: null, authUser: row };
   }
+  if (fallback !== null) return fallback;
   // 2. A legacy row nobody has claimed yet, if it is the only one.
   const unlinked = await unlinkedRowsWithEmail(ctx, email);
   if (unlinked.length === 1) {
     return { user: null, authUser: unlinked[0]! };
   }
-  // 3. A users row without a synced counterpart yet.
-  const users = await ctx.db
-    .query("users")
-    .withIndex("email", (q) => q.eq("email", email))
-    .take(5);
-  const user = users.find((u) => u.emailVerificationTime !== undefined);
+  // 3. A user whose provider verified it (not synced yet, or drifted).
+  const [user] = await verifiedUsersWithEmail(ctx, email, 1);
   if (user === undefined) return null;
-  return { user, authUser: await findCounterpart(ctx, user) };
+  return { user, authUser: (await readPair(ctx, user)).counterpart };
 }
+
+/** Verified claims to one address looked at (one person, a few providers). */
+const CLAIM_SCAN = 3;
 
 /**
  * A `users` or `auth_users` row named by a client- or operator-supplied id:

@@ -264,34 +264,51 @@ describe("getUserById", () => {
     ).toBeNull();
   });
 
-  test("falls back to the email index when a reference is missing", async () => {
+  test("joins a user and a legacy row not linked yet only as a sign-in would link them", async () => {
     const t = newBackend();
     const b = await signInWithOAuth(t, bob);
-    // A legacy row Ada has not claimed yet, and Ada's user with its
-    // reference lost (as a dashboard edit would).
+    // Data from before the sync: a legacy row, and Grace's user with the
+    // same verified address, not linked yet.
     const legacyId = await insertLegacyRow(t, {
       email: "grace@example.com",
       full_name: "Grace",
     });
-    const grace = await signInWithOAuth(t, {
-      providerAccountId: "gh-grace",
-      profile: { name: "g", email: "grace@example.com" },
-    });
-    await t.run(async (ctx) => {
-      await ctx.db.patch("users", grace.userId, { auth_user_id: undefined });
-      await ctx.db.patch("auth_users", legacyId, { convex_user_id: undefined });
-    });
+    const graceId = await t.run(async (ctx) =>
+      ctx.db.insert("users", {
+        name: "g",
+        email: "grace@example.com",
+        emailVerificationTime: 1,
+      }),
+    );
     const viaUser = await b.asUser.query(api.users.getUserById, {
-      id: grace.userId,
+      id: graceId,
     });
     expect(viaUser).toMatchObject({ authUserId: legacyId, name: "Grace" });
     const viaAuth = await b.asUser.query(api.users.getUserById, {
       id: legacyId,
     });
-    expect(viaAuth).toMatchObject({
-      userId: grace.userId,
-      authUserId: legacyId,
+    expect(viaAuth).toMatchObject({ userId: graceId, authUserId: legacyId });
+
+    // Once paired, a row whose references are lost is joined to nobody.
+    const hopper = await signInWithOAuth(t, {
+      providerAccountId: "gh-hopper",
+      profile: { name: "h", email: "hopper@example.com" },
     });
+    const hopperRow = (await readTables(t)).authUsers.find(
+      (row) => row.convex_user_id === hopper.userId,
+    )!;
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", hopper.userId, { auth_user_id: undefined });
+      await ctx.db.patch("auth_users", hopperRow._id, {
+        convex_user_id: undefined,
+      });
+    });
+    expect(
+      await b.asUser.query(api.users.getUserById, { id: hopper.userId }),
+    ).toMatchObject({ authUserId: null });
+    expect(
+      await b.asUser.query(api.users.getUserById, { id: hopperRow._id }),
+    ).toMatchObject({ userId: null });
   });
 });
 

@@ -108,9 +108,11 @@ export const updateUserProfile = userSyncMutation({
 });
 
 /**
- * Deletes the signed-in user's own account: both user rows, the starter
- * templates, and Convex Auth's accounts, sessions, refresh tokens and
- * verification codes, in one transaction. The same OAuth identity can sign
+ * Deletes the signed-in user's own account: the users row and its two-way
+ * counterpart, the starter templates, and Convex Auth's accounts, sessions,
+ * refresh tokens and verification codes, in one transaction. A row that only
+ * points at the user, or that the user only points at, is not theirs to
+ * delete. The same OAuth identity can sign
  * up again afterwards and gets a fresh pair.
  *
  * @example await deleteAccount({});
@@ -119,10 +121,7 @@ export const deleteAccount = userSyncMutation({
   args: {},
   returns: v.null(),
   handler: async (ctx) => {
-    await deleteAccountData(ctx, {
-      userId: ctx.caller.user._id,
-      authUserId: ctx.caller.authUser?._id,
-    });
+    await deleteAccountData(ctx, ctx.caller.user._id);
     return null;
   },
 });

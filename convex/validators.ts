@@ -20,12 +20,14 @@ export const reviewKindValidator = v.union(
   v.literal("ambiguous_email"),
   // An unverified email matches an unlinked auth_users row of someone else.
   v.literal("unverified_email_match"),
-  // users.auth_user_id points at a row linked to a different user.
+  // A one-sided or conflicting pointer: it was neither followed nor repaired.
   v.literal("reference_conflict"),
   // Two auth_users rows point at one user.
   v.literal("duplicate_counterpart"),
   // The sign-in sync threw; the sign-in went ahead without it.
   v.literal("sign_in_sync_failed"),
+  // A bulk run failed on this row every time; it was skipped.
+  v.literal("row_sync_failed"),
 );
 export type ReviewKind = Infer<typeof reviewKindValidator>;
 
@@ -142,20 +144,22 @@ export const syncRunFields = {
   // The page size asked for, and the one in use after budget-driven shrinking.
   page_size: v.number(),
   current_page_size: v.number(),
-  // "auth_users" first, then "users"; the cursor is within the phase.
+  // "auth_users" first, then "users"; the cursor is within the phase: the
+  // creation time of the last row done and the ids done at that time (see
+  // syncEngine.ts), so a row deleted meanwhile never sends a run back.
   phase: v.union(v.literal("users"), v.literal("auth_users")),
   cursor: v.union(v.string(), v.null()),
-  // Set when a page stopped early: re-read the same page (resume_items rows
-  // from `cursor`) and skip through this row.
-  skip_through_id: v.optional(v.string()),
-  resume_items: v.optional(v.number()),
   counts: syncRunCountsValidator,
   pages: v.number(),
   // Pages that ended before their last row because the budget ran low.
   early_stops: v.number(),
+  // Rows that failed on every attempt: recorded for review and passed over.
+  skipped: v.optional(v.number()),
   // The scheduled job of the next page: a run whose job failed outright
-  // (so it could not record its own failure) is recognized as failed.
+  // (so it could not record its own failure) is recognized as such.
   next_job_id: v.optional(v.id("_scheduled_functions")),
+  // The job that watches for such failures while the run is running.
+  supervisor_job_id: v.optional(v.id("_scheduled_functions")),
   totals: metricsValidator,
   last_page: v.optional(pageReportValidator),
   max_page: v.optional(metricsValidator),

@@ -9,6 +9,10 @@ import { pathToFileURL } from "node:url";
 import { convexTest } from "convex-test";
 import { COST_MODULES } from "../convex/cost.helpers";
 import schema from "../convex/schema";
+import { useOfflineAuthEnv } from "./authEnv";
+
+// Convex Auth's keys and URLs, generated for this process.
+useOfflineAuthEnv();
 
 const convexDir = join(import.meta.dirname, "..", "convex");
 
