@@ -150,7 +150,19 @@ export async function setAccountStatus(
 ): Promise<void> {
   const user = await ctx.db.get("users", userId);
   if (user === null) throw new Error(`users ${userId} not found`);
-  await ensurePair(ctx, user, { status }, { now: Date.now() });
+  const { authUser } = await ensurePair(
+    ctx,
+    user,
+    { status },
+    {
+      now: Date.now(),
+    },
+  );
+  // A user with no pair yet (a sign-in never completed) keeps it on `users`,
+  // which the sign-in checks too.
+  if (authUser === null && user.status !== status) {
+    await ctx.db.patch("users", userId, { status });
+  }
   if (status === "suspended") await endSignIns(ctx, userId);
 }
 

@@ -39,10 +39,12 @@ async function findTarget(
   if ((args.email === undefined) === (args.id === undefined)) {
     throw appError("INVALID_ARGUMENT", "Pass exactly one of email or id");
   }
+  // Operators act on one account, as linked: an address several accounts
+  // hold is refused, and an id is never joined to anything by email.
   const pair =
     args.email !== undefined
-      ? await findPairByEmail(ctx, cleanEmail(args.email))
-      : await loadPairById(ctx, args.id!);
+      ? await findPairByEmail(ctx, cleanEmail(args.email), { unique: true })
+      : await loadPairById(ctx, args.id!, { join: false });
   if (pair === null) throw appError("NOT_FOUND", "No such user");
   return pair;
 }
@@ -52,7 +54,9 @@ export const setAdmin = internalMutation({
   args: { email: v.string(), isAdmin: v.boolean() },
   returns: v.id("auth_users"),
   handler: async (ctx, args) => {
-    const pair = await findPairByEmail(ctx, cleanEmail(args.email));
+    const pair = await findPairByEmail(ctx, cleanEmail(args.email), {
+      unique: true,
+    });
     if (pair?.authUser == null) {
       throw appError(
         "NOT_FOUND",
@@ -70,17 +74,20 @@ export const setAdmin = internalMutation({
 
 /**
  * Suspends or reactivates an account on both tables. Suspending ends every
- * session at once and refuses the next sign-in.
+ * session at once and refuses the next sign-in. Named by a legacy row whose
+ * owner has not signed in yet, it sets the row's status: the owner's first
+ * sign-in, which would link it, is then refused.
  */
 export const setStatus = internalSyncMutation({
   args: { ...targetArgs, status: accountStatusValidator },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { user } = await findTarget(ctx, args);
-    if (user === null) {
-      throw appError("NOT_FOUND", "This user has never signed in");
+    const { user, authUser } = await findTarget(ctx, args);
+    if (user !== null) {
+      await setAccountStatus(ctx, user._id, args.status);
+    } else if (authUser!.status !== args.status) {
+      await ctx.db.patch("auth_users", authUser!._id, { status: args.status });
     }
-    await setAccountStatus(ctx, user._id, args.status);
     return null;
   },
 });

@@ -1,17 +1,20 @@
 import { convexAuth } from "@convex-dev/auth/server";
-import { afterUserCreatedOrUpdated } from "./authSync";
-import { githubProvider, googleProvider } from "./oauthProviders";
+import { afterUserCreatedOrUpdated, beforeSessionCreation } from "./authSync";
+import { providers } from "./providers";
 
 /**
- * Convex Auth with GitHub and Google OAuth. Credentials come from the
- * AUTH_GITHUB_ID / AUTH_GITHUB_SECRET and AUTH_GOOGLE_ID / AUTH_GOOGLE_SECRET
- * environment variables, which @auth/core reads by provider id. Both report
- * whether they vouch for the email they send (convex/oauthProviders.ts).
+ * Convex Auth with every sign-in method (convex/providers.ts), each
+ * reporting what it vouches for. The environment variables each one needs
+ * are listed in the README's deploy section.
  *
- * The callback keeps `auth_users` in step with `users` inside Convex Auth's
- * own sign-in transaction (see convex/authSync.ts).
+ * The callbacks keep `auth_users` in step with `users` inside Convex Auth's
+ * own transactions (see convex/authSync.ts): a completed sign-in is the
+ * moment a session is created, on every method.
  */
-export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
-  providers: [githubProvider, googleProvider],
-  callbacks: { afterUserCreatedOrUpdated },
-});
+export const authConfig = {
+  providers,
+  callbacks: { afterUserCreatedOrUpdated, beforeSessionCreation },
+};
+
+export const { auth, signIn, signOut, store, isAuthenticated } =
+  convexAuth(authConfig);

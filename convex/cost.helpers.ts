@@ -11,12 +11,10 @@
 import { convexAuth } from "@convex-dev/auth/server";
 import { internalMutationGeneric, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
-import { githubProvider, googleProvider } from "./oauthProviders";
+import { providers } from "./providers";
 import { metricsValidator } from "./validators";
 
-export const { store } = convexAuth({
-  providers: [githubProvider, googleProvider],
-});
+export const { store } = convexAuth({ providers });
 
 export const measure = internalMutationGeneric({
   args: { path: v.string(), args: v.any() },

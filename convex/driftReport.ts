@@ -30,8 +30,13 @@ export const driftKindValidator = v.union(
   v.literal("duplicate_counterpart"),
   // Mirrored fields disagree with the ownership policy.
   v.literal("field_mismatch"),
-  // auth_users row without convex_user_id, waiting for a sign-in.
+  // A legacy auth_users row (never paired), waiting for its owner's sign-in.
   v.literal("pending_link"),
+  // A row once paired that lost both references: for a person.
+  v.literal("orphaned_row"),
+  // A user whose first sign-in was started (a code requested) and never
+  // completed: no pair is due yet.
+  v.literal("awaiting_sign_in"),
   // Several unlinked auth_users rows share an email.
   v.literal("ambiguous_email"),
   // An unlinked row's email is claimed by a user who has not verified it.
@@ -55,6 +60,12 @@ type Kind = typeof driftKindValidator.type;
 type Finding = typeof findingValidator.type;
 
 const MAX_SAMPLES = 10;
+
+/** Findings that are no drift: they wait for a person's first sign-in. */
+const WAITING: ReadonlySet<Kind> = new Set([
+  "pending_link",
+  "awaiting_sign_in",
+]);
 const MAX_PAGE_SIZE = 500;
 
 class Findings {
@@ -93,6 +104,10 @@ async function checkUser(
   user: Doc<"users">,
   findings: Findings,
 ) {
+  if (user.auth_user_id === undefined && user.pendingFirstSignIn === true) {
+    findings.add("awaiting_sign_in", user._id);
+    return;
+  }
   const referenced =
     user.auth_user_id === undefined
       ? null
@@ -126,6 +141,11 @@ async function checkAuthUser(
     addProblems(findings, problems, row._id);
     return;
   }
+  if (row.email_verified !== undefined) {
+    // Once paired, now linked to nobody: not a legacy row waiting.
+    findings.add("orphaned_row", row._id);
+    return;
+  }
   findings.add("pending_link", row._id);
   const email = normalizeEmail(row.email);
   if (email === undefined) return;
@@ -151,13 +171,15 @@ async function hasUnverifiedClaim(ctx: QueryCtx, email: string) {
     )
     .take(3);
   if (rows.some((row) => row.convex_user_id !== undefined)) return true;
+  // A requested code never entered is no claim (one user per email method
+  // at most, so a few rows suffice).
   const unsynced = await ctx.db
     .query("users")
     .withIndex("by_email_and_emailVerificationTime", (q) =>
       q.eq("email", email).eq("emailVerificationTime", undefined),
     )
-    .first();
-  return unsynced !== null;
+    .take(5);
+  return unsynced.some((user) => user.pendingFirstSignIn !== true);
 }
 
 /**
@@ -200,7 +222,8 @@ export const page = internalQuery({
 
 /**
  * The whole report: both tables, every page (each page its own bounded
- * query). `consistent` is true when nothing but pending links remains.
+ * query). `consistent` is true when nothing but rows and users waiting for
+ * a first sign-in remains.
  */
 export const summary = internalAction({
   args: { pageSize: v.optional(v.number()) },
@@ -237,7 +260,7 @@ export const summary = internalAction({
       typeof reportValidator.type,
     ];
     const consistent = [...users.findings, ...authUsers.findings].every(
-      (finding) => finding.kind === "pending_link",
+      (finding) => WAITING.has(finding.kind),
     );
     return { consistent, users, authUsers };
   },

@@ -1,10 +1,11 @@
 /**
  * Identity never crosses people: one regression test per way it once did.
  * Sign-ins go through Convex Auth's real OAuth routes with GitHub's and
- * Google's HTTP answers stubbed (convex/oauth.helpers.ts), so the configured
+ * Google's HTTP answers stubbed (convex/signIn.helpers.ts), so the configured
  * providers' own profile code decides what is verified.
  */
 import { describe, expect, test, vi } from "vitest";
+import { makeFunctionReference } from "convex/server";
 import { api, internal } from "./_generated/api";
 import { cleanImageUrl, LIMITS } from "./inputs";
 import {
@@ -12,19 +13,21 @@ import {
   redeemOAuthCode,
   signInViaOAuth,
   startOAuthSignIn,
-} from "./oauth.helpers";
+} from "./signIn.helpers";
 import { verificationClaim } from "./syncPolicy";
 import {
   expectAppError,
   expectRejectedWithoutWrites,
   insertLegacyRow,
   newBackend,
+  newBackendWithAppCode,
   readTables,
   runDueFunctions,
   useFakeClock,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
+const patchUser = makeFunctionReference<"mutation">("appWrites:patchUser");
 
 useFakeClock(T0);
 
@@ -183,22 +186,20 @@ describe("verified means verified, per provider", () => {
   });
 
   test("the sign-in kinds: only an explicit claim verifies, a request proves nothing", () => {
+    const email = "a@b.c";
     expect(
-      verificationClaim("oauth", { email: "a@b.c", emailVerified: true }),
+      verificationClaim("oauth", { email, emailVerified: true }, false),
     ).toBe(true);
-    expect(verificationClaim("oauth", { email: "a@b.c" })).toBe(false);
-    expect(verificationClaim("oauth", {})).toBeUndefined();
-    expect(verificationClaim("credentials", { email: "a@b.c" })).toBe(false);
+    expect(verificationClaim("oauth", { email }, false)).toBe(false);
+    expect(verificationClaim("oauth", {}, false)).toBeUndefined();
+    expect(verificationClaim("credentials", { email }, true)).toBe(false);
+    // Someone's sign-up attached to an existing user by email proves nothing.
+    expect(verificationClaim("credentials", { email }, false)).toBeUndefined();
     expect(
-      verificationClaim("verification", {
-        email: "a@b.c",
-        emailVerified: true,
-      }),
+      verificationClaim("verification", { email, emailVerified: true }, false),
     ).toBe(true);
-    expect(verificationClaim("email", { email: "a@b.c" })).toBeUndefined();
-    expect(
-      verificationClaim("phone", { phone: "+1" } as never),
-    ).toBeUndefined();
+    expect(verificationClaim("email", { email }, false)).toBeUndefined();
+    expect(verificationClaim("phone", {}, false)).toBeUndefined();
   });
 });
 
@@ -497,5 +498,286 @@ describe("engine and lookups", () => {
     );
     const fits = `https://img.example/${"\u20AC".repeat(200)}`;
     expect(cleanImageUrl(fits).length).toBeLessThanOrEqual(LIMITS.imageUrl);
+  });
+});
+
+describe("found by review: nothing unproven is joined, linked or acted on", () => {
+  /** A users row from before the sync, with Victor's verified address. */
+  async function preSyncVictor(t: ReturnType<typeof newBackend>) {
+    return await t.run(async (ctx) =>
+      ctx.db.insert("users", {
+        name: "Victor",
+        email: "victor@example.com",
+        emailVerificationTime: 1,
+      }),
+    );
+  }
+
+  /** A row the sync once made for Mallory's unverified claim of it. */
+  async function mallorysOrphanRow(t: ReturnType<typeof newBackend>) {
+    return await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "victor@example.com",
+        email_verified: false,
+        full_name: "Mallory",
+        company: "Mallory Corp",
+        phone: "+1 555 0666",
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+  }
+
+  test("a lookup by a row's id joins it to a user only if it is the legacy row a sign-in would link", async () => {
+    const t = newBackend();
+    const victor = await preSyncVictor(t);
+    const legacy = await insertLegacyRow(t, { email: "victor@example.com" });
+    const orphan = await mallorysOrphanRow(t);
+    const stranger = await signInViaOAuth(
+      t,
+      "github",
+      github(5, "s@example.com", true),
+    );
+    const asVictor = t.withIdentity({ subject: `${victor}|no-session` });
+    // Mallory's row is joined to nobody, for Victor or anyone.
+    expect(
+      await asVictor.query(api.users.getUserById, { id: orphan }),
+    ).toMatchObject({ visibility: "public", userId: null });
+    expect(
+      await stranger.asUser.query(api.users.getUserById, { id: orphan }),
+    ).toMatchObject({ userId: null, company: "Mallory Corp" });
+    // The legacy row is what Victor's sign-in would link: joined for views.
+    expect(
+      await stranger.asUser.query(api.users.getUserById, { id: legacy }),
+    ).toMatchObject({ userId: victor });
+  });
+
+  test("operator commands named by a row's id act on that row, never on a user joined by email", async () => {
+    const t = newBackend();
+    const victor = await preSyncVictor(t);
+    const legacy = await insertLegacyRow(t, { email: "victor@example.com" });
+    const orphan = await mallorysOrphanRow(t);
+    await t.mutation(internal.admin.setStatus, {
+      id: orphan,
+      status: "suspended",
+    });
+    expect(
+      await t.mutation(internal.admin.deleteAccount, { id: legacy }),
+    ).toEqual({
+      deleted: 1,
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === victor)!.status).toBeUndefined();
+    expect(authUsers.map((row) => row._id)).toEqual([orphan]);
+    expect(authUsers[0]!.status).toBe("suspended");
+  });
+
+  test("a row made for an unverified claim never becomes someone else's counterpart through a pointer", async () => {
+    const t = newBackend();
+    const victorGh = github(1, "victor@example.com", true);
+    const victor = await signInViaOAuth(t, "github", victorGh);
+    const mallory = await signInViaOAuth(t, "google", {
+      sub: "g-mallory",
+      email: "victor@example.com",
+      email_verified: false,
+      name: "Mallory",
+    });
+    await mallory.asUser.mutation(api.users.updateUserProfile, {
+      company: "Mallory Corp",
+    });
+    const { authUsers } = await readTables(t);
+    const victorRow = authUsers.find(
+      (r) => r.convex_user_id === victor.userId,
+    )!;
+    const malloryRow = authUsers.find(
+      (r) => r.convex_user_id === mallory.userId,
+    )!;
+    // Damage: Victor's row deleted raw; Mallory's row now names Victor.
+    await t.run(async (ctx) => {
+      await ctx.db.delete("auth_users", victorRow._id);
+      await ctx.db.patch("auth_users", malloryRow._id, {
+        convex_user_id: victor.userId,
+      });
+    });
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    vi.setSystemTime(T0 + 60_000);
+    await signInViaOAuth(t, "github", victorGh);
+    const me = await victor.asUser.query(api.users.getCurrentUser, {});
+    expect(me!.authUserId).not.toBe(malloryRow._id);
+    expect(me!.company).toBeNull();
+    expect((await readTables(t)).reviews).toContainEqual(
+      expect.objectContaining({
+        kind: "reference_conflict",
+        user_id: victor.userId,
+        auth_user_ids: [malloryRow._id],
+      }),
+    );
+  });
+
+  test("the verification is cleared when the provider answers, whether or not the sign-in completes", async () => {
+    const t = newBackend();
+    const ada = await signInViaOAuth(
+      t,
+      "github",
+      github(1, "ada@example.com", true),
+    );
+    // The provider answers with a new, unverified address; the client never
+    // redeems the code.
+    const started = await startOAuthSignIn(
+      t,
+      "github",
+      github(1, "bob@example.com", false),
+    );
+    expect(started.code).not.toBeNull();
+    const { users } = await readTables(t);
+    expect(users.find((u) => u._id === ada.userId)).toMatchObject({
+      email: "bob@example.com",
+    });
+    expect(
+      users.find((u) => u._id === ada.userId)!.emailVerificationTime,
+    ).toBeUndefined();
+    // Bob's verified sign-in is not linked into Ada's account.
+    const bob = await signInViaOAuth(t, "google", {
+      sub: "g-bob",
+      email: "bob@example.com",
+      email_verified: true,
+    });
+    expect(bob.userId).not.toBe(ada.userId);
+  });
+
+  test("app code that changes users.email leaves it unverified", async () => {
+    const t = newBackendWithAppCode();
+    const mal = await signInViaOAuth(
+      t,
+      "github",
+      github(1, "mal@example.com", true),
+    );
+    await t.mutation(patchUser, {
+      id: mal.userId,
+      fields: { email: "cfo@corp.com" },
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users[0]!.emailVerificationTime).toBeUndefined();
+    expect(authUsers[0]).toMatchObject({
+      email: "cfo@corp.com",
+      email_verified: false,
+    });
+    await expectAppError(
+      t.mutation(internal.admin.setAdmin, {
+        email: "cfo@corp.com",
+        isAdmin: true,
+      }),
+      "NOT_FOUND",
+    );
+    // The app saying it verified the address (in the same write) keeps it.
+    await t.mutation(patchUser, {
+      id: mal.userId,
+      fields: { email: "mal@example.com", emailVerificationTime: T0 },
+    });
+    expect((await readTables(t)).authUsers[0]!.email_verified).toBe(true);
+  });
+
+  test("a row once paired that lost both references is recorded and reported, never silently dropped", async () => {
+    const t = newBackend();
+    const ada = await signInViaOAuth(
+      t,
+      "github",
+      github(1, "ada@example.com", true),
+    );
+    await ada.asUser.mutation(api.users.updateUserProfile, { company: "Acme" });
+    const row = (await readTables(t)).authUsers[0]!;
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada.userId, { auth_user_id: undefined });
+      await ctx.db.patch("auth_users", row._id, { convex_user_id: undefined });
+    });
+    const report = await t.action(internal.driftReport.summary, {});
+    expect(report.consistent).toBe(false);
+    expect(report.authUsers.findings).toContainEqual(
+      expect.objectContaining({ kind: "orphaned_row", sampleIds: [row._id] }),
+    );
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    const { reviews, authUsers } = await readTables(t);
+    expect(authUsers).toHaveLength(2);
+    expect(reviews).toContainEqual(
+      expect.objectContaining({
+        kind: "reference_conflict",
+        user_id: ada.userId,
+        auth_user_ids: [row._id],
+      }),
+    );
+  });
+
+  test("suspending a row that merely claims a user signs nobody out", async () => {
+    const t = newBackend();
+    const ada = await signInViaOAuth(
+      t,
+      "github",
+      github(1, "ada@example.com", true),
+    );
+    const duplicate = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        convex_user_id: ada.userId,
+        email: "someone@else.com",
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+    await t.mutation(internal.admin.editAuthUser, {
+      authUserId: duplicate,
+      status: "suspended",
+    });
+    const sessions = await t.run(async (ctx) =>
+      ctx.db.query("authSessions").collect(),
+    );
+    expect(sessions.map((session) => session.userId)).toEqual([ada.userId]);
+  });
+
+  test("a legacy row suspended before its owner's first sign-in refuses it, and links nothing", async () => {
+    const t = newBackend();
+    const legacy = await insertLegacyRow(t, { email: "eve@corp.com" });
+    await t.mutation(internal.admin.setStatus, {
+      email: "eve@corp.com",
+      status: "suspended",
+    });
+    const started = await startOAuthSignIn(
+      t,
+      "github",
+      github(1, "eve@corp.com", true),
+    );
+    await expectAppError(redeemOAuthCode(t, started), "FORBIDDEN");
+    const { authUsers } = await readTables(t);
+    expect(
+      authUsers.find((row) => row._id === legacy)!.convex_user_id,
+    ).toBeUndefined();
+    const sessions = await t.run(async (ctx) =>
+      ctx.db.query("authSessions").collect(),
+    );
+    expect(sessions).toEqual([]);
+  });
+
+  test("operator commands by an address several accounts hold are refused, not guessed", async () => {
+    const t = newBackend();
+    // One person, two providers with different letter case: two accounts.
+    await signInViaOAuth(t, "github", github(1, "Ada@Example.com", true));
+    await signInViaOAuth(t, "google", {
+      sub: "g-ada",
+      email: "ada@example.com",
+      email_verified: true,
+    });
+    expect((await readTables(t)).users).toHaveLength(2);
+    await expectAppError(
+      t.mutation(internal.admin.setAdmin, {
+        email: "ada@example.com",
+        isAdmin: true,
+      }),
+      "INVALID_ARGUMENT",
+    );
+    await expectAppError(
+      t.mutation(internal.admin.deleteAccount, { email: "ada@example.com" }),
+      "INVALID_ARGUMENT",
+    );
+    expect((await readTables(t)).users).toHaveLength(2);
   });
 });

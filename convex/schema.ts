@@ -36,6 +36,10 @@ export default defineSchema({
     updatedAt: v.optional(v.number()),
     // Mirrors auth_users.status, which owns it.
     status: v.optional(accountStatusValidator),
+    // Set when Convex Auth creates the user (a code requested, an OAuth
+    // answer), cleared by its first completed sign-in: until then it gets no
+    // pair, no templates and no legacy row.
+    pendingFirstSignIn: v.optional(v.boolean()),
   })
     // Convex Auth's own indexes, queried by name in its code.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name

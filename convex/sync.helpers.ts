@@ -31,14 +31,16 @@ export type OAuthSignIn = {
   providerAccountId: string;
   profile: OAuthProfile;
   /** The Convex Auth instance: the app's, or cost.helpers.ts's baseline. */
-  store?: "auth:store" | "costBaseline:store";
+  store?: Store;
 };
 
 /**
  * Signs in through Convex Auth's real `auth:store` mutation, exactly as the
- * OAuth callback route does after the provider redirect: verifier, signature,
- * userOAuth (which runs our afterUserCreatedOrUpdated callback), then code
- * verification and session creation.
+ * OAuth routes do after the provider redirect: verifier, signature,
+ * userOAuth (which runs the afterUserCreatedOrUpdated callback), then code
+ * verification and session creation (beforeSessionCreation, the sync). The
+ * cheap path for high-volume tests; convex/signIn.helpers.ts drives the
+ * routes themselves.
  *
  * @example
  * const { userId, asUser } = await signInWithOAuth(t, {
@@ -59,66 +61,130 @@ export async function signInWithOAuth(
   };
 }
 
+/** Which Convex Auth instance runs a sign-in: the app's, or cost.helpers.ts's. */
+export type Store = "auth:store" | "costBaseline:store";
+
 /**
- * The OAuth sign-in of signInWithOAuth, with its `userOAuth` transaction (the
- * one that runs the sync callback) measured. `store` picks the Convex Auth
- * instance: the app's, or the callback-free baseline of cost.helpers.ts
- * (mount COST_MODULES first).
+ * Runs `auth:store` steps, as Convex Auth's actions do, each measured
+ * (through costBaseline:measure, mount COST_MODULES first) when `meter` is
+ * given: it adds up what every transaction of the sign-in used.
+ */
+function storeRunner(t: Backend, store: Store, meter?: Metrics) {
+  return async (args: Record<string, unknown>): Promise<unknown> => {
+    if (meter === undefined) {
+      return await t.mutation(makeFunctionReference<"mutation">(store), {
+        args,
+      });
+    }
+    const measured = (await t.mutation(
+      makeFunctionReference<"mutation">("costBaseline:measure"),
+      { path: store, args: { args } },
+    )) as { result: unknown; metrics: Metrics };
+    for (const key of Object.keys(meter) as (keyof Metrics)[]) {
+      meter[key] += measured.metrics[key];
+    }
+    return measured.result;
+  };
+}
+
+/** Zero metrics, to add a sign-in's transactions into. */
+export function emptyMetrics(): Metrics {
+  return {
+    documentsRead: 0,
+    databaseQueries: 0,
+    documentsWritten: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+  };
+}
+
+/**
+ * A whole OAuth sign-in (all four transactions) measured: `store` picks the
+ * Convex Auth instance, the app's or the callback-free baseline of
+ * cost.helpers.ts (mount COST_MODULES first).
  *
  * @example const { metrics } = await measuredOAuthSignIn(t, { providerAccountId, profile });
  */
 export async function measuredOAuthSignIn(t: Backend, options: OAuthSignIn) {
-  const { metrics } = await runOAuthSignIn(t, { ...options, measure: true });
-  return { metrics: metrics! };
+  const metrics = emptyMetrics();
+  await runOAuthSignIn(t, options, metrics);
+  return { metrics };
+}
+
+/**
+ * A whole returning password sign-in measured, as the Password provider's
+ * action makes it: the credentials checked, then the session created.
+ */
+export async function measuredPasswordSignIn(
+  t: Backend,
+  options: { email: string; password: string; store: Store },
+) {
+  const metrics = emptyMetrics();
+  const run = storeRunner(t, options.store, metrics);
+  const found = (await run({
+    type: "retrieveAccountWithCredentials",
+    provider: "password",
+    account: { id: options.email, secret: options.password },
+  })) as { user: { _id: Id<"users"> } } | string;
+  if (typeof found === "string") throw new Error(`password: ${found}`);
+  await run({ type: "signIn", userId: found.user._id, generateTokens: true });
+  return { metrics };
+}
+
+/**
+ * A whole returning sign-in by emailed code measured: the code stored (as
+ * the `resend-otp` request does, before its email goes out), then redeemed.
+ */
+export async function measuredEmailCodeSignIn(
+  t: Backend,
+  options: { email: string; code: string; store: Store },
+) {
+  const metrics = emptyMetrics();
+  const run = storeRunner(t, options.store, metrics);
+  await run({
+    type: "createVerificationCode",
+    provider: "resend-otp",
+    email: options.email,
+    code: options.code,
+    expirationTime: Date.now() + 60_000,
+    allowExtraProviders: false,
+  });
+  const session = await run({
+    type: "verifyCodeAndSignIn",
+    params: { email: options.email, code: options.code },
+    provider: "resend-otp",
+    generateTokens: true,
+    allowExtraProviders: false,
+  });
+  if (session === null) throw new Error("resend-otp: no session");
+  return { metrics };
 }
 
 async function runOAuthSignIn(
   t: Backend,
-  options: OAuthSignIn & { measure?: boolean },
+  options: OAuthSignIn,
+  meter?: Metrics,
 ) {
-  const provider = options.provider ?? "github";
-  const store = makeFunctionReference<"mutation">(
-    options.store ?? "auth:store",
-  );
-  const verifier = (await t.mutation(store, {
-    args: { type: "verifier" },
-  })) as string;
+  const run = storeRunner(t, options.store ?? "auth:store", meter);
+  const verifier = (await run({ type: "verifier" })) as string;
   const signature = `signature-${verifier}`;
-  await t.mutation(store, {
-    args: { type: "verifierSignature", verifier, signature },
-  });
-  const oauthArgs = {
-    args: {
-      type: "userOAuth",
-      provider,
-      providerAccountId: options.providerAccountId,
-      profile: { emailVerified: true, ...options.profile },
-      signature,
-    },
-  };
-  let code: string;
-  let metrics: Metrics | undefined;
-  if (options.measure) {
-    const measured = (await t.mutation(
-      makeFunctionReference<"mutation">("costBaseline:measure"),
-      { path: options.store ?? "auth:store", args: oauthArgs },
-    )) as { result: string; metrics: Metrics };
-    code = measured.result;
-    metrics = measured.metrics;
-  } else {
-    code = (await t.mutation(store, oauthArgs)) as string;
-  }
-  const session = (await t.mutation(store, {
-    args: {
-      type: "verifyCodeAndSignIn",
-      params: { code },
-      verifier,
-      generateTokens: false,
-      allowExtraProviders: false,
-    },
+  await run({ type: "verifierSignature", verifier, signature });
+  const code = (await run({
+    type: "userOAuth",
+    provider: options.provider ?? "github",
+    providerAccountId: options.providerAccountId,
+    profile: { emailVerified: true, ...options.profile },
+    signature,
+  })) as string;
+  const session = (await run({
+    type: "verifyCodeAndSignIn",
+    params: { code },
+    verifier,
+    generateTokens: false,
+    allowExtraProviders: false,
   })) as { userId: Id<"users">; sessionId: Id<"authSessions"> } | null;
   if (session === null) throw new Error("sign-in returned no session");
-  return { session, metrics };
+  return { session };
 }
 
 /** Both user tables and the templates, for assertions. */

@@ -10,6 +10,7 @@ import {
   type AuthUserSide,
   type PairPlan,
   decidePairing,
+  type PairingDecision,
   isEmptyPlan,
   isTwoWay,
   linkLegacyRow,
@@ -106,6 +107,30 @@ export async function unlinkedRowsWithEmail(
 }
 
 /**
+ * Every unlinked row with this email key, in one index range: legacy rows
+ * (never paired) first, as the index orders `email_verified` absent before
+ * false and true, then rows a sync once paired (damage took both
+ * references). The latter are never linked by email: nothing proves whose
+ * they are now, so they are shown to a person. Two legacy rows already show
+ * ambiguity, so a few rows suffice.
+ */
+async function unlinkedRowsByEmail(
+  ctx: QueryCtx,
+  email: string,
+): Promise<{ legacy: Doc<"auth_users">[]; orphaned: Doc<"auth_users">[] }> {
+  const rows = await ctx.db
+    .query("auth_users")
+    .withIndex("by_email_and_convex_user_id_and_email_verified", (q) =>
+      q.eq("email", email).eq("convex_user_id", undefined),
+    )
+    .take(2 + CLAIM_LIMIT);
+  return {
+    legacy: rows.filter((row) => row.email_verified === undefined).slice(0, 2),
+    orphaned: rows.filter((row) => row.email_verified !== undefined),
+  };
+}
+
+/**
  * Users whose provider verified exactly this address, straight from the
  * index (unverified claims to it are never in the way). `users.email` holds
  * what the provider sent, so a user whose provider sent other letter case is
@@ -171,6 +196,39 @@ export async function applyPairPlan(
   }
 }
 
+/**
+ * Gathers what decides a user without a two-way counterpart (the row it
+ * points at, rows that claim it, legacy rows with its email) and weighs it
+ * with decidePairing. Shared by the sync and the lookups, so a lookup never
+ * joins what a sync would not link. Two index ranges.
+ */
+export async function weighUser(
+  ctx: QueryCtx,
+  user: Doc<"users">,
+  read: PairRead,
+): Promise<{
+  decision: PairingDecision;
+  rows: Doc<"auth_users">[];
+  orphaned: Doc<"auth_users">[];
+}> {
+  const emailKey = normalizeEmail(user.email);
+  const claimants = await rowsClaiming(ctx, user._id);
+  const { legacy, orphaned } = emailKey
+    ? await unlinkedRowsByEmail(ctx, emailKey)
+    : { legacy: [], orphaned: [] };
+  const decision = decidePairing({
+    userId: user._id,
+    emailKey,
+    verified: user.emailVerificationTime !== undefined,
+    pointed: read.pointed,
+    claimants,
+    unlinkedWithEmail: legacy,
+  });
+  const rows = [...claimants, ...legacy];
+  if (read.pointed !== null) rows.push(read.pointed);
+  return { decision, rows, orphaned };
+}
+
 export type EnsureResult = SyncResult & {
   user: Doc<"users">;
   /** The row after the sync; null only for a dry run that would create it. */
@@ -205,38 +263,60 @@ export async function ensurePair(
      * of a run uses it: creating is the users side's work.
      */
     create?: boolean;
+    /**
+     * A sign-in completes now (beforeSessionCreation). Only then does a user
+     * that has yet to complete one (`pendingFirstSignIn`) get a pair; every
+     * other path leaves it pending.
+     */
+    completesSignIn?: boolean;
   },
 ): Promise<EnsureResult> {
   const { now, dryRun = false } = options;
+  const signInDone = (plan: PairPlan): PairPlan =>
+    options.completesSignIn === true && user.pendingFirstSignIn !== undefined
+      ? {
+          ...plan,
+          usersPatch: { ...plan.usersPatch, pendingFirstSignIn: undefined },
+        }
+      : plan;
 
   // 1. The two-way counterpart.
   const read = options.read ?? (await readPair(ctx, user));
   const existing = read.counterpart;
   if (existing !== null) {
-    const plan = planPairSync(user, { ...existing, ...edits }, existing, now);
+    const plan = signInDone(
+      planPairSync(user, { ...existing, ...edits }, existing, now),
+    );
     if (!dryRun) await applyPairPlan(ctx, user._id, existing._id, plan);
+    const changes = describePlan(user._id, existing._id, plan);
+    changes.push(
+      ...(await noteLegacyMatch(ctx, user, existing, plan, options)),
+    );
     return {
       outcome: isEmptyPlan(plan) ? "unchanged" : "repaired",
       userId: user._id,
       authUserId: existing._id,
-      changes: describePlan(user._id, existing._id, plan),
+      changes,
       user: { ...user, ...plan.usersPatch },
       authUser: { ...existing, ...plan.authUsersPatch },
     };
   }
 
+  // A sign-in was started, never completed: nothing is due yet.
+  if (user.pendingFirstSignIn === true && options.completesSignIn !== true) {
+    return {
+      outcome: "pending",
+      userId: user._id,
+      authUserId: null,
+      changes: [],
+      user,
+      authUser: null,
+    };
+  }
+
   // 2. Pointers and legacy rows, weighed; what is not followed is recorded.
   const emailKey = normalizeEmail(user.email);
-  const claimants = await rowsClaiming(ctx, user._id);
-  const unlinked = emailKey ? await unlinkedRowsWithEmail(ctx, emailKey) : [];
-  const decision = decidePairing({
-    userId: user._id,
-    emailKey,
-    verified: user.emailVerificationTime !== undefined,
-    pointed: read.pointed,
-    claimants,
-    unlinkedWithEmail: unlinked,
-  });
+  const { decision, rows, orphaned } = await weighUser(ctx, user, read);
   const changes: string[] = [];
   for (const review of decision.reviews) {
     changes.push(
@@ -248,15 +328,17 @@ export async function ensurePair(
     );
   }
   if (decision.action === "link") {
-    const row = [read.pointed, ...claimants, ...unlinked].find(
-      (candidate) => candidate?._id === decision.authUserId,
+    const row = rows.find(
+      (candidate) => candidate._id === decision.authUserId,
     )!;
     const draft = { ...row, ...edits };
-    const plan = planPairSync(
-      user,
-      decision.legacy ? linkLegacyRow(draft) : draft,
-      row,
-      now,
+    const plan = signInDone(
+      planPairSync(
+        user,
+        decision.legacy ? linkLegacyRow(draft) : draft,
+        row,
+        now,
+      ),
     );
     if (!dryRun) await applyPairPlan(ctx, user._id, row._id, plan);
     return {
@@ -269,7 +351,9 @@ export async function ensurePair(
     };
   }
 
-  // 3. A row of the user's own.
+  // 3. A row of the user's own. A row once paired that holds the user's
+  //    address (damage took its references) may be the user's old row, or
+  //    not: a person decides.
   if (options.create === false) {
     return {
       outcome: "pending",
@@ -280,13 +364,32 @@ export async function ensurePair(
       authUser: null,
     };
   }
+  const orphans = orphaned.filter(
+    (row) => !rows.some((seen) => seen._id === row._id),
+  );
+  if (orphans.length > 0) {
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        {
+          kind: "reference_conflict",
+          userId: user._id,
+          authUserIds: orphans.map((row) => row._id),
+          email: emailKey,
+          detail:
+            "Rows once paired, now linked to nobody, hold this user's address; nothing proves whose they are, so the user got a row of their own.",
+        },
+        options,
+      )),
+    );
+  }
   const draft: AuthUserSide = {
     convex_user_id: user._id,
     created_at: now,
     updated_at: now,
     ...edits,
   };
-  const plan = planPairSync(user, draft, null, now);
+  const plan = signInDone(planPairSync(user, draft, null, now));
   changes.push(
     `auth_users: insert for users ${user._id}`,
     ...describePlan(user._id, "new", { ...plan, authUsersPatch: {} }),
@@ -309,6 +412,41 @@ export async function ensurePair(
     user: { ...user, ...usersPatch },
     authUser: created,
   };
+}
+
+/**
+ * A user with a row of their own who now proves an address (a new one, or
+ * one verified only now) that an unlinked legacy row holds: two rows of one
+ * person, perhaps. The sync does not merge them on its own; a person decides.
+ * Costs one index range, only when the address or its verification changes.
+ */
+async function noteLegacyMatch(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+  row: Doc<"auth_users">,
+  plan: PairPlan,
+  options: SyncOptions,
+): Promise<string[]> {
+  const email = plan.authUsersPatch.email ?? row.email;
+  const verifiedNow =
+    plan.authUsersPatch.email !== undefined ||
+    plan.authUsersPatch.email_verified === true;
+  if (!verifiedNow || email === undefined) return [];
+  if (user.emailVerificationTime === undefined) return [];
+  const legacy = await unlinkedRowsWithEmail(ctx, email);
+  if (legacy.length === 0) return [];
+  return await recordReview(
+    ctx,
+    {
+      kind: "verified_legacy_match",
+      userId: user._id,
+      authUserIds: [row._id, ...legacy.map((candidate) => candidate._id)],
+      email,
+      detail:
+        "A user with a row of their own verified an address that an unlinked legacy row holds; the rows were not merged.",
+    },
+    options,
+  );
 }
 
 /**
@@ -432,7 +570,25 @@ async function weighUnlinked(
     authUserId: row._id,
     changes,
   };
-  if (row.email === undefined) return pending;
+  const legacy = row.email_verified === undefined;
+  const orphaned = async (): Promise<SyncResult> => {
+    // A row once paired, now linked to nobody: a person decides.
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        {
+          kind: "reference_conflict",
+          authUserIds: [row._id],
+          email: row.email,
+          detail:
+            "This row was once paired and lost both references; nothing proves whose it is now.",
+        },
+        options,
+      )),
+    );
+    return { outcome: "conflict", userId: null, authUserId: row._id, changes };
+  };
+  if (row.email === undefined) return legacy ? pending : await orphaned();
   // 1. Users without a pair whose provider verified this address (for a
   //    legacy row), or who point at this row with it.
   const owners = new Map<string, { user: Doc<"users">; read: PairRead }>();
@@ -441,7 +597,6 @@ async function weighUnlinked(
     const read = await readPair(ctx, user);
     if (read.counterpart === null) owners.set(user._id, { user, read });
   };
-  const legacy = row.email_verified === undefined;
   for (const user of legacy
     ? await verifiedUsersWithEmail(ctx, row.email, CLAIM_LIMIT)
     : []) {
@@ -476,7 +631,7 @@ async function weighUnlinked(
     );
     return followed(result, row, changes);
   }
-  if (found.length === 0) return pending;
+  if (found.length === 0) return legacy ? pending : await orphaned();
   changes.push(
     ...(await recordReview(
       ctx,

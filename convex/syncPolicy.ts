@@ -20,6 +20,7 @@ export type UserSide = Pick<
   | "lastLoginAt"
   | "updatedAt"
   | "status"
+  | "pendingFirstSignIn"
 > & { _id: Id<"users"> };
 
 /** The part of an `auth_users` row the sync reads and writes. */
@@ -159,7 +160,7 @@ export function resolvePair(
   user: UserSide,
   authUser: AuthUserSide,
 ): Primitive {
-  const raw = user[pair.users] as Primitive;
+  const raw = user[pair.users];
   const fromUsers = (pair.normalize ? pair.normalize(raw) : raw) as Primitive;
   const fromAuthUsers = authUser[pair.authUsers];
   if (pair.owner === "latest") {
@@ -176,7 +177,13 @@ export function resolvePair(
 export type UsersPatch = Partial<
   Pick<
     Doc<"users">,
-    "name" | "image" | "lastLoginAt" | "auth_user_id" | "updatedAt" | "status"
+    | "name"
+    | "image"
+    | "lastLoginAt"
+    | "auth_user_id"
+    | "updatedAt"
+    | "status"
+    | "pendingFirstSignIn"
   >
 >;
 export type AuthUsersPatch = Partial<
@@ -329,8 +336,7 @@ export type PairingDecision = {
  * How a user without a two-way counterpart gets one. A pointer from either
  * side is only a candidate, held to the rules of any legacy link: the user's
  * email is verified and equals the row's email key, and exactly one row is
- * such a candidate (a row made for another user's unverified claim never
- * is). Anything else creates a row of the user's own and leaves
+ * such a candidate (a row made for an unverified claim never is). Anything else creates a row of the user's own and leaves
  * the rest for a person:
  * - a pointer to a row that belongs to someone else, or whose email differs,
  *   or a claim from a row whose email differs: `reference_conflict`;
@@ -344,17 +350,20 @@ export function decidePairing(evidence: PairingEvidence): PairingDecision {
   const reviews: ReviewNote[] = [];
   const candidates = new Map<string, RowRef>();
   const consider = (row: RowRef, why: string) => {
-    // A row the sync made for an unverified claim of this address holds
-    // that claimant's data: it is a candidate for the claimant alone.
-    const unprovenOther =
-      row.email_verified === false && row.convex_user_id !== userId;
-    if (emailKey !== undefined && row.email === emailKey && !unprovenOther) {
+    // A row the sync made for an unverified claim of an address holds that
+    // claimant's data, and a pointer to it (from either side) proves nothing
+    // about whose it is: it is never a candidate.
+    if (
+      emailKey !== undefined &&
+      row.email === emailKey &&
+      row.email_verified !== false
+    ) {
       candidates.set(row._id, row);
     } else {
       reviews.push({
         kind: "reference_conflict",
         authUserIds: [row._id],
-        detail: `${why}, but the row's email does not match the user's; not linked.`,
+        detail: `${why}, but nothing proves the row is theirs (its email differs from the user's, or it was made for an unverified claim); not linked.`,
       });
     }
   };
@@ -418,26 +427,33 @@ export type SignInKind =
   "oauth" | "credentials" | "email" | "phone" | "verification";
 
 /**
- * What this sign-in says about the user's email, from the provider's own
- * claim for this sign-in and this address: `true` when the provider vouched
- * for it, `false` when it did not (the address is then unverified, whatever an
- * earlier sign-in proved: Convex Auth never clears `emailVerificationTime`
- * itself), `undefined` when this step proves nothing either way.
+ * What this step of a sign-in says about the user's email, from the
+ * provider's own claim for this address: `true` when the provider vouched for
+ * it, `false` when the account's owner signed in and the provider did not
+ * (the address is then unverified, whatever an earlier sign-in proved: Convex
+ * Auth never clears `emailVerificationTime` itself), `undefined` when this
+ * step proves nothing either way.
  *
- * @example verificationClaim("oauth", { email, emailVerified: false }) // false
+ * @example verificationClaim("oauth", { email, emailVerified: false }, false) // false
  */
 export function verificationClaim(
   kind: SignInKind,
   profile: { email?: unknown; emailVerified?: unknown },
+  isNewUser: boolean,
 ): boolean | undefined {
   switch (kind) {
     case "oauth":
-    case "credentials":
       // Only an explicit `emailVerified: true` counts: a provider whose
       // profile says nothing vouches for nothing.
       return profile.email === undefined
         ? undefined
         : profile.emailVerified === true;
+    case "credentials":
+      // Called when a password account is created. For an existing user
+      // that means Convex Auth attached the new account to them by email
+      // (password-code): someone signing up with their address proves
+      // nothing about it, so it must not unverify them either.
+      return isNewUser ? profile.emailVerified === true : undefined;
     case "verification":
       // A code sent to the address was entered (or a phone was verified).
       return profile.emailVerified === true ? true : undefined;
@@ -486,6 +502,11 @@ export function userProblems(
   user: UserSide,
   referenced: (AuthUserSide & { _id: Id<"auth_users"> }) | null,
 ): PairProblem[] {
+  // A sign-in was started (a code requested) but never completed: no pair
+  // is due yet.
+  if (user.auth_user_id === undefined && user.pendingFirstSignIn === true) {
+    return [];
+  }
   if (user.auth_user_id === undefined) {
     return [{ kind: "missing_counterpart", userId: user._id }];
   }
@@ -625,6 +646,23 @@ export function editsFromUsersWrite(
   }
   if (oldDoc.status !== newDoc.status) edits.status = newDoc.status;
   return edits;
+}
+
+/**
+ * Whether an app write to `users` keeps the email verified: not when it
+ * changed the address (by key) and left the verification as it was. No
+ * provider vouched for the new address; an app that did verify it says so by
+ * setting `emailVerificationTime` in the same write.
+ */
+export function keepsVerification(
+  oldDoc: Pick<UserSide, "email" | "emailVerificationTime">,
+  newDoc: Pick<UserSide, "email" | "emailVerificationTime">,
+): boolean {
+  return (
+    newDoc.emailVerificationTime === undefined ||
+    normalizeEmail(oldDoc.email) === normalizeEmail(newDoc.email) ||
+    newDoc.emailVerificationTime !== oldDoc.emailVerificationTime
+  );
 }
 
 /**

@@ -12,8 +12,12 @@ import type { Change } from "convex-helpers/server/triggers";
 import type { DataModel } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { deleteAccountData, deleteAppRow, endSignIns } from "./accounts";
-import { ensurePair, syncFromAuthUser } from "./syncCore";
-import { editsFromAuthUsersWrite, editsFromUsersWrite } from "./syncPolicy";
+import { ensurePair, findPairedUser, syncFromAuthUser } from "./syncCore";
+import {
+  editsFromAuthUsersWrite,
+  editsFromUsersWrite,
+  keepsVerification,
+} from "./syncPolicy";
 
 /**
  * After an app write to `users`: pair a new user, carry the change to its
@@ -30,9 +34,17 @@ export async function onUsersChange(
       await ensurePair(ctx, change.newDoc, {}, { now });
       return;
     case "update": {
+      // An address changed by app code is one no provider vouched for.
+      let user = change.newDoc;
+      if (!keepsVerification(change.oldDoc, user)) {
+        await ctx.db.patch("users", change.id, {
+          emailVerificationTime: undefined,
+        });
+        user = { ...user, emailVerificationTime: undefined };
+      }
       const { authUser } = await ensurePair(
         ctx,
-        change.newDoc,
+        user,
         editsFromUsersWrite(change.oldDoc, change.newDoc),
         { now },
       );
@@ -76,17 +88,17 @@ export async function onAuthUsersChange(
       if (Object.keys(edits).length > 0) {
         await ctx.db.patch("auth_users", change.id, edits);
       }
-      const result = await syncFromAuthUser(
-        ctx,
-        { ...change.newDoc, ...edits },
-        { now },
-      );
+      await syncFromAuthUser(ctx, { ...change.newDoc, ...edits }, { now });
+      // Suspending ends the sign-ins of the row's own user, if it is the
+      // user's counterpart; a row that merely points at a user suspends
+      // nobody.
       if (
         change.oldDoc.status !== "suspended" &&
-        change.newDoc.status === "suspended" &&
-        result.userId !== null
+        change.newDoc.status === "suspended"
       ) {
-        await endSignIns(ctx, result.userId);
+        const row = await ctx.db.get("auth_users", change.id);
+        const user = row === null ? null : await findPairedUser(ctx, row);
+        if (user !== null) await endSignIns(ctx, user._id);
       }
       return;
     }

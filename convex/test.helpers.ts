@@ -6,6 +6,7 @@ import type { ConvexError } from "convex/values";
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import { APP_WRITE_MODULES } from "./appWrites.helpers";
 import { COST_MODULES } from "./cost.helpers";
+import { FAST_PASSWORD_MODULES } from "./fastPassword.helpers";
 import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
 import schema from "./schema";
 import { type Backend, readTables } from "./sync.helpers";
@@ -33,6 +34,17 @@ export function newMeasuringBackend(transactionLimits?: Limits) {
     schema,
     modules: { ...modules, ...COST_MODULES },
     transactionLimits,
+  });
+}
+
+/**
+ * The app with its password hash made cheap (fastPassword.helpers.ts), for
+ * tests that sign in with passwords by the hundred.
+ */
+export function newBackendWithFastPasswords() {
+  return convexTest({
+    schema,
+    modules: { ...modules, ...FAST_PASSWORD_MODULES },
   });
 }
 

@@ -8,11 +8,12 @@ import { appError } from "./errors";
 import { cleanId } from "./inputs";
 import {
   findPairedUser,
+  type PairRead,
   readPair,
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
+  weighUser,
 } from "./syncCore";
-import { decidePairing, normalizeEmail } from "./syncPolicy";
 
 export type UserPair = {
   user: Doc<"users"> | null;
@@ -21,70 +22,69 @@ export type UserPair = {
 
 /**
  * The pair for a `users` id or an `auth_users` id. Follows the two-way
- * reference only. Where a user and a row are not linked yet, it joins them
- * only as a sign-in would link them (a verified email, a single candidate, no
- * pointer in the way); a one-sided pointer joins nothing. A string that is no
- * id of either table gives null.
+ * reference only. For a user and a legacy row not linked yet, `join: true`
+ * (the default, for views) joins them exactly when a sign-in would link them
+ * (the same decision, weighing every pointer and candidate); a one-sided
+ * pointer joins nothing. Operator commands pass `join: false`: they act on
+ * what is linked. A string that is no id of either table gives null.
  *
  * @example const pair = await loadPairById(ctx, args.id);
  */
 export async function loadPairById(
   ctx: QueryCtx,
   id: string,
+  options: { join: boolean } = { join: true },
 ): Promise<UserPair | null> {
   const userId = ctx.db.normalizeId("users", id);
   if (userId !== null) {
     const user = await ctx.db.get("users", userId);
     if (user === null) return null;
-    return { user, authUser: await counterpartOrLinkable(ctx, user) };
+    const read = await readPair(ctx, user);
+    const authUser =
+      read.counterpart ??
+      (options.join ? await wouldLink(ctx, user, read) : null);
+    return { user, authUser };
   }
   const authUserId = ctx.db.normalizeId("auth_users", id);
   if (authUserId !== null) {
     const authUser = await ctx.db.get("auth_users", authUserId);
     if (authUser === null) return null;
-    return { user: await pairedOrLinkableUser(ctx, authUser), authUser };
+    const user =
+      (await findPairedUser(ctx, authUser)) ??
+      (options.join ? await ownerWouldLink(ctx, authUser) : null);
+    return { user, authUser };
   }
   return null;
 }
 
-/** The counterpart, or the one legacy row a sign-in would link. */
-async function counterpartOrLinkable(
+/** The row a sign-in of this user would link now, if exactly that. */
+async function wouldLink(
   ctx: QueryCtx,
   user: Doc<"users">,
+  read: PairRead,
 ): Promise<Doc<"auth_users"> | null> {
-  const read = await readPair(ctx, user);
-  if (read.counterpart !== null) return read.counterpart;
-  if (read.pointed !== null || user.auth_user_id !== undefined) return null;
-  const email = normalizeEmail(user.email);
-  if (email === undefined) return null;
-  const decision = decidePairing({
-    userId: user._id,
-    emailKey: email,
-    verified: user.emailVerificationTime !== undefined,
-    pointed: null,
-    claimants: [],
-    unlinkedWithEmail: await unlinkedRowsWithEmail(ctx, email),
-  });
+  const { decision, rows } = await weighUser(ctx, user, read);
   if (decision.action !== "link" || decision.reviews.length > 0) return null;
-  return await ctx.db.get("auth_users", decision.authUserId!);
+  return rows.find((row) => row._id === decision.authUserId) ?? null;
 }
 
-/** The two-way paired user, or the one user a sign-in would link to. */
-async function pairedOrLinkableUser(
+/**
+ * For a legacy row, the one user without a pair whose provider verified its
+ * address, if that user's sign-in would link exactly this row.
+ */
+async function ownerWouldLink(
   ctx: QueryCtx,
-  authUser: Doc<"auth_users">,
+  row: Doc<"auth_users">,
 ): Promise<Doc<"users"> | null> {
-  if (authUser.convex_user_id !== undefined) {
-    return await findPairedUser(ctx, authUser);
-  }
-  if (authUser.email === undefined) return null;
-  if ((await unlinkedRowsWithEmail(ctx, authUser.email)).length !== 1) {
-    return null;
-  }
-  const verified = await verifiedUsersWithEmail(ctx, authUser.email, 2);
+  const legacy =
+    row.convex_user_id === undefined && row.email_verified === undefined;
+  if (!legacy || row.email === undefined) return null;
+  const verified = await verifiedUsersWithEmail(ctx, row.email, 2);
   const [only] = verified;
   if (verified.length !== 1 || only === undefined) return null;
-  return only.auth_user_id === undefined ? only : null;
+  const read = await readPair(ctx, only);
+  if (read.counterpart !== null) return null;
+  return (await wouldLink(ctx, only, read))?._id === row._id ? only : null;
 }
 
 /**
@@ -93,13 +93,16 @@ async function pairedOrLinkableUser(
  * two-way pair first); a single unlinked legacy row with it; a user whose
  * provider verified it (not synced yet, or whose row drifted). An unverified claim to
  * an address is never what a lookup by that address finds, however many
- * there are: both indexes order by verification.
+ * there are: both indexes order by verification. With `unique`, an address
+ * that several accounts hold is refused (INVALID_ARGUMENT) instead of one of
+ * them picked: operator commands act on one account they can name.
  *
  * @example const pair = await findPairByEmail(ctx, cleanEmail(args.email));
  */
 export async function findPairByEmail(
   ctx: QueryCtx,
   email: string,
+  options: { unique: boolean } = { unique: false },
 ): Promise<UserPair | null> {
   // 1. Rows whose owner verified this email.
   const verifiedRows = await ctx.db
@@ -108,6 +111,7 @@ export async function findPairByEmail(
       q.eq("email", email).eq("email_verified", true),
     )
     .take(CLAIM_SCAN);
+  if (options.unique && verifiedRows.length > 1) throw ambiguous();
   let fallback: UserPair | null = null;
   for (const row of verifiedRows) {
     const user = await findPairedUser(ctx, row);
@@ -120,10 +124,20 @@ export async function findPairByEmail(
   if (unlinked.length === 1) {
     return { user: null, authUser: unlinked[0]! };
   }
+  if (options.unique && unlinked.length > 1) throw ambiguous();
   // 3. A user whose provider verified it (not synced yet, or drifted).
-  const [user] = await verifiedUsersWithEmail(ctx, email, 1);
+  const users = await verifiedUsersWithEmail(ctx, email, 2);
+  if (options.unique && users.length > 1) throw ambiguous();
+  const [user] = users;
   if (user === undefined) return null;
   return { user, authUser: (await readPair(ctx, user)).counterpart };
+}
+
+function ambiguous() {
+  return appError(
+    "INVALID_ARGUMENT",
+    "Several accounts hold this address; name the one you mean by id",
+  );
 }
 
 /** Verified claims to one address looked at (one person, a few providers). */

@@ -28,6 +28,9 @@ export const reviewKindValidator = v.union(
   v.literal("sign_in_sync_failed"),
   // A bulk run failed on this row every time; it was skipped.
   v.literal("row_sync_failed"),
+  // A user with a row of their own verified the address of an unlinked
+  // legacy row; the two were not merged.
+  v.literal("verified_legacy_match"),
 );
 export type ReviewKind = Infer<typeof reviewKindValidator>;
 

@@ -27,6 +27,9 @@ export function offlineAuthEnv(): Record<string, string> {
     AUTH_GITHUB_SECRET: "offline-github-secret",
     AUTH_GOOGLE_ID: "offline-google-client",
     AUTH_GOOGLE_SECRET: "offline-google-secret",
+    // Resend's API is stubbed offline; the key only has to be there.
+    AUTH_RESEND_KEY: "offline-resend-key",
+    AUTH_EMAIL: "Convex user sync <sign-in@example.com>",
   };
 }
 

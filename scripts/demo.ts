@@ -1,24 +1,41 @@
 /**
  * `npm run demo`: a scripted walkthrough of the sync on an in-process Convex
- * backend (convex-test): sign-ins, a profile update, a dashboard edit healed
- * by syncAllUsers. No network, no Convex account.
+ * backend (convex-test): sign-ins by OAuth, password and emailed code, a
+ * profile update, a dashboard edit healed by syncAllUsers. No network, no
+ * Convex account.
  *
- * Every sign-in goes through Convex Auth's real `auth:store` mutation, so the
- * afterUserCreatedOrUpdated callback runs exactly as in production.
+ * Every sign-in goes through Convex Auth's real flows (the OAuth routes,
+ * the `auth:signIn` action), with only GitHub's, Google's and Resend's HTTP
+ * answers stubbed, so the callbacks run exactly as in production.
  */
 import { api, internal } from "../convex/_generated/api";
+import {
+  type GitHubAccount,
+  requestCode,
+  signInOrThrow,
+  signInViaOAuth,
+} from "../convex/signIn.helpers";
 import {
   checkConsistency,
   insertLegacyRow,
   readTables,
-  signInWithOAuth,
 } from "../convex/sync.helpers";
 import { newScriptBackend } from "./backend";
 
-process.env.AUTH_LOG_LEVEL ??= "WARN";
+process.env.AUTH_LOG_LEVEL ??= "ERROR";
 
 const t = newScriptBackend();
 const step = (text: string) => console.log(`\n• ${text}`);
+
+/** Ada's GitHub account, with her verified primary address. */
+const adaOnGitHub = (avatar: string): GitHubAccount => ({
+  id: 1815,
+  login: "ada",
+  name: "Ada",
+  email: null,
+  avatar_url: avatar,
+  emails: [{ email: "ada@example.com", primary: true, verified: true }],
+});
 
 step("Two legacy auth_users rows exist from before the sync: Grace and Linus.");
 await insertLegacyRow(t, {
@@ -34,14 +51,11 @@ await insertLegacyRow(t, {
 });
 
 step("New user: Ada signs in with GitHub for the first time.");
-const ada = await signInWithOAuth(t, {
-  providerAccountId: "gh-ada",
-  profile: {
-    name: "Ada",
-    email: "ada@example.com",
-    image: "https://avatars/ada-1",
-  },
-});
+const ada = await signInViaOAuth(
+  t,
+  "github",
+  adaOnGitHub("https://avatars/ada-1"),
+);
 
 step("Ada sets her profile in the app: name, company, role.");
 await ada.asUser.mutation(api.users.updateUserProfile, {
@@ -53,32 +67,51 @@ await ada.asUser.mutation(api.users.updateUserProfile, {
 step(
   "Returning user: Ada signs in again; GitHub reports a new avatar, and still the name 'Ada'.",
 );
-await signInWithOAuth(t, {
-  providerAccountId: "gh-ada",
-  profile: {
-    name: "Ada",
-    email: "ada@example.com",
-    image: "https://avatars/ada-2",
-  },
-});
+await signInViaOAuth(t, "github", adaOnGitHub("https://avatars/ada-2"));
 
-step("Legacy link: Grace signs in with Google, verified email in odd case.");
-await signInWithOAuth(t, {
-  provider: "google",
-  providerAccountId: "google-grace",
-  profile: { name: "ghopper", email: "  Grace@Example.COM" },
+step("Legacy link: Grace signs in with Google, which vouches for her address.");
+await signInViaOAuth(t, "google", {
+  sub: "google-grace",
+  name: "ghopper",
+  email: "Grace@Example.COM",
+  email_verified: true,
 });
 
 step(
-  "Unverified email: someone signs in claiming linus@example.com, unverified.",
+  "Unverified email: someone signs in with a GitHub account whose address linus@example.com GitHub has not verified.",
 );
-await signInWithOAuth(t, {
-  providerAccountId: "gh-not-linus",
-  profile: {
-    name: "Not Linus",
-    email: "linus@example.com",
-    emailVerified: false,
-  },
+await signInViaOAuth(t, "github", {
+  id: 666,
+  login: "not-linus",
+  name: "Not Linus",
+  email: null,
+  emails: [{ email: "linus@example.com", primary: true, verified: false }],
+});
+
+step(
+  "Emailed code: Linus asks for a code (nothing is signed in yet), then enters it: his address is proven, his legacy row is his.",
+);
+const code = await requestCode(t, "resend-otp", { email: "linus@example.com" });
+const pending = (await readTables(t)).users.filter(
+  (user) => user.pendingFirstSignIn === true,
+);
+console.log(
+  `  requested: ${pending.length} user awaiting its first sign-in, no row, no templates`,
+);
+await signInOrThrow(t, "resend-otp", { email: "linus@example.com", code });
+
+step(
+  "Password: Bob signs up with a password (his address stays unverified), then signs in again.",
+);
+await signInOrThrow(t, "password", {
+  email: "bob@example.com",
+  password: "correct horse battery",
+  flow: "signUp",
+});
+await signInOrThrow(t, "password", {
+  email: "bob@example.com",
+  password: "correct horse battery",
+  flow: "signIn",
 });
 
 step(
@@ -116,7 +149,7 @@ console.log("\nusers (Convex Auth)");
 console.table(
   users.map((u) => ({
     _id: short(u._id),
-    name: u.name,
+    name: u.name ?? "—",
     email: u.email,
     image: u.image ?? "—",
     verified: u.emailVerificationTime !== undefined,
@@ -127,7 +160,7 @@ console.log("auth_users (app)");
 console.table(
   authUsers.map((a) => ({
     _id: short(a._id),
-    full_name: a.full_name,
+    full_name: a.full_name ?? "—",
     email: a.email,
     company: a.company ?? "—",
     role: a.role ?? "—",

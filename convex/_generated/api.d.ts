@@ -23,7 +23,7 @@ import type * as functions from "../functions.js";
 import type * as http from "../http.js";
 import type * as inputs from "../inputs.js";
 import type * as migrations_syncUserTables from "../migrations/syncUserTables.js";
-import type * as oauthProviders from "../oauthProviders.js";
+import type * as providers from "../providers.js";
 import type * as starterTemplates from "../starterTemplates.js";
 import type * as syncCore from "../syncCore.js";
 import type * as syncEngine from "../syncEngine.js";
@@ -54,7 +54,7 @@ declare const fullApi: ApiFromModules<{
   http: typeof http;
   inputs: typeof inputs;
   "migrations/syncUserTables": typeof migrations_syncUserTables;
-  oauthProviders: typeof oauthProviders;
+  providers: typeof providers;
   starterTemplates: typeof starterTemplates;
   syncCore: typeof syncCore;
   syncEngine: typeof syncEngine;

@@ -1,11 +1,15 @@
 /**
- * OAuth sign-ins through Convex Auth's real HTTP routes, as a browser would
- * make them: the `auth:signIn` action, the sign-in redirect, the provider's
- * callback, then the code redeemed for tokens. Only the provider's own HTTP
- * answers are stubbed (GitHub's token, /user and /user/emails endpoints;
- * Google's discovery document and ID token), so the configured providers'
- * profile code in convex/oauthProviders.ts runs as in production. A
+ * Sign-ins through Convex Auth's real flows, as a client would make them,
+ * for every method of convex/providers.ts. Only what lies outside the
+ * deployment is stubbed: the OAuth providers' HTTP answers (GitHub's token,
+ * /user and /user/emails endpoints; Google's discovery document and ID
+ * token) and Resend's email API, whose requests are read for the code or
+ * link. So the configured providers' own code runs as in production. A
  * multi-dot file: the Convex CLI never deploys it.
+ *
+ * - OAuth: the `auth:signIn` action, the sign-in redirect and the callback
+ *   through `t.fetch`, then the code redeemed for tokens.
+ * - Password, codes, links, anonymous: the `auth:signIn` action.
  */
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -34,12 +38,37 @@ export type GoogleAccount = {
   picture?: string;
 };
 
-export type OAuthResult = {
+/** A completed sign-in: the session and its tokens. */
+export type SignInResult = {
   userId: Id<"users">;
   sessionId: Id<"authSessions">;
   token: string;
   refreshToken: string;
 };
+
+type Tokens = { token: string; refreshToken: string };
+
+/** The session that Convex Auth's tokens name. */
+function sessionOf(tokens: Tokens): SignInResult {
+  const payload = JSON.parse(
+    atob(tokens.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")),
+  ) as { sub: string };
+  const [userId, sessionId] = payload.sub.split("|") as [
+    Id<"users">,
+    Id<"authSessions">,
+  ];
+  return { userId, sessionId, ...tokens };
+}
+
+/** A completed sign-in with `asUser`, a client signed in as it. */
+function signedIn(t: Backend, result: SignInResult) {
+  return {
+    ...result,
+    asUser: t.withIdentity({
+      subject: `${result.userId}|${result.sessionId}`,
+    }),
+  };
+}
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), {
@@ -181,21 +210,13 @@ export async function startOAuthSignIn(
 export async function redeemOAuthCode(
   t: Backend,
   started: { code: string | null; verifier: string },
-): Promise<OAuthResult | null> {
+): Promise<SignInResult | null> {
   if (started.code === null) return null;
   const { tokens } = (await t.action(api.auth.signIn, {
     params: { code: started.code },
     verifier: started.verifier,
-  })) as { tokens: { token: string; refreshToken: string } | null };
-  if (tokens === null) return null;
-  const payload = JSON.parse(
-    atob(tokens.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")),
-  ) as { sub: string };
-  const [userId, sessionId] = payload.sub.split("|") as [
-    Id<"users">,
-    Id<"authSessions">,
-  ];
-  return { userId, sessionId, ...tokens };
+  })) as { tokens: Tokens | null };
+  return tokens === null ? null : sessionOf(tokens);
 }
 
 /**
@@ -218,10 +239,97 @@ export async function signInViaOAuth(
     await startOAuthSignIn(t, provider, account),
   );
   if (result === null) throw new Error("the OAuth sign-in made no session");
-  return {
-    ...result,
-    asUser: t.withIdentity({
-      subject: `${result.userId}|${result.sessionId}`,
-    }),
-  };
+  return signedIn(t, result);
+}
+
+/** An email Resend was asked to send. */
+export type SentEmail = { to: string; subject: string; text: string };
+
+/**
+ * Runs `step` with Resend's API answering, and returns the emails it was
+ * asked to send.
+ */
+export async function captureEmails<T>(
+  step: () => Promise<T>,
+): Promise<{ result: T; emails: SentEmail[] }> {
+  const emails: SentEmail[] = [];
+  const result = await withFetch((url, init) => {
+    if (url !== "https://api.resend.com/emails") return undefined;
+    const body = JSON.parse(init?.body as string) as {
+      to: string | string[];
+      subject: string;
+      text: string;
+    };
+    const to = Array.isArray(body.to) ? body.to[0]! : body.to;
+    emails.push({ to, subject: body.subject, text: body.text });
+    return json({ id: `email-${emails.length}` });
+  }, step);
+  return { result, emails };
+}
+
+/** The eight-digit code, or the magic link's code, in an email. */
+export function codeIn(email: SentEmail): string {
+  const link = /[?&]code=([^\s&]+)/.exec(email.text);
+  const digits = /\b(\d{8})\b/.exec(email.text);
+  const code = link?.[1] ?? digits?.[1];
+  if (code === undefined) throw new Error(`no code in ${email.text}`);
+  return code;
+}
+
+/**
+ * One call of the `auth:signIn` action, as `useAuthActions().signIn` makes
+ * it; the session if it made one, else null (a code sent, or refused
+ * quietly).
+ */
+export async function signInAction(
+  t: Backend,
+  provider: string | undefined,
+  params: Record<string, unknown>,
+) {
+  const { tokens } = (await t.action(api.auth.signIn, {
+    ...(provider !== undefined ? { provider } : {}),
+    params,
+  })) as { tokens?: Tokens | null };
+  return tokens === undefined || tokens === null
+    ? null
+    : signedIn(t, sessionOf(tokens));
+}
+
+/** Like signInAction, but a session is required. */
+export async function signInOrThrow(
+  t: Backend,
+  provider: string | undefined,
+  params: Record<string, unknown>,
+) {
+  const session = await signInAction(t, provider, params);
+  if (session === null) throw new Error(`${provider}: no session`);
+  return session;
+}
+
+/**
+ * Requests a code (or magic link) by email and returns it, as the person
+ * reading the email would. Nothing is a session yet.
+ */
+export async function requestCode(
+  t: Backend,
+  provider: string,
+  params: Record<string, unknown>,
+): Promise<string> {
+  const { emails } = await captureEmails(() =>
+    t.action(api.auth.signIn, { provider, params }),
+  );
+  const [email] = emails;
+  if (email === undefined) throw new Error(`${provider} sent no email`);
+  return codeIn(email);
+}
+
+/**
+ * Renews a session's token with its refresh token, as the client does in
+ * the background; null when refused.
+ */
+export async function refresh(t: Backend, refreshToken: string) {
+  const { tokens } = (await t.action(api.auth.signIn, {
+    refreshToken,
+  })) as { tokens: Tokens | null };
+  return tokens;
 }

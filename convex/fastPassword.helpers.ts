@@ -1,0 +1,37 @@
+/**
+ * The app's Convex Auth configuration (convex/auth.ts), callbacks and all,
+ * with one difference: password accounts are hashed cheaply. Scrypt takes
+ * about 100 ms a hash, and the property test signs up and in with passwords
+ * hundreds of times; the sync never sees a hash. Tests mount it in place of
+ * `auth` (FAST_PASSWORD_MODULES), so Convex Auth's own internal calls to
+ * `auth:store` reach it. A multi-dot file: never deployed.
+ */
+import { convexAuth } from "@convex-dev/auth/server";
+import { authConfig } from "./auth";
+import { passwordCodeProvider, passwordProvider } from "./providers";
+
+const cheapHash = {
+  hashSecret: (secret: string) => Promise.resolve(`test-only:${secret}`),
+  verifySecret: (secret: string, hash: string) =>
+    Promise.resolve(hash === `test-only:${secret}`),
+};
+
+/** ConvexCredentials keeps its settings under `options`, merged in later. */
+function withCheapHash<T>(provider: T): T {
+  const { options } = provider as { options: object };
+  return { ...provider, options: { ...options, crypto: cheapHash } };
+}
+
+export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
+  ...authConfig,
+  providers: authConfig.providers.map((provider) =>
+    provider === passwordProvider || provider === passwordCodeProvider
+      ? withCheapHash(provider)
+      : provider,
+  ),
+});
+
+/** Module map entries that mount this file as the app's `auth`. */
+export const FAST_PASSWORD_MODULES = {
+  "./auth.ts": () => import("./fastPassword.helpers"),
+};
