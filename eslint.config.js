@@ -3,13 +3,27 @@ import convexPlugin from "@convex-dev/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["convex/_generated/**", "node_modules/**"] },
+  {
+    ignores: [
+      "**/_generated/**",
+      "**/node_modules/**",
+      "**/dist/**",
+      "fixtures/**/convex/_generated/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: true,
+        // Each project's own tsconfig: the library, the examples (tests and
+        // scripts included), the workspace's tooling.
+        project: [
+          "./tsconfig.json",
+          "./packages/*/tsconfig.json",
+          "./examples/*/tsconfig.json",
+          "./fixtures/*/tsconfig.json",
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -23,7 +37,8 @@ export default tseslint.config(
   },
   ...convexPlugin.configs.recommended,
   {
-    files: ["**/convex/**/*.ts"],
+    files: ["**/convex/**/*.ts", "packages/*/src/**/*.ts"],
+    plugins: { "@convex-dev": convexPlugin },
     rules: {
       // Every user-table read goes through an index: a scan is an error.
       "@convex-dev/no-filter-in-query": "error",
@@ -31,7 +46,8 @@ export default tseslint.config(
   },
   {
     // Tests and helpers run in Node/vitest, never in the Convex runtime.
-    files: ["**/convex/**/*.test.ts", "**/convex/**/*.helpers.ts"],
+    files: ["**/*.test.ts", "**/*.helpers.ts"],
+    plugins: { "@convex-dev": convexPlugin },
     rules: { "@convex-dev/no-process-env": "off" },
   },
   {
@@ -56,7 +72,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js"],
+    files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { console: "readonly" } },
   },
 );

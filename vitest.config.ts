@@ -1,11 +1,25 @@
-import { defineConfig } from "vitest/config";
-import { offlineAuthEnv } from "./scripts/authEnv";
+import {
+  defineConfig,
+  type TestProjectInlineConfiguration,
+} from "vitest/config";
+import { offlineAuthEnv } from "./dev/authEnv";
+
+/** Each example's Convex functions, on convex-test in the edge runtime. */
+function example(name: string): TestProjectInlineConfiguration {
+  return {
+    extends: true,
+    test: {
+      name,
+      root: `examples/${name}`,
+      environment: "edge-runtime",
+      server: { deps: { inline: ["convex-test"] } },
+      include: ["convex/**/*.test.ts"],
+    },
+  };
+}
 
 export default defineConfig({
   test: {
-    environment: "edge-runtime",
-    server: { deps: { inline: ["convex-test"] } },
-    include: ["convex/**/*.test.ts"],
     testTimeout: 60_000,
     // CI also writes a JSON report, to print a plain "N passed, N failed".
     reporters: process.env.VITEST_JSON
@@ -14,5 +28,16 @@ export default defineConfig({
     // Convex Auth logs every auth:store call at INFO; its JWT keys and OAuth
     // clients are generated per run.
     env: { AUTH_LOG_LEVEL: "WARN", ...offlineAuthEnv() },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "library",
+          include: ["packages/convex-auth-user-sync/src/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      example("seed"),
+    ],
   },
 });

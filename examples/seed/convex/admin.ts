@@ -1,0 +1,200 @@
+/**
+ * Operator commands. Internal only: nobody can make themselves an
+ * administrator, suspend or delete someone through a public function.
+ *
+ * @example npx convex run admin:setAdmin '{"email":"ada@example.com","isAdmin":true}'
+ * @example npx convex run admin:setStatus '{"email":"ada@example.com","status":"suspended"}'
+ * @example npx convex run admin:deleteAccount '{"email":"ada@example.com"}'
+ */
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel";
+import type { QueryCtx } from "./_generated/server";
+import { userSync } from "./sync";
+import { appError } from "./errors";
+import { internalMutation, internalSyncMutation } from "./functions";
+import {
+  cleanEmail,
+  cleanImageUrl,
+  cleanName,
+  cleanOptionalText,
+} from "./inputs";
+import {
+  findPairByEmail,
+  getRowOrThrow,
+  loadPairById,
+  type UserPair,
+} from "./userLookup";
+import { accountStatusValidator } from "./validators";
+
+/** Exactly one of `email` or `id` (a users or auth_users id). */
+const targetArgs = {
+  email: v.optional(v.string()),
+  id: v.optional(v.string()),
+};
+
+async function findTarget(
+  ctx: QueryCtx,
+  args: { email?: string; id?: string },
+): Promise<UserPair> {
+  if ((args.email === undefined) === (args.id === undefined)) {
+    throw appError("INVALID_ARGUMENT", "Pass exactly one of email or id");
+  }
+  // Operators act on one account, as linked: an address several accounts
+  // hold is refused, and an id is never joined to anything by email.
+  const pair =
+    args.email !== undefined
+      ? await findPairByEmail(ctx, cleanEmail(args.email), { unique: true })
+      : await loadPairById(ctx, args.id!, { join: false });
+  if (pair === null) throw appError("NOT_FOUND", "No such user");
+  return pair;
+}
+
+/** Grants or revokes administrator rights. */
+export const setAdmin = internalMutation({
+  args: { email: v.string(), isAdmin: v.boolean() },
+  returns: v.id("auth_users"),
+  handler: async (ctx, args) => {
+    const pair = await findPairByEmail(ctx, cleanEmail(args.email), {
+      unique: true,
+    });
+    if (pair?.authUser == null) {
+      throw appError(
+        "NOT_FOUND",
+        "No auth_users row with this email (the user must have signed in once)",
+      );
+    }
+    if (pair.authUser.is_admin !== args.isAdmin) {
+      await ctx.db.patch("auth_users", pair.authUser._id, {
+        is_admin: args.isAdmin,
+      });
+    }
+    return pair.authUser._id;
+  },
+});
+
+/**
+ * Suspends or reactivates an account on both tables. Suspending ends every
+ * session at once and refuses the next sign-in. Named by a legacy row whose
+ * owner has not signed in yet, it sets the row's status: the owner's first
+ * sign-in, which would link it, is then refused.
+ */
+export const setStatus = internalSyncMutation({
+  args: { ...targetArgs, status: accountStatusValidator },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { user, authUser } = await findTarget(ctx, args);
+    if (user !== null) {
+      await userSync.setStatus(ctx, user._id, args.status);
+    } else if (authUser!.status !== args.status) {
+      await ctx.db.patch("auth_users", authUser!._id, { status: args.status });
+    }
+    return null;
+  },
+});
+
+/**
+ * Deletes an account and everything provably of it (see users:deleteAccount);
+ * named by an auth_users row in no pair, deletes that row alone.
+ */
+export const deleteAccount = internalSyncMutation({
+  args: targetArgs,
+  returns: v.object({ deleted: v.number() }),
+  handler: async (ctx, args) => {
+    // A user's account is the user and its two-way counterpart; a row that
+    // is in no pair (legacy, duplicate, one-sided) is deleted alone.
+    const { user, authUser } = await findTarget(ctx, args);
+    const deleted =
+      user !== null
+        ? await userSync.deleteAccount(ctx, user._id)
+        : await userSync.deleteRow(ctx, authUser!._id);
+    return { deleted };
+  },
+});
+
+/**
+ * An administrator's edit of a `users` row, as any app code might make it:
+ * the triggers carry it to auth_users in the same transaction (a name or
+ * image set here becomes the user's chosen one).
+ */
+export const editUser = internalMutation({
+  args: {
+    userId: v.string(),
+    name: v.optional(v.string()),
+    image: v.optional(v.string()),
+    emailVerified: v.optional(v.boolean()),
+    status: v.optional(accountStatusValidator),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { _id: userId } = await getRowOrThrow(ctx, "users", args.userId);
+    const patch: Partial<Doc<"users">> = {};
+    if (args.name !== undefined) patch.name = cleanName(args.name);
+    if (args.image !== undefined) patch.image = cleanImageUrl(args.image);
+    if (args.status !== undefined) patch.status = args.status;
+    if (args.emailVerified !== undefined) {
+      patch.emailVerificationTime = args.emailVerified ? Date.now() : undefined;
+    }
+    await ctx.db.patch("users", userId, patch);
+    return null;
+  },
+});
+
+/**
+ * An administrator's edit of an `auth_users` row, as any app code might make
+ * it: the triggers carry it to users in the same transaction.
+ */
+export const editAuthUser = internalMutation({
+  args: {
+    authUserId: v.string(),
+    full_name: v.optional(v.string()),
+    company: v.optional(v.string()),
+    role: v.optional(v.string()),
+    status: v.optional(accountStatusValidator),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const { _id: authUserId } = await getRowOrThrow(
+      ctx,
+      "auth_users",
+      args.authUserId,
+    );
+    const patch: Partial<Doc<"auth_users">> = {};
+    if (args.full_name !== undefined) {
+      patch.full_name = cleanName(args.full_name);
+    }
+    if (args.company !== undefined) {
+      patch.company = cleanOptionalText("company", args.company);
+    }
+    if (args.role !== undefined) {
+      patch.role = cleanOptionalText("role", args.role);
+    }
+    if (args.status !== undefined) patch.status = args.status;
+    await ctx.db.patch("auth_users", authUserId, patch);
+    return null;
+  },
+});
+
+/**
+ * Deletes one `users` or `auth_users` row the way app code would, with
+ * `ctx.db.delete`: the triggers delete the rest of the account with it when
+ * the row was in a two-way pair. A duplicate or one-sided row goes alone.
+ */
+export const deleteRecord = internalMutation({
+  args: { id: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { id }) => {
+    const userId = ctx.db.normalizeId("users", id);
+    const authUserId = ctx.db.normalizeId("auth_users", id);
+    if (userId !== null && (await ctx.db.get("users", userId)) !== null) {
+      await ctx.db.delete("users", userId);
+    } else if (
+      authUserId !== null &&
+      (await ctx.db.get("auth_users", authUserId)) !== null
+    ) {
+      await ctx.db.delete("auth_users", authUserId);
+    } else {
+      throw appError("NOT_FOUND", "No users or auth_users row with this id");
+    }
+    return null;
+  },
+});

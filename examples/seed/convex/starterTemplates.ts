@@ -1,0 +1,98 @@
+import type { Doc, Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
+
+/** What every new user starts with. `key` is unique per owner. */
+export const STARTER_TEMPLATES = [
+  {
+    key: "welcome",
+    title: "Welcome",
+    body: "A first note to get you going.",
+  },
+  {
+    key: "meeting-notes",
+    title: "Meeting notes",
+    body: "Date, attendees, decisions, follow-ups.",
+  },
+  {
+    key: "project-plan",
+    title: "Project plan",
+    body: "Goal, milestones, owners, risks.",
+  },
+] as const;
+
+/**
+ * Inserts the starter templates an owner does not have yet. Idempotent by
+ * template key, so a retried or re-run provisioning never duplicates one.
+ * Costs one index range per template; returns how many it inserted.
+ *
+ * @example await provisionStarterTemplates(ctx, authUserId, Date.now());
+ */
+export async function provisionStarterTemplates(
+  ctx: MutationCtx,
+  ownerId: Id<"auth_users">,
+  now: number,
+): Promise<number> {
+  let inserted = 0;
+  for (const template of STARTER_TEMPLATES) {
+    // Per-key lookups stay bounded however many templates the owner has.
+    const existing = await ctx.db
+      .query("starter_templates")
+      .withIndex("by_owner_id_and_key", (q) =>
+        q.eq("owner_id", ownerId).eq("key", template.key),
+      )
+      .first();
+    if (existing !== null) continue;
+    await ctx.db.insert("starter_templates", {
+      owner_id: ownerId,
+      ...template,
+      created_at: now,
+    });
+    inserted++;
+  }
+  return inserted;
+}
+
+/**
+ * The sync's onSignIn hook: a row's first completed sign-in provisions its
+ * templates and marks the row, so later sign-ins cost nothing more. Guests
+ * (anonymous users) get none: anyone can create any number of them.
+ */
+export async function provisionOnFirstSignIn(
+  ctx: MutationCtx,
+  {
+    user,
+    row,
+    now,
+  }: { user: Doc<"users">; row: Doc<"auth_users">; now: number },
+): Promise<void> {
+  if (row.starter_templates_provisioned_at !== undefined) return;
+  if (user.isAnonymous === true) return;
+  await provisionStarterTemplates(ctx, row._id, now);
+  await ctx.db.patch("auth_users", row._id, {
+    starter_templates_provisioned_at: now,
+  });
+}
+
+/**
+ * The sync's onDeleteRow hook: a row's templates go with it. Returns how
+ * many it deleted.
+ */
+export async function deleteStarterTemplates(
+  ctx: MutationCtx,
+  row: Doc<"auth_users">,
+): Promise<number> {
+  let deleted = 0;
+  for (const template of STARTER_TEMPLATES) {
+    const owned = await ctx.db
+      .query("starter_templates")
+      .withIndex("by_owner_id_and_key", (q) =>
+        q.eq("owner_id", row._id).eq("key", template.key),
+      )
+      .take(100);
+    for (const copy of owned) {
+      await ctx.db.delete("starter_templates", copy._id);
+      deleted++;
+    }
+  }
+  return deleted;
+}

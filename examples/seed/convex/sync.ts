@@ -1,0 +1,48 @@
+/**
+ * The sync's declaration for this app: its `auth_users` table, the
+ * reference on both sides, and the field map. Everything else (sign-in
+ * sync, triggers, runs, drift report, deletion, suspension, lookups) is
+ * derived from it by convex-auth-user-sync.
+ */
+import { defineUserSync } from "convex-auth-user-sync";
+import type { DataModel } from "./_generated/dataModel";
+import {
+  deleteStarterTemplates,
+  provisionOnFirstSignIn,
+} from "./starterTemplates";
+
+export const userSync = defineUserSync<DataModel>()({
+  table: "auth_users",
+  reference: { app: "convex_user_id", users: "auth_user_id" },
+  email: { app: "email", verified: "email_verified" },
+  mirror: [
+    { users: "phone", app: "phone", owner: "provider" },
+    {
+      users: "name",
+      app: "full_name",
+      owner: "provider",
+      // A name chosen in the app, or a legacy row's, survives renames.
+      chosenBy: "name_source",
+      legacyValueIsChosen: true,
+    },
+    {
+      users: "image",
+      app: "avatar_url",
+      owner: "provider",
+      chosenBy: "avatar_source",
+    },
+  ],
+  status: "status",
+  lastLoginAt: "last_login_at",
+  updatedAt: "updated_at",
+  newRow: (now) => ({ created_at: now }),
+  hooks: {
+    onSignIn: provisionOnFirstSignIn,
+    onDeleteRow: deleteStarterTemplates,
+  },
+  modules: {
+    signIn: "authSync",
+    engine: "syncEngine",
+    driftReport: "driftReport",
+  },
+});

@@ -1,0 +1,22 @@
+/**
+ * The bulk engine behind `migrations/syncUserTables` and
+ * `userSync:syncAllUsers` (convex-auth-user-sync's, built with this app's
+ * raw builders: the sync's writes must not run the app's triggers).
+ *
+ * @example npx convex run syncEngine:getRun
+ * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
+ */
+import { internalQuery, internalSyncMutation } from "./functions";
+import { userSync } from "./sync";
+
+export const {
+  runPage,
+  processPage,
+  supervise,
+  resumeRun,
+  getRun,
+  plannedChanges,
+} = userSync.engineFunctions({
+  internalMutation: internalSyncMutation,
+  internalQuery,
+});

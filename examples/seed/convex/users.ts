@@ -1,0 +1,137 @@
+/**
+ * The unified user API: clients never need to know a user lives in two
+ * tables. Access rules (see README):
+ * - signed out: every query returns null, every mutation UNAUTHENTICATED;
+ * - signed in: full view of oneself, the public profile of anyone else;
+ * - administrators: full view of everyone.
+ */
+import { v } from "convex/values";
+import { callerQuery, userSyncMutation } from "./functions";
+import {
+  cleanEmail,
+  cleanImageUrl,
+  cleanName,
+  cleanOptionalText,
+  LIMITS,
+} from "./inputs";
+import type { Doc } from "./_generated/dataModel";
+import { appError } from "./errors";
+import { userSync } from "./sync";
+import { findPairByEmail, loadPairById } from "./userLookup";
+import { toUnifiedUser, viewFor } from "./userViews";
+import { unifiedUserValidator, userViewValidator } from "./validators";
+
+/**
+ * The signed-in user, unified across both tables; null when signed out.
+ *
+ * @example const me = useQuery(api.users.getCurrentUser);
+ */
+export const getCurrentUser = callerQuery({
+  args: {},
+  returns: v.union(v.null(), unifiedUserValidator),
+  handler: (ctx) => (ctx.caller === null ? null : toUnifiedUser(ctx.caller)),
+});
+
+/**
+ * A user by `users` id or `auth_users` id, whichever the client holds. Null
+ * for signed-out callers, unknown ids and strings that are no id at all.
+ */
+export const getUserById = callerQuery({
+  args: { id: v.string() },
+  returns: v.union(v.null(), userViewValidator),
+  handler: async (ctx, { id }) => {
+    const { caller } = ctx;
+    if (caller === null || id.length > LIMITS.id) return null;
+    const pair = await loadPairById(ctx, id.trim());
+    return pair === null ? null : viewFor(caller, pair);
+  },
+});
+
+/**
+ * A user by exact email, case and whitespace aside, as an "invite a
+ * teammate" form would look them up: others get the public profile only.
+ */
+export const getUserByEmail = callerQuery({
+  args: { email: v.string() },
+  returns: v.union(v.null(), userViewValidator),
+  handler: async (ctx, args) => {
+    const { caller } = ctx;
+    if (caller === null) return null;
+    const email = cleanEmail(args.email);
+    if (caller.authUser?.email === email) return toUnifiedUser(caller);
+    const pair = await findPairByEmail(ctx, email);
+    return pair === null ? null : viewFor(caller, pair);
+  },
+});
+
+/**
+ * Updates the signed-in user's own profile in both tables, in one
+ * transaction. A name or avatar set here is the user's choice from then on:
+ * provider renames no longer overwrite it. An empty company or role clears
+ * it; an empty name is rejected. Returns the updated user.
+ *
+ * @example
+ * await updateUserProfile({ name: "John Doe", company: "Acme Corp", role: "Developer" });
+ */
+export const updateUserProfile = userSyncMutation({
+  args: {
+    name: v.optional(v.string()),
+    company: v.optional(v.string()),
+    role: v.optional(v.string()),
+    image: v.optional(v.string()),
+  },
+  returns: unifiedUserValidator,
+  handler: async (ctx, args) => {
+    // 1. Validate everything before writing anything.
+    const edits: Partial<Doc<"auth_users">> = {};
+    if (args.name !== undefined) {
+      edits.full_name = cleanName(args.name);
+      edits.name_source = "user";
+    }
+    if (args.company !== undefined) {
+      edits.company = cleanOptionalText("company", args.company);
+    }
+    if (args.role !== undefined) {
+      edits.role = cleanOptionalText("role", args.role);
+    }
+    if (args.image !== undefined) {
+      edits.avatar_url = cleanImageUrl(args.image);
+      edits.avatar_source = "user";
+    }
+
+    // 2. Apply through the field map: both tables, one timestamp.
+    const { user, row } = await userSync.ensurePair(
+      ctx,
+      ctx.caller.user,
+      edits,
+    );
+    // No row to hold the edits (records a person must resolve first):
+    // refused, and the transaction rolls back.
+    if (row === null) {
+      throw appError(
+        "CONFLICT",
+        "Your account's records need an administrator's attention; nothing was changed",
+      );
+    }
+    return toUnifiedUser({ user, authUser: row });
+  },
+});
+
+/**
+ * Deletes the signed-in user's own account: the users row and its two-way
+ * counterpart, the starter templates, and Convex Auth's accounts, sessions,
+ * refresh tokens and verification codes, in one transaction. A row that only
+ * points at the user, or that the user only points at, is not theirs to
+ * delete. The same OAuth identity can sign
+ * up again afterwards and gets a fresh pair.
+ *
+ * @example await deleteAccount({});
+ */
+export const deleteAccount = userSyncMutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await userSync.deleteAccount(ctx, ctx.caller.user._id);
+    return null;
+  },
+});

@@ -1,0 +1,258 @@
+/**
+ * Account deletion and status. Convex Auth has no user-deletion API, and a
+ * `users` row deleted while its `authAccounts` row remains makes that
+ * person's next sign-in fail; so deletion removes everything of the account
+ * in one transaction, and the same identity can sign up again cleanly. Only
+ * what is provably the account's goes: its counterpart, never a row that
+ * merely points at it or that it merely points at.
+ */
+import {
+  type GenericDataModel,
+  type GenericMutationCtx,
+  makeFunctionReference,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import type { AnyDoc, Shape } from "./declaration.js";
+import {
+  byIndex,
+  ensurePair,
+  getDoc,
+  readPair,
+  recordReview,
+} from "./steps.js";
+import type { AccountStatus } from "./validators.js";
+
+/** A mutation's context, whatever the app's data model. */
+export type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** Upper bound on the rows of one kind a single account may hold. */
+const PER_ACCOUNT_LIMIT = 100;
+
+/**
+ * Deletes an account: the `users` row, its counterpart (with the app's own
+ * data of it, through the onDeleteRow hook), and the user's auth accounts,
+ * verification codes, sessions and refresh tokens (a user with more than a
+ * page of sessions has the rest ended by a scheduled job, see endSessions). Rows still naming the
+ * deleted user were never provably its own: they stay, recorded for review.
+ * Deleting twice is harmless. Returns how many documents it deleted.
+ *
+ * @example await deleteAccountData(ctx, shape, userId);
+ */
+export async function deleteAccountData(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+  /** The counterpart, when the caller already knows it (a trigger). */
+  knownCounterpart?: GenericId<string>,
+): Promise<number> {
+  let deleted = 0;
+
+  // 1. The counterpart and its data.
+  const user = await getDoc(ctx, "users", userId);
+  const counterpart =
+    knownCounterpart ??
+    (user === null
+      ? undefined
+      : (await readPair(ctx, shape, user)).counterpart?._id);
+  if (counterpart !== undefined) {
+    deleted += await deleteAppRow(ctx, shape, counterpart);
+  }
+
+  // 2. Convex Auth's rows: sessions and refresh tokens through its own
+  //    implementation, then accounts and their verification codes.
+  await endSessions(ctx, shape, userId);
+  deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
+
+  // 3. The users row last.
+  if (user !== null && (await getDoc(ctx, "users", userId)) !== null) {
+    await ctx.db.delete("users", userId);
+    deleted++;
+  }
+
+  // 4. Rows that still name the user: a person decides what becomes of them.
+  const leftovers = await byIndex(
+    ctx,
+    shape.table,
+    shape.indexes.appByUser,
+    { [shape.appRef]: userId },
+    PER_ACCOUNT_LIMIT,
+  );
+  if (leftovers.length > 0) {
+    await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId,
+        rowIds: leftovers.map((row) => row._id),
+        detail:
+          "The account was deleted; these rows pointed at it without being its counterpart and were kept.",
+      },
+      { now: Date.now() },
+    );
+  }
+  return deleted;
+}
+
+/**
+ * Deletes one app row and its own data (the onDeleteRow hook), nothing
+ * else. Returns how many documents it deleted (the hook's, if it says).
+ */
+export async function deleteAppRow(
+  ctx: MutationCtx,
+  shape: Shape,
+  rowId: GenericId<string>,
+  /** The row as it was, when it is gone already (a trigger). */
+  deletedRow?: AnyDoc,
+): Promise<number> {
+  const row = deletedRow ?? (await getDoc(ctx, shape.table, rowId));
+  const own = row === null ? 0 : await shape.hooks.onDeleteRow?.(ctx, row);
+  const deleted = typeof own === "number" ? own : 0;
+  if ((await getDoc(ctx, shape.table, rowId)) === null) return deleted;
+  await ctx.db.delete(shape.table, rowId);
+  return deleted + 1;
+}
+
+/**
+ * Deletes the verification codes of every auth account of a user: codes
+ * already issued (an OAuth callback's, an emailed one) would otherwise still
+ * become a session. With `deleteAccounts`, the accounts go too. Returns how
+ * many documents it deleted.
+ */
+async function revokePendingSignIns(
+  ctx: MutationCtx,
+  userId: GenericId<"users">,
+  options: { deleteAccounts: boolean },
+): Promise<number> {
+  let deleted = 0;
+  const accounts = await byIndex(
+    ctx,
+    "authAccounts",
+    "userIdAndProvider",
+    { userId },
+    PER_ACCOUNT_LIMIT,
+  );
+  for (const account of accounts) {
+    const codes = await byIndex(
+      ctx,
+      "authVerificationCodes",
+      "accountId",
+      { accountId: account._id },
+      PER_ACCOUNT_LIMIT,
+    );
+    for (const code of codes) {
+      await ctx.db.delete(
+        "authVerificationCodes",
+        code._id as GenericId<"authVerificationCodes">,
+      );
+      deleted++;
+    }
+    if (options.deleteAccounts) {
+      await ctx.db.delete(
+        "authAccounts",
+        account._id as GenericId<"authAccounts">,
+      );
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Sets an account's status on both tables. Suspending also ends every
+ * session (Convex Auth's own invalidateSessions) and revokes codes already
+ * issued, and the sign-in refuses the account from then on.
+ *
+ * @example await setAccountStatus(ctx, shape, userId, "suspended");
+ */
+export async function setAccountStatus(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+  status: AccountStatus,
+): Promise<void> {
+  const user = await getDoc(ctx, "users", userId);
+  if (user === null) throw new Error(`users ${userId} not found`);
+  const edits = shape.status === undefined ? {} : { [shape.status]: status };
+  const { row } = await ensurePair(ctx, shape, user, edits, {
+    now: Date.now(),
+  });
+  // A user with no pair (a sign-in never completed, or duplicates) keeps it
+  // on `users`, which the sign-in checks too.
+  if (row === null && user.status !== status) {
+    await ctx.db.patch("users", userId, { status });
+  }
+  if (status === "suspended") await endSignIns(ctx, shape, userId);
+}
+
+/**
+ * Ends everything of a suspended user that is or could become a session:
+ * sessions with their refresh tokens, and verification codes already issued
+ * (a sign-in under way when the account was suspended).
+ */
+export async function endSignIns(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<void> {
+  await endSessions(ctx, shape, userId);
+  await revokePendingSignIns(ctx, userId, { deleteAccounts: false });
+}
+
+/** Sessions ended per transaction; the rest go on in a scheduled job. */
+const SESSION_PAGE = 100;
+/** Refresh tokens deleted per session per transaction. */
+const TOKEN_PAGE = 100;
+
+/**
+ * Ends a user's sessions and their refresh tokens, a bounded page per
+ * transaction (Convex Auth's own invalidateSessions reads them all at once,
+ * which a user with thousands of sessions would push past a limit, and with
+ * it the suspension or deletion that asked). What does not fit is ended by
+ * the continuation job the app exports as `endSessions` from
+ * `modules.signIn`. Until then a suspended user's remaining sessions read
+ * nothing and change nothing (the app's builders refuse them).
+ */
+export async function endSessions(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<void> {
+  const sessions = await byIndex(
+    ctx,
+    "authSessions",
+    "userId",
+    { userId },
+    SESSION_PAGE,
+  );
+  let more = sessions.length === SESSION_PAGE;
+  for (const session of sessions) {
+    const tokens = await byIndex(
+      ctx,
+      "authRefreshTokens",
+      "sessionId",
+      { sessionId: session._id },
+      TOKEN_PAGE,
+    );
+    for (const token of tokens) {
+      await ctx.db.delete(
+        "authRefreshTokens",
+        token._id as GenericId<"authRefreshTokens">,
+      );
+    }
+    if (tokens.length === TOKEN_PAGE) {
+      more = true;
+      continue;
+    }
+    await ctx.db.delete(
+      "authSessions",
+      session._id as GenericId<"authSessions">,
+    );
+  }
+  if (more) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(`${shape.modules.signIn}:endSessions`),
+      { userId },
+    );
+  }
+}

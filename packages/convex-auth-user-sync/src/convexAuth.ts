@@ -1,0 +1,301 @@
+/**
+ * The Convex Auth (v1) adapter: how sign-ins reach the sync. Everything
+ * Convex-Auth-specific lives here; the rest of the library knows two events,
+ * "a profile was written" and "a sign-in completes". Convex Auth v2 moves
+ * auth into components with their own hooks (`attachUserCallbacks`): it
+ * would get an adapter like this one.
+ *
+ * Convex Auth calls its callbacks inside its own transactions:
+ * - `afterUserCreatedOrUpdated`, whenever it writes a provider's profile to
+ *   `users`: an OAuth answer, a password account created, a code or link
+ *   requested, or entered. A request is not a sign-in, so the sync records
+ *   only what nothing else knows, with no reads and at most one write: a new
+ *   user is marked `pendingFirstSignIn`, and a returning user whose provider
+ *   did not vouch for this sign-in's address loses its verification.
+ * - `beforeSessionCreation`, the moment a sign-in completes, on every
+ *   method: a suspended account is refused; the user is paired, its profile
+ *   synced, the login stamped on both tables, and the onSignIn hook runs.
+ */
+import {
+  type AnyDataModel,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  makeFunctionReference,
+  type MutationBuilder,
+} from "convex/server";
+import { type GenericId, v } from "convex/values";
+import type { Shape } from "./declaration.js";
+import { endSessions } from "./accounts.js";
+import { appError, isAppError } from "./errors.js";
+import {
+  normalizeEmail,
+  type SignInKind,
+  verificationClaim,
+} from "./policy.js";
+import {
+  byIndex,
+  CLAIM_LIMIT,
+  ensurePair,
+  getDoc,
+  readPair,
+  recordReview,
+} from "./steps.js";
+import { syncOutcomeValidator } from "./validators.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** What Convex Auth passes `afterUserCreatedOrUpdated`. */
+export type ProfileWritten = {
+  userId: GenericId<"users">;
+  existingUserId: GenericId<"users"> | null;
+  type: SignInKind;
+  profile: Record<string, unknown>;
+};
+
+/** The subset of Convex Auth's config the adapter wires. */
+export type ConvexAuthCallbacks = {
+  afterUserCreatedOrUpdated?: (
+    ctx: GenericMutationCtx<AnyDataModel>,
+    args: ProfileWritten & { provider: unknown },
+  ) => Promise<void>;
+  beforeSessionCreation?: (
+    ctx: GenericMutationCtx<AnyDataModel>,
+    args: { userId: GenericId<"users"> },
+  ) => Promise<void>;
+  createOrUpdateUser?: (
+    ctx: GenericMutationCtx<AnyDataModel>,
+    args: {
+      existingUserId: GenericId<"users"> | null;
+      type: SignInKind;
+      provider: unknown;
+      profile: Record<string, unknown>;
+    },
+  ) => Promise<GenericId<"users">>;
+};
+
+/** Builds the adapter for one shape. */
+export function makeConvexAuthAdapter(shape: Shape) {
+  const completeSignInRef = makeFunctionReference<"mutation">(
+    `${shape.modules.signIn}:completeSignIn`,
+  );
+
+  async function recordFailure(
+    ctx: MutationCtx,
+    userId: GenericId<"users">,
+    error: unknown,
+  ): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`Sign-in sync failed for user ${userId}: ${message}`);
+    await recordReview(
+      ctx,
+      {
+        kind: "sign_in_sync_failed",
+        userId,
+        rowIds: [],
+        detail: message.slice(0, 1000),
+      },
+      { now: Date.now() },
+    );
+  }
+
+  /** "A profile was written": see the module's comment. */
+  async function profileWritten(
+    genericCtx: GenericMutationCtx<AnyDataModel>,
+    args: ProfileWritten,
+  ): Promise<void> {
+    const ctx = genericCtx as unknown as MutationCtx;
+    const isNew = args.existingUserId === null;
+    try {
+      if (isNew) {
+        await ctx.db.patch("users", args.userId, { pendingFirstSignIn: true });
+      } else if (verificationClaim(args.type, args.profile, isNew) === false) {
+        await ctx.db.patch("users", args.userId, {
+          emailVerificationTime: undefined,
+        });
+      }
+    } catch (error) {
+      await recordFailure(ctx, args.userId, error);
+    }
+  }
+
+  /**
+   * "A sign-in completes": the sync runs as a sub-transaction, so that,
+   * should it fail unexpectedly, its writes roll back, the failure is
+   * recorded, and the session is still created: the sync is never why a
+   * sign-in fails. The one deliberate refusal, a suspended account, is
+   * rethrown: no session is created.
+   */
+  async function signInCompletes(
+    genericCtx: GenericMutationCtx<AnyDataModel>,
+    args: { userId: GenericId<"users"> },
+  ): Promise<void> {
+    const ctx = genericCtx as unknown as MutationCtx;
+    try {
+      await ctx.runMutation(completeSignInRef, { userId: args.userId });
+    } catch (error) {
+      if (isAppError(error) && error.data.code === "FORBIDDEN") throw error;
+      await recordFailure(ctx, args.userId, error);
+      // The session is created all the same: the user has signed in, so it
+      // is no longer pending, and every other path (a run, a manual sync,
+      // the drift report) now sees a user without a pair, to heal.
+      const user = await getDoc(ctx, "users", args.userId);
+      if (user?.pendingFirstSignIn !== undefined) {
+        await ctx.db.patch("users", args.userId, {
+          pendingFirstSignIn: undefined,
+        });
+      }
+    }
+  }
+
+  /**
+   * Convex Auth's callbacks, merged with the app's own (which run first).
+   * An app that sets `createOrUpdateUser` makes Convex Auth skip
+   * `afterUserCreatedOrUpdated`: its function is wrapped so the sync still
+   * learns what it must.
+   *
+   * @example export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({ providers, callbacks: userSync.callbacks() });
+   */
+  function callbacks(own: ConvexAuthCallbacks = {}): ConvexAuthCallbacks {
+    const merged: ConvexAuthCallbacks = {
+      async beforeSessionCreation(ctx, args) {
+        await own.beforeSessionCreation?.(ctx, args);
+        await signInCompletes(ctx, args);
+      },
+    };
+    if (own.createOrUpdateUser !== undefined) {
+      const create = own.createOrUpdateUser;
+      merged.createOrUpdateUser = async (ctx, args) => {
+        const userId = await create(ctx, args);
+        await profileWritten(ctx, { ...args, userId });
+        return userId;
+      };
+      if (own.afterUserCreatedOrUpdated !== undefined) {
+        // Convex Auth would never call it; say so rather than drop it.
+        throw new Error(
+          "Convex Auth ignores afterUserCreatedOrUpdated when createOrUpdateUser is set; move its work into createOrUpdateUser.",
+        );
+      }
+    } else {
+      merged.afterUserCreatedOrUpdated = async (ctx, args) => {
+        await own.afterUserCreatedOrUpdated?.(ctx, args);
+        await profileWritten(ctx, args);
+      };
+    }
+    return merged;
+  }
+
+  /**
+   * The completed sign-in's sync, and the continuation that ends sessions
+   * beyond one page, built with the app's raw internal mutation builder.
+   * Export both from `shape.modules.signIn`.
+   *
+   * @example export const { completeSignIn, endSessions } = userSync.signInFunctions({ internalMutation });
+   */
+  function functions(builders: {
+    internalMutation: MutationBuilder<GenericDataModel, "internal">;
+  }) {
+    return {
+      /** Ends a user's remaining sessions, a page at a time. */
+      endSessions: builders.internalMutation({
+        args: { userId: v.id("users") },
+        returns: v.null(),
+        handler: async (ctx, { userId }) => {
+          await endSessions(ctx, shape, userId);
+          return null;
+        },
+      }),
+
+      /**
+       * A completed sign-in: pairs the user with its row (existing, linked
+       * legacy row, or new), applies the field map, stamps the login on
+       * both sides with one timestamp, then runs the onSignIn hook.
+       */
+      completeSignIn: builders.internalMutation({
+        args: { userId: v.id("users") },
+        returns: v.object({
+          rowId: v.union(v.string(), v.null()),
+          outcome: syncOutcomeValidator,
+        }),
+        handler: async (ctx, { userId }) => {
+          // 1. The user about to get a session.
+          const user = await getDoc(ctx, "users", userId);
+          if (user === null) throw new Error(`users ${userId} not found`);
+          const now = Date.now();
+
+          // 2. A suspended account is the one deliberate refusal: checked
+          //    before any write, and the error stops the session.
+          const read = await readPair(ctx, shape, user);
+          const suspended = (row: Record<string, unknown> | null) =>
+            shape.status !== undefined && row?.[shape.status] === "suspended";
+          if (suspended(read.counterpart) || user.status === "suspended") {
+            throw appError("FORBIDDEN", "This account is suspended");
+          }
+          // A user without a row yet whose verified address a suspended row
+          // holds is that row's person under another spelling or method
+          // (Convex Auth matches addresses exactly, the sync by key): the
+          // suspension holds. Another live holder of the address is a second
+          // account of one person, for a person to look at. One index range,
+          // on a first sign-in only.
+          const key = normalizeEmail(user.email);
+          const holders =
+            read.counterpart === null &&
+            key !== undefined &&
+            user.emailVerificationTime !== undefined
+              ? await byIndex(
+                  ctx,
+                  shape.table,
+                  shape.indexes.appByEmailVerified,
+                  { [shape.email]: key, [shape.emailVerified]: true },
+                  CLAIM_LIMIT,
+                )
+              : [];
+          if (holders.some(suspended)) {
+            throw appError("FORBIDDEN", "This account is suspended");
+          }
+
+          // 3. Pair it, sync the profile and stamp the login on both sides.
+          //    A legacy row suspended before its owner's first sign-in
+          //    refuses it too: the error rolls back the link with the rest.
+          const edits =
+            shape.lastLoginAt === undefined ? {} : { [shape.lastLoginAt]: now };
+          const result = await ensurePair(ctx, shape, user, edits, {
+            now,
+            read,
+            completesSignIn: true,
+          });
+          if (suspended(result.row)) {
+            throw appError("FORBIDDEN", "This account is suspended");
+          }
+
+          const others = holders.filter((row) => row._id !== result.rowId);
+          if (others.length > 0 && result.rowId !== null) {
+            await recordReview(
+              ctx,
+              {
+                kind: "duplicate_account",
+                userId,
+                rowIds: [result.rowId, ...others.map((row) => row._id)],
+                email: key,
+                detail:
+                  "A second account proved an address another account's row holds verified (Convex Auth keeps them apart: another method or spelling); they were not merged.",
+              },
+              { now },
+            );
+          }
+
+          // 4. The app's own work, with the pair as it now is.
+          if (result.row !== null) {
+            await shape.hooks.onSignIn?.(ctx, {
+              user: result.user,
+              row: result.row,
+              now,
+            });
+          }
+          return { rowId: result.rowId, outcome: result.outcome };
+        },
+      }),
+    };
+  }
+
+  return { callbacks, functions, profileWritten, signInCompletes };
+}

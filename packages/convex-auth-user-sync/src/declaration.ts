@@ -1,0 +1,284 @@
+/**
+ * What an adopting app declares, once: its user table, the reference on each
+ * side, and the field map. Everything else (sign-in callbacks, triggers,
+ * manual and bulk sync, drift report, deletion, suspension, lookups) is
+ * derived from it. Pure: no Convex calls.
+ */
+import type {
+  DocumentByName,
+  GenericDataModel,
+  GenericMutationCtx,
+  TableNamesInDataModel,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+
+/** A field of a table's documents, system fields aside. */
+export type FieldOf<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = Exclude<
+  keyof DocumentByName<DataModel, Table> & string,
+  "_id" | "_creationTime"
+>;
+
+/**
+ * Who owns a mirrored value:
+ * - `provider`: Convex Auth writes it at sign-in and the sync copies it to
+ *   the app table; with `chosenBy`, a value the user chose in the app wins
+ *   from then on;
+ * - `app`: the app table holds it, and `users` mirrors it;
+ * - `latest`: a timestamp; the larger of the two wins.
+ */
+export type Owner = "provider" | "app" | "latest";
+
+/** One mirrored pair of fields. */
+export type MirrorDeclaration<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  /** A field of Convex Auth's `users` table (its profile fields). */
+  users: "name" | "image" | "phone";
+  /** The app table's field. */
+  app: FieldOf<DataModel, Table>;
+  owner: Owner;
+  /**
+   * For `owner: "provider"`: an app field that holds "user" once the user
+   * chose their own value in the app (from then on the app's value wins and
+   * is written back to `users`) and "provider" otherwise.
+   */
+  chosenBy?: FieldOf<DataModel, Table>;
+  /**
+   * With `chosenBy`: a legacy row's existing value counts as chosen when the
+   * row is linked (its name survives provider renames).
+   */
+  legacyValueIsChosen?: boolean;
+  /** Applied to the provider's value before it is stored in the app table. */
+  normalize?: (value: unknown) => unknown;
+};
+
+/** Hooks for app-specific work; each runs in the sync's transaction. */
+export type UserSyncHooks<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  /**
+   * After every completed sign-in's sync (a session is about to be
+   * created), with the user and its paired row as they now are. Starter
+   * content goes here, guarded by a marker of the app's own.
+   */
+  onSignIn?: (
+    ctx: GenericMutationCtx<DataModel>,
+    args: {
+      user: DocumentByName<DataModel, "users">;
+      row: DocumentByName<DataModel, Table>;
+      now: number;
+    },
+  ) => Promise<void>;
+  /**
+   * When the sync deletes a row of the app table (or app code did): the
+   * app's own data of it. May return how many documents it deleted, for the
+   * counts the deletions report.
+   */
+  onDeleteRow?: (
+    ctx: GenericMutationCtx<DataModel>,
+    row: DocumentByName<DataModel, Table>,
+  ) => Promise<number | void>;
+};
+
+/**
+ * The declaration. Field names are checked against the app's data model.
+ *
+ * @example
+ * export const userSync = defineUserSync<DataModel>()({
+ *   table: "auth_users",
+ *   reference: { app: "convex_user_id", users: "auth_user_id" },
+ *   email: { app: "email", verified: "email_verified" },
+ *   mirror: [{ users: "name", app: "full_name", owner: "provider", chosenBy: "name_source" }],
+ *   status: "status",
+ *   lastLoginAt: "last_login_at",
+ *   updatedAt: "updated_at",
+ *   newRow: (now) => ({ created_at: now }),
+ * });
+ */
+export type UserSyncDeclaration<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  /** The app's own user table. */
+  table: Table;
+  /**
+   * The cross-reference. `app`: the app table's field holding the `users`
+   * id (required, indexed as `by_<field>`). `users`: the `users` field holding
+   * the app row's id, if the app keeps one (then only a reference both sides
+   * agree on counts); without it, the one row whose `app` field names the
+   * user is its counterpart.
+   */
+  reference: {
+    app: FieldOf<DataModel, Table>;
+    users?: FieldOf<DataModel, "users">;
+  };
+  /**
+   * The app table's email (stored as a key, see normalizeEmail) and its
+   * verification mirror (a boolean, absent on rows from before the sync).
+   */
+  email: {
+    app: FieldOf<DataModel, Table>;
+    verified: FieldOf<DataModel, Table>;
+  };
+  /** The other mirrored fields. */
+  mirror?: MirrorDeclaration<DataModel, Table>[];
+  /** The app field of the account status ("active" / "suspended"). */
+  status?: FieldOf<DataModel, Table>;
+  /** The app field mirroring `users.lastLoginAt` (the later wins). */
+  lastLoginAt?: FieldOf<DataModel, Table>;
+  /** The app field mirroring `users.updatedAt` (a profile change's time). */
+  updatedAt?: FieldOf<DataModel, Table>;
+  /** Required app fields outside the map, for a row the sync creates. */
+  newRow?: (now: number) => Partial<DocumentByName<DataModel, Table>>;
+  hooks?: UserSyncHooks<DataModel, Table>;
+  /**
+   * Where the app exports the sync's functions, for the sync to call them
+   * (defaults: `userSync` for all).
+   */
+  modules?: {
+    /** completeSignIn (see signInFunctions). */
+    signIn?: string;
+    /** runPage, processPage, supervise (see engineFunctions). */
+    engine?: string;
+    /** page (see driftReportFunctions). */
+    driftReport?: string;
+  };
+};
+
+/** One mirrored pair as every module sees it (see fieldMap). */
+export type FieldPair = {
+  users: string;
+  app: string;
+  owner: Owner;
+  chosenBy?: string;
+  legacyValueIsChosen?: boolean;
+  /** Identity fields (email, verification, phone) are never written back. */
+  usersWritable: boolean;
+  normalize?: (value: unknown) => unknown;
+  /** A change here is a profile change (bumps updatedAt). */
+  bumpsUpdatedAt: boolean;
+};
+
+/** The declaration, resolved: plain names every module works from. */
+export type Shape = {
+  table: string;
+  appRef: string;
+  usersRef: string | undefined;
+  email: string;
+  emailVerified: string;
+  status: string | undefined;
+  lastLoginAt: string | undefined;
+  updatedAt: string | undefined;
+  mirror: FieldPair[];
+  newRow: (now: number) => Record<string, unknown>;
+  /** App fields whose change is no profile change. */
+  bookkeeping: ReadonlySet<string>;
+  indexes: {
+    /** App table: [appRef]. */
+    appByUser: string;
+    /** App table: [email, appRef, emailVerified]. */
+    appByEmailAndUser: string;
+    /** App table: [email, emailVerified]. */
+    appByEmailVerified: string;
+    /** users: [usersRef], two-way references only. */
+    usersByRef: string | undefined;
+    /** users: [email, emailVerificationTime]. */
+    usersByEmailVerified: string;
+  };
+  hooks: {
+    onSignIn?: (
+      ctx: GenericMutationCtx<GenericDataModel>,
+      args: { user: AnyDoc; row: AnyDoc; now: number },
+    ) => Promise<void>;
+    onDeleteRow?: (
+      ctx: GenericMutationCtx<GenericDataModel>,
+      row: AnyDoc,
+    ) => Promise<number | void>;
+  };
+  modules: { signIn: string; engine: string; driftReport: string };
+};
+
+/** A document of either table, as the library handles it. */
+export type AnyDoc = Record<string, unknown> & {
+  _id: GenericId<string>;
+  _creationTime: number;
+};
+
+/**
+ * The names of the indexes the sync queries, derived from field names: the
+ * schema helpers create them under these names.
+ */
+export function indexNames(names: {
+  appRef: string;
+  usersRef?: string;
+  email: string;
+  emailVerified: string;
+}): Shape["indexes"] {
+  const { appRef, usersRef, email, emailVerified } = names;
+  return {
+    appByUser: `by_${appRef}`,
+    appByEmailAndUser: `by_${email}_and_${appRef}_and_${emailVerified}`,
+    appByEmailVerified: `by_${email}_and_${emailVerified}`,
+    usersByRef: usersRef === undefined ? undefined : `by_${usersRef}`,
+    usersByEmailVerified: "by_email_and_emailVerificationTime",
+  };
+}
+
+/** Resolves a declaration into the shape the modules use. */
+export function resolveShape<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+>(declaration: UserSyncDeclaration<DataModel, Table>): Shape {
+  const mirror: FieldPair[] = (declaration.mirror ?? []).map((pair) => ({
+    users: pair.users,
+    app: pair.app,
+    owner: pair.owner,
+    chosenBy: pair.chosenBy,
+    legacyValueIsChosen: pair.legacyValueIsChosen,
+    // The provider's identity fields flow out only; a value the user chose
+    // (or the app owns) is written back.
+    usersWritable: pair.owner !== "provider" || pair.chosenBy !== undefined,
+    normalize: pair.normalize,
+    bumpsUpdatedAt: true,
+  }));
+  const newRow = (now: number) =>
+    (declaration.newRow?.(now) ?? {}) as Record<string, unknown>;
+  const bookkeeping = new Set<string>([
+    declaration.reference.app,
+    ...Object.keys(newRow(0)),
+  ]);
+  for (const field of [declaration.lastLoginAt, declaration.updatedAt]) {
+    if (field !== undefined) bookkeeping.add(field);
+  }
+  const modules = declaration.modules ?? {};
+  return {
+    table: declaration.table,
+    appRef: declaration.reference.app,
+    usersRef: declaration.reference.users,
+    email: declaration.email.app,
+    emailVerified: declaration.email.verified,
+    status: declaration.status,
+    lastLoginAt: declaration.lastLoginAt,
+    updatedAt: declaration.updatedAt,
+    mirror,
+    newRow,
+    bookkeeping,
+    indexes: indexNames({
+      appRef: declaration.reference.app,
+      usersRef: declaration.reference.users,
+      email: declaration.email.app,
+      emailVerified: declaration.email.verified,
+    }),
+    hooks: (declaration.hooks ?? {}) as Shape["hooks"],
+    modules: {
+      signIn: modules.signIn ?? "userSync",
+      engine: modules.engine ?? "userSync",
+      driftReport: modules.driftReport ?? "userSync",
+    },
+  };
+}

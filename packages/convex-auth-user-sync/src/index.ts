@@ -1,0 +1,390 @@
+/**
+ * convex-auth-user-sync: keeps Convex Auth's `users` table and an app's own
+ * user table in step, from one declaration.
+ *
+ * @example
+ * // convex/userSync.ts
+ * export const userSync = defineUserSync<DataModel>()({
+ *   table: "profiles",
+ *   reference: { app: "userId" },
+ *   email: { app: "email", verified: "emailVerified" },
+ *   mirror: [{ users: "name", app: "displayName", owner: "app" }],
+ * });
+ * export const { completeSignIn } = userSync.signInFunctions({ internalMutation });
+ * // convex/auth.ts
+ * export const { auth, signIn, signOut, store, isAuthenticated } =
+ *   convexAuth({ providers: [Password], callbacks: userSync.callbacks() });
+ */
+import type {
+  ActionBuilder,
+  DocumentByName,
+  GenericDataModel,
+  GenericMutationCtx,
+  GenericQueryCtx,
+  MutationBuilder,
+  QueryBuilder,
+  TableNamesInDataModel,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import type { Triggers } from "convex-helpers/server/triggers";
+import {
+  deleteAccountData,
+  deleteAppRow,
+  endSignIns,
+  setAccountStatus,
+} from "./accounts.js";
+import {
+  type ConvexAuthCallbacks,
+  makeConvexAuthAdapter,
+} from "./convexAuth.js";
+import {
+  type AnyDoc,
+  resolveShape,
+  type Shape,
+  type UserSyncDeclaration,
+} from "./declaration.js";
+import { makeDriftReport } from "./driftReport.js";
+import { makeEngine } from "./engine.js";
+import { findPairByEmail, loadPairById } from "./lookups.js";
+import { checkTables, type PairProblem } from "./policy.js";
+import {
+  ensurePair,
+  type EnsureResult,
+  findPairedUser,
+  type PairRead,
+  readPair,
+  type SyncOptions,
+  type SyncResult,
+  syncFromRow,
+} from "./steps.js";
+import { onRowChange, onUsersChange, type TableChange } from "./triggers.js";
+import type { AccountStatus } from "./validators.js";
+
+export type {
+  FieldOf,
+  MirrorDeclaration,
+  Owner,
+  UserSyncDeclaration,
+  UserSyncHooks,
+} from "./declaration.js";
+export { indexNames } from "./declaration.js";
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  SUPERVISE_EVERY_MS,
+  startRunArgs,
+} from "./engine.js";
+export {
+  driftKindValidator,
+  driftReportValidator,
+  driftSummaryValidator,
+} from "./driftReport.js";
+export {
+  appError,
+  type AppErrorData,
+  ERROR_CODES,
+  type ErrorCode,
+  isAppError,
+} from "./errors.js";
+export {
+  normalizeEmail,
+  type PairProblem,
+  type SignInKind,
+  verificationClaim,
+} from "./policy.js";
+export { syncTables, syncUserFields } from "./schema.js";
+export { isReviewChange, reviewKey, type SyncResult } from "./steps.js";
+export * from "./validators.js";
+
+type Ctx<DataModel extends GenericDataModel> = GenericQueryCtx<DataModel>;
+type MCtx<DataModel extends GenericDataModel> = GenericMutationCtx<DataModel>;
+
+/**
+ * The sync of one app table with Convex Auth's `users`, derived from its
+ * declaration. Made by defineUserSync.
+ */
+export class UserSync<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> {
+  /** The declaration, resolved to the names every step uses. */
+  readonly shape: Shape;
+  private readonly adapter;
+  private readonly engine;
+  private readonly drift;
+
+  constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
+    this.shape = resolveShape(declaration);
+    this.adapter = makeConvexAuthAdapter(this.shape);
+    this.engine = makeEngine(this.shape);
+    this.drift = makeDriftReport(this.shape);
+  }
+
+  // --- Wiring -------------------------------------------------------------
+
+  /**
+   * Convex Auth's callbacks (v1), merged with the app's own. An app that
+   * sets `createOrUpdateUser` (Convex Auth then skips
+   * `afterUserCreatedOrUpdated`) has it wrapped, so the sync still learns
+   * what it must.
+   *
+   * @example convexAuth({ providers, callbacks: userSync.callbacks() })
+   */
+  callbacks(own?: ConvexAuthCallbacks): ConvexAuthCallbacks {
+    return this.adapter.callbacks(own);
+  }
+
+  /**
+   * The completed sign-in's sync (`completeSignIn`) and the continuation
+   * that ends a user's sessions beyond one page (`endSessions`), built with
+   * the app's raw internal mutation builder (not one wrapped with
+   * triggers). Export both from the module the declaration names
+   * (`modules.signIn`, default `userSync`).
+   */
+  signInFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+  }) {
+    return this.adapter.functions(builders as never);
+  }
+
+  /**
+   * The bulk engine's functions (runPage, processPage, supervise,
+   * resumeRun, getRun, plannedChanges), built with the app's raw builders.
+   * Export them from `modules.engine` (default `userSync`); start runs with
+   * startRun.
+   */
+  engineFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+    internalQuery: QueryBuilder<DataModel, "internal">;
+  }) {
+    return this.engine.functions(builders as never);
+  }
+
+  /**
+   * The drift report's functions (page, summary). Export them from
+   * `modules.driftReport` (default `userSync`).
+   */
+  driftReportFunctions(builders: {
+    internalQuery: QueryBuilder<DataModel, "internal">;
+    internalAction: ActionBuilder<DataModel, "internal">;
+  }) {
+    return this.drift.functions(builders as never);
+  }
+
+  /**
+   * Registers the sync's triggers on `users` and the app table with the
+   * app's convex-helpers Triggers, which the app's own mutation builders
+   * wrap (`customMutation(mutation, customCtx(triggers.wrapDB))`). Trigger
+   * writes use the raw database, so they never trigger again.
+   */
+  registerTriggers(triggers: Triggers<DataModel>): void {
+    const shape = this.shape;
+    triggers.register("users", async (ctx, change) => {
+      await onUsersChange(
+        { ...ctx, db: ctx.innerDb } as never,
+        shape,
+        change as unknown as TableChange,
+      );
+    });
+    triggers.register(shape.table as Table, async (ctx, change) => {
+      await onRowChange(
+        { ...ctx, db: ctx.innerDb } as never,
+        shape,
+        change as unknown as TableChange,
+      );
+    });
+  }
+
+  // --- Runs ---------------------------------------------------------------
+
+  /**
+   * Starts a bulk run over both tables (a migration, or a periodic sync of
+   * every pair), or returns the active one.
+   *
+   * @example export const syncAllUsers = internalMutation({ args: startRunArgs, returns: syncRunValidator, handler: (ctx, args) => userSync.startRun(ctx, "syncAllUsers", args) });
+   */
+  async startRun(
+    ctx: MCtx<DataModel>,
+    name: string,
+    options: { pageSize?: number; dryRun?: boolean },
+  ) {
+    return await this.engine.startRun(ctx as never, name, options);
+  }
+
+  // --- Steps for the app's own functions ----------------------------------
+
+  /** What a user's reference leads to: its counterpart, or a pointer. */
+  async readPair(
+    ctx: Ctx<DataModel>,
+    user: Doc<DataModel, "users">,
+  ): Promise<PairRead> {
+    return await readPair(ctx as never, this.shape, user as never);
+  }
+
+  /** The user's counterpart (a reference both sides agree on), or null. */
+  async findCounterpart(
+    ctx: Ctx<DataModel>,
+    user: Doc<DataModel, "users">,
+  ): Promise<Doc<DataModel, Table> | null> {
+    return (await this.readPair(ctx, user)).counterpart as never;
+  }
+
+  /** The user an app row is paired with, or null. */
+  async findPairedUser(
+    ctx: Ctx<DataModel>,
+    row: Doc<DataModel, Table>,
+  ): Promise<Doc<DataModel, "users"> | null> {
+    return (await findPairedUser(
+      ctx as never,
+      this.shape,
+      row as never,
+    )) as never;
+  }
+
+  /**
+   * Gives a user its counterpart and brings the pair into agreement, with
+   * `edits` to the app row on the way (a profile update): see steps.ts.
+   */
+  async ensurePair(
+    ctx: MCtx<DataModel>,
+    user: Doc<DataModel, "users">,
+    edits: Partial<Doc<DataModel, Table>>,
+    options: SyncOptions & { read?: PairRead } = { now: Date.now() },
+  ): Promise<
+    Omit<EnsureResult, "user" | "row"> & {
+      user: Doc<DataModel, "users">;
+      row: Doc<DataModel, Table> | null;
+    }
+  > {
+    return (await ensurePair(
+      ctx as never,
+      this.shape,
+      user as never,
+      edits,
+      options,
+    )) as never;
+  }
+
+  /** Brings an app row into agreement with its user, from the row's side. */
+  async syncFromRow(
+    ctx: MCtx<DataModel>,
+    row: Doc<DataModel, Table>,
+    options: SyncOptions = { now: Date.now() },
+  ): Promise<SyncResult> {
+    return await syncFromRow(ctx as never, this.shape, row as never, options);
+  }
+
+  /**
+   * The pair for a `users` id or an app-row id (see lookups.ts); `join:
+   * false` for operator commands, which act on what is linked.
+   */
+  async loadPairById(
+    ctx: Ctx<DataModel>,
+    id: string,
+    options?: { join: boolean },
+  ): Promise<Pair<DataModel, Table> | null> {
+    return (await loadPairById(ctx as never, this.shape, id, options)) as never;
+  }
+
+  /** The pair whose verified email this is (pass an email key). */
+  async findPairByEmail(
+    ctx: Ctx<DataModel>,
+    email: string,
+    options?: { unique: boolean },
+  ): Promise<Pair<DataModel, Table> | null> {
+    return (await findPairByEmail(
+      ctx as never,
+      this.shape,
+      email,
+      options,
+    )) as never;
+  }
+
+  /**
+   * Deletes an account and what is provably its own: the user, its
+   * counterpart (and the app's data of it, through onDeleteRow), Convex
+   * Auth's accounts, codes, sessions and refresh tokens.
+   */
+  async deleteAccount(
+    ctx: MCtx<DataModel>,
+    userId: GenericId<"users">,
+  ): Promise<number> {
+    return await deleteAccountData(ctx as never, this.shape, userId);
+  }
+
+  /** Deletes one app row (and the app's data of it), nothing else. */
+  async deleteRow(
+    ctx: MCtx<DataModel>,
+    rowId: GenericId<Table>,
+  ): Promise<number> {
+    return await deleteAppRow(ctx as never, this.shape, rowId);
+  }
+
+  /**
+   * Suspends or reactivates an account on both tables; suspending ends its
+   * sessions and revokes codes already issued.
+   */
+  async setStatus(
+    ctx: MCtx<DataModel>,
+    userId: GenericId<"users">,
+    status: AccountStatus,
+  ): Promise<void> {
+    await setAccountStatus(ctx as never, this.shape, userId, status);
+  }
+
+  /** Ends a user's sessions and revokes its issued codes. */
+  async endSignIns(ctx: MCtx<DataModel>, userId: GenericId<"users">) {
+    await endSignIns(ctx as never, this.shape, userId);
+  }
+
+  /**
+   * Checks two whole tables (small ones: tests, demos) against the sync's
+   * invariants. Pure.
+   */
+  checkTables(
+    users: readonly Doc<DataModel, "users">[],
+    rows: readonly Doc<DataModel, Table>[],
+  ): { consistent: boolean; problems: PairProblem[]; unlinkedRows: number } {
+    return checkTables(this.shape, users as never, rows as unknown as AnyDoc[]);
+  }
+}
+
+type Doc<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = DocumentByName<DataModel, Table>;
+
+/** A user and its app row, either possibly missing. */
+export type Pair<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  user: Doc<DataModel, "users"> | null;
+  row: Doc<DataModel, Table> | null;
+};
+
+/**
+ * Declares the sync for an app, once: its user table, the reference on each
+ * side, and the field map. Typed against the app's data model (pass it as
+ * the type argument; the table is inferred).
+ *
+ * @example
+ * export const userSync = defineUserSync<DataModel>()({
+ *   table: "auth_users",
+ *   reference: { app: "convex_user_id", users: "auth_user_id" },
+ *   email: { app: "email", verified: "email_verified" },
+ *   mirror: [
+ *     { users: "name", app: "full_name", owner: "provider", chosenBy: "name_source" },
+ *     { users: "image", app: "avatar_url", owner: "provider", chosenBy: "avatar_source" },
+ *   ],
+ *   status: "status",
+ *   lastLoginAt: "last_login_at",
+ *   updatedAt: "updated_at",
+ *   newRow: (now) => ({ created_at: now }),
+ * });
+ */
+export function defineUserSync<DataModel extends GenericDataModel>() {
+  return <const Table extends TableNamesInDataModel<DataModel>>(
+    declaration: UserSyncDeclaration<DataModel, Table>,
+  ) => new UserSync<DataModel, Table>(declaration);
+}

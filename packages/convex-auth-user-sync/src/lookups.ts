@@ -1,0 +1,149 @@
+/**
+ * Read-only lookups of a user pair by id or by email. Indexed reads only,
+ * each bounded; they join exactly what the sync would link, nothing more.
+ */
+import type { AnyDoc, Shape } from "./declaration.js";
+import { appError } from "./errors.js";
+import {
+  findPairedUser,
+  getDoc,
+  type PairRead,
+  readPair,
+  type ReadCtx,
+  byIndex,
+  unlinkedRowsWithEmail,
+  verifiedUsersWithEmail,
+  weighUser,
+} from "./steps.js";
+
+export type UserPair = { user: AnyDoc | null; row: AnyDoc | null };
+
+/**
+ * The pair for a `users` id or an app-row id. Follows references both sides
+ * agree on only. For a user and a legacy row not linked yet, `join: true`
+ * (the default, for views) joins them exactly when a sign-in would link them
+ * (the same decision, weighing every pointer and candidate); a one-sided
+ * pointer joins nothing. Operator commands pass `join: false`: they act on
+ * what is linked. A string that is no id of either table gives null.
+ *
+ * @example const pair = await loadPairById(ctx, shape, args.id);
+ */
+export async function loadPairById(
+  ctx: ReadCtx,
+  shape: Shape,
+  id: string,
+  options: { join: boolean } = { join: true },
+): Promise<UserPair | null> {
+  const userId = ctx.db.normalizeId("users", id);
+  if (userId !== null) {
+    const user = await getDoc(ctx, "users", userId);
+    if (user === null) return null;
+    const read = await readPair(ctx, shape, user);
+    const row =
+      read.counterpart ??
+      (options.join ? await wouldLink(ctx, shape, user, read) : null);
+    return { user, row };
+  }
+  const rowId = ctx.db.normalizeId(shape.table, id);
+  if (rowId !== null) {
+    const row = await getDoc(ctx, shape.table, rowId);
+    if (row === null) return null;
+    const user =
+      (await findPairedUser(ctx, shape, row)) ??
+      (options.join ? await ownerWouldLink(ctx, shape, row) : null);
+    return { user, row };
+  }
+  return null;
+}
+
+/** The row a sign-in of this user would link now, if exactly that. */
+async function wouldLink(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+  read: PairRead,
+): Promise<AnyDoc | null> {
+  if (read.duplicates.length > 0) return null;
+  const { decision, rows } = await weighUser(ctx, shape, user, read);
+  if (decision.action !== "link" || decision.reviews.length > 0) return null;
+  return rows.find((row) => row._id === decision.rowId) ?? null;
+}
+
+/**
+ * For a legacy row, the one user without a pair whose provider verified its
+ * address, if that user's sign-in would link exactly this row.
+ */
+async function ownerWouldLink(
+  ctx: ReadCtx,
+  shape: Shape,
+  row: AnyDoc,
+): Promise<AnyDoc | null> {
+  const email = row[shape.email];
+  const legacy =
+    row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
+  if (!legacy || typeof email !== "string") return null;
+  const verified = await verifiedUsersWithEmail(ctx, shape, email, 2);
+  const [only] = verified;
+  if (verified.length !== 1 || only === undefined) return null;
+  const read = await readPair(ctx, shape, only);
+  if (read.counterpart !== null) return null;
+  return (await wouldLink(ctx, shape, only, read))?._id === row._id
+    ? only
+    : null;
+}
+
+/** Verified claims to one address looked at (one person, a few providers). */
+const CLAIM_SCAN = 3;
+
+/**
+ * The pair whose verified email this is (pass an email key). Trusts, in
+ * order: a row whose owner's provider verified this address (one in a pair
+ * first); a single unlinked legacy row with it; a user whose provider
+ * verified it (not synced yet, or whose row drifted). An unverified claim to
+ * an address is never what a lookup by that address finds, however many
+ * there are: both indexes order by verification. With `unique`, an address
+ * that several accounts hold is refused (INVALID_ARGUMENT) instead of one of
+ * them picked: operator commands act on one account they can name.
+ *
+ * @example const pair = await findPairByEmail(ctx, shape, cleanEmail(args.email));
+ */
+export async function findPairByEmail(
+  ctx: ReadCtx,
+  shape: Shape,
+  email: string,
+  options: { unique: boolean } = { unique: false },
+): Promise<UserPair | null> {
+  // 1. Rows whose owner verified this email.
+  const verifiedRows = await byIndex(
+    ctx,
+    shape.table,
+    shape.indexes.appByEmailVerified,
+    { [shape.email]: email, [shape.emailVerified]: true },
+    CLAIM_SCAN,
+  );
+  if (options.unique && verifiedRows.length > 1) throw ambiguous();
+  let fallback: UserPair | null = null;
+  for (const row of verifiedRows) {
+    const user = await findPairedUser(ctx, shape, row);
+    if (user !== null) return { user, row };
+    fallback ??= { user: null, row };
+  }
+  if (fallback !== null) return fallback;
+  // 2. A legacy row nobody has claimed yet, if it is the only one.
+  const unlinked = await unlinkedRowsWithEmail(ctx, shape, email);
+  if (unlinked.length === 1) return { user: null, row: unlinked[0]! };
+  if (options.unique && unlinked.length > 1) throw ambiguous();
+  // 3. A user whose provider verified it (not synced yet, or drifted).
+  const users = await verifiedUsersWithEmail(ctx, shape, email, 2);
+  if (options.unique && users.length > 1) throw ambiguous();
+  const [user] = users;
+  if (user === undefined) return null;
+  return { user, row: (await readPair(ctx, shape, user)).counterpart };
+}
+
+function ambiguous() {
+  return appError(
+    "INVALID_ARGUMENT",
+    "Several accounts hold this address; name the one you mean by id",
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The schema additions: the sync's own tables, and the fields it keeps on
+ * Convex Auth's `users` rows. The rest is a few lines of the app's own
+ * schema, in full view: the reference fields, the app table's email key and
+ * verification mirror, and the indexes the sync queries, under the names
+ * `indexNames` derives (see the README).
+ *
+ * @example
+ * export default defineSchema({
+ *   ...authTables,
+ *   users: defineTable({ ...authTables.users.validator.fields, ...syncUserFields })
+ *     .index("email", ["email"])
+ *     .index("phone", ["phone"])
+ *     .index("by_email_and_emailVerificationTime", ["email", "emailVerificationTime"]),
+ *   profiles: defineTable({ userId: v.optional(v.id("users")), email: v.optional(v.string()),
+ *     emailVerified: v.optional(v.boolean()), displayName: v.optional(v.string()) })
+ *     .index("by_userId", ["userId"])
+ *     .index("by_email_and_userId_and_emailVerified", ["email", "userId", "emailVerified"])
+ *     .index("by_email_and_emailVerified", ["email", "emailVerified"]),
+ *   ...syncTables,
+ * });
+ */
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import {
+  accountStatusValidator,
+  reviewKindValidator,
+  syncRunFields,
+} from "./validators.js";
+
+/** Fields the sync keeps on Convex Auth's `users` rows. */
+export const syncUserFields = {
+  // The login time, mirrored with the app row's (the later wins).
+  lastLoginAt: v.optional(v.number()),
+  // The time of the last profile change, mirrored with the app row's.
+  updatedAt: v.optional(v.number()),
+  // Mirrors the app row's status, which owns it; absent means active.
+  status: v.optional(accountStatusValidator),
+  // Set when Convex Auth creates the user (a code requested, an OAuth
+  // answer), cleared by its first completed sign-in: until then it gets no
+  // pair, no starter content and no legacy row.
+  pendingFirstSignIn: v.optional(v.boolean()),
+};
+
+/** The sync's own tables: cases for review, bulk runs, a dry run's log. */
+export const syncTables = {
+  // Cases the sync refuses to guess about: recorded for a person instead of
+  // decided (see the README's troubleshooting).
+  sync_reviews: defineTable({
+    kind: reviewKindValidator,
+    // One row per case: a repeated report writes nothing.
+    key: v.string(),
+    user_id: v.optional(v.id("users")),
+    row_ids: v.array(v.string()),
+    email: v.optional(v.string()),
+    detail: v.string(),
+    first_seen_at: v.number(),
+    resolved_at: v.optional(v.number()),
+  }).index("by_key", ["key"]),
+
+  // One row per bulk run.
+  sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),
+
+  // What a dry run would change, one row per page.
+  sync_run_changes: defineTable({
+    run_id: v.id("sync_runs"),
+    page: v.number(),
+    changes: v.array(v.string()),
+  }).index("by_run_id_and_page", ["run_id", "page"]),
+};

@@ -1,0 +1,198 @@
+/**
+ * Triggers on both user tables: any insert, patch, replace or delete by app
+ * code (through mutations wrapped with convex-helpers' Triggers) brings the
+ * counterpart into line in the same transaction, through the field map.
+ *
+ * Trigger writes go to the raw database, so they never trigger again: every
+ * write converges in one hop, and a sync that changes nothing writes nothing.
+ * Convex Auth's own writes bypass the app's builders; the sign-in callbacks
+ * cover them.
+ */
+import type { GenericDataModel, GenericMutationCtx } from "convex/server";
+import type { GenericId } from "convex/values";
+import { deleteAccountData, deleteAppRow, endSignIns } from "./accounts.js";
+import type { AnyDoc, Shape } from "./declaration.js";
+import {
+  editsFromRowWrite,
+  editsFromUsersWrite,
+  keepsVerification,
+} from "./policy.js";
+import {
+  byIndex,
+  ensurePair,
+  findPairedUser,
+  getDoc,
+  patchDoc,
+  syncFromRow,
+} from "./steps.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** One change, as convex-helpers' Triggers reports it. */
+export type TableChange =
+  | { operation: "insert"; id: GenericId<string>; oldDoc: null; newDoc: AnyDoc }
+  | {
+      operation: "update";
+      id: GenericId<string>;
+      oldDoc: AnyDoc;
+      newDoc: AnyDoc;
+    }
+  | {
+      operation: "delete";
+      id: GenericId<string>;
+      oldDoc: AnyDoc;
+      newDoc: null;
+    };
+
+/**
+ * After an app write to `users`: pair a new user, carry the change to its
+ * row, or delete the whole account with it (its counterpart, never a row
+ * that merely pointed at it).
+ */
+export async function onUsersChange(
+  ctx: MutationCtx,
+  shape: Shape,
+  change: TableChange,
+): Promise<void> {
+  const now = Date.now();
+  switch (change.operation) {
+    case "insert":
+      await ensurePair(ctx, shape, change.newDoc, {}, { now });
+      return;
+    case "update": {
+      // An address changed by app code is one no provider vouched for.
+      let user = change.newDoc;
+      if (!keepsVerification(change.oldDoc as never, user as never)) {
+        await patchDoc(ctx, "users", change.id, {
+          emailVerificationTime: undefined,
+        });
+        user = { ...user, emailVerificationTime: undefined };
+      }
+      const { row } = await ensurePair(
+        ctx,
+        shape,
+        user,
+        editsFromUsersWrite(
+          shape,
+          change.oldDoc as never,
+          change.newDoc as never,
+        ),
+        { now },
+      );
+      // A suspension written by app code ends the account's sign-ins, with
+      // or without a row yet.
+      const nowSuspended =
+        shape.status !== undefined && row !== null
+          ? row[shape.status] === "suspended"
+          : user.status === "suspended";
+      if (change.oldDoc.status !== "suspended" && nowSuspended) {
+        await endSignIns(ctx, shape, change.id as GenericId<"users">);
+      }
+      return;
+    }
+    case "delete": {
+      const userId = change.id as GenericId<"users">;
+      let counterpart: GenericId<string> | undefined;
+      if (shape.usersRef !== undefined) {
+        const row = await getDoc(
+          ctx,
+          shape.table,
+          change.oldDoc[shape.usersRef],
+        );
+        if (row?.[shape.appRef] === userId) counterpart = row._id;
+      } else {
+        const rows = await byIndex(
+          ctx,
+          shape.table,
+          shape.indexes.appByUser,
+          { [shape.appRef]: userId },
+          2,
+        );
+        if (rows.length === 1) counterpart = rows[0]!._id;
+      }
+      await deleteAccountData(ctx, shape, userId, counterpart);
+      return;
+    }
+  }
+}
+
+/**
+ * After an app write to the app table: link a new row, carry the change to
+ * its user, or delete the whole account with it when it was the user's
+ * counterpart. A row that was not (a duplicate, a one-sided claim, a legacy
+ * row) is deleted alone, with its own data.
+ */
+export async function onRowChange(
+  ctx: MutationCtx,
+  shape: Shape,
+  change: TableChange,
+): Promise<void> {
+  const now = Date.now();
+  switch (change.operation) {
+    case "insert":
+      await syncFromRow(ctx, shape, change.newDoc, { now });
+      return;
+    case "update": {
+      const edits = editsFromRowWrite(shape, change.oldDoc, change.newDoc);
+      if (Object.keys(edits).length > 0) {
+        await patchDoc(ctx, shape.table, change.id, edits);
+      }
+      await syncFromRow(
+        ctx,
+        shape,
+        { ...change.newDoc, ...edits },
+        {
+          now,
+        },
+      );
+      // Suspending ends the sign-ins of the row's own user, if it is the
+      // user's counterpart; a row that merely points at a user suspends
+      // nobody.
+      if (
+        shape.status !== undefined &&
+        change.oldDoc[shape.status] !== "suspended" &&
+        change.newDoc[shape.status] === "suspended"
+      ) {
+        const row = await getDoc(ctx, shape.table, change.id);
+        const user =
+          row === null ? null : await findPairedUser(ctx, shape, row);
+        if (user !== null) {
+          await endSignIns(ctx, shape, user._id as GenericId<"users">);
+        }
+      }
+      return;
+    }
+    case "delete": {
+      const userId = change.oldDoc[shape.appRef];
+      const user =
+        userId === undefined ? null : await getDoc(ctx, "users", userId);
+      // Was it the user's counterpart? (With app-side references only: the
+      // one row that named the user, now that it is gone, leaves none.)
+      const wasCounterpart =
+        user !== null &&
+        (shape.usersRef !== undefined
+          ? user[shape.usersRef] === change.id
+          : (
+              await byIndex(
+                ctx,
+                shape.table,
+                shape.indexes.appByUser,
+                { [shape.appRef]: user._id },
+                1,
+              )
+            ).length === 0);
+      if (wasCounterpart) {
+        await shape.hooks.onDeleteRow?.(ctx, change.oldDoc);
+        await deleteAccountData(
+          ctx,
+          shape,
+          user._id as GenericId<"users">,
+          change.id,
+        );
+      } else {
+        await deleteAppRow(ctx, shape, change.id, change.oldDoc);
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Validators and types of the sync's own tables and results, shared by the
+ * schema helpers and the functions' `returns`.
+ */
+import { type Infer, v } from "convex/values";
+
+/**
+ * Who set a value the user may choose (a `chosenBy` field): "user" once the
+ * user chose it in the app, from then on the app's value wins.
+ */
+export const fieldSourceValidator = v.union(
+  v.literal("provider"),
+  v.literal("user"),
+);
+export type FieldSource = Infer<typeof fieldSourceValidator>;
+
+/** Account status; absent means active. Suspended accounts cannot sign in. */
+export const accountStatusValidator = v.union(
+  v.literal("active"),
+  v.literal("suspended"),
+);
+export type AccountStatus = Infer<typeof accountStatusValidator>;
+
+/** Cases the sync records for an operator instead of guessing. */
+export const reviewKindValidator = v.union(
+  // Two or more unlinked app rows share the user's verified email.
+  v.literal("ambiguous_email"),
+  // An unverified email matches an unlinked app row of someone else.
+  v.literal("unverified_email_match"),
+  // A one-sided or conflicting pointer: it was neither followed nor repaired.
+  v.literal("reference_conflict"),
+  // Two app rows point at one user.
+  v.literal("duplicate_counterpart"),
+  // The sign-in sync threw; the sign-in went ahead without it.
+  v.literal("sign_in_sync_failed"),
+  // A bulk run failed on this row every time; it was skipped.
+  v.literal("row_sync_failed"),
+  // A user with a row of their own verified the address of an unlinked
+  // legacy row; the two were not merged.
+  v.literal("verified_legacy_match"),
+  // A second account proved an address another account's row holds
+  // verified; Convex Auth keeps them apart.
+  v.literal("duplicate_account"),
+);
+export type ReviewKind = Infer<typeof reviewKindValidator>;
+
+/** What one sync step did to a pair. */
+export const syncOutcomeValidator = v.union(
+  // Already consistent: nothing written.
+  v.literal("unchanged"),
+  // References or mirrored fields fixed.
+  v.literal("repaired"),
+  // Paired with an existing unlinked row by verified email.
+  v.literal("linked"),
+  // A new app row was created for a user.
+  v.literal("created"),
+  // An app row waits for its owner's next sign-in.
+  v.literal("pending"),
+  // Not resolved automatically: recorded in sync_reviews.
+  v.literal("conflict"),
+);
+export type SyncOutcome = Infer<typeof syncOutcomeValidator>;
+
+/** The result of a manual sync of one pair. */
+export const syncResultValidator = v.object({
+  outcome: syncOutcomeValidator,
+  userId: v.union(v.id("users"), v.null()),
+  /** The app row's id. */
+  rowId: v.union(v.string(), v.null()),
+  changes: v.array(v.string()),
+});
+
+/** Database work of one transaction, from ctx.meta.getTransactionMetrics(). */
+export const metricsFields = {
+  documentsRead: v.number(),
+  databaseQueries: v.number(),
+  documentsWritten: v.number(),
+  bytesRead: v.number(),
+  bytesWritten: v.number(),
+};
+export const metricsValidator = v.object(metricsFields);
+export type Metrics = Infer<typeof metricsValidator>;
+
+/** What one page of a sync run did and cost. */
+export const pageReportValidator = v.object({
+  ...metricsFields,
+  rows: v.number(),
+  // The page ended before its last row because the budget ran low.
+  stoppedEarly: v.boolean(),
+});
+export type PageReport = Infer<typeof pageReportValidator>;
+
+export const syncRunCountsValidator = v.object({
+  checked: v.number(),
+  unchanged: v.number(),
+  repaired: v.number(),
+  linked: v.number(),
+  created: v.number(),
+  pending: v.number(),
+  needingReview: v.number(),
+});
+export type SyncRunCounts = Infer<typeof syncRunCountsValidator>;
+
+export const syncRunStatusValidator = v.union(
+  v.literal("running"),
+  v.literal("completed"),
+  v.literal("failed"),
+);
+
+/** A bulk sync run (see engine.ts); shared by schema and returns. */
+export const syncRunFields = {
+  name: v.string(),
+  status: syncRunStatusValidator,
+  dry_run: v.boolean(),
+  // The page size asked for, and the one in use after budget-driven shrinking.
+  page_size: v.number(),
+  current_page_size: v.number(),
+  // The app table ("rows") first, then "users"; the cursor is within the
+  // phase: the creation time of the last row done and the ids done at that
+  // time (see engine.ts), so a row deleted meanwhile never sends a run back.
+  phase: v.union(v.literal("users"), v.literal("rows")),
+  cursor: v.union(v.string(), v.null()),
+  counts: syncRunCountsValidator,
+  pages: v.number(),
+  // Pages that ended before their last row because the budget ran low.
+  early_stops: v.number(),
+  // Rows that failed on every attempt: recorded for review and passed over.
+  skipped: v.optional(v.number()),
+  // The scheduled job of the next page: a run whose job failed outright
+  // (so it could not record its own failure) is recognized as such.
+  next_job_id: v.optional(v.id("_scheduled_functions")),
+  // The job that watches for such failures while the run is running.
+  supervisor_job_id: v.optional(v.id("_scheduled_functions")),
+  totals: metricsValidator,
+  last_page: v.optional(pageReportValidator),
+  max_page: v.optional(metricsValidator),
+  started_at: v.number(),
+  finished_at: v.optional(v.number()),
+  last_error: v.optional(v.string()),
+};
+export const syncRunValidator = v.object({
+  _id: v.id("sync_runs"),
+  _creationTime: v.number(),
+  ...syncRunFields,
+});
+export type SyncRun = Infer<typeof syncRunValidator>;
