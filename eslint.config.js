@@ -8,6 +8,7 @@ export default tseslint.config(
       "**/_generated/**",
       "**/node_modules/**",
       "**/dist/**",
+      "**/*.d.ts",
       "fixtures/**/convex/_generated/**",
     ],
   },
