@@ -158,9 +158,10 @@ async function revokePendingSignIns(
 }
 
 /**
- * Sets an account's status on both tables. Suspending also ends every
- * session (Convex Auth's own invalidateSessions) and revokes codes already
- * issued, and the sign-in refuses the account from then on.
+ * Sets an account's status on both tables (on `users` alone when the app
+ * table declares no status field). Suspending also ends every session (see
+ * endSessions) and revokes codes already issued, and the sign-in refuses
+ * the account from then on.
  *
  * @example await setAccountStatus(ctx, shape, userId, "suspended");
  */
@@ -176,9 +177,10 @@ export async function setAccountStatus(
   const { row } = await ensurePair(ctx, shape, user, edits, {
     now: Date.now(),
   });
-  // A user with no pair (a sign-in never completed, or duplicates) keeps it
-  // on `users`, which the sign-in checks too.
-  if (row === null && user.status !== status) {
+  // A user with no pair (a sign-in never completed, or duplicates), or an
+  // app table without a status field, keeps it on `users`, which the
+  // sign-in checks too.
+  if ((row === null || shape.status === undefined) && user.status !== status) {
     await ctx.db.patch("users", userId, { status });
   }
   if (status === "suspended") await endSignIns(ctx, shape, userId);

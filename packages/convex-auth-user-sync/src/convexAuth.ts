@@ -54,6 +54,8 @@ export type ProfileWritten = {
 
 /** The subset of Convex Auth's config the adapter wires. */
 export type ConvexAuthCallbacks = {
+  /** Convex Auth's redirect check: passed through untouched. */
+  redirect?: (params: { redirectTo: string }) => Promise<string>;
   afterUserCreatedOrUpdated?: (
     ctx: GenericMutationCtx<AnyDataModel>,
     args: ProfileWritten & { provider: unknown },
@@ -157,6 +159,8 @@ export function makeConvexAuthAdapter(shape: Shape) {
    */
   function callbacks(own: ConvexAuthCallbacks = {}): ConvexAuthCallbacks {
     const merged: ConvexAuthCallbacks = {
+      // The app's other callbacks (redirect, …) pass through untouched.
+      ...own,
       async beforeSessionCreation(ctx, args) {
         await own.beforeSessionCreation?.(ctx, args);
         await signInCompletes(ctx, args);

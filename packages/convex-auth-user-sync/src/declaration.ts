@@ -103,6 +103,9 @@ export type UserSyncHooks<
 export type UserSyncDeclaration<
   DataModel extends GenericDataModel,
   Table extends TableNamesInDataModel<DataModel>,
+  NewRow extends Partial<DocumentByName<DataModel, Table>> = Partial<
+    DocumentByName<DataModel, Table>
+  >,
 > = {
   /** The app's own user table. */
   table: Table;
@@ -126,16 +129,20 @@ export type UserSyncDeclaration<
     verified: FieldOf<DataModel, Table>;
   };
   /** The other mirrored fields. */
-  mirror?: MirrorDeclaration<DataModel, Table>[];
+  mirror?: readonly MirrorDeclaration<DataModel, Table>[];
   /** The app field of the account status ("active" / "suspended"). */
   status?: FieldOf<DataModel, Table>;
   /** The app field mirroring `users.lastLoginAt` (the later wins). */
   lastLoginAt?: FieldOf<DataModel, Table>;
   /** The app field mirroring `users.updatedAt` (a profile change's time). */
   updatedAt?: FieldOf<DataModel, Table>;
-  /** Required app fields outside the map, for a row the sync creates. */
-  newRow?: (now: number) => Partial<DocumentByName<DataModel, Table>>;
-  hooks?: UserSyncHooks<DataModel, Table>;
+  /**
+   * Required app fields outside the map, for a row the sync creates (its
+   * own type parameter, so that `plan: "free"` is checked as the literal it
+   * is rather than widened to `string`).
+   */
+  newRow?: (now: number) => NewRow;
+  hooks?: UserSyncHooks<DataModel, NoInfer<Table>>;
   /**
    * Where the app exports the sync's functions, for the sync to call them
    * (defaults: `userSync` for all).

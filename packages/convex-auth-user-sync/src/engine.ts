@@ -434,7 +434,12 @@ export function makeEngine(shape: Shape) {
       });
     }
     await ctx.db.patch("sync_runs", runId, patch);
-    if (patch.status !== "completed") await scheduleNextPage(ctx, runId);
+    if (patch.status !== "completed") {
+      await scheduleNextPage(ctx, runId);
+    } else if (run.supervisor_job_id !== undefined) {
+      // A finished run needs no watchdog: none is left waiting to wake.
+      await ctx.scheduler.cancel(run.supervisor_job_id);
+    }
   }
 
   /**

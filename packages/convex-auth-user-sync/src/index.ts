@@ -44,7 +44,7 @@ import {
   type UserSyncDeclaration,
 } from "./declaration.js";
 import { makeDriftReport } from "./driftReport.js";
-import { makeEngine } from "./engine.js";
+import { makeEngine, startRunArgs } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import {
@@ -58,7 +58,7 @@ import {
   syncFromRow,
 } from "./steps.js";
 import { onRowChange, onUsersChange, type TableChange } from "./triggers.js";
-import type { AccountStatus } from "./validators.js";
+import { type AccountStatus, syncRunValidator } from "./validators.js";
 
 export type {
   FieldOf,
@@ -92,7 +92,7 @@ export {
   type SignInKind,
   verificationClaim,
 } from "./policy.js";
-export { syncTables, syncUserFields } from "./schema.js";
+export { syncTables, syncUserFields, usersTable } from "./schema.js";
 export { isReviewChange, reviewKey, type SyncResult } from "./steps.js";
 export * from "./validators.js";
 
@@ -169,6 +169,49 @@ export class UserSync<
     internalAction: ActionBuilder<DataModel, "internal">;
   }) {
     return this.drift.functions(builders as never);
+  }
+
+  /**
+   * Every function the sync needs, for an app that exports them all from
+   * one module (the default: every `modules` entry `userSync`): the
+   * sign-in's, the engine's, the drift report's, and `syncAllUsers`, which
+   * starts a run over every pair (the migration of existing data too).
+   *
+   * @example
+   * // convex/userSync.ts
+   * export const { completeSignIn, endSessions, runPage, processPage, supervise,
+   *   resumeRun, getRun, plannedChanges, syncAllUsers, page, summary } =
+   *   userSync.functions({ internalMutation, internalQuery, internalAction });
+   */
+  functions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+    internalQuery: QueryBuilder<DataModel, "internal">;
+    internalAction: ActionBuilder<DataModel, "internal">;
+  }) {
+    const { signIn, engine, driftReport } = this.shape.modules;
+    if (signIn !== engine || engine !== driftReport) {
+      throw new Error(
+        "userSync.functions() builds every function for one module, but the declaration's `modules` name several: export signInFunctions, engineFunctions and driftReportFunctions from each instead",
+      );
+    }
+    const { internalMutation } = builders;
+    return {
+      ...this.signInFunctions(builders),
+      ...this.engineFunctions(builders),
+      ...this.driftReportFunctions(builders),
+      /**
+       * Starts a run over every pair, in batches: the migration of
+       * existing data too. Returns the run (an active one, if any).
+       *
+       * @example npx convex run userSync:syncAllUsers '{"dryRun":true}'
+       */
+      syncAllUsers: internalMutation({
+        args: startRunArgs,
+        returns: syncRunValidator,
+        handler: async (ctx, args) =>
+          await this.startRun(ctx, "syncAllUsers", args),
+      }),
+    };
   }
 
   /**
@@ -384,7 +427,10 @@ export type Pair<
  * });
  */
 export function defineUserSync<DataModel extends GenericDataModel>() {
-  return <const Table extends TableNamesInDataModel<DataModel>>(
-    declaration: UserSyncDeclaration<DataModel, Table>,
+  return <
+    const Table extends TableNamesInDataModel<DataModel>,
+    const NewRow extends Partial<DocumentByName<DataModel, Table>>,
+  >(
+    declaration: UserSyncDeclaration<DataModel, Table, NewRow>,
   ) => new UserSync<DataModel, Table>(declaration);
 }

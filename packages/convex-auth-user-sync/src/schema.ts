@@ -3,15 +3,12 @@
  * Convex Auth's `users` rows. The rest is a few lines of the app's own
  * schema, in full view: the reference fields, the app table's email key and
  * verification mirror, and the indexes the sync queries, under the names
- * `indexNames` derives (see the README).
+ * `indexNames` derives (see docs/declaration.md).
  *
  * @example
  * export default defineSchema({
  *   ...authTables,
- *   users: defineTable({ ...authTables.users.validator.fields, ...syncUserFields })
- *     .index("email", ["email"])
- *     .index("phone", ["phone"])
- *     .index("by_email_and_emailVerificationTime", ["email", "emailVerificationTime"]),
+ *   users: usersTable(authTables.users),
  *   profiles: defineTable({ userId: v.optional(v.id("users")), email: v.optional(v.string()),
  *     emailVerified: v.optional(v.boolean()), displayName: v.optional(v.string()) })
  *     .index("by_userId", ["userId"])
@@ -20,6 +17,7 @@
  *   ...syncTables,
  * });
  */
+import type { authTables } from "@convex-dev/auth/server";
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
@@ -42,10 +40,37 @@ export const syncUserFields = {
   pendingFirstSignIn: v.optional(v.boolean()),
 };
 
+/**
+ * Convex Auth's `users` table with the sync's fields and the indexes both
+ * need: Convex Auth's `email` and `phone`, and the sync's
+ * verified-owners-first `by_email_and_emailVerificationTime`. Chain more
+ * indexes as usual. With a reference on the `users` side too, define the
+ * table yourself: these fields and indexes, plus the reference and its
+ * `by_<field>` index (see the seed example's schema).
+ *
+ * @example
+ * import { authTables } from "@convex-dev/auth/server";
+ * export default defineSchema({ ...authTables, users: usersTable(authTables.users), ... });
+ */
+export function usersTable(authUsers: typeof authTables.users) {
+  return (
+    defineTable({ ...authUsers.validator.fields, ...syncUserFields })
+      // Convex Auth queries "email" and "phone" by these names.
+      .index("email", ["email"])
+      .index("phone", ["phone"])
+      // Verified owners of an address first, however many unverified
+      // sign-ups claim it too.
+      .index("by_email_and_emailVerificationTime", [
+        "email",
+        "emailVerificationTime",
+      ])
+  );
+}
+
 /** The sync's own tables: cases for review, bulk runs, a dry run's log. */
 export const syncTables = {
   // Cases the sync refuses to guess about: recorded for a person instead of
-  // decided (see the README's troubleshooting).
+  // decided (see docs/troubleshooting.md).
   sync_reviews: defineTable({
     kind: reviewKindValidator,
     // One row per case: a repeated report writes nothing.

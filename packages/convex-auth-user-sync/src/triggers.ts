@@ -191,6 +191,12 @@ export async function onRowChange(
         );
       } else {
         await deleteAppRow(ctx, shape, change.id, change.oldDoc);
+        // With the app's reference alone, a row still naming the user may
+        // now be the only one, so its counterpart: bring the pair into step
+        // (or, if several still do, keep the case under review).
+        if (user !== null && shape.usersRef === undefined) {
+          await ensurePair(ctx, shape, user, {}, { now });
+        }
       }
       return;
     }

@@ -1,0 +1,116 @@
+/**
+ * The declaration, as an adopter writes it: field names and values are
+ * checked against the app's data model (`npm run typecheck` fails if a
+ * `@ts-expect-error` below stops being an error), and what is declared is
+ * what the sync uses.
+ */
+import type { GenericId } from "convex/values";
+import { describe, expect, test } from "vitest";
+import { defineUserSync } from "./index.js";
+
+type Doc<Fields> = Fields & { _id: GenericId<string>; _creationTime: number };
+type Table<Fields> = {
+  document: Doc<Fields>;
+  fieldPaths: keyof Doc<Fields> & string;
+  indexes: Record<string, never>;
+  searchIndexes: Record<string, never>;
+  vectorIndexes: Record<string, never>;
+};
+type DataModel = {
+  users: Table<{
+    email?: string;
+    name?: string;
+    image?: string;
+    phone?: string;
+  }>;
+  members: Table<{
+    userId?: GenericId<"users">;
+    email?: string;
+    emailVerified?: boolean;
+    nickname?: string;
+    plan: "free" | "pro";
+    createdAt: number;
+  }>;
+  teams: Table<{ title: string }>;
+};
+
+const declaration = {
+  table: "members",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  mirror: [{ users: "name", app: "nickname", owner: "app" }],
+} as const;
+
+describe("declaration", () => {
+  test("a new row's literal fields are checked as literals, not widened", () => {
+    const userSync = defineUserSync<DataModel>()({
+      ...declaration,
+      newRow: (now) => ({ plan: "free", createdAt: now }),
+    });
+    expect(userSync.shape.newRow(7)).toEqual({ plan: "free", createdAt: 7 });
+
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error "gold" is no plan
+      newRow: (now) => ({ plan: "gold", createdAt: now }),
+    });
+  });
+
+  test("field names are the table's own", () => {
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error members has no full_name
+      mirror: [{ users: "name", app: "full_name", owner: "app" }],
+    });
+    const userSync = defineUserSync<DataModel>()(declaration);
+    expect(userSync.shape).toMatchObject({
+      table: "members",
+      appRef: "userId",
+      usersRef: undefined,
+      email: "email",
+      emailVerified: "emailVerified",
+    });
+    expect(userSync.shape.indexes).toMatchObject({
+      appByUser: "by_userId",
+      appByEmailAndUser: "by_email_and_userId_and_emailVerified",
+      appByEmailVerified: "by_email_and_emailVerified",
+      usersByRef: undefined,
+      usersByEmailVerified: "by_email_and_emailVerificationTime",
+    });
+  });
+
+  test("functions() wants every function in one module", () => {
+    const split = defineUserSync<DataModel>()({
+      ...declaration,
+      modules: { signIn: "authSync", engine: "syncEngine" },
+    });
+    expect(() =>
+      split.functions({
+        internalMutation: (() => null) as never,
+        internalQuery: (() => null) as never,
+        internalAction: (() => null) as never,
+      }),
+    ).toThrow(/one module/);
+  });
+
+  test("callbacks() keeps the app's other callbacks", async () => {
+    const userSync = defineUserSync<DataModel>()(declaration);
+    const redirect = (params: { redirectTo: string }) =>
+      Promise.resolve(params.redirectTo);
+    const callbacks = userSync.callbacks({ redirect });
+    expect(callbacks.redirect).toBe(redirect);
+    expect(callbacks.beforeSessionCreation).toBeTypeOf("function");
+    expect(callbacks.afterUserCreatedOrUpdated).toBeTypeOf("function");
+    expect(await callbacks.redirect?.({ redirectTo: "/x" })).toBe("/x");
+  });
+
+  test("callbacks() refuses an afterUserCreatedOrUpdated Convex Auth would never call", () => {
+    const userSync = defineUserSync<DataModel>()(declaration);
+    expect(() =>
+      userSync.callbacks({
+        createOrUpdateUser: () => Promise.resolve("u" as GenericId<"users">),
+        afterUserCreatedOrUpdated: () => Promise.resolve(),
+      }),
+    ).toThrow(/createOrUpdateUser/);
+  });
+});
