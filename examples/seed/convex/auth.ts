@@ -11,7 +11,7 @@ import { userSync } from "./sync";
  * `users` inside Convex Auth's own transactions: a completed sign-in is the
  * moment a session is created, on every method.
  */
-export const authConfig = { providers, callbacks: userSync.callbacks() };
-
-export const { auth, signIn, signOut, store, isAuthenticated } =
-  convexAuth(authConfig);
+export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
+  providers: [...providers],
+  callbacks: userSync.callbacks(),
+});

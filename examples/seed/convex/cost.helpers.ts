@@ -9,34 +9,12 @@
  *   whole transaction used, from ctx.meta.getTransactionMetrics().
  */
 import { convexAuth } from "@convex-dev/auth/server";
-import { internalMutationGeneric, makeFunctionReference } from "convex/server";
-import { v } from "convex/values";
 import { providers } from "./providers";
-import { metricsValidator } from "./validators";
 
 export const { store } = convexAuth({ providers });
 
-export const measure = internalMutationGeneric({
-  args: { path: v.string(), args: v.any() },
-  returns: v.object({ result: v.any(), metrics: metricsValidator }),
-  handler: async (ctx, { path, args }) => {
-    const result: unknown = await ctx.runMutation(
-      makeFunctionReference<"mutation">(path),
-      args,
-    );
-    const metrics = await ctx.meta.getTransactionMetrics();
-    return {
-      result,
-      metrics: {
-        documentsRead: metrics.documentsRead.used,
-        databaseQueries: metrics.databaseQueries.used,
-        documentsWritten: metrics.documentsWritten.used,
-        bytesRead: metrics.bytesRead.used,
-        bytesWritten: metrics.bytesWritten.used,
-      },
-    };
-  },
-});
+/** What a whole transaction used (../../../dev/cost.ts). */
+export { measure } from "../../../dev/cost";
 
 /** Module map entries that mount this file as `costBaseline`. */
 export const COST_MODULES = {

@@ -7,24 +7,13 @@
  * `auth:store` reach it. A multi-dot file: never deployed.
  */
 import { convexAuth } from "@convex-dev/auth/server";
-import { authConfig } from "./auth";
-import { passwordCodeProvider, passwordProvider } from "./providers";
-
-const cheapHash = {
-  hashSecret: (secret: string) => Promise.resolve(`test-only:${secret}`),
-  verifySecret: (secret: string, hash: string) =>
-    Promise.resolve(hash === `test-only:${secret}`),
-};
-
-/** ConvexCredentials keeps its settings under `options`, merged in later. */
-function withCheapHash<T>(provider: T): T {
-  const { options } = provider as { options: object };
-  return { ...provider, options: { ...options, crypto: cheapHash } };
-}
+import { withCheapHash } from "../../../conformance/client";
+import { passwordCodeProvider, passwordProvider, providers } from "./providers";
+import { userSync } from "./sync";
 
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
-  ...authConfig,
-  providers: authConfig.providers.map((provider) =>
+  callbacks: userSync.callbacks(),
+  providers: providers.map((provider) =>
     provider === passwordProvider || provider === passwordCodeProvider
       ? withCheapHash(provider)
       : provider,

@@ -4,12 +4,18 @@
  * multi-dot file, so the Convex CLI never deploys it.
  */
 import type { TestConvex } from "convex-test";
-import { makeFunctionReference } from "convex/server";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type schema from "./schema";
 import { userSync } from "./sync";
 import type { Metrics } from "./validators";
+import {
+  emptyMetrics,
+  measuredPasswordSignIn as sharedPasswordSignIn,
+  storeRunner as sharedStoreRunner,
+} from "../../../dev/cost";
+
+export { CONVEX_LIMITS, emptyMetrics, QUARTER_LIMITS } from "../../../dev/cost";
 
 export type Backend = TestConvex<typeof schema>;
 
@@ -64,38 +70,9 @@ export async function signInWithOAuth(
 /** Which Convex Auth instance runs a sign-in: the app's, or cost.helpers.ts's. */
 export type Store = "auth:store" | "costBaseline:store";
 
-/**
- * Runs `auth:store` steps, as Convex Auth's actions do, each measured
- * (through costBaseline:measure, mount COST_MODULES first) when `meter` is
- * given: it adds up what every transaction of the sign-in used.
- */
+/** Runs `auth:store` steps, measured through costBaseline:measure when `meter` is given. */
 function storeRunner(t: Backend, store: Store, meter?: Metrics) {
-  return async (args: Record<string, unknown>): Promise<unknown> => {
-    if (meter === undefined) {
-      return await t.mutation(makeFunctionReference<"mutation">(store), {
-        args,
-      });
-    }
-    const measured = (await t.mutation(
-      makeFunctionReference<"mutation">("costBaseline:measure"),
-      { path: store, args: { args } },
-    )) as { result: unknown; metrics: Metrics };
-    for (const key of Object.keys(meter) as (keyof Metrics)[]) {
-      meter[key] += measured.metrics[key];
-    }
-    return measured.result;
-  };
-}
-
-/** Zero metrics, to add a sign-in's transactions into. */
-export function emptyMetrics(): Metrics {
-  return {
-    documentsRead: 0,
-    databaseQueries: 0,
-    documentsWritten: 0,
-    bytesRead: 0,
-    bytesWritten: 0,
-  };
+  return sharedStoreRunner(t, store, meter);
 }
 
 /**
@@ -111,24 +88,12 @@ export async function measuredOAuthSignIn(t: Backend, options: OAuthSignIn) {
   return { metrics };
 }
 
-/**
- * A whole returning password sign-in measured, as the Password provider's
- * action makes it: the credentials checked, then the session created.
- */
+/** A whole returning password sign-in measured (../../../dev/cost.ts). */
 export async function measuredPasswordSignIn(
   t: Backend,
   options: { email: string; password: string; store: Store },
 ) {
-  const metrics = emptyMetrics();
-  const run = storeRunner(t, options.store, metrics);
-  const found = (await run({
-    type: "retrieveAccountWithCredentials",
-    provider: "password",
-    account: { id: options.email, secret: options.password },
-  })) as { user: { _id: Id<"users"> } } | string;
-  if (typeof found === "string") throw new Error(`password: ${found}`);
-  await run({ type: "signIn", userId: found.user._id, generateTokens: true });
-  return { metrics };
+  return await sharedPasswordSignIn(t, options);
 }
 
 /**
@@ -367,24 +332,3 @@ export async function canonicalState(t: Backend) {
     unlinked: unlinked.map(key).sort(),
   };
 }
-
-/**
- * Convex's documented per-transaction limits
- * (https://docs.convex.dev/production/state/limits), and the quarter of them
- * that the benchmark and the scale tests enforce, so that any transaction
- * coming near a real limit fails loudly.
- */
-export const CONVEX_LIMITS = {
-  documentsRead: 32_000,
-  databaseQueries: 4_096,
-  documentsWritten: 16_000,
-  bytesRead: 16 * 1024 * 1024,
-  bytesWritten: 16 * 1024 * 1024,
-};
-export const QUARTER_LIMITS = {
-  documentsRead: CONVEX_LIMITS.documentsRead / 4,
-  databaseQueries: CONVEX_LIMITS.databaseQueries / 4,
-  documentsWritten: CONVEX_LIMITS.documentsWritten / 4,
-  bytesRead: CONVEX_LIMITS.bytesRead / 4,
-  bytesWritten: CONVEX_LIMITS.bytesWritten / 4,
-};

@@ -1,0 +1,48 @@
+/**
+ * This app, as the conformance suite drives it (../../../conformance).
+ */
+import type { ConformanceApp } from "../../../conformance/app";
+import { api, internal } from "./_generated/api";
+import { userSync } from "./sync";
+import { newBackendWithFastPasswords } from "./test.helpers";
+
+export const seedApp: ConformanceApp = {
+  newBackend: () => newBackendWithFastPasswords(),
+  userSync: userSync as unknown as ConformanceApp["userSync"],
+  signIn: api.auth.signIn,
+  passwordProvider: "password",
+  syncAllUsers: internal.userSync.syncAllUsers,
+  getRun: internal.syncEngine.getRun,
+  driftSummary: internal.driftReport.summary,
+  ownName: { users: "name", app: "full_name" },
+  setOwnName: async (session, name) => {
+    await session.mutation(api.users.updateUserProfile, { name });
+  },
+  whoAmI: async (session) => {
+    const me = await session.query(api.users.getCurrentUser, {});
+    return me?.userId == null
+      ? null
+      : { userId: me.userId, rowId: me.authUserId };
+  },
+  deleteOwnAccount: async (session) => {
+    await session.mutation(api.users.deleteAccount, {});
+  },
+  setStatus: async (t, id, status) => {
+    await t.mutation(internal.admin.setStatus, { id, status });
+  },
+  deleteAccount: async (t, id) => {
+    await t.mutation(internal.admin.deleteAccount, { id });
+  },
+  editRowName: async (t, authUserId, full_name) => {
+    await t.mutation(internal.admin.editAuthUser, { authUserId, full_name });
+  },
+  deleteRow: async (t, id) => {
+    await t.mutation(internal.admin.deleteRecord, { id });
+  },
+  legacyRow: ({ email, name, now }) => ({
+    email,
+    full_name: name,
+    created_at: now,
+    updated_at: now,
+  }),
+};
