@@ -38,6 +38,7 @@ export default defineConfig({
         },
       },
       example("seed"),
+      example("profiles"),
     ],
   },
 });

@@ -1,0 +1,74 @@
+/**
+ * What the conformance suite needs to know of an app: its backend, its
+ * declaration, and the few of its own functions the suite drives. Each
+ * example supplies one (convex/conformance.helpers.ts) and runs the suite
+ * with it (convex/conformance.test.ts).
+ */
+import type { UserSync } from "convex-auth-user-sync";
+import type { AccountStatus } from "convex-auth-user-sync";
+import type {
+  FunctionReference,
+  GenericDataModel,
+  TableNamesInDataModel,
+} from "convex/server";
+import type { GenericId, Value } from "convex/values";
+import type { TestConvexForDataModel } from "convex-test";
+
+/** convex-test's backend, for any app's data model. */
+export type Backend = TestConvexForDataModel<GenericDataModel>;
+
+/** A client signed in as one session. */
+export type Session = ReturnType<Backend["withIdentity"]>;
+
+/** A completed sign-in. */
+export type SignedIn = {
+  userId: GenericId<"users">;
+  sessionId: GenericId<"authSessions">;
+  asUser: Session;
+};
+
+export type ConformanceApp = {
+  /** A fresh backend (a new convexTest) with cheap password hashing. */
+  newBackend: () => Backend;
+  /** The app's declaration. */
+  userSync: UserSync<GenericDataModel, TableNamesInDataModel<GenericDataModel>>;
+  /** Convex Auth's `signIn` action (api.auth.signIn). */
+  signIn: FunctionReference<"action", "public">;
+  /** The id of the app's Password provider. */
+  passwordProvider: string;
+  /** Starts a run over every pair (the migration too). */
+  syncAllUsers: FunctionReference<"mutation", "internal">;
+  /** The latest run (the engine's getRun). */
+  getRun: FunctionReference<"query", "internal">;
+  /** The drift report's summary action. */
+  driftSummary: FunctionReference<"action", "internal">;
+  /** The users field a person's name edit reaches, and its app field. */
+  ownName: { users: string; app: string };
+  /** The signed-in person sets their own name through the app's API. */
+  setOwnName: (session: Session, name: string) => Promise<void>;
+  /** Who the app says the caller is: their user, and their row (or null). */
+  whoAmI: (
+    session: Session,
+  ) => Promise<{ userId: string; rowId: string | null } | null>;
+  /** The signed-in person deletes their account. */
+  deleteOwnAccount: (session: Session) => Promise<void>;
+  /** The operator's commands. */
+  setStatus: (
+    t: Backend,
+    userId: GenericId<"users">,
+    status: AccountStatus,
+  ) => Promise<void>;
+  deleteAccount: (t: Backend, userId: GenericId<"users">) => Promise<void>;
+  /**
+   * App code (through the app's own mutation builders, triggers and all)
+   * sets a row's name field, and deletes a row.
+   */
+  editRowName: (t: Backend, rowId: string, name: string) => Promise<void>;
+  deleteRow: (t: Backend, rowId: string) => Promise<void>;
+  /** A row as the app had it before the sync: no reference, no review. */
+  legacyRow: (fields: {
+    email: string;
+    name: string;
+    now: number;
+  }) => Record<string, Value>;
+};

@@ -1,0 +1,275 @@
+/**
+ * The conformance suite: what every app that declares a sync gets, checked
+ * through the app's own functions and Convex Auth's real sign-in action.
+ * Each example runs it (convex/conformance.test.ts) with its adapter.
+ *
+ * @example
+ * import { conformanceSuite } from "../../../conformance/suite";
+ * conformanceSuite("profiles", profilesApp);
+ */
+import { normalizeEmail } from "convex-auth-user-sync";
+import { ConvexError } from "convex/values";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import type { Backend, ConformanceApp } from "./app";
+import { passwordSignIn } from "./client";
+import { consistencyProperty } from "./property";
+import { syncEverything } from "./runs";
+import {
+  counterpartIn,
+  pairsIn,
+  readTables,
+  reviewNaming,
+  type Row,
+} from "./tables";
+
+const START = Date.UTC(2026, 7, 1);
+
+function codeOf(error: unknown): unknown {
+  return error instanceof ConvexError
+    ? (error.data as { code?: unknown }).code
+    : undefined;
+}
+
+export function conformanceSuite(name: string, app: ConformanceApp): void {
+  const { shape } = app.userSync;
+  const signUp = (t: Backend, email: string, password = "correct horse") =>
+    passwordSignIn(t, app, { email, password, flow: "signUp" });
+  const signIn = (t: Backend, email: string, password = "correct horse") =>
+    passwordSignIn(t, app, { email, password, flow: "signIn" });
+
+  async function pairOf(t: Backend, userId: string) {
+    const tables = await readTables(t, app);
+    const user = tables.users.find((u) => u._id === userId);
+    return {
+      tables,
+      user,
+      row: user === undefined ? null : counterpartIn(app, tables, user),
+    };
+  }
+
+  async function insertLegacyRow(t: Backend, email: string, rowName: string) {
+    return await t.run(
+      async (ctx) =>
+        (await ctx.db.insert(
+          shape.table,
+          app.legacyRow({ email, name: rowName, now: 1 }),
+        )) as string,
+    );
+  }
+
+  describe(`conformance: ${name}`, () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+      vi.setSystemTime(START);
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    test("a sign-up gets exactly one row, and both sides agree on it", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const { tables, user, row } = await pairOf(t, ada.userId);
+      expect(row).not.toBeNull();
+      expect(
+        tables.rows.filter((r) => r[shape.appRef] === ada.userId),
+      ).toHaveLength(1);
+      if (shape.usersRef !== undefined) {
+        expect(user![shape.usersRef]).toBe(row!._id);
+      }
+      // A password proves no address: the row holds it, unverified.
+      expect(row![shape.email]).toBe("ada@example.com");
+      expect(row![shape.emailVerified]).not.toBe(true);
+      if (shape.lastLoginAt !== undefined) {
+        expect(row![shape.lastLoginAt]).toBe(START);
+      }
+      expect(await app.whoAmI(ada.asUser)).toEqual({
+        userId: ada.userId,
+        rowId: row!._id,
+      });
+      expect(
+        app.userSync.checkTables(tables.users as never, tables.rows).problems,
+      ).toEqual([]);
+    });
+
+    test("a returning sign-in stamps the login on both sides and changes nothing else", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const before = await pairOf(t, ada.userId);
+      vi.advanceTimersByTime(60_000);
+      const again = await signIn(t, "ada@example.com");
+      expect(again.userId).toBe(ada.userId);
+      const after = await pairOf(t, ada.userId);
+      expect(after.row!._id).toBe(before.row!._id);
+      if (shape.lastLoginAt !== undefined) {
+        expect(after.row![shape.lastLoginAt]).toBe(START + 60_000);
+      }
+      const { [shape.lastLoginAt ?? "_"]: _a, ...rowBefore } = before.row!;
+      const { [shape.lastLoginAt ?? "_"]: _b, ...rowAfter } = after.row!;
+      expect(rowAfter).toEqual(rowBefore);
+    });
+
+    test("a person's name edit reaches both tables and survives their next sign-in", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      await app.setOwnName(ada.asUser, "Ada Lovelace");
+      await signIn(t, "ada@example.com");
+      const { user, row } = await pairOf(t, ada.userId);
+      expect(row![app.ownName.app]).toBe("Ada Lovelace");
+      expect(user![app.ownName.users]).toBe("Ada Lovelace");
+    });
+
+    test("app code writing the row (through its own builders) carries the change to users", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const { row } = await pairOf(t, ada.userId);
+      await app.editRowName(t, row!._id, "Countess of Lovelace");
+      const after = await pairOf(t, ada.userId);
+      expect(after.row![app.ownName.app]).toBe("Countess of Lovelace");
+      expect(after.user![app.ownName.users]).toBe("Countess of Lovelace");
+      expect(
+        app.userSync.checkTables(after.tables.users as never, after.tables.rows)
+          .problems,
+      ).toEqual([]);
+    });
+
+    test("an unverified sign-up never claims an existing row: it is left as it was, for review", async () => {
+      const t = app.newBackend();
+      const legacyId = await insertLegacyRow(
+        t,
+        "kim@example.com",
+        "Legacy Kim",
+      );
+      const legacy = (await readTables(t, app)).rows.find(
+        (r) => r._id === legacyId,
+      );
+      const kim = await signUp(t, "kim@example.com");
+      const { tables, row } = await pairOf(t, kim.userId);
+      expect(row?._id).not.toBe(legacyId);
+      expect(tables.rows.find((r) => r._id === legacyId)).toEqual(legacy);
+      expect(reviewNaming(tables, [legacyId])?.kind).toBe(
+        "unverified_email_match",
+      );
+      expect((await app.whoAmI(kim.asUser))?.rowId).not.toBe(legacyId);
+    });
+
+    test("suspension refuses sign-in and ends sessions; reactivation lets the person back in", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      await app.setStatus(t, ada.userId, "suspended");
+      let { tables, row } = await pairOf(t, ada.userId);
+      if (shape.status !== undefined)
+        expect(row![shape.status]).toBe("suspended");
+      expect(tables.sessions.filter((s) => s.userId === ada.userId)).toEqual(
+        [],
+      );
+      const refused: unknown = await signIn(t, "ada@example.com").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(codeOf(refused)).toBe("FORBIDDEN");
+      expect((await readTables(t, app)).sessions).toEqual([]);
+
+      await app.setStatus(t, ada.userId, "active");
+      const back = await signIn(t, "ada@example.com");
+      expect(back.userId).toBe(ada.userId);
+      ({ tables, row } = await pairOf(t, ada.userId));
+      if (shape.status !== undefined)
+        expect(row![shape.status]).not.toBe("suspended");
+      expect(tables.sessions.map((s) => s._id)).toEqual([back.sessionId]);
+    });
+
+    test("deleting an account removes its pair and Convex Auth records, and nobody else's", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const bob = await signUp(t, "bob@example.com");
+      const cy = await signUp(t, "cy@example.com");
+      const bobRow = (await pairOf(t, bob.userId)).row!;
+      const before = await readTables(t, app);
+
+      await app.deleteOwnAccount(ada.asUser);
+      await app.deleteAccount(t, cy.userId);
+      const after = await readTables(t, app);
+      expect(after.users.map((u) => u._id)).toEqual([bob.userId]);
+      expect(after.rows.map((r) => r._id)).toEqual([bobRow._id]);
+      expect(after.accounts.every((a) => a.userId === bob.userId)).toBe(true);
+      expect(after.sessions.map((s) => s._id)).toEqual([bob.sessionId]);
+      expect(before.rows).toHaveLength(3);
+
+      // The same address signs up again: a fresh pair.
+      const again = await signUp(t, "ada@example.com");
+      expect(again.userId).not.toBe(ada.userId);
+      expect((await pairOf(t, again.userId)).row).not.toBeNull();
+    });
+
+    test("app code deleting a paired row takes the account with it; an unpaired row goes alone", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const bob = await signUp(t, "bob@example.com");
+      const legacyId = await insertLegacyRow(t, "old@example.com", "Old");
+      await app.deleteRow(t, (await pairOf(t, ada.userId)).row!._id);
+      await app.deleteRow(t, legacyId);
+      const after = await readTables(t, app);
+      expect(after.users.map((u) => u._id)).toEqual([bob.userId]);
+      expect(after.rows.map((r) => r[shape.appRef])).toEqual([bob.userId]);
+      expect(after.sessions.map((s) => s.userId)).toEqual([bob.userId]);
+    });
+
+    test("a bulk run is the migration: users that predate the sync get rows, and a second run changes nothing", async () => {
+      const t = app.newBackend();
+      // Users Convex Auth made before the app adopted the sync.
+      const userIds = await t.run(async (ctx) =>
+        Promise.all(
+          ["ada", "bob", "cy", "dee", "eve"].map((who) =>
+            ctx.db.insert("users", { email: `${who}@example.com`, name: who }),
+          ),
+        ),
+      );
+      const first = await syncEverything(t, app, 2);
+      expect(first.counts.created).toBe(userIds.length);
+      const tables = await readTables(t, app);
+      for (const { user, row } of pairsIn(app, tables)) {
+        expect(row, `user ${user._id}`).not.toBeNull();
+        expect(row![shape.email]).toBe(normalizeEmail(user.email as string));
+      }
+      expect(
+        app.userSync.checkTables(tables.users as never, tables.rows).problems,
+      ).toEqual([]);
+      const second = await syncEverything(t, app, 2);
+      expect(second.counts).toMatchObject({
+        created: 0,
+        linked: 0,
+        repaired: 0,
+      });
+      expect(await readTables(t, app)).toEqual(tables);
+      const summary = (await t.action(app.driftSummary, {})) as {
+        consistent: boolean;
+      };
+      expect(summary.consistent).toBe(true);
+    });
+
+    test("a second row claiming a user is recorded for review, and its data is never shown as theirs", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const imported = await t.run(
+        async (ctx) =>
+          (await ctx.db.insert(shape.table, {
+            ...app.legacyRow({ email: "eve@example.com", name: "Eve", now: 1 }),
+            [shape.appRef]: ada.userId,
+          })) as string,
+      );
+      await syncEverything(t, app);
+      const tables = await readTables(t, app);
+      expect(reviewNaming(tables, [imported])).toBeDefined();
+      expect((await app.whoAmI(ada.asUser))?.rowId).not.toBe(imported);
+      const row = tables.rows.find((r) => r._id === imported) as Row;
+      expect(row[shape.email]).toBe("eve@example.com");
+      expect(row[app.ownName.app]).toBe("Eve");
+      // Her next sign-in neither adopts it nor fails.
+      await signIn(t, "ada@example.com");
+      expect((await app.whoAmI(ada.asUser))?.rowId).not.toBe(imported);
+    });
+  });
+
+  consistencyProperty(name, app);
+}

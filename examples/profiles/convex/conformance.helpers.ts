@@ -1,0 +1,57 @@
+/**
+ * This app, as the conformance suite drives it (../../../conformance).
+ */
+import { convexTest } from "convex-test";
+import type { ConformanceApp } from "../../../conformance/app";
+import { api, internal } from "./_generated/api";
+import { FAST_PASSWORD_MODULES } from "./fastPassword.helpers";
+import schema from "./schema";
+import { userSync } from "./sync";
+
+export const modules = import.meta.glob("./**/!(*.*.*)*.*s");
+
+/** A fresh backend with cheap password hashing. */
+export function newBackend() {
+  return convexTest({
+    schema,
+    modules: { ...modules, ...FAST_PASSWORD_MODULES },
+  });
+}
+
+export const profilesApp: ConformanceApp = {
+  newBackend,
+  userSync: userSync as unknown as ConformanceApp["userSync"],
+  signIn: api.auth.signIn,
+  passwordProvider: "password",
+  syncAllUsers: internal.userSync.syncAllUsers,
+  getRun: internal.userSync.getRun,
+  driftSummary: internal.userSync.summary,
+  ownName: { users: "name", app: "displayName" },
+  setOwnName: async (session, displayName) => {
+    await session.mutation(api.profiles.setDisplayName, { displayName });
+  },
+  whoAmI: async (session) => {
+    const me = await session.query(api.profiles.me, {});
+    return me === null ? null : { userId: me.userId, rowId: me.profileId };
+  },
+  deleteOwnAccount: async (session) => {
+    await session.mutation(api.profiles.deleteMyAccount, {});
+  },
+  setStatus: async (t, userId, status) => {
+    await t.mutation(internal.admin.setStatus, { userId, status });
+  },
+  deleteAccount: async (t, userId) => {
+    await t.mutation(internal.admin.deleteAccount, { userId });
+  },
+  editRowName: async (t, profileId, displayName) => {
+    await t.mutation(internal.admin.editProfile, { profileId, displayName });
+  },
+  deleteRow: async (t, profileId) => {
+    await t.mutation(internal.admin.deleteProfile, { profileId });
+  },
+  legacyRow: ({ email, name, now }) => ({
+    email,
+    displayName: name,
+    createdAt: now,
+  }),
+};

@@ -1,0 +1,165 @@
+/**
+ * This app's own behaviour, beyond the conformance suite: its profile API,
+ * and what a reference on the app's side alone means.
+ */
+import { isAppError } from "convex-auth-user-sync";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { passwordSignIn } from "../../../conformance/client";
+import { api, internal } from "./_generated/api";
+import { newBackend, profilesApp } from "./conformance.helpers";
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.setSystemTime(Date.UTC(2026, 7, 1));
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const signUp = (t: ReturnType<typeof newBackend>, email: string) =>
+  passwordSignIn(t, profilesApp, {
+    email,
+    password: "correct horse",
+    flow: "signUp",
+  });
+
+async function rejection(promise: Promise<unknown>) {
+  const error: unknown = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return isAppError(error) ? error.data.code : error;
+}
+
+describe("profile API", () => {
+  test("me is null signed out; the caller's own profile signed in", async () => {
+    const t = newBackend();
+    expect(await t.query(api.profiles.me, {})).toBeNull();
+    const ada = await signUp(t, "ada@example.com");
+    await ada.asUser.mutation(api.profiles.setDisplayName, {
+      displayName: "  Ada  ",
+    });
+    expect(await ada.asUser.query(api.profiles.me, {})).toMatchObject({
+      userId: ada.userId,
+      displayName: "Ada",
+      email: "ada@example.com",
+      emailVerified: false,
+    });
+  });
+
+  test("a display name out of bounds is INVALID_ARGUMENT and writes nothing", async () => {
+    const t = newBackend();
+    const ada = await signUp(t, "ada@example.com");
+    const before = await t.run(async (ctx) => ({
+      users: await ctx.db.query("users").collect(),
+      profiles: await ctx.db.query("profiles").collect(),
+    }));
+    for (const displayName of ["   ", "x".repeat(61)]) {
+      expect(
+        await rejection(
+          ada.asUser.mutation(api.profiles.setDisplayName, { displayName }),
+        ),
+      ).toBe("INVALID_ARGUMENT");
+    }
+    expect(
+      await t.run(async (ctx) => ({
+        users: await ctx.db.query("users").collect(),
+        profiles: await ctx.db.query("profiles").collect(),
+      })),
+    ).toEqual(before);
+  });
+
+  test("signed out, a mutation is UNAUTHENTICATED", async () => {
+    const t = newBackend();
+    expect(
+      await rejection(
+        t.mutation(api.profiles.setDisplayName, { displayName: "Eve" }),
+      ),
+    ).toBe("UNAUTHENTICATED");
+  });
+
+  test("users.name follows the profile: the app owns the display name", async () => {
+    const t = newBackend();
+    const ada = await signUp(t, "ada@example.com");
+    await ada.asUser.mutation(api.profiles.setDisplayName, {
+      displayName: "Ada",
+    });
+    // A write to users.name by app code is carried back from the profile.
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada.userId, {
+        name: "dashboard edit",
+      });
+    });
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+    const user = await t.run(async (ctx) => ctx.db.get("users", ada.userId));
+    expect(user?.name).toBe("Ada");
+  });
+});
+
+describe("a reference on the app's side only", () => {
+  test("two profiles naming one user: neither is theirs until a person decides; edits are refused", async () => {
+    const t = newBackend();
+    const ada = await signUp(t, "ada@example.com");
+    await t.run(async (ctx) =>
+      ctx.db.insert("profiles", {
+        userId: ada.userId,
+        email: "eve@example.com",
+        displayName: "Eve",
+        createdAt: 1,
+      }),
+    );
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+    expect(await ada.asUser.query(api.profiles.me, {})).toMatchObject({
+      profileId: null,
+    });
+    expect(
+      await rejection(
+        ada.asUser.mutation(api.profiles.setDisplayName, {
+          displayName: "Ada",
+        }),
+      ),
+    ).toBe("CONFLICT");
+    const reviews = await t.run(async (ctx) =>
+      ctx.db.query("sync_reviews").collect(),
+    );
+    expect(reviews.map((r) => r.kind)).toContain("duplicate_counterpart");
+  });
+
+  test("deleting one of two profiles naming a user brings the other into step at once", async () => {
+    const t = newBackend();
+    const ada = await signUp(t, "ada@example.com");
+    const own = await t.run(async (ctx) =>
+      ctx.db
+        .query("profiles")
+        .withIndex("by_userId", (q) => q.eq("userId", ada.userId))
+        .unique(),
+    );
+    const other = await t.run(async (ctx) =>
+      ctx.db.insert("profiles", {
+        userId: ada.userId,
+        email: "ADA@example.com ",
+        displayName: "Ada (imported)",
+        createdAt: 1,
+      }),
+    );
+    await t.mutation(internal.admin.deleteProfile, { profileId: own!._id });
+    const after = await t.run(async (ctx) => ({
+      user: await ctx.db.get("users", ada.userId),
+      profile: await ctx.db.get("profiles", other),
+    }));
+    expect(after.profile).toMatchObject({
+      email: "ada@example.com",
+      displayName: "Ada (imported)",
+    });
+    expect(after.user?.name).toBe("Ada (imported)");
+    const check = await t.run(async (ctx) =>
+      profilesApp.userSync.checkTables(
+        (await ctx.db.query("users").collect()) as never,
+        await ctx.db.query("profiles").collect(),
+      ),
+    );
+    expect(check.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+/**
+ * The sync's declaration for this app: `profiles`, referenced from the
+ * profile side only, with the display name the app's own.
+ */
+import { defineUserSync } from "convex-auth-user-sync";
+import type { DataModel } from "./_generated/dataModel";
+
+export const userSync = defineUserSync<DataModel>()({
+  table: "profiles",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  mirror: [{ users: "name", app: "displayName", owner: "app" }],
+  status: "status",
+  lastLoginAt: "lastLoginAt",
+  updatedAt: "updatedAt",
+  newRow: (now) => ({ createdAt: now }),
+});
