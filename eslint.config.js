@@ -10,6 +10,8 @@ export default tseslint.config(
       "**/dist/**",
       "**/*.d.ts",
       "fixtures/**/convex/_generated/**",
+      // scripts/adopt.mjs's copy of the fixture, adopted.
+      ".adoption/**",
     ],
   },
   js.configs.recommended,
@@ -52,7 +54,8 @@ export default tseslint.config(
     rules: { "@convex-dev/no-process-env": "off" },
   },
   {
-    files: ["**/convex/**/*.ts"],
+    // The examples' rule (the fixture is an app before it adopts the sync).
+    files: ["examples/*/convex/**/*.ts"],
     ignores: ["**/convex/functions.ts"],
     rules: {
       // Every mutation goes through the builders of convex/functions.ts, which
@@ -77,7 +80,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { console: "readonly" },
+      globals: { console: "readonly", process: "readonly", URL: "readonly" },
     },
   },
 );

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent codegen >/dev/null
-for dir in examples/*/convex/_generated; do
+for dir in examples/*/convex/_generated fixtures/*/convex/_generated; do
   # Changed tracked files, or new files git does not know about yet.
   if ! git diff --exit-code --stat -- "$dir" ||
     [ -n "$(git ls-files --others --exclude-standard -- "$dir")" ]; then
@@ -12,4 +12,4 @@ for dir in examples/*/convex/_generated; do
     exit 1
   fi
 done
-echo "convex/_generated is up to date in every example."
+echo "convex/_generated is up to date in every app."

@@ -3,7 +3,7 @@
 # (offline: --system-udfs), on each example's convex/tsconfig.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for example in examples/*/; do
+for example in examples/*/ fixtures/*/; do
   (cd "$example" && npx convex codegen --system-udfs --typecheck enable >/dev/null)
   echo "convex typecheck passed: $example"
 done

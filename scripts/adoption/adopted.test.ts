@@ -1,0 +1,143 @@
+/**
+ * What adopting the sync must give the minimal app (fixtures/minimal-app),
+ * checked after scripts/adopt.mjs has followed the README's guide on a copy
+ * of it, where this file runs as convex/adopted.test.ts. It names the app's
+ * functions by the names the guide gives them, so a guide that drifts from
+ * the code fails here.
+ */
+import { convexTest } from "convex-test";
+import {
+  type GenericSchema,
+  makeFunctionReference,
+  type SchemaDefinition,
+} from "convex/server";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
+
+const modules = import.meta.glob("./**/!(*.*.*)*.*s");
+const schema = (
+  (await modules["./schema.ts"]!()) as {
+    default: SchemaDefinition<GenericSchema, true>;
+  }
+).default;
+
+/** The functions the guide's commands run (ADOPTION_RUNS, from the guide). */
+const runs = (process.env.ADOPTION_RUNS ?? "").split(",").filter(Boolean);
+
+const signIn = makeFunctionReference<"action">("auth:signIn");
+const join = makeFunctionReference<"mutation">("members:join");
+const setNickname = makeFunctionReference<"mutation">("members:setNickname");
+const me = makeFunctionReference<"query">("members:me");
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function signUp(t: ReturnType<typeof convexTest>, email: string) {
+  const { tokens } = (await t.action(signIn, {
+    provider: "password",
+    params: { email, password: "correct horse", flow: "signUp" },
+  })) as { tokens: { token: string } };
+  const { sub } = JSON.parse(atob(tokens.token.split(".")[1]!)) as {
+    sub: string;
+  };
+  return {
+    userId: sub.split("|")[0]!,
+    asUser: t.withIdentity({ subject: sub }),
+  };
+}
+
+test("a sign-up gets its member row from the sync, and the app's writes reach users", async () => {
+  const t = convexTest(schema, modules);
+  const ada = await signUp(t, "ada@example.com");
+  // The sync made the row at sign-up; the app's own join finds it.
+  const members = (await t.run(async (ctx) =>
+    ctx.db.query("members").collect(),
+  )) as { _id: string; userId?: string }[];
+  const member = members.find((m) => m.userId === ada.userId);
+  expect(member).toMatchObject({ email: "ada@example.com", plan: "free" });
+  expect(await ada.asUser.mutation(join, {})).toBe(member!._id);
+  await ada.asUser.mutation(setNickname, { nickname: "Ada" });
+  expect(await ada.asUser.query(me, {})).toEqual({
+    nickname: "Ada",
+    plan: "free",
+  });
+  const user: unknown = await t.run(
+    async (ctx) => (await ctx.db.get(ada.userId as never)) as unknown,
+  );
+  expect(user).toMatchObject({ name: "Ada" });
+});
+
+test("an account suspended is refused at sign-in, with no status field declared", async () => {
+  const { userSync } = (await modules["./userSync.ts"]!()) as {
+    userSync: {
+      setStatus: (ctx: never, userId: string, status: string) => Promise<void>;
+    };
+  };
+  const t = convexTest(schema, modules);
+  const ada = await signUp(t, "ada@example.com");
+  await t.run(async (ctx) => {
+    await userSync.setStatus(ctx as never, ada.userId, "suspended");
+  });
+  await expect(signUp(t, "ada@example.com")).rejects.toThrow(/suspended/);
+  await t.run(async (ctx) => {
+    await userSync.setStatus(ctx as never, ada.userId, "active");
+  });
+  expect((await signUp(t, "ada@example.com")).userId).toBe(ada.userId);
+});
+
+test("the guide's commands bring existing data in line", async () => {
+  expect(runs.length).toBeGreaterThan(0);
+  const t = convexTest(schema, modules);
+  // What the app held before adopting: users, members naming them, a user
+  // who never joined.
+  const before = await t.run(async (ctx) => {
+    const bob = await ctx.db.insert("users", { email: "bob@example.com" });
+    const cy = await ctx.db.insert("users", { email: "cy@example.com" });
+    await ctx.db.insert("members", {
+      userId: bob,
+      nickname: "Bobby",
+      plan: "pro",
+      createdAt: 1,
+    });
+    return { bob, cy };
+  });
+  for (const name of runs) {
+    const [module, fn] = name.split(":");
+    if (fn === "syncAllUsers") {
+      await t.mutation(makeFunctionReference<"mutation">(name), {});
+      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+      const run: unknown = await t.query(
+        makeFunctionReference<"query">(`${module}:getRun`),
+        {},
+      );
+      expect(run).toMatchObject({ status: "completed" });
+    } else if (fn === "summary") {
+      const summary: unknown = await t.action(
+        makeFunctionReference<"action">(name),
+        {},
+      );
+      expect(summary).toMatchObject({ consistent: true });
+    } else {
+      throw new Error(`The guide runs ${name}, which this check does not know`);
+    }
+  }
+  type Row = { _id: string; userId?: string };
+  const after = await t.run(async (ctx) => ({
+    users: (await ctx.db.query("users").collect()) as Row[],
+    members: (await ctx.db.query("members").collect()) as Row[],
+  }));
+  const memberOf = (userId: string) =>
+    after.members.filter((m) => m.userId === userId);
+  expect(memberOf(before.bob)).toMatchObject([
+    { email: "bob@example.com", nickname: "Bobby", plan: "pro" },
+  ]);
+  expect(memberOf(before.cy)).toMatchObject([
+    { email: "cy@example.com", plan: "free" },
+  ]);
+  expect(after.users.find((u) => u._id === before.bob)).toMatchObject({
+    name: "Bobby",
+  });
+});
