@@ -3,7 +3,7 @@
  * them: the tokens it returns name the user and session.
  */
 import type { Backend, ConformanceApp, SignedIn } from "./app";
-import type { GenericId } from "convex/values";
+import { ConvexError, type GenericId } from "convex/values";
 
 type Tokens = { token: string; refreshToken: string };
 
@@ -55,4 +55,11 @@ export const cheapHash = {
 export function withCheapHash<T>(provider: T): T {
   const { options } = provider as { options: object };
   return { ...provider, options: { ...options, crypto: cheapHash } };
+}
+
+/** A ConvexError's stable code (`data.code`), or undefined for anything else. */
+export function codeOf(error: unknown): unknown {
+  return error instanceof ConvexError
+    ? (error.data as { code?: unknown }).code
+    : undefined;
 }

@@ -9,10 +9,10 @@
  */
 import fc from "fast-check";
 import { normalizeEmail } from "convex-auth-user-sync";
-import { ConvexError, type GenericId } from "convex/values";
+import type { GenericId } from "convex/values";
 import { expect, test, vi } from "vitest";
 import type { Backend, ConformanceApp, Session } from "./app";
-import { passwordSignIn } from "./client";
+import { codeOf, passwordSignIn } from "./client";
 import { syncEverything } from "./runs";
 import { counterpartIn, readTables, reviewNaming, type Tables } from "./tables";
 
@@ -120,12 +120,6 @@ type World = {
 };
 
 const password = (person: number) => `secret of ${person}`;
-
-function codeOf(error: unknown): unknown {
-  return error instanceof ConvexError
-    ? (error.data as { code?: unknown }).code
-    : undefined;
-}
 
 export function consistencyProperty(name: string, app: ConformanceApp): void {
   const { shape } = app.userSync;

@@ -8,10 +8,9 @@
  * conformanceSuite("profiles", profilesApp);
  */
 import { normalizeEmail } from "convex-auth-user-sync";
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Backend, ConformanceApp } from "./app";
-import { passwordSignIn } from "./client";
+import { codeOf, passwordSignIn } from "./client";
 import { consistencyProperty } from "./property";
 import { syncEverything } from "./runs";
 import {
@@ -23,12 +22,6 @@ import {
 } from "./tables";
 
 const START = Date.UTC(2026, 7, 1);
-
-function codeOf(error: unknown): unknown {
-  return error instanceof ConvexError
-    ? (error.data as { code?: unknown }).code
-    : undefined;
-}
 
 export function conformanceSuite(name: string, app: ConformanceApp): void {
   const { shape } = app.userSync;

@@ -5,6 +5,7 @@
  */
 import { accountStatusValidator, appError } from "convex-auth-user-sync";
 import { v } from "convex/values";
+import type { QueryCtx } from "./_generated/server";
 import { internalMutation, internalSyncMutation } from "./functions";
 import { cleanDisplayName } from "./profiles";
 import { userSync } from "./sync";
@@ -34,6 +35,18 @@ export const deleteAccount = internalSyncMutation({
   },
 });
 
+/** A profile's id, checked: NOT_FOUND for anything else. */
+async function existingProfileId(ctx: QueryCtx, id: string) {
+  const profileId = ctx.db.normalizeId("profiles", id);
+  if (
+    profileId === null ||
+    (await ctx.db.get("profiles", profileId)) === null
+  ) {
+    throw appError("NOT_FOUND", "No such profile");
+  }
+  return profileId;
+}
+
 /**
  * Edits a profile as any app code would: the triggers carry the display
  * name to users in the same transaction.
@@ -42,13 +55,7 @@ export const editProfile = internalMutation({
   args: { profileId: v.string(), displayName: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const profileId = ctx.db.normalizeId("profiles", args.profileId);
-    if (
-      profileId === null ||
-      (await ctx.db.get("profiles", profileId)) === null
-    ) {
-      throw appError("NOT_FOUND", "No such profile");
-    }
+    const profileId = await existingProfileId(ctx, args.profileId);
     await ctx.db.patch("profiles", profileId, {
       displayName: cleanDisplayName(args.displayName),
     });
@@ -64,13 +71,7 @@ export const deleteProfile = internalMutation({
   args: { profileId: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const profileId = ctx.db.normalizeId("profiles", args.profileId);
-    if (
-      profileId === null ||
-      (await ctx.db.get("profiles", profileId)) === null
-    ) {
-      throw appError("NOT_FOUND", "No such profile");
-    }
+    const profileId = await existingProfileId(ctx, args.profileId);
     await ctx.db.delete("profiles", profileId);
     return null;
   },

@@ -53,22 +53,18 @@ export const callerQuery = customQuery(query, {
   }),
 });
 
-/** A mutation for a signed-in, active caller. */
-export const callerMutation = customMutation(mutation, {
+/** The signed-in, active caller, or UNAUTHENTICATED. */
+const signedInCaller = {
   args: {},
-  input: async (ctx) => {
+  input: async (ctx: QueryCtx) => {
     const caller = await resolveCaller(ctx);
     if (caller === null) throw appError("UNAUTHENTICATED", "Sign in first");
     return { ctx: { caller }, args: {} };
   },
-});
+};
+
+/** A mutation for a signed-in, active caller. */
+export const callerMutation = customMutation(mutation, signedInCaller);
 
 /** `callerMutation` for the sync's own writes (no triggers). */
-export const callerSyncMutation = customMutation(rawMutation, {
-  args: {},
-  input: async (ctx) => {
-    const caller = await resolveCaller(ctx);
-    if (caller === null) throw appError("UNAUTHENTICATED", "Sign in first");
-    return { ctx: { caller }, args: {} };
-  },
-});
+export const callerSyncMutation = customMutation(rawMutation, signedInCaller);

@@ -11,6 +11,10 @@ import { convexTest } from "convex-test";
 import type { Metrics, SyncRun } from "convex-auth-user-sync";
 import { useOfflineAuthEnv } from "../../../dev/authEnv";
 import {
+  expectOnlyWaiting,
+  runToCompletion as runUntilDone,
+} from "../../../dev/bench";
+import {
   CONVEX_LIMITS,
   fmt,
   measuredPasswordSignIn,
@@ -105,17 +109,12 @@ async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
   }
 }
 
-async function runToCompletion(t: Backend): Promise<SyncRun> {
-  const started = await t.mutation(internal.userSync.syncAllUsers, {
-    pageSize: PAGE_SIZE,
-  });
-  await t.finishAllScheduledFunctions(() => {}, 1_000_000);
-  const run = await t.query(internal.userSync.getRun, { runId: started._id });
-  if (run?.status !== "completed") {
-    throw new Error(`run ended ${run?.status}: ${run?.last_error}`);
-  }
-  return run;
-}
+const runToCompletion = (t: Backend) =>
+  runUntilDone(
+    t,
+    { start: internal.userSync.syncAllUsers, getRun: internal.userSync.getRun },
+    PAGE_SIZE,
+  );
 
 type Row = Record<string, string>;
 
@@ -126,12 +125,7 @@ async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
   const run = await runToCompletion(t);
   const seconds = (performance.now() - startedAt) / 1000;
   const report = await t.action(internal.userSync.summary, {});
-  const left = [...report.users.findings, ...report.rows.findings].filter(
-    (f) => !WAITING_FOR_PEOPLE.has(f.kind),
-  );
-  if (left.length > 0) {
-    throw new Error(`drift left at N=${n}: ${JSON.stringify(left)}`);
-  }
+  expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
   const second = await runToCompletion(t);
   const per = (key: keyof Metrics) => fmt(run.totals[key] / n, 2);
   return {

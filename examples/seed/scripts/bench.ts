@@ -24,6 +24,11 @@ import {
 } from "../convex/sync.helpers";
 import type { Metrics, SyncRun } from "../convex/validators";
 import { newMeasuringBackend } from "./backend";
+import {
+  expectOnlyWaiting,
+  runToCompletion as runUntilDone,
+} from "../../../dev/bench";
+import { fmt } from "../../../dev/cost";
 
 process.env.AUTH_LOG_LEVEL ??= "ERROR";
 
@@ -39,25 +44,15 @@ const SIZES = (process.env.BENCH_SIZES ?? "500,2000,5000")
   .map(Number);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 100);
 
-async function runToCompletion(t: Backend): Promise<SyncRun> {
-  const started = await t.mutation(
-    internal.migrations.syncUserTables.syncUserTables,
-    { pageSize: PAGE_SIZE },
+const runToCompletion = (t: Backend) =>
+  runUntilDone(
+    t,
+    {
+      start: internal.migrations.syncUserTables.syncUserTables,
+      getRun: internal.syncEngine.getRun,
+    },
+    PAGE_SIZE,
   );
-  // runAfter(0) pages are due at once on the real clock: nothing to advance.
-  await t.finishAllScheduledFunctions(() => {}, 1_000_000);
-  const run = await t.query(internal.syncEngine.getRun, { runId: started._id });
-  if (run?.status !== "completed") {
-    throw new Error(`run ended ${run?.status}: ${run?.last_error}`);
-  }
-  return run;
-}
-
-const fmt = (value: number, digits = 0) =>
-  value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
 
 type Row = Record<string, string>;
 
@@ -70,12 +65,7 @@ async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
   // The drift report (paginated, so within the limits too) must find only
   // what waits for people: legacy rows pending a sign-in, review cases.
   const report = await t.action(internal.driftReport.summary, {});
-  const left = [...report.users.findings, ...report.rows.findings].filter(
-    (f) => !WAITING_FOR_PEOPLE.has(f.kind),
-  );
-  if (left.length > 0) {
-    throw new Error(`drift left at N=${n}: ${JSON.stringify(left)}`);
-  }
+  expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
   // A second run over the now consistent tables must write nothing.
   const second = await runToCompletion(t);
   const userWrites =
