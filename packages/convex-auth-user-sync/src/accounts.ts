@@ -17,6 +17,7 @@ import {
   byIndex,
   ensurePair,
   getDoc,
+  patchDoc,
   readPair,
   recordReview,
 } from "./steps.js";
@@ -157,6 +158,9 @@ async function revokePendingSignIns(
   return deleted;
 }
 
+/** Rows naming one user that a status change reaches (duplicates: a few). */
+const STATUS_ROWS = 100;
+
 /**
  * Sets an account's status on both tables (on `users` alone when the app
  * table declares no status field). Suspending also ends every session (see
@@ -182,6 +186,30 @@ export async function setAccountStatus(
   // sign-in checks too.
   if ((row === null || shape.status === undefined) && user.status !== status) {
     await ctx.db.patch("users", userId, { status });
+  }
+  // With the app's reference alone, every row naming the user is the
+  // user's, and whichever is left when a person settles the duplicates
+  // becomes the counterpart: each carries the status, or the one left
+  // would undo this command.
+  if (
+    row === null &&
+    shape.usersRef === undefined &&
+    shape.status !== undefined
+  ) {
+    const rows = await byIndex(
+      ctx,
+      shape.table,
+      shape.indexes.appByUser,
+      { [shape.appRef]: userId },
+      STATUS_ROWS,
+    );
+    for (const claiming of rows) {
+      if (claiming[shape.status] !== status) {
+        await patchDoc(ctx, shape.table, claiming._id, {
+          [shape.status]: status,
+        });
+      }
+    }
   }
   if (status === "suspended") await endSignIns(ctx, shape, userId);
 }

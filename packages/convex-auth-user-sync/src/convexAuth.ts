@@ -23,6 +23,7 @@ import {
   makeFunctionReference,
   type MutationBuilder,
 } from "convex/server";
+import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
 import type { Shape } from "./declaration.js";
 import { endSessions } from "./accounts.js";
@@ -52,28 +53,11 @@ export type ProfileWritten = {
   profile: Record<string, unknown>;
 };
 
-/** The subset of Convex Auth's config the adapter wires. */
-export type ConvexAuthCallbacks = {
-  /** Convex Auth's redirect check: passed through untouched. */
-  redirect?: (params: { redirectTo: string }) => Promise<string>;
-  afterUserCreatedOrUpdated?: (
-    ctx: GenericMutationCtx<AnyDataModel>,
-    args: ProfileWritten & { provider: unknown },
-  ) => Promise<void>;
-  beforeSessionCreation?: (
-    ctx: GenericMutationCtx<AnyDataModel>,
-    args: { userId: GenericId<"users"> },
-  ) => Promise<void>;
-  createOrUpdateUser?: (
-    ctx: GenericMutationCtx<AnyDataModel>,
-    args: {
-      existingUserId: GenericId<"users"> | null;
-      type: SignInKind;
-      provider: unknown;
-      profile: Record<string, unknown>;
-    },
-  ) => Promise<GenericId<"users">>;
-};
+/**
+ * Convex Auth's own callbacks type (v1), so an app's existing callbacks,
+ * typed by Convex Auth, pass through as they are.
+ */
+export type ConvexAuthCallbacks = NonNullable<ConvexAuthConfig["callbacks"]>;
 
 /** Builds the adapter for one shape. */
 export function makeConvexAuthAdapter(shape: Shape) {

@@ -113,4 +113,20 @@ describe("declaration", () => {
       }),
     ).toThrow(/createOrUpdateUser/);
   });
+
+  test("callbacks() takes an app's callbacks as Convex Auth types them", () => {
+    const userSync = defineUserSync<DataModel>()(declaration);
+    // What an app's createOrUpdateUser reads (found by review: these args
+    // were typed `unknown` and did not compile).
+    const seen: string[] = [];
+    const callbacks = userSync.callbacks({
+      createOrUpdateUser: (_ctx, args) => {
+        seen.push(`${args.provider.id}:${args.profile.email ?? ""}`);
+        return Promise.resolve(args.existingUserId!);
+      },
+    });
+    expect(callbacks.createOrUpdateUser).toBeTypeOf("function");
+    expect(callbacks.afterUserCreatedOrUpdated).toBeUndefined();
+    expect(seen).toEqual([]);
+  });
 });

@@ -47,6 +47,7 @@ import { makeDriftReport } from "./driftReport.js";
 import { makeEngine, startRunArgs } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
+import { checkSchema, type SchemaLike } from "./schemaCheck.js";
 import {
   ensurePair,
   type EnsureResult,
@@ -68,6 +69,7 @@ export type {
   UserSyncHooks,
 } from "./declaration.js";
 export { indexNames } from "./declaration.js";
+export type { SchemaLike } from "./schemaCheck.js";
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -378,6 +380,18 @@ export class UserSync<
   /** Ends a user's sessions and revokes its issued codes. */
   async endSignIns(ctx: MCtx<DataModel>, userId: GenericId<"users">) {
     await endSignIns(ctx as never, this.shape, userId);
+  }
+
+  /**
+   * What the app's schema lacks for this declaration (fields, their
+   * optionality, the indexes the sync queries, its own tables), one
+   * sentence a problem. Run it in a test: a deployment would only show a
+   * missing index at the first sign-in or run that needs it.
+   *
+   * @example expect(userSync.checkSchema(schema)).toEqual([]);
+   */
+  checkSchema(schema: SchemaLike): string[] {
+    return checkSchema(this.shape, schema);
   }
 
   /**

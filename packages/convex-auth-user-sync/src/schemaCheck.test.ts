@@ -1,0 +1,99 @@
+import { authTables } from "@convex-dev/auth/server";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { describe, expect, test } from "vitest";
+import { defineUserSync, syncTables, usersTable } from "./index.js";
+
+const members = {
+  userId: v.optional(v.id("users")),
+  email: v.optional(v.string()),
+  emailVerified: v.optional(v.boolean()),
+  nickname: v.optional(v.string()),
+  plan: v.union(v.literal("free"), v.literal("pro")),
+  createdAt: v.number(),
+};
+const schemaWith = (fields: Record<string, never> | typeof members = members) =>
+  defineSchema({
+    ...authTables,
+    users: usersTable(authTables.users),
+    members: defineTable(fields)
+      .index("by_userId", ["userId"])
+      .index("by_email_and_userId_and_emailVerified", [
+        "email",
+        "userId",
+        "emailVerified",
+      ])
+      .index("by_email_and_emailVerified", ["email", "emailVerified"]),
+    ...syncTables,
+  });
+
+// Typed loosely: these tests give it schemas the declaration was not made for.
+const userSync = defineUserSync<never>()({
+  table: "members",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  mirror: [{ users: "name", app: "nickname", owner: "app" }],
+  newRow: (now: number) => ({ plan: "free", createdAt: now }),
+} as never);
+
+describe("checkSchema", () => {
+  test("a schema with everything the declaration needs has no problems", () => {
+    expect(userSync.checkSchema(schemaWith())).toEqual([]);
+  });
+
+  test("a missing index is named, with its fields (found by review)", () => {
+    const schema = defineSchema({
+      ...authTables,
+      users: usersTable(authTables.users),
+      members: defineTable(members)
+        .index("by_userId", ["userId"])
+        .index("by_email_and_userId_and_emailVerified", [
+          "email",
+          "userId",
+          "emailVerified",
+        ]),
+      ...syncTables,
+    });
+    expect(userSync.checkSchema(schema)).toEqual([
+      "members has no index by_email_and_emailVerified on [email, emailVerified].",
+    ]);
+  });
+
+  test("a required reference, and a required field no new row gets, are named", () => {
+    const problems = userSync.checkSchema(
+      schemaWith({
+        ...members,
+        userId: v.id("users"),
+        team: v.string(),
+      } as never),
+    );
+    expect(problems).toEqual([
+      "members.userId must be optional (v.optional(...)): some rows have none.",
+      "members.team is required, but a row the sync creates would have none: return it from newRow, or make it optional.",
+    ]);
+  });
+
+  test("users without the sync's fields, and no sync tables, are named", () => {
+    const schema = defineSchema({
+      ...authTables,
+      members: defineTable(members)
+        .index("by_userId", ["userId"])
+        .index("by_email_and_userId_and_emailVerified", [
+          "email",
+          "userId",
+          "emailVerified",
+        ])
+        .index("by_email_and_emailVerified", ["email", "emailVerified"]),
+    });
+    expect(userSync.checkSchema(schema)).toEqual([
+      "users.lastLoginAt is missing.",
+      "users.updatedAt is missing.",
+      "users.status is missing.",
+      "users.pendingFirstSignIn is missing.",
+      "users has no index by_email_and_emailVerificationTime on [email, emailVerificationTime].",
+      "The schema has no sync_reviews table (spread ...syncTables).",
+      "The schema has no sync_runs table (spread ...syncTables).",
+      "The schema has no sync_run_changes table (spread ...syncTables).",
+    ]);
+  });
+});
