@@ -4,7 +4,7 @@
  * example supplies one (convex/conformance.helpers.ts) and runs the suite
  * with it (convex/conformance.test.ts).
  */
-import type { UserSync } from "convex-auth-user-sync";
+import type { SchemaLike, UserSync } from "convex-auth-user-sync";
 import type { AccountStatus } from "convex-auth-user-sync";
 import type {
   FunctionReference,
@@ -28,6 +28,8 @@ export type SignedIn = {
 };
 
 export type ConformanceApp = {
+  /** The app's schema (convex/schema.ts's default export). */
+  schema: SchemaLike;
   /** A fresh backend (a new convexTest) with cheap password hashing. */
   newBackend: () => Backend;
   /** The app's declaration. */
@@ -65,6 +67,8 @@ export type ConformanceApp = {
    */
   editRowName: (t: Backend, rowId: string, name: string) => Promise<void>;
   deleteRow: (t: Backend, rowId: string) => Promise<void>;
+  /** App code deletes a `users` row (through its own builders). */
+  deleteUser: (t: Backend, userId: string) => Promise<void>;
   /** A row as the app had it before the sync: no reference, no review. */
   legacyRow: (fields: {
     email: string;

@@ -49,6 +49,7 @@ type Step =
   | { kind: "deleteOwnAccount"; who: number }
   | { kind: "deleteAccount"; who: number }
   | { kind: "deleteAnyRow"; pick: number }
+  | { kind: "deleteUserRecord"; who: number }
   | { kind: "syncAll" }
   | { kind: "damage"; who: number; other: number; edit: Damage };
 
@@ -79,6 +80,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ kind: fc.constant("deleteOwnAccount" as const), who }),
   fc.record({ kind: fc.constant("deleteAccount" as const), who }),
+  fc.record({ kind: fc.constant("deleteUserRecord" as const), who }),
   fc.record({
     kind: fc.constant("deleteAnyRow" as const),
     pick: fc.nat({ max: 20 }),
@@ -255,6 +257,7 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         const me = await app.whoAmI(session);
         if (me === null) return;
         if (me.rowId !== null) world.expectedDeletions.add(me.rowId);
+        world.expectedDeletions.add(me.userId);
         await app.deleteOwnAccount(session);
         forgetUser(world, me.userId);
         return;
@@ -264,6 +267,7 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         if (user === null) return;
         const row = counterpartIn(app, await readTables(t, app), user);
         if (row !== null) world.expectedDeletions.add(row._id);
+        world.expectedDeletions.add(user._id);
         await app.deleteAccount(t, user._id as GenericId<"users">);
         forgetUser(world, user._id);
         return;
@@ -278,8 +282,21 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         const paired = tables.users.find(
           (u) => counterpartIn(app, tables, u)?._id === row._id,
         );
+        if (paired !== undefined) world.expectedDeletions.add(paired._id);
         await app.deleteRow(t, row._id);
         if (paired !== undefined) forgetUser(world, paired._id);
+        return;
+      }
+      case "deleteUserRecord": {
+        // App code deletes a users row: its counterpart goes with it, no
+        // other row.
+        const user = await userOf(world, s.who);
+        if (user === null) return;
+        const row = counterpartIn(app, await readTables(t, app), user);
+        if (row !== null) world.expectedDeletions.add(row._id);
+        world.expectedDeletions.add(user._id);
+        await app.deleteUser(t, user._id);
+        forgetUser(world, user._id);
         return;
       }
       case "syncAll":
@@ -386,7 +403,10 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
     await syncEverything(t, app);
   }
 
-  type Before = Map<string, { email: unknown; name: unknown; paired: boolean }>;
+  type Before = Map<
+    string,
+    { email: unknown; name: unknown; paired: boolean }
+  > & { users?: Set<string> };
 
   async function snapshot(world: World): Promise<Before> {
     const tables = await readTables(world.t, app);
@@ -395,7 +415,7 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         .map((u) => counterpartIn(app, tables, u)?._id)
         .filter(Boolean),
     );
-    return new Map(
+    const rows: Before = new Map(
       tables.rows.map((row) => [
         row._id,
         {
@@ -405,6 +425,8 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         },
       ]),
     );
+    rows.users = new Set(tables.users.map((u) => u._id));
+    return rows;
   }
 
   async function checkInvariants(world: World, before: Before) {
@@ -427,6 +449,15 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         expect(world.expectedDeletions.has(id), `row ${id} vanished`).toBe(
           true,
         );
+    }
+
+    // 1b. Nor a user (an account) it was not asked to remove.
+    for (const id of before.users ?? []) {
+      if (!userIds.has(id)) {
+        expect(world.expectedDeletions.has(id), `user ${id} vanished`).toBe(
+          true,
+        );
+      }
     }
 
     // 2. A pair is two records of one person; a row in no pair, before and

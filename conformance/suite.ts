@@ -262,6 +262,144 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
       await signIn(t, "ada@example.com");
       expect((await app.whoAmI(ada.asUser))?.rowId).not.toBe(imported);
     });
+
+    test("the schema has every field and index the declaration needs", () => {
+      expect(app.userSync.checkSchema(app.schema)).toEqual([]);
+    });
+
+    /** A row holding someone else's data that names `userId` (a bad import). */
+    async function importClaiming(t: Backend, userId: string) {
+      return await t.run(
+        async (ctx) =>
+          (await ctx.db.insert(shape.table, {
+            ...app.legacyRow({ email: "eve@example.com", name: "Eve", now: 1 }),
+            [shape.appRef]: userId,
+          })) as string,
+      );
+    }
+
+    test("a suspension made while two rows claim a user holds once the extra row goes (found by review)", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      // Suspended and reactivated once: her row says "active" explicitly.
+      await app.setStatus(t, ada.userId, "suspended");
+      await app.setStatus(t, ada.userId, "active");
+      const imported = await importClaiming(t, ada.userId);
+      await syncEverything(t, app);
+      await app.setStatus(t, ada.userId, "suspended");
+      // A person settles the duplicate; a run follows.
+      await app.deleteRow(t, imported);
+      await syncEverything(t, app);
+      const refused: unknown = await signIn(t, "ada@example.com").then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(codeOf(refused)).toBe("FORBIDDEN");
+      const { user, row } = await pairOf(t, ada.userId);
+      expect(user?.status).toBe("suspended");
+      if (shape.status !== undefined)
+        expect(row?.[shape.status]).toBe("suspended");
+    });
+
+    test("a reactivation made while two rows claim a user holds once the extra row goes (found by review)", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      await app.setStatus(t, ada.userId, "suspended");
+      const imported = await importClaiming(t, ada.userId);
+      await syncEverything(t, app);
+      await app.setStatus(t, ada.userId, "active");
+      await app.deleteRow(t, imported);
+      await syncEverything(t, app);
+      const back = await signIn(t, "ada@example.com");
+      expect(back.userId).toBe(ada.userId);
+      const { user } = await pairOf(t, ada.userId);
+      expect(user?.status).not.toBe("suspended");
+    });
+
+    test("a run links a legacy row to the user who verified its address, and to nobody else", async () => {
+      const t = app.newBackend();
+      const legacyAda = await insertLegacyRow(
+        t,
+        "ada@example.com",
+        "Legacy Ada",
+      );
+      const legacyBob = await insertLegacyRow(
+        t,
+        "bob@example.com",
+        "Legacy Bob",
+      );
+      // Once paired (it carries the verification flag), now linked to nobody:
+      // its data is whoever it was made for, not whoever holds the address.
+      const orphan = await t.run(
+        async (ctx) =>
+          (await ctx.db.insert(shape.table, {
+            ...app.legacyRow({
+              email: "cy@example.com",
+              name: "Old Cy",
+              now: 1,
+            }),
+            [shape.emailVerified]: true,
+          })) as string,
+      );
+      const before = await readTables(t, app);
+      // Users from before the sync: Ada and Cy verified their addresses,
+      // Bob did not.
+      const [ada, bob, cy] = await t.run(async (ctx) =>
+        Promise.all([
+          ctx.db.insert("users", {
+            email: "ada@example.com",
+            emailVerificationTime: 1,
+          }),
+          ctx.db.insert("users", { email: "bob@example.com" }),
+          ctx.db.insert("users", {
+            email: "cy@example.com",
+            emailVerificationTime: 1,
+          }),
+        ]),
+      );
+      await syncEverything(t, app);
+      const tables = await readTables(t, app);
+      const rowOf = (userId: string) =>
+        counterpartIn(
+          app,
+          tables,
+          tables.users.find((u) => u._id === userId)!,
+        );
+      expect(rowOf(ada)?._id).toBe(legacyAda);
+      expect(rowOf(ada)?.[app.ownName.app]).toBe("Legacy Ada");
+      for (const [userId, untouched] of [
+        [bob, legacyBob],
+        [cy, orphan],
+      ] as const) {
+        expect(rowOf(userId)?._id).not.toBe(untouched);
+        expect(tables.rows.find((r) => r._id === untouched)).toEqual(
+          before.rows.find((r) => r._id === untouched),
+        );
+        expect(reviewNaming(tables, [untouched])).toBeDefined();
+      }
+    });
+
+    test("app code deleting a user takes its own row, and no row that is not provably its", async () => {
+      const t = app.newBackend();
+      const ada = await signUp(t, "ada@example.com");
+      const bob = await signUp(t, "bob@example.com");
+      const adaRow = (await pairOf(t, ada.userId)).row!;
+      const bobRow = (await pairOf(t, bob.userId)).row!;
+      const imported = await importClaiming(t, bob.userId);
+      await app.deleteUser(t, ada.userId);
+      await app.deleteUser(t, bob.userId);
+      const after = await readTables(t, app);
+      const left = after.rows.map((r) => r._id);
+      expect(left).not.toContain(adaRow._id);
+      expect(left).toContain(imported);
+      // With references on both sides Bob's row is provably his; with the
+      // app's alone, two rows name him, so neither is, until a person says.
+      if (shape.usersRef !== undefined) expect(left).not.toContain(bobRow._id);
+      else expect(left).toContain(bobRow._id);
+      expect(after.users).toEqual([]);
+      expect(after.accounts).toEqual([]);
+      expect(after.sessions).toEqual([]);
+    });
   });
 
   consistencyProperty(name, app);

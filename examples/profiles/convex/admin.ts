@@ -76,3 +76,21 @@ export const deleteProfile = internalMutation({
     return null;
   },
 });
+
+/**
+ * Deletes a `users` row as any app code would: the triggers delete the
+ * user's own profile with it (the one profile naming the user), never a
+ * profile that is not provably theirs.
+ */
+export const deleteUserRecord = internalMutation({
+  args: { userId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const userId = ctx.db.normalizeId("users", args.userId);
+    if (userId === null || (await ctx.db.get("users", userId)) === null) {
+      throw appError("NOT_FOUND", "No such user");
+    }
+    await ctx.db.delete("users", userId);
+    return null;
+  },
+});

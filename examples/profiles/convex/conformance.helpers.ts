@@ -19,6 +19,7 @@ export function newBackend() {
 }
 
 export const profilesApp: ConformanceApp = {
+  schema,
   newBackend,
   userSync: userSync as unknown as ConformanceApp["userSync"],
   signIn: api.auth.signIn,
@@ -48,6 +49,9 @@ export const profilesApp: ConformanceApp = {
   },
   deleteRow: async (t, profileId) => {
     await t.mutation(internal.admin.deleteProfile, { profileId });
+  },
+  deleteUser: async (t, userId) => {
+    await t.mutation(internal.admin.deleteUserRecord, { userId });
   },
   legacyRow: ({ email, name, now }) => ({
     email,

@@ -3,10 +3,12 @@
  */
 import type { ConformanceApp } from "../../../conformance/app";
 import { api, internal } from "./_generated/api";
+import schema from "./schema";
 import { userSync } from "./sync";
 import { newBackendWithFastPasswords } from "./test.helpers";
 
 export const seedApp: ConformanceApp = {
+  schema,
   newBackend: () => newBackendWithFastPasswords(),
   userSync: userSync as unknown as ConformanceApp["userSync"],
   signIn: api.auth.signIn,
@@ -37,6 +39,9 @@ export const seedApp: ConformanceApp = {
     await t.mutation(internal.admin.editAuthUser, { authUserId, full_name });
   },
   deleteRow: async (t, id) => {
+    await t.mutation(internal.admin.deleteRecord, { id });
+  },
+  deleteUser: async (t, id) => {
     await t.mutation(internal.admin.deleteRecord, { id });
   },
   legacyRow: ({ email, name, now }) => ({
