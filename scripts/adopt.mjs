@@ -62,7 +62,7 @@ if (begin < 0 || end < begin) {
   );
 }
 const blocks = [
-  ...guide.slice(begin, end).matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm),
+  ...guide.slice(begin, end).matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm),
 ].map(([, lang, body]) => ({ lang, body }));
 const written = { files: 0, lines: 0 };
 const runs = [];
@@ -172,8 +172,9 @@ for (const { lang, body } of blocks) {
       break;
     }
     default:
+      // A bare block too: nothing in the guide goes unfollowed.
       throw new Error(
-        `The guide has a \`${lang}\` block adopt.mjs cannot follow`,
+        `The guide has a \`${lang || "bare"}\` block adopt.mjs cannot follow`,
       );
   }
 }
