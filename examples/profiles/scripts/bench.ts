@@ -149,7 +149,7 @@ const BEFORE: Record<string, Baseline> = {
   "first:5000": { reads: 4.74, ranges: 3.14, writes: 0.8, transactions: 93 },
   "rerun:500": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 12 },
   "rerun:2000": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 43 },
-  "rerun:5000": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 106 },
+  "rerun:5000": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 103 },
   "consistent:500": { reads: 5.04, ranges: 3.05, writes: 0, transactions: 13 },
   "consistent:2000": { reads: 5.04, ranges: 3.04, writes: 0, transactions: 43 },
   "consistent:5000": {
