@@ -281,6 +281,59 @@ describe("workers", () => {
   });
 });
 
+describe("upgrading", () => {
+  test("a run left running by the engine before workers blocks nothing, and resumes from the start", async () => {
+    const t = newBackend();
+    await seedMix(t, 20);
+    // As the engine before workers left a run when its page jobs could no
+    // longer run: one cursor, in its own phase.
+    const oldRunId = await t.run(async (ctx) =>
+      ctx.db.insert("sync_runs", {
+        name: "syncAllUsers",
+        status: "running",
+        dry_run: false,
+        page_size: 100,
+        current_page_size: 100,
+        phase: "users",
+        cursor: JSON.stringify({ time: 1, ids: [] }),
+        counts: {
+          checked: 3,
+          unchanged: 3,
+          repaired: 0,
+          linked: 0,
+          created: 0,
+          pending: 0,
+          needingReview: 0,
+        },
+        pages: 1,
+        early_stops: 0,
+        totals: {
+          documentsRead: 0,
+          databaseQueries: 0,
+          documentsWritten: 0,
+          bytesRead: 0,
+          bytesWritten: 0,
+        },
+        started_at: T0,
+      }),
+    );
+    const fresh = await syncAll(t, { pageSize: 7 });
+    expect(fresh._id).not.toBe(oldRunId);
+    expect(fresh.status).toBe("completed");
+    const old = await t.query(internal.syncEngine.getRun, { runId: oldRunId });
+    expect(old!.status).toBe("failed");
+    expect(old!.last_error).toMatch(/earlier version/);
+
+    await t.mutation(internal.syncEngine.resumeRun, { runId: oldRunId });
+    await runDueFunctions(t);
+    const resumed = await t.query(internal.syncEngine.getRun, {
+      runId: oldRunId,
+    });
+    expect(resumed).toMatchObject({ status: "completed", workers: 1 });
+    expect((await checkConsistency(t)).problems).toEqual([]);
+  });
+});
+
 describe("cost, under a quarter of Convex's limits", () => {
   test("a health run reads each document once: under 2.2 reads and 0.2 index ranges per user, for K = 1 and 4", async () => {
     const n = 400;

@@ -641,6 +641,18 @@ export function makeEngine(shape: Shape) {
   /** Recovers every dead page job of a running run's current phase. */
   async function recoverRun(ctx: MutationCtx, run: SyncRun): Promise<void> {
     if (run.status !== "running") return;
+    if (run.workers === undefined) {
+      // Started by a version before workers: its page jobs name no worker
+      // and cannot run now. It fails, so it blocks nothing, and resumeRun
+      // starts it over.
+      await ctx.db.patch("sync_runs", run._id, {
+        status: "failed",
+        last_error:
+          "Started by an earlier version of the engine; resume it with resumeRun",
+        finished_at: Date.now(),
+      });
+      return;
+    }
     for (const worker of await workersOf(ctx, run._id, run.phase)) {
       await recoverDeadPage(ctx, worker);
     }
@@ -657,7 +669,8 @@ export function makeEngine(shape: Shape) {
       .first()) as SyncRun | null;
     if (run === null) return null;
     await recoverRun(ctx, run);
-    return await getRunDoc(ctx, run._id);
+    const recovered = await getRunDoc(ctx, run._id);
+    return recovered?.status === "running" ? recovered : null;
   }
 
   /**
