@@ -163,3 +163,81 @@ describe("a reference on the app's side only", () => {
     expect(check.problems).toEqual([]);
   });
 });
+
+describe("bulk runs with the reference on the app side only", () => {
+  test("a health run reads each document once: under 2.2 reads and 0.2 index ranges per user, for K = 1 and 4", async () => {
+    const n = 300;
+    const t = newBackend();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < n; i++) {
+        const email = `pair${i}@example.com`;
+        const userId = await ctx.db.insert("users", {
+          email,
+          name: `Pair ${i}`,
+          emailVerificationTime: 1,
+        });
+        await ctx.db.insert("profiles", {
+          userId,
+          email,
+          emailVerified: true,
+          displayName: `Pair ${i}`,
+          createdAt: 1,
+        });
+      }
+    });
+    for (const workers of [1, 4]) {
+      const started = await t.mutation(internal.userSync.syncAllUsers, {
+        workers,
+      });
+      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+      const run = await t.query(internal.userSync.getRun, {
+        runId: started._id,
+      });
+      expect(run).toMatchObject({
+        status: "completed",
+        counts: { unchanged: 2 * n, repaired: 0, linked: 0, created: 0 },
+      });
+      expect(run!.totals.documentsRead / n).toBeLessThan(2.2);
+      expect(run!.totals.databaseQueries / n).toBeLessThan(0.2);
+    }
+  });
+
+  test("two profiles naming one user are seen in one key group: neither is taken, a person decides", async () => {
+    const t = newBackend();
+    const [userId, first, second] = await t.run(async (ctx) => {
+      const userId = await ctx.db.insert("users", {
+        email: "twin@example.com",
+        name: "Twin",
+        emailVerificationTime: 1,
+      });
+      const profile = {
+        userId,
+        email: "twin@example.com",
+        emailVerified: true,
+        displayName: "Twin",
+        createdAt: 1,
+      };
+      return [
+        userId,
+        await ctx.db.insert("profiles", profile),
+        await ctx.db.insert("profiles", { ...profile, displayName: "Other" }),
+      ];
+    });
+    const before = await t.run(async (ctx) =>
+      ctx.db.query("profiles").collect(),
+    );
+    await t.mutation(internal.userSync.syncAllUsers, { workers: 2 });
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+    const { profiles, reviews } = await t.run(async (ctx) => ({
+      profiles: await ctx.db.query("profiles").collect(),
+      reviews: await ctx.db.query("sync_reviews").collect(),
+    }));
+    expect(profiles).toEqual(before);
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({
+      kind: "duplicate_counterpart",
+      user_id: userId,
+    });
+    expect([...reviews[0]!.row_ids].sort()).toEqual([first, second].sort());
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * `npm run bench -w example-profiles`: what the migration and a password
- * sign-in cost for this app's shape (a `profiles` table referenced from the
+ * `npm run bench -w example-profiles`: what bulk runs (the migration, the
+ * health run; 1, 4 and 16 workers, next to the engine before the merge) and
+ * a password sign-in cost for this app's shape (a `profiles` table referenced from the
  * app side only), in database operations per transaction, on an in-process
  * backend (convex-test) enforcing a quarter of Convex's per-transaction
  * limits. Wall times mean little there (it scans every document for an
@@ -8,14 +9,14 @@
  */
 import { join } from "node:path";
 import { convexTest } from "convex-test";
-import type { Metrics, SyncRun } from "convex-auth-user-sync";
+import type { Metrics } from "convex-auth-user-sync";
 import { useOfflineAuthEnv } from "../../../dev/authEnv";
 import {
+  type Baseline,
+  benchBulkSync,
   expectOnlyWaiting,
-  runToCompletion as runUntilDone,
 } from "../../../dev/bench";
 import {
-  CONVEX_LIMITS,
   fmt,
   measuredPasswordSignIn,
   metricsDifference,
@@ -33,6 +34,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "500,2000,5000")
   .split(",")
   .map(Number);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 100);
+const WORKERS = (process.env.BENCH_WORKERS ?? "1,4,16").split(",").map(Number);
 const convexDir = join(import.meta.dirname, "..", "convex");
 
 function newBackend() {
@@ -109,45 +111,56 @@ async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
   }
 }
 
-const runToCompletion = (t: Backend) =>
-  runUntilDone(
-    t,
-    { start: internal.userSync.syncAllUsers, getRun: internal.userSync.getRun },
-    PAGE_SIZE,
-  );
+/** N people already in step: a verified user and the profile naming it. */
+async function seedPairs(t: Backend, n: number, at = 1_700_000_000_000) {
+  const BATCH = 200;
+  for (let start = 0; start < n; start += BATCH) {
+    await t.run(async (ctx) => {
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        const email = `pair${i}@example.com`;
+        const userId = await ctx.db.insert("users", {
+          email,
+          name: `Pair ${i}`,
+          emailVerificationTime: at,
+          lastLoginAt: at,
+          updatedAt: at,
+        });
+        await ctx.db.insert("profiles", {
+          userId,
+          email,
+          emailVerified: true,
+          displayName: `Pair ${i}`,
+          lastLoginAt: at,
+          updatedAt: at,
+          createdAt: at,
+        });
+      }
+    });
+  }
+}
+
+/**
+ * The engine before the merge, measured with this data at page size 100
+ * (commit a3d1951): each table read in turn, one chain of pages.
+ */
+const BEFORE: Record<string, Baseline> = {
+  "first:500": { reads: 4.74, ranges: 3.14, writes: 0.8, transactions: 11 },
+  "first:2000": { reads: 4.74, ranges: 3.14, writes: 0.8, transactions: 39 },
+  "first:5000": { reads: 4.74, ranges: 3.14, writes: 0.8, transactions: 93 },
+  "rerun:500": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 12 },
+  "rerun:2000": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 43 },
+  "rerun:5000": { reads: 4.74, ranges: 2.94, writes: 0, transactions: 103 },
+  "consistent:500": { reads: 5.04, ranges: 3.05, writes: 0, transactions: 13 },
+  "consistent:2000": { reads: 5.04, ranges: 3.04, writes: 0, transactions: 43 },
+  "consistent:5000": {
+    reads: 5.04,
+    ranges: 3.04,
+    writes: 0,
+    transactions: 103,
+  },
+};
 
 type Row = Record<string, string>;
-
-async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
-  const t = newBackend();
-  await seedMix(t, n);
-  const startedAt = performance.now();
-  const run = await runToCompletion(t);
-  const seconds = (performance.now() - startedAt) / 1000;
-  const report = await t.action(internal.userSync.summary, {});
-  expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
-  const second = await runToCompletion(t);
-  const per = (key: keyof Metrics) => fmt(run.totals[key] / n, 2);
-  return {
-    run,
-    row: {
-      N: fmt(n),
-      transactions: fmt(run.pages),
-      "reads/user": per("documentsRead"),
-      "ranges/user": per("databaseQueries"),
-      "writes/user": per("documentsWritten"),
-      "max reads/txn": fmt(run.max_page!.documentsRead),
-      "max ranges/txn": fmt(run.max_page!.databaseQueries),
-      "max writes/txn": fmt(run.max_page!.documentsWritten),
-      created: fmt(run.counts.created),
-      linked: fmt(run.counts.linked),
-      repaired: fmt(run.counts.repaired),
-      review: fmt(run.counts.needingReview),
-      "wall s": fmt(seconds, 1),
-      "re-run writes": fmt(second.totals.documentsWritten),
-    },
-  };
-}
 
 /** A returning password sign-in, with the sync and without any callbacks. */
 async function benchSignIn(): Promise<Row[]> {
@@ -177,25 +190,23 @@ async function benchSignIn(): Promise<Row[]> {
 console.log(
   `profiles example. Limits enforced: a quarter of Convex's per transaction. Page size ${PAGE_SIZE}.\n`,
 );
-const rows: Row[] = [];
-let largest: SyncRun | undefined;
-for (const n of SIZES) {
-  const { row, run } = await benchMigration(n);
-  rows.push(row);
-  largest = run;
-}
-console.log("Migration (seeded mix, run to completion, then re-run):");
-console.table(rows);
-if (largest !== undefined) {
-  const n = SIZES[SIZES.length - 1]!;
-  const share = (key: keyof Metrics) =>
-    `${fmt((100 * largest.max_page![key]) / CONVEX_LIMITS[key], 1)}%`;
-  console.log(
-    `Projection to 1,000,000 users: ~${fmt((largest.pages / n) * 1_000_000)} transactions; ` +
-      `the largest uses ${share("documentsRead")} of the read limit, ` +
-      `${share("databaseQueries")} of the index-range limit, ${share("documentsWritten")} of the write limit.`,
-  );
-}
+await benchBulkSync({
+  sizes: SIZES,
+  pageSize: PAGE_SIZE,
+  workers: WORKERS,
+  newBackend,
+  seedMix,
+  seedPairs,
+  functions: {
+    start: internal.userSync.syncAllUsers,
+    getRun: internal.userSync.getRun,
+  },
+  checkDrift: async (t, n) => {
+    const report = await t.action(internal.userSync.summary, {});
+    expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
+  },
+  baseline: BEFORE,
+});
 console.log(
   "\nSign-in cost (a returning user, every transaction of the sign-in):",
 );

@@ -298,6 +298,40 @@ export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
 }
 
 /**
+ * Seeds `n` people already in step: a verified user and its row, naming
+ * each other, their fields agreeing (what a health run checks).
+ *
+ * @example await seedPairs(t, 500);
+ */
+export async function seedPairs(t: Backend, n: number, at = 1_700_000_000_000) {
+  const BATCH = 200;
+  for (let start = 0; start < n; start += BATCH) {
+    await t.run(async (ctx) => {
+      for (let i = start; i < Math.min(n, start + BATCH); i++) {
+        const email = `pair${i}@example.com`;
+        const userId = await ctx.db.insert("users", {
+          name: `Pair ${i}`,
+          email,
+          emailVerificationTime: at,
+          updatedAt: at,
+          lastLoginAt: at,
+        });
+        const rowId = await ctx.db.insert("auth_users", {
+          convex_user_id: userId,
+          email,
+          email_verified: true,
+          full_name: `Pair ${i}`,
+          last_login_at: at,
+          created_at: at,
+          updated_at: at,
+        });
+        await ctx.db.patch("users", userId, { auth_user_id: rowId });
+      }
+    });
+  }
+}
+
+/**
  * Both tables in a form independent of document ids and creation times, to
  * compare the end states of two backends seeded alike.
  */

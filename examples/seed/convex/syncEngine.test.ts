@@ -36,6 +36,16 @@ async function migrate(
   return run!;
 }
 
+/** A run's workers, as the engine records them. */
+async function workersOf(t: Backend, runId: Id<"sync_runs">) {
+  return await t.run(async (ctx) =>
+    ctx.db
+      .query("sync_run_workers")
+      .withIndex("by_run_id_and_phase_and_worker", (q) => q.eq("run_id", runId))
+      .collect(),
+  );
+}
+
 /** Every document of the two user tables and the templates, as stored. */
 async function snapshot(t: Backend) {
   const { users, authUsers, templates } = await readTables(t);
@@ -491,30 +501,37 @@ describe("run mechanics", () => {
     ]);
   });
 
-  test("a failed run resumes after the last row it did, never before", async () => {
+  test("a failed run resumes after the last document it did, never before", async () => {
     const t = newBackend();
     await t.run(async (ctx) => {
       for (let i = 0; i < 6; i++) {
         await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
       }
     });
-    // 1. One page of two users, then the run fails (as an operator would
-    //    see a run that hit something unexpected).
+    // 1. One page of two users, then the worker fails on its own
+    //    bookkeeping (its cursor damaged), with nothing to blame.
     const started = await t.mutation(
       internal.migrations.syncUserTables.syncUserTables,
       { pageSize: 2 },
     );
-    for (let page = 0; page < 2; page++) {
-      vi.advanceTimersByTime(0);
-      await t.finishInProgressScheduledFunctions();
-    }
+    vi.advanceTimersByTime(0);
+    await t.finishInProgressScheduledFunctions();
+    const [worker] = await workersOf(t, started._id);
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     await t.run(async (ctx) =>
-      ctx.db.patch("sync_runs", started._id, { status: "failed" }),
+      ctx.db.patch("sync_run_workers", worker!._id, { cursor: "{damaged" }),
     );
+    await runDueFunctions(t);
+    errors.mockRestore();
     let run = await t.query(internal.syncEngine.getRun, { runId: started._id });
+    expect(run).toMatchObject({ status: "failed" });
+    expect(run!.last_error).toMatch(/JSON/);
     expect(run!.counts.checked).toBe(2);
-    // 2. The last user it did is deleted meanwhile; resuming neither
-    //    re-does the first page nor skips anything.
+    // 2. The cause is mended, and the last user it did is deleted meanwhile;
+    //    resuming neither re-does the first page nor skips anything.
+    await t.run(async (ctx) =>
+      ctx.db.patch("sync_run_workers", worker!._id, { cursor: worker!.cursor }),
+    );
     const { users } = await readTables(t);
     const done = users.filter((u) => u.auth_user_id !== undefined);
     expect(done).toHaveLength(2);

@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: what the migration and the sign-in sync cost, in database
- * operations per transaction (what carries over to a real deployment), on an
- * in-process backend (convex-test) that enforces a quarter of Convex's
- * per-transaction limits, so any transaction near the real limits fails.
+ * `npm run bench`: what bulk runs (the migration, the health run) and the
+ * sign-in sync cost, in database operations per transaction (what carries
+ * over to a real deployment), on an in-process backend (convex-test) that
+ * enforces a quarter of Convex's per-transaction limits, so any transaction
+ * near the real limits fails. Bulk runs are measured with 1, 4 and 16
+ * workers, next to the engine before the merge (dev/bench.ts).
  *
  * Wall times are printed too, but convex-test scans every document for each
  * indexed query, so its time per query grows with the table whatever the code
@@ -12,21 +14,22 @@ import { internal } from "../convex/_generated/api";
 import { signInOrThrow } from "../convex/signIn.helpers";
 import {
   type Backend,
-  CONVEX_LIMITS,
   emptyMetrics,
   measuredEmailCodeSignIn,
   measuredOAuthSignIn,
   measuredPasswordSignIn,
   QUARTER_LIMITS,
   seedMix,
+  seedPairs,
   signInWithOAuth,
   type Store,
 } from "../convex/sync.helpers";
-import type { Metrics, SyncRun } from "../convex/validators";
+import type { Metrics } from "../convex/validators";
 import { newMeasuringBackend } from "./backend";
 import {
+  type Baseline,
+  benchBulkSync,
   expectOnlyWaiting,
-  runToCompletion as runUntilDone,
 } from "../../../dev/bench";
 import { fmt } from "../../../dev/cost";
 
@@ -43,52 +46,30 @@ const SIZES = (process.env.BENCH_SIZES ?? "500,2000,5000")
   .split(",")
   .map(Number);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 100);
+const WORKERS = (process.env.BENCH_WORKERS ?? "1,4,16").split(",").map(Number);
 
-const runToCompletion = (t: Backend) =>
-  runUntilDone(
-    t,
-    {
-      start: internal.migrations.syncUserTables.syncUserTables,
-      getRun: internal.syncEngine.getRun,
-    },
-    PAGE_SIZE,
-  );
+/**
+ * The engine before the merge, measured with this data at page size 100
+ * (commit a3d1951): each table read in turn, one chain of pages.
+ */
+const BEFORE: Record<string, Baseline> = {
+  "first:500": { reads: 5.04, ranges: 3.74, writes: 1.2, transactions: 11 },
+  "first:2000": { reads: 5.04, ranges: 3.74, writes: 1.2, transactions: 40 },
+  "first:5000": { reads: 5.04, ranges: 3.74, writes: 1.2, transactions: 95 },
+  "rerun:500": { reads: 4.14, ranges: 2.55, writes: 0, transactions: 13 },
+  "rerun:2000": { reads: 4.14, ranges: 2.54, writes: 0, transactions: 45 },
+  "rerun:5000": { reads: 4.14, ranges: 2.54, writes: 0, transactions: 108 },
+  "consistent:500": { reads: 4.04, ranges: 2.05, writes: 0, transactions: 13 },
+  "consistent:2000": { reads: 4.04, ranges: 2.04, writes: 0, transactions: 43 },
+  "consistent:5000": {
+    reads: 4.04,
+    ranges: 2.04,
+    writes: 0,
+    transactions: 103,
+  },
+};
 
 type Row = Record<string, string>;
-
-async function benchMigration(n: number): Promise<{ row: Row; run: SyncRun }> {
-  const t = newMeasuringBackend(QUARTER_LIMITS);
-  await seedMix(t, n);
-  const startedAt = performance.now();
-  const run = await runToCompletion(t);
-  const seconds = (performance.now() - startedAt) / 1000;
-  // The drift report (paginated, so within the limits too) must find only
-  // what waits for people: legacy rows pending a sign-in, review cases.
-  const report = await t.action(internal.driftReport.summary, {});
-  expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
-  // A second run over the now consistent tables must write nothing.
-  const second = await runToCompletion(t);
-  const userWrites =
-    second.counts.repaired + second.counts.linked + second.counts.created;
-  const per = (key: keyof Metrics) => fmt(run.totals[key] / n, 2);
-  return {
-    run,
-    row: {
-      N: fmt(n),
-      transactions: fmt(run.pages),
-      "early stops": fmt(run.early_stops),
-      "reads/user": per("documentsRead"),
-      "ranges/user": per("databaseQueries"),
-      "writes/user": per("documentsWritten"),
-      "max reads/txn": fmt(run.max_page!.documentsRead),
-      "max ranges/txn": fmt(run.max_page!.databaseQueries),
-      "max writes/txn": fmt(run.max_page!.documentsWritten),
-      "max KiB read/txn": fmt(run.max_page!.bytesRead / 1024),
-      "wall s": fmt(seconds, 1),
-      "re-run writes": fmt(userWrites),
-    },
-  };
-}
 
 type Method = {
   name: string;
@@ -201,29 +182,25 @@ console.log(
     `${fmt(QUARTER_LIMITS.databaseQueries)} index ranges, ${fmt(QUARTER_LIMITS.documentsWritten)} writes, ` +
     `${fmt(QUARTER_LIMITS.bytesRead / 1024 / 1024)} MiB read/written per transaction). Page size ${PAGE_SIZE}.\n`,
 );
-const rows: Row[] = [];
-let largest: SyncRun | undefined;
-for (const n of SIZES) {
-  const { row, run } = await benchMigration(n);
-  rows.push(row);
-  largest = run;
-  console.log(`N=${fmt(n)} done`);
-}
-console.log("\nMigration (seeded mix, run to completion, then re-run):");
-console.table(rows);
-
-if (largest !== undefined) {
-  const n = SIZES[SIZES.length - 1]!;
-  const million = 1_000_000;
-  const share = (key: keyof Metrics) =>
-    `${fmt((100 * largest.max_page![key]) / CONVEX_LIMITS[key], 1)}%`;
-  console.log(
-    `Projection to ${fmt(million)} users (per-user counts are flat in N): ` +
-      `~${fmt((largest.pages / n) * million)} transactions; the largest stays set by the page size: ` +
-      `${share("documentsRead")} of the read limit, ${share("databaseQueries")} of the index-range limit, ` +
-      `${share("documentsWritten")} of the write limit.`,
-  );
-}
+await benchBulkSync({
+  sizes: SIZES,
+  pageSize: PAGE_SIZE,
+  workers: WORKERS,
+  newBackend: () => newMeasuringBackend(QUARTER_LIMITS),
+  seedMix,
+  seedPairs,
+  functions: {
+    start: internal.migrations.syncUserTables.syncUserTables,
+    getRun: internal.syncEngine.getRun,
+  },
+  checkDrift: async (t, n) => {
+    // The drift report (paginated, so within the limits too) must find only
+    // what waits for people: legacy rows pending a sign-in, review cases.
+    const report = await t.action(internal.driftReport.summary, {});
+    expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
+  },
+  baseline: BEFORE,
+});
 
 console.log(
   "\nSign-in cost (a returning user, unchanged profile; every transaction of the sign-in):",

@@ -13,7 +13,21 @@ import {
 import { type Infer, v } from "convex/values";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { mismatchedFields, normalizeEmail } from "./policy.js";
-import { byIndex, getDoc, readPair, unlinkedRowsWithEmail } from "./steps.js";
+import {
+  advance,
+  afterKey,
+  afterRow,
+  type PairsCursor,
+  type Position,
+} from "./merge.js";
+import {
+  byIndex,
+  getDoc,
+  type PairRead,
+  readPair,
+  unlinkedRowsWithEmail,
+} from "./steps.js";
+import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 
 type QueryCtx = GenericQueryCtx<GenericDataModel>;
 
@@ -54,12 +68,16 @@ export const driftReportValidator = v.object({
   findings: v.array(findingValidator),
 });
 const pageArgs = {
-  table: v.union(v.literal("users"), v.literal("rows")),
+  // "both": the two tables in one shared order, each document read once.
+  table: v.union(v.literal("users"), v.literal("rows"), v.literal("both")),
   cursor: v.union(v.string(), v.null()),
   pageSize: v.optional(v.number()),
 };
 const pageValidator = v.object({
+  // The users' report for "both".
   report: driftReportValidator,
+  // The app table's report, for "both".
+  rowsReport: v.optional(driftReportValidator),
   continueCursor: v.string(),
   isDone: v.boolean(),
 });
@@ -109,13 +127,15 @@ class Findings {
   }
 }
 
+/** `read`: what the caller already knows of the user's pair (pairReadOf). */
 async function checkUser(
   ctx: QueryCtx,
   shape: Shape,
   user: AnyDoc,
   findings: Findings,
+  known?: PairRead,
 ) {
-  const read = await readPair(ctx, shape, user);
+  const read = known ?? (await readPair(ctx, shape, user));
   if (read.counterpart !== null) {
     if (mismatchedFields(shape, user as never, read.counterpart).length > 0) {
       findings.add("field_mismatch", user._id);
@@ -141,11 +161,13 @@ async function checkUser(
   }
 }
 
+/** `known`: the user the row names, when the caller knows it (null: none). */
 async function checkRow(
   ctx: QueryCtx,
   shape: Shape,
   row: AnyDoc,
   findings: Findings,
+  known?: { user: AnyDoc | null },
 ) {
   const email = row[shape.email];
   if (email !== normalizeEmail(email)) {
@@ -153,7 +175,8 @@ async function checkRow(
   }
   const userId = row[shape.appRef];
   if (userId !== undefined) {
-    const user = await getDoc(ctx, "users", userId);
+    const user =
+      known?.user ?? (known ? null : await getDoc(ctx, "users", userId));
     if (user === null) {
       findings.add("dangling_reference", row._id);
       return;
@@ -216,12 +239,93 @@ async function hasUnverifiedClaim(ctx: QueryCtx, shape: Shape, email: string) {
   return unsynced.some((user) => user.pendingFirstSignIn !== true);
 }
 
+/** Where a report over both tables stands (see merge.ts). */
+type BothCursor =
+  | { phase: "unlinked"; at: Position | null }
+  | { phase: "pairs"; at: PairsCursor };
+
 /** Builds the drift report's functions for one shape. */
 export function makeDriftReport(shape: Shape) {
+  /**
+   * One page over both tables: the unlinked rows first, then the merge of
+   * users and rows in user-id order. A pair in one key group is checked
+   * from memory; the rest as checkUser and checkRow would.
+   */
+  async function bothPage(
+    ctx: QueryCtx,
+    cursor: string | null,
+    numItems: number,
+  ) {
+    const users = new Findings();
+    const rows = new Findings();
+    let usersChecked = 0;
+    let rowsChecked = 0;
+    const state: BothCursor =
+      cursor === null || cursor === ""
+        ? { phase: "unlinked", at: null }
+        : (JSON.parse(cursor) as BothCursor);
+    let next: BothCursor | null;
+    if (state.phase === "unlinked") {
+      const page = await unlinkedRowsAfter(
+        ctx,
+        shape,
+        state.at,
+        { lower: null, upper: null },
+        numItems,
+      );
+      for (const row of page.rows) await checkRow(ctx, shape, row, rows);
+      rowsChecked += page.rows.length;
+      next = page.isDone
+        ? { phase: "pairs", at: null }
+        : { phase: "unlinked", at: advance(state.at, page.rows) };
+    } else {
+      const page = await readMergedPage(
+        ctx,
+        shape,
+        state.at,
+        { lower: null, upper: null },
+        numItems,
+      );
+      let at = state.at;
+      for (const group of page.groups) {
+        const known = group.userKnown ? { user: group.user } : undefined;
+        for (const row of group.rows) {
+          await checkRow(ctx, shape, row, rows, known);
+          at = afterRow(at, group.key, row);
+        }
+        rowsChecked += group.rows.length;
+        if (!group.withUser) break;
+        if (group.user !== null) {
+          await checkUser(
+            ctx,
+            shape,
+            group.user,
+            users,
+            pairReadOf(shape, group),
+          );
+          usersChecked++;
+        }
+        at = afterKey(group.key);
+      }
+      next = page.lastPage ? null : { phase: "pairs", at };
+    }
+    const report = (table: string, checked: number, findings: Findings) => ({
+      table,
+      checked,
+      findings: findings.list(),
+    });
+    return {
+      report: report("users", usersChecked, users),
+      rowsReport: report(shape.table, rowsChecked, rows),
+      continueCursor: next === null ? "" : JSON.stringify(next),
+      isDone: next === null,
+    };
+  }
+
   async function page(
     ctx: QueryCtx,
     args: {
-      table: "users" | "rows";
+      table: "users" | "rows" | "both";
       cursor: string | null;
       pageSize?: number;
     },
@@ -230,6 +334,9 @@ export function makeDriftReport(shape: Shape) {
       Math.max(1, Math.floor(args.pageSize ?? 200)),
       MAX_PAGE_SIZE,
     );
+    if (args.table === "both") {
+      return await bothPage(ctx, args.cursor, numItems);
+    }
     const findings = new Findings();
     const table = args.table === "users" ? "users" : shape.table;
     const result = await ctx.db
@@ -284,35 +391,37 @@ export function makeDriftReport(shape: Shape) {
         args: { pageSize: v.optional(v.number()) },
         returns: driftSummaryValidator,
         handler: async (ctx, { pageSize }) => {
-          const reports: Report[] = [];
-          for (const table of ["users", "rows"] as const) {
-            const findings = new Findings();
-            let checked = 0;
-            let cursor: string | null = null;
-            let name: string | undefined;
-            for (;;) {
-              const result = (await ctx.runQuery(pageRef, {
-                table,
-                cursor,
-                pageSize,
-              })) as Infer<typeof pageValidator>;
-              checked += result.report.checked;
-              name = result.report.table;
-              findings.merge(result.report.findings);
-              if (result.isDone) break;
-              cursor = result.continueCursor;
-            }
-            reports.push({
-              table: name ?? table,
-              checked,
-              findings: findings.list(),
-            });
+          // Both tables in one pass, each document read once.
+          const users = { findings: new Findings(), checked: 0 };
+          const rows = { findings: new Findings(), checked: 0 };
+          let cursor: string | null = null;
+          for (;;) {
+            const result = (await ctx.runQuery(pageRef, {
+              table: "both",
+              cursor,
+              pageSize,
+            })) as Infer<typeof pageValidator>;
+            users.checked += result.report.checked;
+            users.findings.merge(result.report.findings);
+            rows.checked += result.rowsReport?.checked ?? 0;
+            rows.findings.merge(result.rowsReport?.findings ?? []);
+            if (result.isDone) break;
+            cursor = result.continueCursor;
           }
-          const [users, rows] = reports as [Report, Report];
-          const consistent = [...users.findings, ...rows.findings].every(
-            (finding) => WAITING.has(finding.kind),
-          );
-          return { consistent, users, rows };
+          const list = (table: string, side: typeof users): Report => ({
+            table,
+            checked: side.checked,
+            findings: side.findings.list(),
+          });
+          const [usersReport, rowsReport] = [
+            list("users", users),
+            list(shape.table, rows),
+          ];
+          const consistent = [
+            ...usersReport.findings,
+            ...rowsReport.findings,
+          ].every((finding) => WAITING.has(finding.kind));
+          return { consistent, users: usersReport, rows: rowsReport };
         },
       }),
     };

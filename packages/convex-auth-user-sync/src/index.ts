@@ -71,8 +71,10 @@ export type {
 export { indexNames } from "./declaration.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export {
+  DEFAULT_MAX_WORKERS,
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  MAX_WORKERS,
   SUPERVISE_EVERY_MS,
   startRunArgs,
 } from "./engine.js";
@@ -244,14 +246,15 @@ export class UserSync<
 
   /**
    * Starts a bulk run over both tables (a migration, or a periodic sync of
-   * every pair), or returns the active one.
+   * every pair), or returns the active one. `workers` splits it into that
+   * many chains of pages run side by side (see engine.ts).
    *
    * @example export const syncAllUsers = internalMutation({ args: startRunArgs, returns: syncRunValidator, handler: (ctx, args) => userSync.startRun(ctx, "syncAllUsers", args) });
    */
   async startRun(
     ctx: MCtx<DataModel>,
     name: string,
-    options: { pageSize?: number; dryRun?: boolean },
+    options: { pageSize?: number; dryRun?: boolean; workers?: number },
   ) {
     return await this.engine.startRun(ctx as never, name, options);
   }

@@ -24,6 +24,7 @@ import {
   accountStatusValidator,
   reviewKindValidator,
   syncRunFields,
+  syncRunWorkerFields,
 } from "./validators.js";
 
 /** Fields the sync keeps on Convex Auth's `users` rows. */
@@ -67,7 +68,10 @@ export function usersTable(authUsers: typeof authTables.users) {
   );
 }
 
-/** The sync's own tables: cases for review, bulk runs, a dry run's log. */
+/**
+ * The sync's own tables: cases for review, bulk runs and their workers, a
+ * dry run's log.
+ */
 export const syncTables = {
   // Cases the sync refuses to guess about: recorded for a person instead of
   // decided (see docs/troubleshooting.md).
@@ -85,6 +89,12 @@ export const syncTables = {
 
   // One row per bulk run.
   sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),
+
+  // A run's workers: one chain of pages per key range, per phase.
+  sync_run_workers: defineTable(syncRunWorkerFields).index(
+    "by_run_id_and_phase_and_worker",
+    ["run_id", "phase", "worker"],
+  ),
 
   // What a dry run would change, one row per page.
   sync_run_changes: defineTable({

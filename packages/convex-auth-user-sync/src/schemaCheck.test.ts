@@ -93,6 +93,7 @@ describe("checkSchema", () => {
       "users has no index by_email_and_emailVerificationTime on [email, emailVerificationTime].",
       "The schema has no sync_reviews table (spread ...syncTables).",
       "The schema has no sync_runs table (spread ...syncTables).",
+      "The schema has no sync_run_workers table (spread ...syncTables).",
       "The schema has no sync_run_changes table (spread ...syncTables).",
     ]);
   });

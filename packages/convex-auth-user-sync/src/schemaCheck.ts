@@ -6,6 +6,7 @@
  * sign-in or run that needs it.
  */
 import type { Shape } from "./declaration.js";
+import { syncTables } from "./schema.js";
 
 /** What checkSchema needs of a `defineTable` result. */
 type TableLike = {
@@ -132,8 +133,8 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     shape.emailVerified,
   ]);
 
-  // 4. The sync's own tables.
-  for (const name of ["sync_reviews", "sync_runs", "sync_run_changes"]) {
+  // 4. The sync's own tables, every one syncTables defines.
+  for (const name of Object.keys(syncTables)) {
     if (schema.tables[name] === undefined) {
       problems.push(`The schema has no ${name} table (spread ...syncTables).`);
     }

@@ -586,6 +586,10 @@ async function noteLegacyMatch(
  *    otherwise it stays pending until its owner signs in (Convex Auth alone
  *    creates identities). A row once paired and now unlinked is recorded.
  *
+ * `known` is what a caller that read both tables in their shared order
+ * already knows (see merge.ts): the user the row names (null: none exists),
+ * and whether the row is that user's counterpart, so neither is read again.
+ *
  * @example const result = await syncFromRow(ctx, shape, row, { now: Date.now() });
  */
 export async function syncFromRow(
@@ -593,6 +597,7 @@ export async function syncFromRow(
   shape: Shape,
   row: AnyDoc,
   options: SyncOptions,
+  known?: { user: AnyDoc | null; counterpart?: boolean },
 ): Promise<SyncResult> {
   const { now, dryRun = false } = options;
   const changes: string[] = [];
@@ -607,13 +612,17 @@ export async function syncFromRow(
   }
 
   if (row[shape.appRef] !== undefined) {
-    const user = await getDoc(ctx, "users", row[shape.appRef]);
+    const user =
+      known !== undefined
+        ? known.user
+        : await getDoc(ctx, "users", row[shape.appRef]);
     if (user !== null) {
       // 1. A pair (both sides agree: no second read), or 2. a claim to
       //    weigh. With the app side's reference only, the row must be the one
       //    row naming the user.
       const agrees =
-        shape.usersRef !== undefined && user[shape.usersRef] === row._id;
+        known?.counterpart === true ||
+        (shape.usersRef !== undefined && user[shape.usersRef] === row._id);
       const read = agrees
         ? { counterpart: row, pointed: null, duplicates: [] }
         : await readPair(ctx, shape, user);

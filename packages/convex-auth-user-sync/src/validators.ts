@@ -107,6 +107,19 @@ export const syncRunStatusValidator = v.union(
   v.literal("failed"),
 );
 
+/**
+ * Where a run stands: the unlinked rows first, then both tables merged in
+ * user-id order (see merge.ts). "rows" and "users" are the phases of runs
+ * made before the merge (each table in turn), kept so their records stay
+ * valid.
+ */
+export const syncRunPhaseValidator = v.union(
+  v.literal("unlinked"),
+  v.literal("pairs"),
+  v.literal("rows"),
+  v.literal("users"),
+);
+
 /** A bulk sync run (see engine.ts); shared by schema and returns. */
 export const syncRunFields = {
   name: v.string(),
@@ -115,11 +128,15 @@ export const syncRunFields = {
   // The page size asked for, and the one in use after budget-driven shrinking.
   page_size: v.number(),
   current_page_size: v.number(),
-  // The app table ("rows") first, then "users"; the cursor is within the
-  // phase: the creation time of the last row done and the ids done at that
-  // time (see engine.ts), so a row deleted meanwhile never sends a run back.
-  phase: v.union(v.literal("users"), v.literal("rows")),
+  // Each phase is split among workers (sync_run_workers), each with its
+  // own cursor; `cursor` is null on runs made since (it held the one
+  // cursor of runs made before).
+  phase: syncRunPhaseValidator,
   cursor: v.union(v.string(), v.null()),
+  // Workers of the current phase (absent on runs made before workers).
+  workers: v.optional(v.number()),
+  // What the run did, summed over the workers of the phases it finished
+  // (getRun adds the current phase's workers while it runs).
   counts: syncRunCountsValidator,
   pages: v.number(),
   // Pages that ended before their last row because the budget ran low.
@@ -134,6 +151,9 @@ export const syncRunFields = {
   totals: metricsValidator,
   last_page: v.optional(pageReportValidator),
   max_page: v.optional(metricsValidator),
+  // The longest chain of transactions that ran one after another: the start,
+  // then the most pages of any one worker, phase by phase.
+  critical_path: v.optional(v.number()),
   started_at: v.number(),
   finished_at: v.optional(v.number()),
   last_error: v.optional(v.string()),
@@ -144,3 +164,43 @@ export const syncRunValidator = v.object({
   ...syncRunFields,
 });
 export type SyncRun = Infer<typeof syncRunValidator>;
+
+/** The phases a worker works in. */
+export const workerPhaseValidator = v.union(
+  v.literal("unlinked"),
+  v.literal("pairs"),
+);
+
+/**
+ * One worker of a run's phase: a chain of pages over one key range of the
+ * order the phase reads in (creation times of unlinked rows; user ids).
+ */
+export const syncRunWorkerFields = {
+  run_id: v.id("sync_runs"),
+  phase: workerPhaseValidator,
+  worker: v.number(),
+  // The range: after `lower`, up to and including `upper`; null is open.
+  lower: v.union(v.null(), v.number(), v.string()),
+  upper: v.union(v.null(), v.number(), v.string()),
+  status: syncRunStatusValidator,
+  dry_run: v.boolean(),
+  page_size: v.number(),
+  current_page_size: v.number(),
+  // Where the worker stands in its range (JSON; see merge.ts).
+  cursor: v.union(v.string(), v.null()),
+  counts: syncRunCountsValidator,
+  pages: v.number(),
+  early_stops: v.number(),
+  skipped: v.number(),
+  next_job_id: v.optional(v.id("_scheduled_functions")),
+  totals: metricsValidator,
+  last_page: v.optional(pageReportValidator),
+  max_page: v.optional(metricsValidator),
+  last_error: v.optional(v.string()),
+};
+export const syncRunWorkerValidator = v.object({
+  _id: v.id("sync_run_workers"),
+  _creationTime: v.number(),
+  ...syncRunWorkerFields,
+});
+export type SyncRunWorker = Infer<typeof syncRunWorkerValidator>;
