@@ -69,6 +69,7 @@ export const driftSummaryValidator = v.object({
   rows: driftReportValidator,
 });
 
+export type DriftSummary = Infer<typeof driftSummaryValidator>;
 type Kind = Infer<typeof driftKindValidator>;
 type Finding = Infer<typeof findingValidator>;
 type Report = Infer<typeof driftReportValidator>;
@@ -248,6 +249,45 @@ export function makeDriftReport(shape: Shape) {
   }
 
   /**
+   * The whole report, every page of both tables, each page read through
+   * `runPage` (an action's `ctx.runQuery` of the exported `page`).
+   */
+  async function summarize(
+    runPage: (args: {
+      table: "users" | "rows";
+      cursor: string | null;
+      pageSize?: number;
+    }) => Promise<Infer<typeof pageValidator>>,
+    pageSize?: number,
+  ): Promise<Infer<typeof driftSummaryValidator>> {
+    const reports: Report[] = [];
+    for (const table of ["users", "rows"] as const) {
+      const findings = new Findings();
+      let checked = 0;
+      let cursor: string | null = null;
+      let name: string | undefined;
+      for (;;) {
+        const result = await runPage({ table, cursor, pageSize });
+        checked += result.report.checked;
+        name = result.report.table;
+        findings.merge(result.report.findings);
+        if (result.isDone) break;
+        cursor = result.continueCursor;
+      }
+      reports.push({
+        table: name ?? table,
+        checked,
+        findings: findings.list(),
+      });
+    }
+    const [users, rows] = reports as [Report, Report];
+    const consistent = [...users.findings, ...rows.findings].every((finding) =>
+      WAITING.has(finding.kind),
+    );
+    return { consistent, users, rows };
+  }
+
+  /**
    * The drift report's functions, built with the app's builders. Export them
    * from `shape.modules.driftReport`.
    *
@@ -257,9 +297,6 @@ export function makeDriftReport(shape: Shape) {
     internalQuery: QueryBuilder<GenericDataModel, "internal">;
     internalAction: ActionBuilder<GenericDataModel, "internal">;
   }) {
-    const pageRef = makeFunctionReference<"query">(
-      `${shape.modules.driftReport}:page`,
-    );
     return {
       /**
        * One page of the report over one table ("users" or the app's,
@@ -283,40 +320,22 @@ export function makeDriftReport(shape: Shape) {
       summary: builders.internalAction({
         args: { pageSize: v.optional(v.number()) },
         returns: driftSummaryValidator,
-        handler: async (ctx, { pageSize }) => {
-          const reports: Report[] = [];
-          for (const table of ["users", "rows"] as const) {
-            const findings = new Findings();
-            let checked = 0;
-            let cursor: string | null = null;
-            let name: string | undefined;
-            for (;;) {
-              const result = (await ctx.runQuery(pageRef, {
-                table,
-                cursor,
-                pageSize,
-              })) as Infer<typeof pageValidator>;
-              checked += result.report.checked;
-              name = result.report.table;
-              findings.merge(result.report.findings);
-              if (result.isDone) break;
-              cursor = result.continueCursor;
-            }
-            reports.push({
-              table: name ?? table,
-              checked,
-              findings: findings.list(),
-            });
-          }
-          const [users, rows] = reports as [Report, Report];
-          const consistent = [...users.findings, ...rows.findings].every(
-            (finding) => WAITING.has(finding.kind),
-          );
-          return { consistent, users, rows };
-        },
+        handler: async (ctx, { pageSize }) =>
+          await summarize(
+            async (args) =>
+              (await ctx.runQuery(pageRef, args)) as Infer<
+                typeof pageValidator
+              >,
+            pageSize,
+          ),
       }),
     };
   }
 
-  return { page, functions };
+  /** The exported `page` function's reference, for summarize. */
+  const pageRef = makeFunctionReference<"query">(
+    `${shape.modules.driftReport}:page`,
+  );
+
+  return { page, summarize, pageRef, functions };
 }

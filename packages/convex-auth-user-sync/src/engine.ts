@@ -27,6 +27,7 @@ import {
   type QueryBuilder,
 } from "convex/server";
 import { type GenericId, v } from "convex/values";
+import { type Actor, CLI_ACTOR, recordAudit } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import {
@@ -329,11 +330,34 @@ export function makeEngine(shape: Shape) {
   async function startRun(
     ctx: MutationCtx,
     name: string,
-    options: { pageSize?: number; dryRun?: boolean },
+    options: {
+      pageSize?: number;
+      dryRun?: boolean;
+      /** Rows the run is expected to check; default: the last run's count. */
+      estimate?: number;
+      /** Who starts it, for the audit log (default: the CLI). */
+      actor?: Actor;
+    },
   ): Promise<SyncRun> {
     const pageSize = validPageSize(options.pageSize);
+    if (
+      options.estimate !== undefined &&
+      !(Number.isFinite(options.estimate) && options.estimate >= 0)
+    ) {
+      throw appError("INVALID_ARGUMENT", "estimate must be a count");
+    }
     const active = await activeRun(ctx);
     if (active !== null) return active;
+    // The progress bar's denominator: what the last completed run checked.
+    const previous = (await ctx.db
+      .query("sync_runs")
+      .withIndex("by_status", (q) => q.eq("status", "completed"))
+      .order("desc")
+      .first()) as SyncRun | null;
+    const estimate =
+      options.estimate !== undefined
+        ? Math.round(options.estimate)
+        : previous?.counts.checked;
     const runId = (await ctx.db.insert("sync_runs", {
       name,
       status: "running",
@@ -350,9 +374,71 @@ export function makeEngine(shape: Shape) {
       early_stops: 0,
       totals: ZERO,
       started_at: Date.now(),
+      ...(estimate === undefined ? {} : { estimate }),
     })) as RunId;
     await scheduleNextPage(ctx, runId);
     await scheduleSupervisor(ctx, runId);
+    await recordAudit(ctx, {
+      action: options.dryRun === true ? "run:dry-run" : "run:start",
+      actor: options.actor ?? CLI_ACTOR,
+      ids: [runId],
+      summary: `Started ${options.dryRun === true ? "a dry run" : "a run"} "${name}", pages of ${pageSize}`,
+    });
+    return (await getRunDoc(ctx, runId))!;
+  }
+
+  /**
+   * Resumes a failed run from its position, optionally with another page
+   * size; returns the active run instead if there is one.
+   */
+  async function resumeRun(
+    ctx: MutationCtx,
+    rawRunId: string,
+    options: { pageSize?: number; actor?: Actor },
+  ): Promise<SyncRun> {
+    const runId = ctx.db.normalizeId("sync_runs", rawRunId);
+    if (runId === null) {
+      throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
+    }
+    const active = await activeRun(ctx);
+    if (active !== null) return active;
+    const run = await getRunDoc(ctx, runId);
+    if (run === null) throw appError("NOT_FOUND", "No such run");
+    if (run.status !== "failed") {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `The run is ${run.status}, not failed`,
+      );
+    }
+    const pageSize =
+      options.pageSize === undefined
+        ? undefined
+        : validPageSize(options.pageSize);
+    await ctx.db.patch("sync_runs", runId, {
+      status: "running",
+      finished_at: undefined,
+      ...(pageSize === undefined
+        ? {}
+        : { page_size: pageSize, current_page_size: pageSize }),
+    });
+    await scheduleNextPage(ctx, runId);
+    // The watchdog of the run's earlier life may still be due to look.
+    const watchdog =
+      run.supervisor_job_id === undefined
+        ? null
+        : await ctx.db.system.get(
+            "_scheduled_functions",
+            run.supervisor_job_id,
+          );
+    if (watchdog?.state.kind !== "pending") {
+      await scheduleSupervisor(ctx, runId);
+    }
+    await recordAudit(ctx, {
+      action: "run:resume",
+      actor: options.actor ?? CLI_ACTOR,
+      ids: [runId],
+      summary: `Resumed run "${run.name}" after: ${run.last_error ?? "a failure"}`,
+    });
     return (await getRunDoc(ctx, runId))!;
   }
 
@@ -515,46 +601,8 @@ export function makeEngine(shape: Shape) {
       resumeRun: internalMutation({
         args: { runId: v.string(), pageSize: v.optional(v.number()) },
         returns: syncRunValidator,
-        handler: async (ctx, args) => {
-          const runId = ctx.db.normalizeId("sync_runs", args.runId);
-          if (runId === null) {
-            throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
-          }
-          const active = await activeRun(ctx);
-          if (active !== null) return active;
-          const run = await getRunDoc(ctx, runId);
-          if (run === null) throw appError("NOT_FOUND", "No such run");
-          if (run.status !== "failed") {
-            throw appError(
-              "INVALID_ARGUMENT",
-              `The run is ${run.status}, not failed`,
-            );
-          }
-          const pageSize =
-            args.pageSize === undefined
-              ? undefined
-              : validPageSize(args.pageSize);
-          await ctx.db.patch("sync_runs", runId, {
-            status: "running",
-            finished_at: undefined,
-            ...(pageSize === undefined
-              ? {}
-              : { page_size: pageSize, current_page_size: pageSize }),
-          });
-          await scheduleNextPage(ctx, runId);
-          // The watchdog of the run's earlier life may still be due to look.
-          const watchdog =
-            run.supervisor_job_id === undefined
-              ? null
-              : await ctx.db.system.get(
-                  "_scheduled_functions",
-                  run.supervisor_job_id,
-                );
-          if (watchdog?.state.kind !== "pending") {
-            await scheduleSupervisor(ctx, runId);
-          }
-          return (await getRunDoc(ctx, runId))!;
-        },
+        handler: async (ctx, args) =>
+          await resumeRun(ctx, args.runId, { pageSize: args.pageSize }),
       }),
 
       /**
@@ -618,7 +666,7 @@ export function makeEngine(shape: Shape) {
     };
   }
 
-  return { startRun, functions };
+  return { startRun, resumeRun, functions };
 }
 
 /** Arguments of the entry points that start a run. */

@@ -266,6 +266,11 @@ export type PairingEvidence = {
   claimants: readonly RowRef[];
   /** Legacy rows with the user's email key (two show ambiguity). */
   unlinkedWithEmail: readonly RowRef[];
+  /**
+   * Rows a person decided are not this user's (keep-separate resolutions):
+   * never candidates, and no longer cases to record.
+   */
+  separated?: ReadonlySet<string>;
 };
 
 export type PairingDecision = {
@@ -287,14 +292,22 @@ export type PairingDecision = {
  *   or a claim from a row whose email differs: `reference_conflict`;
  * - candidates but an unverified email: `unverified_email_match`;
  * - several candidates: `ambiguous_email`.
+ * A row a person kept apart from the user (`separated`) counts for nothing.
  *
  * @example const decision = decidePairing({ userId, emailKey, verified, pointed, claimants, unlinkedWithEmail });
  */
 export function decidePairing(evidence: PairingEvidence): PairingDecision {
-  const { userId, emailKey, verified, pointed } = evidence;
+  const { userId, emailKey, verified } = evidence;
+  const separated = evidence.separated ?? new Set<string>();
+  const apart = (row: RowRef) => separated.has(row._id);
+  const pointed =
+    evidence.pointed !== null && apart(evidence.pointed)
+      ? null
+      : evidence.pointed;
   const reviews: ReviewNote[] = [];
   const candidates = new Map<string, RowRef>();
   const consider = (row: RowRef, why: string) => {
+    if (apart(row)) return;
     // A row the sync made for an unverified claim of an address holds that
     // claimant's data, and a pointer to it (from either side) proves nothing
     // about whose it is: it is never a candidate.
@@ -331,7 +344,9 @@ export function decidePairing(evidence: PairingEvidence): PairingDecision {
   }
 
   // 2. Legacy rows with the user's email.
-  for (const row of evidence.unlinkedWithEmail) candidates.set(row._id, row);
+  for (const row of evidence.unlinkedWithEmail) {
+    if (!apart(row)) candidates.set(row._id, row);
+  }
 
   // 3. Link only what the verified email proves, and only if unambiguous.
   const found = [...candidates.values()];
