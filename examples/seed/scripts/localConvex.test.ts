@@ -56,7 +56,10 @@ afterEach(async () => {
 });
 
 function newClient() {
-  const client = new ConvexClient(url, { webSocketConstructor: WebSocket });
+  const client = new ConvexClient(url, {
+    // ws implements what Convex's client uses of the DOM's WebSocket.
+    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+  });
   clients.push(client);
   return client;
 }

@@ -128,8 +128,9 @@ export class LocalConvex {
     server: Server,
     fallback: (request: IncomingMessage, response: ServerResponse) => void,
   ): void {
+    // Other upgrades (Vite's HMR socket) are left to their own listeners.
     server.on("upgrade", (request, socket, head) => {
-      if (!this.handleUpgrade(request, socket, head)) socket.destroy();
+      this.handleUpgrade(request, socket, head);
     });
     server.on("request", (request, response) => {
       this.handleHttp(request, response).then(
@@ -207,8 +208,11 @@ export class LocalConvex {
     const connection = new Connection(socket);
     this.connections.add(connection);
     socket.on("close", () => this.connections.delete(connection));
-    socket.on("message", (data) => {
-      const message = JSON.parse(String(data)) as Record<string, unknown>;
+    socket.on("message", (data: Buffer) => {
+      const message = JSON.parse(data.toString("utf8")) as Record<
+        string,
+        unknown
+      >;
       void this.receive(connection, message).catch((error: unknown) => {
         console.error("localConvex:", error);
         connection.send({ type: "FatalError", error: String(error) });
@@ -358,7 +362,7 @@ export class LocalConvex {
     const args = jsonToConvex((message.args as JSONValue[])[0]!) as Args;
     try {
       const client = this.as(identity);
-      const value =
+      const value: unknown =
         kind === "query"
           ? await client.query(makeFunctionReference<"query", Args>(path), args)
           : await client.mutation(
@@ -377,7 +381,7 @@ export class LocalConvex {
     args: JSONValue,
   ): Promise<Result> {
     try {
-      const value = await this.as(identity).action(
+      const value: unknown = await this.as(identity).action(
         makeFunctionReference<"action", Args>(udfPath),
         jsonToConvex(args) as Args,
       );

@@ -126,7 +126,8 @@ async function startWebDemo(port: number) {
   process.env.VITE_CONVEX_URL = origin;
   const vite = await createVite({
     configFile: join(import.meta.dirname, "..", "web", "vite.config.ts"),
-    server: { middlewareMode: true, hmr: false },
+    // Edits to web/ reload the page, over this same server.
+    server: { middlewareMode: true, hmr: { server } },
     appType: "spa",
     logLevel: "warn",
   });

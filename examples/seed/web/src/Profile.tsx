@@ -47,7 +47,10 @@ export function Profile({ me }: { me: Me }) {
           onSubmit={(event) => {
             event.preventDefault();
             const form = new FormData(event.currentTarget);
-            const text = (name: string) => String(form.get(name) ?? "");
+            const text = (name: string) => {
+              const value = form.get(name);
+              return typeof value === "string" ? value : "";
+            };
             setMessage(null);
             update({
               name: text("name"),
