@@ -1,7 +1,7 @@
 /** The audit log, newest first, a page at a time. */
 import { usePaginatedQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
-import { show, time } from "./format";
+import { showField, time } from "./format";
 
 export function AuditLog() {
   const { results, status, loadMore } = usePaginatedQuery(
@@ -40,8 +40,8 @@ export function AuditLog() {
                       {change.table} {change.id}
                     </td>
                     <td className="mono">{change.field}</td>
-                    <td>{show(change.before)}</td>
-                    <td>{show(change.after)}</td>
+                    <td>{showField(change.field, change.before)}</td>
+                    <td>{showField(change.field, change.after)}</td>
                   </tr>
                 ))}
               </tbody>

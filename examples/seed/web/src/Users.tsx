@@ -5,7 +5,7 @@
 import { useQuery } from "convex/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { show, time } from "./format";
+import { show, showField, time } from "./format";
 
 export function Users() {
   const [query, setQuery] = useState("");
@@ -56,9 +56,9 @@ export function Users() {
               {match.fields.map((field) => (
                 <tr key={field.appField}>
                   <td className="mono">{field.usersField}</td>
-                  <td>{show(field.usersValue)}</td>
+                  <td>{showField(field.usersField, field.usersValue)}</td>
                   <td className="mono">{field.appField}</td>
-                  <td>{show(field.appValue)}</td>
+                  <td>{showField(field.appField, field.appValue)}</td>
                   <td>{field.owner}</td>
                   <td>{field.source}</td>
                   <td className={field.agrees ? "ok" : "warn"}>
