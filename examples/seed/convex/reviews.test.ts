@@ -335,6 +335,25 @@ describe("keepSeparate", () => {
     expect(users[0]!.auth_user_id).toBe(own);
   });
 
+  test("a kept-apart legacy row is no new case when the user verifies its address", async () => {
+    const { t, grace, legacyId } = await unverifiedMatch();
+    const view = await openCase(t, "unverified_email_match");
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: grace.userId,
+      rowId: legacyId,
+    });
+    // Grace's provider now vouches for the address.
+    await signInWithOAuth(t, {
+      providerAccountId: "gh-grace",
+      profile: { name: "grace-gh", email: "grace@example.com" },
+    });
+    const { users } = await readTables(t);
+    expect(users[0]!.emailVerificationTime).toBeDefined();
+    expect(await openCases(t)).toEqual([]);
+  });
+
   test("refused for a user and row that are a pair", async () => {
     const { t, grace, ownId } = await unverifiedMatch();
     // A case naming Grace and her own row.

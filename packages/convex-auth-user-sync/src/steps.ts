@@ -625,7 +625,15 @@ async function noteLegacyMatch(
     plan.rowPatch[shape.emailVerified] === true;
   if (!verifiedNow || email === undefined) return [];
   if (user.emailVerificationTime === undefined) return [];
-  const legacy = await unlinkedRowsWithEmail(ctx, shape, email);
+  const found = await unlinkedRowsWithEmail(ctx, shape, email);
+  if (found.length === 0) return [];
+  // A row a person kept apart from this user is no longer a question.
+  const separated = await separatedFrom(
+    ctx,
+    user._id,
+    found.map((candidate) => candidate._id),
+  );
+  const legacy = found.filter((candidate) => !separated.has(candidate._id));
   if (legacy.length === 0) return [];
   return await recordReview(
     ctx,
