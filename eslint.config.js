@@ -25,6 +25,7 @@ export default tseslint.config(
           "./tsconfig.json",
           "./packages/*/tsconfig.json",
           "./examples/*/tsconfig.json",
+          "./examples/*/web/tsconfig.json",
           "./fixtures/*/tsconfig.json",
         ],
         tsconfigRootDir: import.meta.dirname,

@@ -39,6 +39,21 @@ export default defineConfig({
       },
       example("seed"),
       example("profiles"),
+      {
+        // The seed's dev tooling: the local backend the web console runs on
+        // offline, and the console in a real browser (Node: convex-test
+        // needs node:async_hooks, playwright-core drives Chromium).
+        extends: true,
+        test: {
+          name: "seed-scripts",
+          root: "examples/seed",
+          environment: "node",
+          server: { deps: { inline: ["convex-test"] } },
+          include: ["scripts/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -379,6 +379,34 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
       }
     });
 
+    test("two users who verified one address: a legacy row with it is linked to neither (found by review)", async () => {
+      const t = app.newBackend();
+      const legacy = await insertLegacyRow(t, "kim@example.com", "Legacy Kim");
+      const users = await t.run(async (ctx) =>
+        Promise.all(
+          [1, 2].map((at) =>
+            ctx.db.insert("users", {
+              email: "kim@example.com",
+              emailVerificationTime: at,
+            }),
+          ),
+        ),
+      );
+      await syncEverything(t, app);
+      const tables = await readTables(t, app);
+      for (const userId of users) {
+        const user = tables.users.find((u) => u._id === userId)!;
+        const row = counterpartIn(app, tables, user);
+        // Each gets a row of its own; the legacy row waits for a person.
+        expect(row).not.toBeNull();
+        expect(row!._id).not.toBe(legacy);
+      }
+      expect(tables.rows.find((r) => r._id === legacy)?.[shape.appRef]).toBe(
+        undefined,
+      );
+      expect(reviewNaming(tables, [legacy])?.kind).toBe("ambiguous_email");
+    });
+
     test("app code deleting a user takes its own row, and no row that is not provably its", async () => {
       const t = app.newBackend();
       const ada = await signUp(t, "ada@example.com");

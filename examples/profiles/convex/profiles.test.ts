@@ -241,3 +241,95 @@ describe("bulk runs with the reference on the app side only", () => {
     expect([...reviews[0]!.row_ids].sort()).toEqual([first, second].sort());
   });
 });
+
+describe("resolutions with the app's reference only", () => {
+  /** Ada's profile, and Eve's imported profile naming Ada: one case. */
+  async function duplicate() {
+    const t = newBackend();
+    const ada = await signUp(t, "ada@example.com");
+    const eve = await t.run(async (ctx) =>
+      ctx.db.insert("profiles", {
+        userId: ada.userId,
+        email: "eve@example.com",
+        displayName: "Eve",
+        createdAt: 1,
+      }),
+    );
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+    const { userSync } = profilesApp;
+    const [view] = (
+      await t.run(async (ctx) =>
+        userSync.openCases(ctx, { numItems: 10, cursor: null }),
+      )
+    ).page;
+    expect(view!.review.kind).toBe("duplicate_counterpart");
+    // Neither profile is Ada's counterpart while both name her.
+    expect(view!.counterpart).toBeNull();
+    const own = view!.rows.find((row) => row.id !== eve)!.id;
+    const resolve = (request: Record<string, unknown>) =>
+      t.run(async (ctx) =>
+        userSync.resolveCase(ctx, {
+          reviewId: view!.review._id,
+          version: view!.version,
+          actor: { label: "test" },
+          ...request,
+        } as never),
+      );
+    return { t, ada, eve, own, resolve };
+  }
+
+  test("link is refused while another profile names the user", async () => {
+    const { ada, own, resolve } = await duplicate();
+    expect(
+      await rejection(
+        resolve({ action: "link", userId: ada.userId, rowId: own }),
+      ),
+    ).toBe("CONFLICT");
+  });
+
+  test("keeping Eve's profile apart clears its claim, and Ada's own is hers again", async () => {
+    const { t, ada, eve, resolve } = await duplicate();
+    await resolve({ action: "keep_separate", userId: ada.userId, rowId: eve });
+    const profile = await t.run(async (ctx) => ctx.db.get("profiles", eve));
+    expect(profile?.userId).toBeUndefined();
+    await ada.asUser.mutation(api.profiles.setDisplayName, {
+      displayName: "Ada",
+    });
+    expect(await ada.asUser.query(api.profiles.me, {})).toMatchObject({
+      displayName: "Ada",
+      email: "ada@example.com",
+    });
+    // A run leaves them apart and records nothing new.
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0));
+    const open = await t.run(async (ctx) =>
+      profilesApp.userSync.openCases(ctx, { numItems: 10, cursor: null }),
+    );
+    expect(open.page).toEqual([]);
+  });
+
+  test("retiring Eve's profile deletes it alone; its fields are in the audit log", async () => {
+    const { t, ada, eve, own, resolve } = await duplicate();
+    await resolve({ action: "retire", rowId: eve });
+    const after = await t.run(async (ctx) => ({
+      eve: await ctx.db.get("profiles", eve),
+      own: await ctx.db.get("profiles", own as never),
+      audit: await profilesApp.userSync.auditPage(ctx, {
+        numItems: 1,
+        cursor: null,
+      }),
+    }));
+    expect(after.eve).toBeNull();
+    expect(after.own).toMatchObject({ userId: ada.userId });
+    expect(after.audit.page[0]!.changes).toContainEqual({
+      table: "profiles",
+      id: eve,
+      field: "displayName",
+      before: "Eve",
+    });
+    expect(await ada.asUser.query(api.profiles.me, {})).toMatchObject({
+      profileId: own,
+    });
+  });
+});

@@ -6,6 +6,7 @@
  * @example npx convex run admin:setStatus '{"email":"ada@example.com","status":"suspended"}'
  * @example npx convex run admin:deleteAccount '{"email":"ada@example.com"}'
  */
+import { CLI_ACTOR } from "convex-auth-user-sync";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
@@ -22,6 +23,7 @@ import {
   findPairByEmail,
   getRowOrThrow,
   loadPairById,
+  pairTargets,
   type UserPair,
 } from "./userLookup";
 import { accountStatusValidator } from "./validators";
@@ -63,12 +65,24 @@ export const setAdmin = internalMutation({
         "No auth_users row with this email (the user must have signed in once)",
       );
     }
-    if (pair.authUser.is_admin !== args.isAdmin) {
-      await ctx.db.patch("auth_users", pair.authUser._id, {
-        is_admin: args.isAdmin,
-      });
-    }
-    return pair.authUser._id;
+    const authUserId = pair.authUser._id;
+    await userSync.audited(
+      ctx,
+      {
+        action: "admin:setAdmin",
+        actor: CLI_ACTOR,
+        targets: [{ table: "auth_users", id: authUserId }],
+        summary: `${args.isAdmin ? "Granted" : "Revoked"} administrator rights`,
+      },
+      async () => {
+        if (pair.authUser!.is_admin !== args.isAdmin) {
+          await ctx.db.patch("auth_users", authUserId, {
+            is_admin: args.isAdmin,
+          });
+        }
+      },
+    );
+    return authUserId;
   },
 });
 
@@ -82,12 +96,26 @@ export const setStatus = internalSyncMutation({
   args: { ...targetArgs, status: accountStatusValidator },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { user, authUser } = await findTarget(ctx, args);
-    if (user !== null) {
-      await userSync.setStatus(ctx, user._id, args.status);
-    } else if (authUser!.status !== args.status) {
-      await ctx.db.patch("auth_users", authUser!._id, { status: args.status });
-    }
+    const pair = await findTarget(ctx, args);
+    const { user, authUser } = pair;
+    await userSync.audited(
+      ctx,
+      {
+        action: "admin:setStatus",
+        actor: CLI_ACTOR,
+        targets: pairTargets(pair),
+        summary: `Set status ${args.status}`,
+      },
+      async () => {
+        if (user !== null) {
+          await userSync.setStatus(ctx, user._id, args.status);
+        } else if (authUser!.status !== args.status) {
+          await ctx.db.patch("auth_users", authUser!._id, {
+            status: args.status,
+          });
+        }
+      },
+    );
     return null;
   },
 });
@@ -102,11 +130,22 @@ export const deleteAccount = internalSyncMutation({
   handler: async (ctx, args) => {
     // A user's account is the user and its two-way counterpart; a row that
     // is in no pair (legacy, duplicate, one-sided) is deleted alone.
-    const { user, authUser } = await findTarget(ctx, args);
-    const deleted =
-      user !== null
-        ? await userSync.deleteAccount(ctx, user._id)
-        : await userSync.deleteRow(ctx, authUser!._id);
+    const pair = await findTarget(ctx, args);
+    const { user, authUser } = pair;
+    const deleted = await userSync.audited(
+      ctx,
+      {
+        action: "admin:deleteAccount",
+        actor: CLI_ACTOR,
+        targets: pairTargets(pair),
+        summary:
+          user !== null ? "Deleted the account" : "Deleted a row in no pair",
+      },
+      async () =>
+        user !== null
+          ? await userSync.deleteAccount(ctx, user._id)
+          : await userSync.deleteRow(ctx, authUser!._id),
+    );
     return { deleted };
   },
 });
@@ -126,7 +165,8 @@ export const editUser = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { _id: userId } = await getRowOrThrow(ctx, "users", args.userId);
+    const user = await getRowOrThrow(ctx, "users", args.userId);
+    const userId = user._id;
     const patch: Partial<Doc<"users">> = {};
     if (args.name !== undefined) patch.name = cleanName(args.name);
     if (args.image !== undefined) patch.image = cleanImageUrl(args.image);
@@ -134,7 +174,17 @@ export const editUser = internalMutation({
     if (args.emailVerified !== undefined) {
       patch.emailVerificationTime = args.emailVerified ? Date.now() : undefined;
     }
-    await ctx.db.patch("users", userId, patch);
+    const counterpart = await userSync.findCounterpart(ctx, user);
+    await userSync.audited(
+      ctx,
+      {
+        action: "admin:editUser",
+        actor: CLI_ACTOR,
+        targets: pairTargets({ user, authUser: counterpart }),
+        summary: `Edited ${Object.keys(patch).sort().join(", ") || "nothing"}`,
+      },
+      async () => await ctx.db.patch("users", userId, patch),
+    );
     return null;
   },
 });
@@ -153,11 +203,8 @@ export const editAuthUser = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { _id: authUserId } = await getRowOrThrow(
-      ctx,
-      "auth_users",
-      args.authUserId,
-    );
+    const authUser = await getRowOrThrow(ctx, "auth_users", args.authUserId);
+    const authUserId = authUser._id;
     const patch: Partial<Doc<"auth_users">> = {};
     if (args.full_name !== undefined) {
       patch.full_name = cleanName(args.full_name);
@@ -169,7 +216,17 @@ export const editAuthUser = internalMutation({
       patch.role = cleanOptionalText("role", args.role);
     }
     if (args.status !== undefined) patch.status = args.status;
-    await ctx.db.patch("auth_users", authUserId, patch);
+    const user = await userSync.findPairedUser(ctx, authUser);
+    await userSync.audited(
+      ctx,
+      {
+        action: "admin:editAuthUser",
+        actor: CLI_ACTOR,
+        targets: pairTargets({ user, authUser }),
+        summary: `Edited ${Object.keys(patch).sort().join(", ") || "nothing"}`,
+      },
+      async () => await ctx.db.patch("auth_users", authUserId, patch),
+    );
     return null;
   },
 });
@@ -183,18 +240,26 @@ export const deleteRecord = internalMutation({
   args: { id: v.string() },
   returns: v.null(),
   handler: async (ctx, { id }) => {
+    // The row and whatever it is paired with (the triggers delete both).
+    const pair = await loadPairById(ctx, id, { join: false });
     const userId = ctx.db.normalizeId("users", id);
     const authUserId = ctx.db.normalizeId("auth_users", id);
-    if (userId !== null && (await ctx.db.get("users", userId)) !== null) {
-      await ctx.db.delete("users", userId);
-    } else if (
-      authUserId !== null &&
-      (await ctx.db.get("auth_users", authUserId)) !== null
-    ) {
-      await ctx.db.delete("auth_users", authUserId);
-    } else {
+    if (pair === null || (pair.user === null && pair.authUser === null)) {
       throw appError("NOT_FOUND", "No users or auth_users row with this id");
     }
+    await userSync.audited(
+      ctx,
+      {
+        action: "admin:deleteRecord",
+        actor: CLI_ACTOR,
+        targets: pairTargets(pair),
+        summary: `Deleted ${userId !== null ? "users" : "auth_users"} ${id}`,
+      },
+      async () => {
+        if (userId !== null) await ctx.db.delete("users", userId);
+        else await ctx.db.delete("auth_users", authUserId!);
+      },
+    );
     return null;
   },
 });

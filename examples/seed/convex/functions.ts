@@ -11,6 +11,7 @@ import {
 import { Triggers } from "convex-helpers/server/triggers";
 import type { DataModel, Doc } from "./_generated/dataModel";
 import {
+  action as rawAction,
   internalAction as rawInternalAction,
   internalMutation as rawInternalMutation,
   internalQuery as rawInternalQuery,
@@ -18,6 +19,7 @@ import {
   query as rawQuery,
   type QueryCtx,
 } from "./_generated/server";
+import type { Actor } from "convex-auth-user-sync";
 import { appError } from "./errors";
 import { userSync } from "./sync";
 
@@ -29,6 +31,8 @@ userSync.registerTriggers(triggers);
 export const query = rawQuery;
 export const internalQuery = rawInternalQuery;
 export const internalAction = rawInternalAction;
+/** Public actions check their caller through a query (see console.ts). */
+export const action = rawAction;
 
 /**
  * Mutations for app code: every write to `users` or `auth_users` brings the
@@ -88,7 +92,8 @@ async function requireCaller(ctx: QueryCtx): Promise<Caller> {
   return caller;
 }
 
-async function requireAdmin(ctx: QueryCtx): Promise<Caller> {
+/** The caller if an administrator (UNAUTHENTICATED, FORBIDDEN otherwise). */
+export async function requireAdmin(ctx: QueryCtx): Promise<Caller> {
   const caller = await requireCaller(ctx);
   if (!caller.isAdmin) {
     throw appError("FORBIDDEN", "Only administrators may do this");
@@ -113,6 +118,28 @@ export const callerQuery = customQuery(query, {
     return { ctx: { caller: caller?.suspended ? null : caller }, args: {} };
   },
 });
+
+/**
+ * A public query for administrators only: UNAUTHENTICATED when signed out,
+ * FORBIDDEN for anyone else (the console's queries; a paginated query must
+ * answer with a page, so these refuse rather than return null).
+ */
+export const adminQuery = customQuery(query, {
+  args: {},
+  input: async (ctx) => ({
+    ctx: { caller: await requireAdmin(ctx) },
+    args: {},
+  }),
+});
+
+/** Who a signed-in caller is, for the audit log. */
+export function actorOf(caller: Caller): Actor {
+  const email = caller.authUser?.email ?? caller.user.email;
+  return {
+    label: `users:${caller.user._id}${email === undefined ? "" : ` ${email}`}`,
+    userId: caller.user._id,
+  };
+}
 
 /** Adds `ctx.caller` to a mutation builder, resolved by `resolve`. */
 function withCaller(resolve: (ctx: QueryCtx) => Promise<Caller>) {

@@ -3,6 +3,7 @@
  * them: the sync's (convex-auth-user-sync), named after this app's tables.
  * Indexed reads only, each bounded.
  */
+import type { Target } from "convex-auth-user-sync";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 import { appError } from "./errors";
@@ -62,4 +63,14 @@ export async function getRowOrThrow<T extends "users" | "auth_users">(
   const row = await ctx.db.get(table, cleanId(ctx, table, rawId));
   if (row === null) throw appError("NOT_FOUND", `No such ${table} row`);
   return row;
+}
+
+/** The documents of a pair, for the audit log's before and after. */
+export function pairTargets(pair: UserPair): Target[] {
+  const targets: Target[] = [];
+  if (pair.user !== null) targets.push({ table: "users", id: pair.user._id });
+  if (pair.authUser !== null) {
+    targets.push({ table: "auth_users", id: pair.authUser._id });
+  }
+  return targets;
 }

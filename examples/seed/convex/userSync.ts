@@ -10,14 +10,26 @@ import { v } from "convex/values";
 import type { MutationCtx } from "./_generated/server";
 import { appError } from "./errors";
 import {
+  actorOf,
   adminSyncMutation,
   internalQuery,
   internalSyncMutation,
 } from "./functions";
 import { cleanEmail } from "./inputs";
-import { startRunArgs, type SyncResult } from "convex-auth-user-sync";
+import {
+  type Actor,
+  CLI_ACTOR,
+  startRunArgs,
+  type SyncResult,
+  type Target,
+} from "convex-auth-user-sync";
 import { userSync } from "./sync";
-import { findPairByEmail, getRowOrThrow } from "./userLookup";
+import {
+  findPairByEmail,
+  getRowOrThrow,
+  loadPairById,
+  pairTargets,
+} from "./userLookup";
 import { toUnifiedUser } from "./userViews";
 import {
   syncResultValidator,
@@ -43,6 +55,41 @@ async function syncFromUserId(
 }
 
 /**
+ * A manual sync, recorded in the audit log: the pair it starts from (joined
+ * as a sync would link it) before and after, and any row it created.
+ */
+async function auditedSync(
+  ctx: MutationCtx,
+  actor: Actor,
+  action: string,
+  id: string,
+  sync: () => Promise<SyncResult>,
+): Promise<SyncResult> {
+  const pair = await loadPairById(ctx, id, { join: true });
+  return await userSync.audited(
+    ctx,
+    {
+      action,
+      actor,
+      targets: pair === null ? [] : pairTargets(pair),
+      summary: (result) =>
+        `Synced: ${result.outcome}${result.changes.length > 0 ? ` (${result.changes.join("; ")})` : ""}`,
+    },
+    sync,
+    (result) => {
+      const made: Target[] = [];
+      if (result.userId !== null) {
+        made.push({ table: "users", id: result.userId });
+      }
+      if (result.rowId !== null) {
+        made.push({ table: "auth_users", id: result.rowId });
+      }
+      return made;
+    },
+  );
+}
+
+/**
  * Administrators: brings the pair of an auth_users row into agreement,
  * pushing the values auth_users owns (chosen name and avatar, references)
  * to `users`; links an unlinked row to the one user with its verified email.
@@ -53,7 +100,13 @@ export const syncAuthUserToConvexUser = adminSyncMutation({
   args: { authUserId: v.string() },
   returns: syncResultValidator,
   handler: async (ctx, { authUserId }) =>
-    await syncFromAuthUserId(ctx, authUserId),
+    await auditedSync(
+      ctx,
+      actorOf(ctx.caller),
+      "userSync:syncAuthUserToConvexUser",
+      authUserId,
+      () => syncFromAuthUserId(ctx, authUserId),
+    ),
 });
 
 /**
@@ -64,7 +117,14 @@ export const syncAuthUserToConvexUser = adminSyncMutation({
 export const syncConvexUserToAuthUser = adminSyncMutation({
   args: { userId: v.string() },
   returns: syncResultValidator,
-  handler: async (ctx, { userId }) => await syncFromUserId(ctx, userId),
+  handler: async (ctx, { userId }) =>
+    await auditedSync(
+      ctx,
+      actorOf(ctx.caller),
+      "userSync:syncConvexUserToAuthUser",
+      userId,
+      () => syncFromUserId(ctx, userId),
+    ),
 });
 
 /**
@@ -86,9 +146,12 @@ export const syncUser = internalSyncMutation({
         "Pass exactly one of userId or authUserId",
       );
     }
-    return userId !== undefined
-      ? await syncFromUserId(ctx, userId)
-      : await syncFromAuthUserId(ctx, authUserId!);
+    const id = (userId ?? authUserId)!;
+    return await auditedSync(ctx, CLI_ACTOR, "userSync:syncUser", id, () =>
+      userId !== undefined
+        ? syncFromUserId(ctx, userId)
+        : syncFromAuthUserId(ctx, authUserId!),
+    );
   },
 });
 

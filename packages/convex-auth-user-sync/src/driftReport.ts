@@ -87,6 +87,7 @@ export const driftSummaryValidator = v.object({
   rows: driftReportValidator,
 });
 
+export type DriftSummary = Infer<typeof driftSummaryValidator>;
 type Kind = Infer<typeof driftKindValidator>;
 type Finding = Infer<typeof findingValidator>;
 type Report = Infer<typeof driftReportValidator>;
@@ -355,6 +356,46 @@ export function makeDriftReport(shape: Shape) {
   }
 
   /**
+   * The whole report, every page of both tables, each page read through
+   * `runPage` (an action's `ctx.runQuery` of the exported `page`).
+   */
+  async function summarize(
+    runPage: (args: {
+      table: "both";
+      cursor: string | null;
+      pageSize?: number;
+    }) => Promise<Infer<typeof pageValidator>>,
+    pageSize?: number,
+  ): Promise<Infer<typeof driftSummaryValidator>> {
+    // Both tables in one pass, each document read once.
+    const users = { findings: new Findings(), checked: 0 };
+    const rows = { findings: new Findings(), checked: 0 };
+    let cursor: string | null = null;
+    for (;;) {
+      const result = await runPage({ table: "both", cursor, pageSize });
+      users.checked += result.report.checked;
+      users.findings.merge(result.report.findings);
+      rows.checked += result.rowsReport?.checked ?? 0;
+      rows.findings.merge(result.rowsReport?.findings ?? []);
+      if (result.isDone) break;
+      cursor = result.continueCursor;
+    }
+    const list = (table: string, side: typeof users): Report => ({
+      table,
+      checked: side.checked,
+      findings: side.findings.list(),
+    });
+    const [usersReport, rowsReport] = [
+      list("users", users),
+      list(shape.table, rows),
+    ];
+    const consistent = [...usersReport.findings, ...rowsReport.findings].every(
+      (finding) => WAITING.has(finding.kind),
+    );
+    return { consistent, users: usersReport, rows: rowsReport };
+  }
+
+  /**
    * The drift report's functions, built with the app's builders. Export them
    * from `shape.modules.driftReport`.
    *
@@ -364,9 +405,6 @@ export function makeDriftReport(shape: Shape) {
     internalQuery: QueryBuilder<GenericDataModel, "internal">;
     internalAction: ActionBuilder<GenericDataModel, "internal">;
   }) {
-    const pageRef = makeFunctionReference<"query">(
-      `${shape.modules.driftReport}:page`,
-    );
     return {
       /**
        * One page of the report over one table ("users" or the app's,
@@ -390,42 +428,22 @@ export function makeDriftReport(shape: Shape) {
       summary: builders.internalAction({
         args: { pageSize: v.optional(v.number()) },
         returns: driftSummaryValidator,
-        handler: async (ctx, { pageSize }) => {
-          // Both tables in one pass, each document read once.
-          const users = { findings: new Findings(), checked: 0 };
-          const rows = { findings: new Findings(), checked: 0 };
-          let cursor: string | null = null;
-          for (;;) {
-            const result = (await ctx.runQuery(pageRef, {
-              table: "both",
-              cursor,
-              pageSize,
-            })) as Infer<typeof pageValidator>;
-            users.checked += result.report.checked;
-            users.findings.merge(result.report.findings);
-            rows.checked += result.rowsReport?.checked ?? 0;
-            rows.findings.merge(result.rowsReport?.findings ?? []);
-            if (result.isDone) break;
-            cursor = result.continueCursor;
-          }
-          const list = (table: string, side: typeof users): Report => ({
-            table,
-            checked: side.checked,
-            findings: side.findings.list(),
-          });
-          const [usersReport, rowsReport] = [
-            list("users", users),
-            list(shape.table, rows),
-          ];
-          const consistent = [
-            ...usersReport.findings,
-            ...rowsReport.findings,
-          ].every((finding) => WAITING.has(finding.kind));
-          return { consistent, users: usersReport, rows: rowsReport };
-        },
+        handler: async (ctx, { pageSize }) =>
+          await summarize(
+            async (args) =>
+              (await ctx.runQuery(pageRef, args)) as Infer<
+                typeof pageValidator
+              >,
+            pageSize,
+          ),
       }),
     };
   }
 
-  return { page, functions };
+  /** The exported `page` function's reference, for summarize. */
+  const pageRef = makeFunctionReference<"query">(
+    `${shape.modules.driftReport}:page`,
+  );
+
+  return { page, summarize, pageRef, functions };
 }

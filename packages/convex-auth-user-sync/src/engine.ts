@@ -46,6 +46,7 @@ import {
   type QueryBuilder,
 } from "convex/server";
 import { type GenericId, v } from "convex/values";
+import { type Actor, CLI_ACTOR, recordAudit } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import {
@@ -685,10 +686,24 @@ export function makeEngine(shape: Shape) {
   async function startRun(
     ctx: MutationCtx,
     name: string,
-    options: { pageSize?: number; dryRun?: boolean; workers?: number },
+    options: {
+      pageSize?: number;
+      dryRun?: boolean;
+      workers?: number;
+      /** Rows the run is expected to check; default: the last run's count. */
+      estimate?: number;
+      /** Who starts it, for the audit log (default: the CLI). */
+      actor?: Actor;
+    },
   ): Promise<SyncRun> {
     const pageSize = validPageSize(options.pageSize);
     const asked = validWorkers(options.workers);
+    if (
+      options.estimate !== undefined &&
+      !(Number.isFinite(options.estimate) && options.estimate >= 0)
+    ) {
+      throw appError("INVALID_ARGUMENT", "estimate must be a count");
+    }
     const active = await activeRun(ctx);
     if (active !== null) return active;
     const last = (await ctx.db
@@ -698,6 +713,16 @@ export function makeEngine(shape: Shape) {
     const workers =
       asked ??
       defaultWorkers(last?.counts.checked, pageSize, DEFAULT_MAX_WORKERS);
+    // The progress bar's denominator: what the last completed run checked.
+    const previous = (await ctx.db
+      .query("sync_runs")
+      .withIndex("by_status", (q) => q.eq("status", "completed"))
+      .order("desc")
+      .first()) as SyncRun | null;
+    const estimate =
+      options.estimate !== undefined
+        ? Math.round(options.estimate)
+        : previous?.counts.checked;
     const runId = (await ctx.db.insert("sync_runs", {
       name,
       status: "running",
@@ -714,12 +739,94 @@ export function makeEngine(shape: Shape) {
       totals: ZERO,
       critical_path: 1,
       started_at: Date.now(),
+      ...(estimate === undefined ? {} : { estimate }),
     })) as RunId;
     const run = (await getRunDoc(ctx, runId))!;
     if (!(await startPhase(ctx, run, "unlinked", workers))) {
       await startPhase(ctx, run, "pairs", workers);
     }
     await scheduleSupervisor(ctx, runId);
+    await recordAudit(ctx, {
+      action: options.dryRun === true ? "run:dry-run" : "run:start",
+      actor: options.actor ?? CLI_ACTOR,
+      ids: [runId],
+      summary: `Started ${options.dryRun === true ? "a dry run" : "a run"} "${name}", pages of ${pageSize}`,
+    });
+    return (await getRunDoc(ctx, runId))!;
+  }
+
+  /**
+   * Resumes a failed run from its position, optionally with another page
+   * size; returns the active run instead if there is one.
+   */
+  async function resumeRun(
+    ctx: MutationCtx,
+    rawRunId: string,
+    options: { pageSize?: number; actor?: Actor },
+  ): Promise<SyncRun> {
+    const runId = ctx.db.normalizeId("sync_runs", rawRunId);
+    if (runId === null) {
+      throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
+    }
+    const active = await activeRun(ctx);
+    if (active !== null) return active;
+    const run = await getRunDoc(ctx, runId);
+    if (run === null) throw appError("NOT_FOUND", "No such run");
+    if (run.status !== "failed") {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `The run is ${run.status}, not failed`,
+      );
+    }
+    const pageSize =
+      options.pageSize === undefined
+        ? undefined
+        : validPageSize(options.pageSize);
+    await ctx.db.patch("sync_runs", runId, {
+      status: "running",
+      finished_at: undefined,
+      ...(pageSize === undefined
+        ? {}
+        : { page_size: pageSize, current_page_size: pageSize }),
+    });
+    const resumed = (await getRunDoc(ctx, runId))!;
+    if (resumed.workers === undefined) {
+      // A run from before workers: it starts over (runs are idempotent),
+      // its old place having no meaning now.
+      await ctx.db.patch("sync_runs", runId, { workers: 1 });
+      if (!(await startPhase(ctx, resumed, "unlinked", 1))) {
+        await startPhase(ctx, resumed, "pairs", 1);
+      }
+    } else {
+      for (const worker of await workersOf(ctx, runId, run.phase)) {
+        if (worker.status !== "failed") continue;
+        const jobId = await scheduleNextPage(ctx, worker._id);
+        await ctx.db.patch("sync_run_workers", worker._id, {
+          status: "running",
+          next_job_id: jobId,
+          ...(pageSize === undefined
+            ? {}
+            : { page_size: pageSize, current_page_size: pageSize }),
+        });
+      }
+    }
+    // The watchdog of the run's earlier life may still be due to look.
+    const watchdog =
+      run.supervisor_job_id === undefined
+        ? null
+        : await ctx.db.system.get(
+            "_scheduled_functions",
+            run.supervisor_job_id,
+          );
+    if (watchdog?.state.kind !== "pending") {
+      await scheduleSupervisor(ctx, runId);
+    }
+    await recordAudit(ctx, {
+      action: "run:resume",
+      actor: options.actor ?? CLI_ACTOR,
+      ids: [runId],
+      summary: `Resumed run "${run.name}" after: ${run.last_error ?? "a failure"}`,
+    });
     return (await getRunDoc(ctx, runId))!;
   }
 
@@ -1066,66 +1173,11 @@ export function makeEngine(shape: Shape) {
       resumeRun: internalMutation({
         args: { runId: v.string(), pageSize: v.optional(v.number()) },
         returns: syncRunValidator,
-        handler: async (ctx, args) => {
-          const runId = ctx.db.normalizeId("sync_runs", args.runId);
-          if (runId === null) {
-            throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
-          }
-          const active = await activeRun(ctx);
-          if (active !== null) return await withProgress(ctx, active);
-          const run = await getRunDoc(ctx, runId);
-          if (run === null) throw appError("NOT_FOUND", "No such run");
-          if (run.status !== "failed") {
-            throw appError(
-              "INVALID_ARGUMENT",
-              `The run is ${run.status}, not failed`,
-            );
-          }
-          const pageSize =
-            args.pageSize === undefined
-              ? undefined
-              : validPageSize(args.pageSize);
-          await ctx.db.patch("sync_runs", runId, {
-            status: "running",
-            finished_at: undefined,
-            ...(pageSize === undefined
-              ? {}
-              : { page_size: pageSize, current_page_size: pageSize }),
-          });
-          const resumed = (await getRunDoc(ctx, runId))!;
-          if (resumed.workers === undefined) {
-            // A run from before workers: it starts over (runs are
-            // idempotent), its old place having no meaning now.
-            await ctx.db.patch("sync_runs", runId, { workers: 1 });
-            if (!(await startPhase(ctx, resumed, "unlinked", 1))) {
-              await startPhase(ctx, resumed, "pairs", 1);
-            }
-          } else {
-            for (const worker of await workersOf(ctx, runId, run.phase)) {
-              if (worker.status !== "failed") continue;
-              const jobId = await scheduleNextPage(ctx, worker._id);
-              await ctx.db.patch("sync_run_workers", worker._id, {
-                status: "running",
-                next_job_id: jobId,
-                ...(pageSize === undefined
-                  ? {}
-                  : { page_size: pageSize, current_page_size: pageSize }),
-              });
-            }
-          }
-          // The watchdog of the run's earlier life may still be due to look.
-          const watchdog =
-            run.supervisor_job_id === undefined
-              ? null
-              : await ctx.db.system.get(
-                  "_scheduled_functions",
-                  run.supervisor_job_id,
-                );
-          if (watchdog?.state.kind !== "pending") {
-            await scheduleSupervisor(ctx, runId);
-          }
-          return await withProgress(ctx, (await getRunDoc(ctx, runId))!);
-        },
+        handler: async (ctx, args) =>
+          await withProgress(
+            ctx,
+            await resumeRun(ctx, args.runId, { pageSize: args.pageSize }),
+          ),
       }),
 
       /**
@@ -1195,7 +1247,7 @@ export function makeEngine(shape: Shape) {
     };
   }
 
-  return { startRun, functions };
+  return { startRun, resumeRun, functions };
 }
 
 /** Arguments of the entry points that start a run. */

@@ -18,6 +18,12 @@ export const ERROR_CODES = {
    * the review queue); nothing was written.
    */
   CONFLICT: "CONFLICT",
+  /**
+   * The case or records changed since the caller was shown them (a review
+   * resolved by someone else, a row edited or deleted meanwhile); nothing
+   * was written. Show the case again.
+   */
+  STALE: "STALE",
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -18,10 +18,12 @@
 import type {
   ActionBuilder,
   DocumentByName,
+  FunctionReference,
   GenericDataModel,
   GenericMutationCtx,
   GenericQueryCtx,
   MutationBuilder,
+  PaginationOptions,
   QueryBuilder,
   TableNamesInDataModel,
 } from "convex/server";
@@ -33,6 +35,8 @@ import {
   endSignIns,
   setAccountStatus,
 } from "./accounts.js";
+import { type Actor, audited, auditPage, type Target } from "./audit.js";
+import { describeFields, type FieldReport } from "./casePolicy.js";
 import {
   type ConvexAuthCallbacks,
   makeConvexAuthAdapter,
@@ -43,11 +47,18 @@ import {
   type Shape,
   type UserSyncDeclaration,
 } from "./declaration.js";
-import { makeDriftReport } from "./driftReport.js";
+import { type DriftSummary, makeDriftReport } from "./driftReport.js";
 import { makeEngine, startRunArgs } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import { checkSchema, type SchemaLike } from "./schemaCheck.js";
+import {
+  loadCase,
+  openCases,
+  resolveCase,
+  type ResolutionRequest,
+  type ResolutionResult,
+} from "./resolutions.js";
 import {
   ensurePair,
   type EnsureResult,
@@ -59,7 +70,12 @@ import {
   syncFromRow,
 } from "./steps.js";
 import { onRowChange, onUsersChange, type TableChange } from "./triggers.js";
-import { type AccountStatus, syncRunValidator } from "./validators.js";
+import {
+  type AccountStatus,
+  type AuditEntry,
+  type SyncReview,
+  syncRunValidator,
+} from "./validators.js";
 
 export type {
   FieldOf,
@@ -71,6 +87,31 @@ export type {
 export { indexNames } from "./declaration.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export {
+  type Actor,
+  auditPage,
+  changesBetween,
+  CLI_ACTOR,
+  MAX_AUDIT_PAGE,
+  recordAudit,
+  snapshot,
+  type Target,
+} from "./audit.js";
+export {
+  caseVersion,
+  diffDoc,
+  type FieldReport,
+  type FieldSourceKind,
+  MAX_AUDIT_CHANGES,
+} from "./casePolicy.js";
+export {
+  type CaseRow,
+  type CaseView,
+  MAX_CASE_ROWS,
+  MAX_CASES_PAGE,
+  type ResolutionRequest,
+  type ResolutionResult,
+} from "./resolutions.js";
+export {
   DEFAULT_MAX_WORKERS,
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -79,6 +120,7 @@ export {
   startRunArgs,
 } from "./engine.js";
 export {
+  type DriftSummary,
   driftKindValidator,
   driftReportValidator,
   driftSummaryValidator,
@@ -254,9 +296,137 @@ export class UserSync<
   async startRun(
     ctx: MCtx<DataModel>,
     name: string,
-    options: { pageSize?: number; dryRun?: boolean; workers?: number },
+    options: {
+      pageSize?: number;
+      dryRun?: boolean;
+      /** Parallel workers (default: sized from the last run). */
+      workers?: number;
+      /** Rows it is expected to check (default: the last run's count). */
+      estimate?: number;
+      /** Who starts it, for the audit log (default: the CLI). */
+      actor?: Actor;
+    },
   ) {
     return await this.engine.startRun(ctx as never, name, options);
+  }
+
+  /**
+   * Resumes a failed run (a run id as a string; INVALID_ARGUMENT otherwise),
+   * or returns the active one. Recorded in the audit log.
+   */
+  async resumeRun(
+    ctx: MCtx<DataModel>,
+    runId: string,
+    options: { pageSize?: number; actor?: Actor } = {},
+  ) {
+    return await this.engine.resumeRun(ctx as never, runId, options);
+  }
+
+  /**
+   * The whole drift report from an action, every page its own query of the
+   * exported `page` (see driftReportFunctions).
+   *
+   * @example const report = await userSync.driftSummary(ctx);
+   */
+  async driftSummary(
+    ctx: {
+      runQuery: (
+        reference: FunctionReference<"query", "internal">,
+        args: Record<string, unknown>,
+      ) => Promise<unknown>;
+    },
+    options: { pageSize?: number } = {},
+  ): Promise<DriftSummary> {
+    return await this.drift.summarize(
+      async (args) =>
+        (await ctx.runQuery(
+          this.drift.pageRef as unknown as FunctionReference<
+            "query",
+            "internal"
+          >,
+          args,
+        )) as never,
+      options.pageSize,
+    );
+  }
+
+  // --- Review queue, resolutions, audit -----------------------------------
+
+  /**
+   * One page of open cases of `sync_reviews`, oldest first, each with the
+   * user, its current row, the case's rows and the case's version.
+   */
+  async openCases(
+    ctx: Ctx<DataModel>,
+    paginationOpts: PaginationOptions,
+  ): Promise<{
+    page: Case<DataModel, Table>[];
+    continueCursor: string;
+    isDone: boolean;
+  }> {
+    return (await openCases(ctx as never, this.shape, paginationOpts)) as never;
+  }
+
+  /** One case with both sides and its version (see openCases). */
+  async loadCase(
+    ctx: Ctx<DataModel>,
+    review: SyncReview,
+  ): Promise<Case<DataModel, Table>> {
+    return (await loadCase(ctx as never, this.shape, review)) as never;
+  }
+
+  /** One page of the audit log, newest first (at most MAX_AUDIT_PAGE). */
+  async auditPage(
+    ctx: Ctx<DataModel>,
+    paginationOpts: PaginationOptions,
+  ): Promise<{ page: AuditEntry[]; continueCursor: string; isDone: boolean }> {
+    return await auditPage(ctx as never, paginationOpts);
+  }
+
+  /**
+   * Resolves a case (link, keep_separate, retire, dismiss) in the caller's
+   * transaction, with an audit entry; refused with STALE when the case
+   * changed since its version was read. Call it from a raw mutation builder
+   * (the sync plans its own writes).
+   */
+  async resolveCase(
+    ctx: MCtx<DataModel>,
+    request: ResolutionRequest,
+  ): Promise<ResolutionResult> {
+    return await resolveCase(ctx as never, this.shape, request);
+  }
+
+  /**
+   * Runs an operator command and records every field it changed in the
+   * watched documents (before and after) in the audit log.
+   *
+   * @example await userSync.audited(ctx, { action: "admin:setStatus", actor, targets, summary }, () => ...);
+   */
+  async audited<T>(
+    ctx: MCtx<DataModel>,
+    entry: {
+      action: string;
+      actor: Actor;
+      targets: readonly Target[];
+      /** What was done, in words; or worked out from the result. */
+      summary: string | ((result: T) => string);
+    },
+    command: () => Promise<T>,
+    /** Documents the command created, from its result. */
+    created?: (result: T) => readonly Target[],
+  ): Promise<T> {
+    return await audited(ctx as never, entry, command, created);
+  }
+
+  /**
+   * Every mirrored field of a user and its row: both values, the owner, and
+   * where the value comes from (provider, the user's choice, the app). Pure.
+   */
+  describeFields(
+    user: Doc<DataModel, "users"> | null,
+    row: Doc<DataModel, Table> | null,
+  ): FieldReport[] {
+    return describeFields(this.shape, user as never, row as never);
   }
 
   // --- Steps for the app's own functions ----------------------------------
@@ -413,6 +583,22 @@ type Doc<
   DataModel extends GenericDataModel,
   Table extends TableNamesInDataModel<DataModel>,
 > = DocumentByName<DataModel, Table>;
+
+/** A case of the review queue, typed for the app (see resolutions.ts). */
+export type Case<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  review: SyncReview;
+  user: Doc<DataModel, "users"> | null;
+  counterpart: Doc<DataModel, Table> | null;
+  rows: {
+    id: string;
+    doc: Doc<DataModel, Table> | null;
+    pairedUserId: string | null;
+  }[];
+  version: string;
+};
 
 /** A user and its app row, either possibly missing. */
 export type Pair<

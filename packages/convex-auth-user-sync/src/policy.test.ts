@@ -235,6 +235,58 @@ describe("decidePairing", () => {
     expect(kinds(ambiguous)).toEqual(["ambiguous_email"]);
   });
 
+  test("a legacy row another verified owner of the address could claim is linked to neither (found by review)", () => {
+    const contested = decidePairing({
+      ...base,
+      unlinkedWithEmail: [row("a", "ada@example.com")],
+      otherVerifiedOwners: 1,
+    });
+    expect(contested.action).toBe("create");
+    expect(kinds(contested)).toEqual(["ambiguous_email"]);
+    // A row already this user's (a claim both sides make) is not contested.
+    expect(
+      decidePairing({
+        ...base,
+        claimants: [row("b", "ada@example.com", U)],
+        otherVerifiedOwners: 1,
+      }).action,
+    ).toBe("link");
+  });
+
+  test("rows a person kept apart are neither candidates nor cases", () => {
+    const a = row("a", "ada@example.com");
+    const b = row("b", "ada@example.com");
+    // Two legacy rows: ambiguous, until a person keeps one apart.
+    expect(
+      kinds(decidePairing({ ...base, unlinkedWithEmail: [a, b] })),
+    ).toEqual(["ambiguous_email"]);
+    expect(
+      decidePairing({
+        ...base,
+        unlinkedWithEmail: [a, b],
+        separated: new Set(["b"]),
+      }),
+    ).toEqual({ action: "link", rowId: "a", legacy: true, reviews: [] });
+    // A pointer and a claim from a kept-apart row: no case, no link.
+    expect(
+      decidePairing({
+        ...base,
+        pointed: row("p", "cfo@corp.com"),
+        claimants: [row("c", "a@corp.com", U)],
+        separated: new Set(["p", "c"]),
+      }),
+    ).toEqual({ action: "create", reviews: [] });
+    // An unverified user and a kept-apart row: nothing to record either.
+    expect(
+      decidePairing({
+        ...base,
+        verified: false,
+        unlinkedWithEmail: [a],
+        separated: new Set(["a"]),
+      }),
+    ).toEqual({ action: "create", reviews: [] });
+  });
+
   test("pointers are only candidates, held to the email rule", () => {
     // A stray pointer to an unlinked row of another address: not followed.
     const stray = decidePairing({

@@ -266,6 +266,16 @@ export type PairingEvidence = {
   claimants: readonly RowRef[];
   /** Legacy rows with the user's email key (two show ambiguity). */
   unlinkedWithEmail: readonly RowRef[];
+  /**
+   * Other users whose provider verified the same address, paired or not: a
+   * legacy row is then no more this user's than theirs.
+   */
+  otherVerifiedOwners?: number;
+  /**
+   * Rows a person decided are not this user's (keep-separate resolutions):
+   * never candidates, and no longer cases to record.
+   */
+  separated?: ReadonlySet<string>;
 };
 
 export type PairingDecision = {
@@ -287,14 +297,22 @@ export type PairingDecision = {
  *   or a claim from a row whose email differs: `reference_conflict`;
  * - candidates but an unverified email: `unverified_email_match`;
  * - several candidates: `ambiguous_email`.
+ * A row a person kept apart from the user (`separated`) counts for nothing.
  *
  * @example const decision = decidePairing({ userId, emailKey, verified, pointed, claimants, unlinkedWithEmail });
  */
 export function decidePairing(evidence: PairingEvidence): PairingDecision {
-  const { userId, emailKey, verified, pointed } = evidence;
+  const { userId, emailKey, verified } = evidence;
+  const separated = evidence.separated ?? new Set<string>();
+  const apart = (row: RowRef) => separated.has(row._id);
+  const pointed =
+    evidence.pointed !== null && apart(evidence.pointed)
+      ? null
+      : evidence.pointed;
   const reviews: ReviewNote[] = [];
   const candidates = new Map<string, RowRef>();
   const consider = (row: RowRef, why: string) => {
+    if (apart(row)) return;
     // A row the sync made for an unverified claim of an address holds that
     // claimant's data, and a pointer to it (from either side) proves nothing
     // about whose it is: it is never a candidate.
@@ -331,7 +349,9 @@ export function decidePairing(evidence: PairingEvidence): PairingDecision {
   }
 
   // 2. Legacy rows with the user's email.
-  for (const row of evidence.unlinkedWithEmail) candidates.set(row._id, row);
+  for (const row of evidence.unlinkedWithEmail) {
+    if (!apart(row)) candidates.set(row._id, row);
+  }
 
   // 3. Link only what the verified email proves, and only if unambiguous.
   const found = [...candidates.values()];
@@ -347,7 +367,9 @@ export function decidePairing(evidence: PairingEvidence): PairingDecision {
     return { action: "create", reviews };
   }
   const [only] = found;
-  if (found.length === 1 && only !== undefined) {
+  const contested =
+    only?.userRef === undefined && (evidence.otherVerifiedOwners ?? 0) > 0;
+  if (found.length === 1 && only !== undefined && !contested) {
     return {
       action: "link",
       rowId: only._id,
@@ -358,8 +380,9 @@ export function decidePairing(evidence: PairingEvidence): PairingDecision {
   reviews.push({
     kind: "ambiguous_email",
     rowIds: ids,
-    detail:
-      "Several rows could be this user's (same verified email, or pointers); none was linked.",
+    detail: contested
+      ? "Other users verified this address too; the row could be any of theirs, so none was linked."
+      : "Several rows could be this user's (same verified email, or pointers); none was linked.",
   });
   return { action: "create", reviews };
 }

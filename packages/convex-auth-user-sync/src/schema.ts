@@ -22,7 +22,8 @@ import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   accountStatusValidator,
-  reviewKindValidator,
+  auditEntryFields,
+  syncReviewFields,
   syncRunFields,
   syncRunWorkerFields,
 } from "./validators.js";
@@ -69,23 +70,30 @@ export function usersTable(authUsers: typeof authTables.users) {
 }
 
 /**
- * The sync's own tables: cases for review, bulk runs and their workers, a
- * dry run's log.
+ * The sync's own tables: cases for review, decisions to keep two apart, the
+ * audit log, bulk runs and their workers, a dry run's log.
  */
 export const syncTables = {
   // Cases the sync refuses to guess about: recorded for a person instead of
   // decided (see docs/troubleshooting.md).
-  sync_reviews: defineTable({
-    kind: reviewKindValidator,
-    // One row per case: a repeated report writes nothing.
-    key: v.string(),
-    user_id: v.optional(v.id("users")),
-    row_ids: v.array(v.string()),
-    email: v.optional(v.string()),
-    detail: v.string(),
-    first_seen_at: v.number(),
-    resolved_at: v.optional(v.number()),
-  }).index("by_key", ["key"]),
+  sync_reviews: defineTable(syncReviewFields)
+    .index("by_key", ["key"])
+    // Open cases first (resolved_at absent), oldest first: the review queue.
+    .index("by_resolved_at", ["resolved_at"]),
+
+  // Pairs a person decided must never be linked automatically (a
+  // keep-separate resolution): the pairing decision skips them.
+  sync_separations: defineTable({
+    user_id: v.id("users"),
+    row_id: v.string(),
+    created_at: v.number(),
+  })
+    .index("by_user_id_and_row_id", ["user_id", "row_id"])
+    .index("by_row_id", ["row_id"]),
+
+  // Every resolution and operator command: who, when, what, the fields
+  // before and after. Read a page at a time, newest first.
+  sync_audit: defineTable(auditEntryFields),
 
   // One row per bulk run.
   sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),

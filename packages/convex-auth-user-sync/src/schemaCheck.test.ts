@@ -91,10 +91,16 @@ describe("checkSchema", () => {
       "users.status is missing.",
       "users.pendingFirstSignIn is missing.",
       "users has no index by_email_and_emailVerificationTime on [email, emailVerificationTime].",
-      "The schema has no sync_reviews table (spread ...syncTables).",
-      "The schema has no sync_runs table (spread ...syncTables).",
-      "The schema has no sync_run_workers table (spread ...syncTables).",
-      "The schema has no sync_run_changes table (spread ...syncTables).",
+      ...[
+        "sync_reviews",
+        "sync_separations",
+        "sync_audit",
+        "sync_runs",
+        "sync_run_workers",
+        "sync_run_changes",
+      ].map(
+        (table) => `The schema has no ${table} table (spread ...syncTables).`,
+      ),
     ]);
   });
 });

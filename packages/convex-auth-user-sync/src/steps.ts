@@ -207,9 +207,7 @@ async function unlinkedRowsByEmail(
     2 + CLAIM_LIMIT,
   );
   return {
-    legacy: rows
-      .filter((row) => row[shape.emailVerified] === undefined)
-      .slice(0, 2),
+    legacy: rows.filter((row) => row[shape.emailVerified] === undefined),
     orphaned: rows.filter((row) => row[shape.emailVerified] !== undefined),
   };
 }
@@ -251,7 +249,13 @@ export async function weighUser(
   shape: Shape,
   user: AnyDoc,
   read: PairRead,
-): Promise<{ decision: PairingDecision; rows: AnyDoc[]; orphaned: AnyDoc[] }> {
+): Promise<{
+  decision: PairingDecision;
+  rows: AnyDoc[];
+  orphaned: AnyDoc[];
+  /** Rows a person kept apart from this user. */
+  separated: Set<string>;
+}> {
   const emailKey = normalizeEmail(user.email);
   // With the app side's reference only, a row naming the user is its
   // counterpart or a duplicate (read.duplicates): never a mere claim.
@@ -259,20 +263,96 @@ export async function weighUser(
     shape.usersRef === undefined
       ? []
       : await rowsClaiming(ctx, shape, user._id);
-  const { legacy, orphaned } = emailKey
+  const unlinked = emailKey
     ? await unlinkedRowsByEmail(ctx, shape, emailKey)
     : { legacy: [], orphaned: [] };
+  const { orphaned } = unlinked;
+  const seen = [...claimants, ...unlinked.legacy, ...orphaned];
+  if (read.pointed !== null) seen.push(read.pointed);
+  const separated = await separatedFrom(
+    ctx,
+    user._id,
+    seen.map((row) => row._id),
+  );
+  // Two legacy rows a person has not kept apart are enough to tell "exactly
+  // one" from "ambiguous".
+  const legacy = unlinked.legacy
+    .filter((row) => !separated.has(row._id))
+    .slice(0, 2);
+  const rows = [...claimants, ...legacy];
+  if (read.pointed !== null) rows.push(read.pointed);
+  // Another user who also verified this address, paired or not (found by
+  // review: the users side linked the legacy row to whichever user came
+  // first, while the row side called it ambiguous). Read only when a legacy
+  // row is in play for a verified user: one index range, on a first link.
+  const verified = user.emailVerificationTime !== undefined;
+  let otherVerifiedOwners = 0;
+  const legacyInPlay =
+    legacy.length > 0 ||
+    (read.pointed !== null && read.pointed[shape.appRef] === undefined);
+  if (verified && emailKey !== undefined && legacyInPlay) {
+    const owners = await verifiedUsersWithEmail(ctx, shape, emailKey, 2);
+    otherVerifiedOwners = owners.filter(
+      (other) => other._id !== user._id,
+    ).length;
+  }
   const decision = decidePairing({
     userId: user._id as GenericId<"users">,
     emailKey,
-    verified: user.emailVerificationTime !== undefined,
+    verified,
+    otherVerifiedOwners,
     pointed: read.pointed === null ? null : rowRef(shape, read.pointed),
     claimants: claimants.map((row) => rowRef(shape, row)),
     unlinkedWithEmail: legacy.map((row) => rowRef(shape, row)),
+    separated,
   });
-  const rows = [...claimants, ...legacy];
-  if (read.pointed !== null) rows.push(read.pointed);
-  return { decision, rows, orphaned };
+  return { decision, rows, orphaned, separated };
+}
+
+/** Keep-separate markers of one user read in one index range. */
+const SEPARATIONS_READ = 50;
+
+/**
+ * Which of these rows a person decided are not this user's (keep-separate
+ * resolutions, `sync_separations`): one index range over the user's
+ * markers, none at all for a user with nothing to weigh (a returning or
+ * brand-new user). A user with more markers than one range reads has each
+ * row looked up instead, so none is ever missed.
+ */
+export async function separatedFrom(
+  ctx: ReadCtx,
+  userId: unknown,
+  rowIds: readonly unknown[],
+): Promise<Set<string>> {
+  const wanted = new Set(rowIds as string[]);
+  const separated = new Set<string>();
+  if (wanted.size === 0) return separated;
+  const markers = await byIndex(
+    ctx,
+    "sync_separations",
+    "by_user_id_and_row_id",
+    { user_id: userId },
+    SEPARATIONS_READ,
+  );
+  if (markers.length < SEPARATIONS_READ) {
+    for (const marker of markers) {
+      if (wanted.has(marker.row_id as string)) {
+        separated.add(marker.row_id as string);
+      }
+    }
+    return separated;
+  }
+  for (const rowId of wanted) {
+    const [marker] = await byIndex(
+      ctx,
+      "sync_separations",
+      "by_user_id_and_row_id",
+      { user_id: userId, row_id: rowId },
+      1,
+    );
+    if (marker !== undefined) separated.add(rowId);
+  }
+  return separated;
 }
 
 export type SyncOptions = {
@@ -444,7 +524,12 @@ export async function ensurePair(
 
   // 2. Pointers and legacy rows, weighed; what is not followed is recorded.
   const emailKey = normalizeEmail(user.email);
-  const { decision, rows, orphaned } = await weighUser(ctx, shape, user, read);
+  const { decision, rows, orphaned, separated } = await weighUser(
+    ctx,
+    shape,
+    user,
+    read,
+  );
   const changes: string[] = [];
   for (const review of decision.reviews) {
     changes.push(
@@ -477,7 +562,8 @@ export async function ensurePair(
   //    not: a person decides.
   if (options.create === false) return result("pending", null, changes);
   const orphans = orphaned.filter(
-    (row) => !rows.some((seen) => seen._id === row._id),
+    (row) =>
+      !rows.some((seen) => seen._id === row._id) && !separated.has(row._id),
   );
   if (orphans.length > 0) {
     changes.push(
@@ -555,7 +641,15 @@ async function noteLegacyMatch(
     plan.rowPatch[shape.emailVerified] === true;
   if (!verifiedNow || email === undefined) return [];
   if (user.emailVerificationTime === undefined) return [];
-  const legacy = await unlinkedRowsWithEmail(ctx, shape, email);
+  const found = await unlinkedRowsWithEmail(ctx, shape, email);
+  if (found.length === 0) return [];
+  // A row a person kept apart from this user is no longer a question.
+  const separated = await separatedFrom(
+    ctx,
+    user._id,
+    found.map((candidate) => candidate._id),
+  );
+  const legacy = found.filter((candidate) => !separated.has(candidate._id));
   if (legacy.length === 0) return [];
   return await recordReview(
     ctx,
@@ -739,6 +833,8 @@ async function weighUnlinked(
   const owners = new Map<string, { user: AnyDoc; read: PairRead }>();
   const consider = async (user: AnyDoc) => {
     if (owners.has(user._id)) return;
+    // A person decided this row is not the user's.
+    if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return;
     const read = await readPair(ctx, shape, user);
     if (read.counterpart === null && read.duplicates.length === 0) {
       owners.set(user._id, { user, read });

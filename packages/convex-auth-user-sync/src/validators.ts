@@ -44,6 +44,78 @@ export const reviewKindValidator = v.union(
 );
 export type ReviewKind = Infer<typeof reviewKindValidator>;
 
+/** How a person resolved a case of `sync_reviews` (see resolutions.ts). */
+export const resolutionValidator = v.union(
+  // The user and the row were confirmed to belong together and linked.
+  v.literal("link"),
+  // The two never link automatically again.
+  v.literal("keep_separate"),
+  // A row in no pair was deleted, its fields kept in the audit log.
+  v.literal("retire"),
+  // Nothing to do: the case is closed as it is.
+  v.literal("dismiss"),
+);
+export type Resolution = Infer<typeof resolutionValidator>;
+
+/** A case for review, as stored (see schema.ts). */
+export const syncReviewFields = {
+  kind: reviewKindValidator,
+  // One row per case: a repeated report writes nothing.
+  key: v.string(),
+  user_id: v.optional(v.id("users")),
+  row_ids: v.array(v.string()),
+  email: v.optional(v.string()),
+  detail: v.string(),
+  first_seen_at: v.number(),
+  // Set by a resolution (never by the sync itself), with how and by whom.
+  resolved_at: v.optional(v.number()),
+  resolution: v.optional(resolutionValidator),
+  resolved_by: v.optional(v.string()),
+  note: v.optional(v.string()),
+};
+export const syncReviewValidator = v.object({
+  _id: v.id("sync_reviews"),
+  _creationTime: v.number(),
+  ...syncReviewFields,
+});
+export type SyncReview = Infer<typeof syncReviewValidator>;
+
+/** One field of one document an audited command changed. */
+export const auditChangeValidator = v.object({
+  table: v.string(),
+  id: v.string(),
+  field: v.string(),
+  // Absent: the field was absent (or the document did not exist) on that side.
+  before: v.optional(v.any()),
+  after: v.optional(v.any()),
+});
+export type AuditChange = Infer<typeof auditChangeValidator>;
+
+/** One entry of the audit log (`sync_audit`). */
+export const auditEntryFields = {
+  // What was done: "resolve:link", "admin:setStatus", "run:start", …
+  action: v.string(),
+  // Who: "users:<id> <email>" for a signed-in administrator, "operator
+  // (CLI)" for an internal function run from the CLI or the dashboard.
+  actor: v.string(),
+  actor_user_id: v.optional(v.id("users")),
+  // The ids it named or touched, and the case it resolved, if any.
+  ids: v.array(v.string()),
+  review_id: v.optional(v.id("sync_reviews")),
+  // The fields before and after, one entry per changed field.
+  changes: v.array(auditChangeValidator),
+  // More changes than one entry keeps were made; the first ones are kept.
+  truncated: v.optional(v.boolean()),
+  summary: v.string(),
+  at: v.number(),
+};
+export const auditEntryValidator = v.object({
+  _id: v.id("sync_audit"),
+  _creationTime: v.number(),
+  ...auditEntryFields,
+});
+export type AuditEntry = Infer<typeof auditEntryValidator>;
+
 /** What one sync step did to a pair. */
 export const syncOutcomeValidator = v.union(
   // Already consistent: nothing written.
@@ -155,6 +227,10 @@ export const syncRunFields = {
   // then the most pages of any one worker, phase by phase.
   critical_path: v.optional(v.number()),
   started_at: v.number(),
+  // Rows the run is expected to check (both tables), for a progress bar:
+  // the last completed run's count, or what the starter passed. Only an
+  // estimate: counting the tables would read them whole.
+  estimate: v.optional(v.number()),
   finished_at: v.optional(v.number()),
   last_error: v.optional(v.string()),
 };

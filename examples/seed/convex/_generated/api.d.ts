@@ -16,6 +16,7 @@ import type {
 import type * as admin from "../admin.js";
 import type * as auth from "../auth.js";
 import type * as authSync from "../authSync.js";
+import type * as console from "../console.js";
 import type * as driftReport from "../driftReport.js";
 import type * as errors from "../errors.js";
 import type * as functions from "../functions.js";
@@ -23,6 +24,7 @@ import type * as http from "../http.js";
 import type * as inputs from "../inputs.js";
 import type * as migrations_syncUserTables from "../migrations/syncUserTables.js";
 import type * as providers from "../providers.js";
+import type * as reviews from "../reviews.js";
 import type * as starterTemplates from "../starterTemplates.js";
 import type * as sync from "../sync.js";
 import type * as syncEngine from "../syncEngine.js";
@@ -44,6 +46,7 @@ declare const fullApi: ApiFromModules<{
   admin: typeof admin;
   auth: typeof auth;
   authSync: typeof authSync;
+  console: typeof console;
   driftReport: typeof driftReport;
   errors: typeof errors;
   functions: typeof functions;
@@ -51,6 +54,7 @@ declare const fullApi: ApiFromModules<{
   inputs: typeof inputs;
   "migrations/syncUserTables": typeof migrations_syncUserTables;
   providers: typeof providers;
+  reviews: typeof reviews;
   starterTemplates: typeof starterTemplates;
   sync: typeof sync;
   syncEngine: typeof syncEngine;

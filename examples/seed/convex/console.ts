@@ -1,0 +1,267 @@
+/**
+ * The web console's functions (examples/seed/web), for administrators only
+ * (`auth_users.is_admin`, granted by admin:setAdmin): sync health (drift
+ * report, runs), the review queue and its resolutions, user search with
+ * both rows and every mirrored field, and the audit log. Signed-out callers
+ * get UNAUTHENTICATED and other users FORBIDDEN from every one of them.
+ *
+ * Thin wrappers: the same handlers serve the CLI's reviews:* commands, over
+ * convex-auth-user-sync. Every write is recorded in the audit log with the
+ * administrator as its actor.
+ */
+import {
+  driftSummaryValidator,
+  startRunArgs,
+  syncRunValidator,
+} from "convex-auth-user-sync";
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import type { QueryCtx } from "./_generated/server";
+import {
+  action,
+  actorOf,
+  adminQuery,
+  adminSyncMutation,
+  internalQuery,
+  requireAdmin,
+} from "./functions";
+import {
+  auditLogPage,
+  auditPageValidator,
+  authUserDocValidator,
+  casePage,
+  casePageValidator,
+  dismissArgs,
+  keepSeparateArgs,
+  linkArgs,
+  resolutionResultValidator,
+  resolve,
+  retireArgs,
+  userDocValidator,
+} from "./reviews";
+import { userSync } from "./sync";
+import { loadPairById, type UserPair } from "./userLookup";
+import { normalizeEmail } from "convex-auth-user-sync";
+
+// --- Sync health -----------------------------------------------------------
+
+/** How many runs the console lists, newest first. */
+const RUNS_SHOWN = 5;
+
+/** The latest runs, newest first, live: their progress updates as pages run. */
+export const runs = adminQuery({
+  args: {},
+  returns: v.array(syncRunValidator),
+  handler: async (ctx) =>
+    await ctx.db.query("sync_runs").order("desc").take(RUNS_SHOWN),
+});
+
+/**
+ * Starts a run over every pair (`dryRun`: plan only), or returns the run
+ * already going. `estimate`: the rows it should check, for the progress bar
+ * (the console passes the drift report's count; otherwise the last run's).
+ */
+export const startRun = adminSyncMutation({
+  args: { ...startRunArgs, estimate: v.optional(v.number()) },
+  returns: syncRunValidator,
+  handler: async (ctx, args) =>
+    await userSync.startRun(ctx, "console", {
+      ...args,
+      actor: actorOf(ctx.caller),
+    }),
+});
+
+/** Resumes a failed run where it stopped. */
+export const resumeRun = adminSyncMutation({
+  args: { runId: v.string() },
+  returns: syncRunValidator,
+  handler: async (ctx, { runId }) =>
+    await userSync.resumeRun(ctx, runId, { actor: actorOf(ctx.caller) }),
+});
+
+/** Lets a public action check its caller (actions have no database). */
+export const requireAdminCaller = internalQuery({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await requireAdmin(ctx);
+    return null;
+  },
+});
+
+/**
+ * The drift report, every page of both tables (each page its own bounded
+ * query): counts by kind for the console's chart.
+ */
+export const driftSummary = action({
+  args: {},
+  returns: driftSummaryValidator,
+  handler: async (ctx) => {
+    await ctx.runQuery(internal.console.requireAdminCaller, {});
+    return await userSync.driftSummary(ctx);
+  },
+});
+
+// --- Review queue ------------------------------------------------------------
+
+/** Open cases, a page at a time, oldest first, with both rows each. */
+export const openCases = adminQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  returns: casePageValidator,
+  handler: async (ctx, { paginationOpts }) =>
+    await casePage(ctx, paginationOpts),
+});
+
+/** See reviews:link. */
+export const link = adminSyncMutation({
+  args: linkArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { userId, rowId, retireCurrent, ...args }) =>
+    await resolve(ctx, actorOf(ctx.caller), args, {
+      action: "link",
+      userId,
+      rowId,
+      retireCurrent,
+    }),
+});
+
+/** See reviews:keepSeparate. */
+export const keepSeparate = adminSyncMutation({
+  args: keepSeparateArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { userId, rowId, ...args }) =>
+    await resolve(ctx, actorOf(ctx.caller), args, {
+      action: "keep_separate",
+      userId,
+      rowId,
+    }),
+});
+
+/** See reviews:retire. */
+export const retire = adminSyncMutation({
+  args: retireArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { rowId, ...args }) =>
+    await resolve(ctx, actorOf(ctx.caller), args, { action: "retire", rowId }),
+});
+
+/** See reviews:dismiss. */
+export const dismiss = adminSyncMutation({
+  args: dismissArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, args) =>
+    await resolve(ctx, actorOf(ctx.caller), args, { action: "dismiss" }),
+});
+
+// --- Users -------------------------------------------------------------------
+
+/** How many matches a search returns. */
+const SEARCH_LIMIT = 10;
+
+const fieldReportValidator = v.object({
+  usersField: v.string(),
+  appField: v.string(),
+  owner: v.union(v.literal("provider"), v.literal("app"), v.literal("latest")),
+  source: v.union(
+    v.literal("provider"),
+    v.literal("user's choice"),
+    v.literal("app"),
+    v.literal("later of the two"),
+  ),
+  usersValue: v.optional(v.any()),
+  appValue: v.optional(v.any()),
+  expected: v.optional(v.any()),
+  agrees: v.boolean(),
+});
+
+const userMatchValidator = v.object({
+  user: v.union(v.null(), userDocValidator),
+  authUser: v.union(v.null(), authUserDocValidator),
+  // Both sides agree on the reference (a two-way pair).
+  paired: v.boolean(),
+  fields: v.array(fieldReportValidator),
+});
+
+/**
+ * Users by email prefix (either table's address) or by id (either table's):
+ * both rows of each, every mirrored field with its owner and where its value
+ * came from. At most SEARCH_LIMIT matches; index ranges only.
+ */
+export const searchUsers = adminQuery({
+  args: { query: v.string() },
+  returns: v.array(userMatchValidator),
+  handler: async (ctx, args) => {
+    const text = args.query.trim();
+    if (text.length === 0 || text.length > 254) return [];
+    const pairs: UserPair[] = [];
+    const seen = new Set<string>();
+    const add = (pair: UserPair | null) => {
+      if (pair === null) return;
+      const key = `${pair.user?._id ?? "-"}:${pair.authUser?._id ?? "-"}`;
+      if (!seen.has(key) && pairs.length < SEARCH_LIMIT) {
+        seen.add(key);
+        pairs.push(pair);
+      }
+    };
+    add(await loadPairById(ctx, text, { join: false }));
+    const prefix = normalizeEmail(text);
+    if (prefix !== undefined) {
+      for (const row of await rowsByEmailPrefix(ctx, prefix)) {
+        add(await loadPairById(ctx, row._id, { join: false }));
+      }
+      for (const user of await usersByEmailPrefix(ctx, prefix)) {
+        add(await loadPairById(ctx, user._id, { join: false }));
+      }
+    }
+    return pairs.map(({ user, authUser }) => ({
+      user,
+      authUser,
+      paired:
+        user !== null &&
+        authUser !== null &&
+        user.auth_user_id === authUser._id &&
+        authUser.convex_user_id === user._id,
+      fields: userSync.describeFields(user, authUser),
+    }));
+  },
+});
+
+/** The end of an index range of strings starting with `prefix`. */
+const prefixEnd = (prefix: string) => `${prefix}\uffff`;
+
+async function rowsByEmailPrefix(
+  ctx: QueryCtx,
+  prefix: string,
+): Promise<Doc<"auth_users">[]> {
+  return await ctx.db
+    .query("auth_users")
+    .withIndex("by_email_and_email_verified", (q) =>
+      q.gte("email", prefix).lt("email", prefixEnd(prefix)),
+    )
+    .take(SEARCH_LIMIT);
+}
+
+async function usersByEmailPrefix(
+  ctx: QueryCtx,
+  prefix: string,
+): Promise<Doc<"users">[]> {
+  // users.email holds what the provider sent, in its letter case.
+  return await ctx.db
+    .query("users")
+    .withIndex("email", (q) =>
+      q.gte("email", prefix).lt("email", prefixEnd(prefix)),
+    )
+    .take(SEARCH_LIMIT);
+}
+
+// --- Audit log ---------------------------------------------------------------
+
+/** The audit log, newest first, a page at a time. */
+export const auditLog = adminQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  returns: auditPageValidator,
+  handler: async (ctx, { paginationOpts }) =>
+    await auditLogPage(ctx, paginationOpts),
+});

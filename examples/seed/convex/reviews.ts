@@ -1,0 +1,212 @@
+/**
+ * The review queue and its resolutions, for operators at the CLI: every case
+ * the sync refused to guess at (`sync_reviews`), with both rows side by side,
+ * and the four ways a person resolves one. The console (console.ts) offers
+ * the same to administrators signed in to the app; both call the handlers
+ * below, over convex-auth-user-sync's resolveCase.
+ *
+ * Each resolution takes the case's `version` as it was shown (openCases) and
+ * is refused with STALE if the case changed since; each is one transaction
+ * and one audit entry (auditLog).
+ *
+ * @example npx convex run reviews:openCases '{"paginationOpts":{"numItems":5,"cursor":null}}'
+ * @example npx convex run reviews:link '{"reviewId":"…","version":"…","userId":"…","rowId":"…"}'
+ * @example npx convex run reviews:dismiss '{"reviewId":"…","version":"…","note":"test data"}'
+ */
+import {
+  type Actor,
+  auditEntryValidator,
+  CLI_ACTOR,
+  syncReviewValidator,
+} from "convex-auth-user-sync";
+import {
+  paginationOptsValidator,
+  paginationResultValidator,
+} from "convex/server";
+import { v } from "convex/values";
+import { doc } from "convex-helpers/validators";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
+import { internalQuery, internalSyncMutation } from "./functions";
+import { cleanId } from "./inputs";
+import schema from "./schema";
+import { userSync } from "./sync";
+import { appError } from "./errors";
+
+export const userDocValidator = doc(schema, "users");
+export const authUserDocValidator = doc(schema, "auth_users");
+
+/** One case with both sides, as openCases shows it. */
+export const caseViewValidator = v.object({
+  review: syncReviewValidator,
+  user: v.union(v.null(), userDocValidator),
+  // The user's current row (its counterpart), when it has one.
+  counterpart: v.union(v.null(), authUserDocValidator),
+  rows: v.array(
+    v.object({
+      id: v.string(),
+      // null: the row was deleted since the case was recorded.
+      doc: v.union(v.null(), authUserDocValidator),
+      pairedUserId: v.union(v.null(), v.string()),
+    }),
+  ),
+  // Pass it back with a resolution.
+  version: v.string(),
+});
+
+export const casePageValidator = paginationResultValidator(caseViewValidator);
+export const auditPageValidator =
+  paginationResultValidator(auditEntryValidator);
+
+/** What a resolution answers. */
+export const resolutionResultValidator = v.object({
+  resolution: v.union(
+    v.literal("link"),
+    v.literal("keep_separate"),
+    v.literal("retire"),
+    v.literal("dismiss"),
+  ),
+  summary: v.string(),
+});
+
+/** Arguments every resolution takes: the case, as it was shown. */
+const caseArgs = {
+  reviewId: v.string(),
+  version: v.string(),
+  note: v.optional(v.string()),
+};
+export const linkArgs = {
+  ...caseArgs,
+  userId: v.string(),
+  rowId: v.string(),
+  // The user's current row, to retire it and make room (as shown).
+  retireCurrent: v.optional(v.string()),
+};
+export const keepSeparateArgs = {
+  ...caseArgs,
+  userId: v.string(),
+  rowId: v.string(),
+};
+export const retireArgs = { ...caseArgs, rowId: v.string() };
+export const dismissArgs = caseArgs;
+
+type CaseArgs = { reviewId: string; version: string; note?: string };
+type Choice =
+  | { action: "link"; userId: string; rowId: string; retireCurrent?: string }
+  | { action: "keep_separate"; userId: string; rowId: string }
+  | { action: "retire"; rowId: string }
+  | { action: "dismiss" };
+
+/**
+ * Checks a resolution's input (before any write) and resolves the case.
+ * Ids are checked for their table here; whether they are the case's own is
+ * the library's check.
+ */
+export async function resolve(
+  ctx: MutationCtx,
+  actor: Actor,
+  args: CaseArgs,
+  choice: Choice,
+) {
+  const reviewId = cleanId(ctx, "sync_reviews", args.reviewId);
+  if (args.version.length > 64) {
+    throw appError("INVALID_ARGUMENT", "not a case version");
+  }
+  if (args.note !== undefined && args.note.length > 500) {
+    throw appError("INVALID_ARGUMENT", "note is longer than 500 characters");
+  }
+  const ids: Record<string, string> = {};
+  if ("userId" in choice) ids.userId = cleanId(ctx, "users", choice.userId);
+  if ("rowId" in choice) ids.rowId = cleanId(ctx, "auth_users", choice.rowId);
+  if ("retireCurrent" in choice && choice.retireCurrent !== undefined) {
+    ids.retireCurrent = cleanId(ctx, "auth_users", choice.retireCurrent);
+  }
+  return await userSync.resolveCase(ctx, {
+    ...choice,
+    ...ids,
+    reviewId,
+    version: args.version,
+    note: args.note,
+    actor,
+  });
+}
+
+/** One page of open cases, both sides each. */
+export async function casePage(
+  ctx: QueryCtx,
+  paginationOpts: { numItems: number; cursor: string | null },
+) {
+  return await userSync.openCases(ctx, paginationOpts);
+}
+
+/** One page of the audit log, newest first. */
+export async function auditLogPage(
+  ctx: QueryCtx,
+  paginationOpts: { numItems: number; cursor: string | null },
+) {
+  return await userSync.auditPage(ctx, paginationOpts);
+}
+
+/** Open cases, a page at a time, oldest first. */
+export const openCases = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  returns: casePageValidator,
+  handler: async (ctx, { paginationOpts }) =>
+    await casePage(ctx, paginationOpts),
+});
+
+/**
+ * Links a user and a row you confirmed belong together. Refused (CONFLICT)
+ * while the row is another user's pair, or the user has a row of its own:
+ * pass that row's id as `retireCurrent` to retire it in the same step.
+ */
+export const link = internalSyncMutation({
+  args: linkArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { userId, rowId, retireCurrent, ...args }) =>
+    await resolve(ctx, CLI_ACTOR, args, {
+      action: "link",
+      userId,
+      rowId,
+      retireCurrent,
+    }),
+});
+
+/** The two never link automatically again; the user keeps a row of its own. */
+export const keepSeparate = internalSyncMutation({
+  args: keepSeparateArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { userId, rowId, ...args }) =>
+    await resolve(ctx, CLI_ACTOR, args, {
+      action: "keep_separate",
+      userId,
+      rowId,
+    }),
+});
+
+/** Deletes a row in no pair; its fields stay in the audit log. */
+export const retire = internalSyncMutation({
+  args: retireArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, { rowId, ...args }) =>
+    await resolve(ctx, CLI_ACTOR, args, { action: "retire", rowId }),
+});
+
+/** Closes the case as it is. */
+export const dismiss = internalSyncMutation({
+  args: dismissArgs,
+  returns: resolutionResultValidator,
+  handler: async (ctx, args) =>
+    await resolve(ctx, CLI_ACTOR, args, { action: "dismiss" }),
+});
+
+/**
+ * The audit log, newest first, a page at a time.
+ *
+ * @example npx convex run reviews:auditLog '{"paginationOpts":{"numItems":20,"cursor":null}}'
+ */
+export const auditLog = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  returns: auditPageValidator,
+  handler: async (ctx, { paginationOpts }) =>
+    await auditLogPage(ctx, paginationOpts),
+});

@@ -1,0 +1,25 @@
+import { Component, type ReactNode } from "react";
+import { errorText } from "./format";
+
+/** Shows a page's error (a refused query, say) instead of a blank screen. */
+export class ErrorBoundary extends Component<
+  { children: ReactNode },
+  { error: unknown }
+> {
+  state: { error: unknown } = { error: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  render() {
+    if (this.state.error !== null) {
+      return (
+        <p className="error" role="alert">
+          {errorText(this.state.error)}
+        </p>
+      );
+    }
+    return this.props.children;
+  }
+}

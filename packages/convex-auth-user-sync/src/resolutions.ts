@@ -1,0 +1,472 @@
+/**
+ * Resolving what the sync refused to guess: the review queue and the four
+ * resolutions a person may choose for a case of `sync_reviews`.
+ *
+ * - `link`: a user and a row the person confirmed belong together become a
+ *   pair. Refused while the row is paired with another user, or the user
+ *   with another row (unless the person also asked to retire that row, by
+ *   id, having seen it).
+ * - `keep_separate`: the two never link automatically again (a marker in
+ *   `sync_separations` the pairing decision honours); one-sided references
+ *   between them are cleared, and the user gets or keeps a row of their own.
+ * - `retire`: a row in no pair (a duplicate, an orphan) is deleted; its
+ *   fields stay readable in the audit log.
+ * - `dismiss`: the case is closed as it is.
+ *
+ * Each is one transaction, recorded in the audit log with every field it
+ * changed, and each is refused with `STALE` when the case is no longer what
+ * the person was shown: the case's version (a hash of the review, the user,
+ * the user's current row and the case's rows, see caseVersion) must match.
+ */
+import type {
+  GenericDataModel,
+  GenericMutationCtx,
+  PaginationOptions,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import { deleteAppRow } from "./accounts.js";
+import { type Actor, audited, type Target } from "./audit.js";
+import { caseVersion } from "./casePolicy.js";
+import type { AnyDoc, Shape } from "./declaration.js";
+import { appError } from "./errors.js";
+import { isEmptyPlan, linkLegacyRow, planPairSync } from "./policy.js";
+import {
+  applyPairPlan,
+  byIndex,
+  CLAIM_LIMIT,
+  ensurePair,
+  findPairedUser,
+  getDoc,
+  insertDoc,
+  patchDoc,
+  readPair,
+  type ReadCtx,
+} from "./steps.js";
+import type { Resolution } from "./validators.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** The most rows of one case a view shows and a resolution weighs. */
+export const MAX_CASE_ROWS = 10;
+/** The most cases one page of the queue holds. */
+export const MAX_CASES_PAGE = 20;
+
+/** One row of a case, as a person sees it. */
+export type CaseRow = {
+  id: string;
+  /** null: the row is gone (deleted since the case was recorded). */
+  doc: AnyDoc | null;
+  /** The user this row is paired with (both sides agree), if any. */
+  pairedUserId: string | null;
+};
+
+/** A case with both sides, as shown to a person, and its version. */
+export type CaseView = {
+  review: AnyDoc;
+  /** The case's user; null when it names none or the user is gone. */
+  user: AnyDoc | null;
+  /** The user's current row (its counterpart), when it has one. */
+  counterpart: AnyDoc | null;
+  rows: CaseRow[];
+  /** Pass it back with a resolution: a changed case is refused (STALE). */
+  version: string;
+};
+
+/**
+ * Everything a person needs to decide a case: the user, its current row, and
+ * each row of the case with whom it is paired. Bounded: at most
+ * MAX_CASE_ROWS rows, two reads each.
+ */
+export async function loadCase(
+  ctx: ReadCtx,
+  shape: Shape,
+  review: AnyDoc,
+): Promise<CaseView> {
+  const userId =
+    typeof review.user_id === "string"
+      ? ctx.db.normalizeId("users", review.user_id)
+      : null;
+  const user = userId === null ? null : await getDoc(ctx, "users", userId);
+  const counterpart =
+    user === null ? null : (await readPair(ctx, shape, user)).counterpart;
+  const rows: CaseRow[] = [];
+  for (const id of (review.row_ids as string[]).slice(0, MAX_CASE_ROWS)) {
+    const rowId = ctx.db.normalizeId(shape.table, id);
+    const doc = rowId === null ? null : await getDoc(ctx, shape.table, rowId);
+    const paired = doc === null ? null : await findPairedUser(ctx, shape, doc);
+    rows.push({ id, doc, pairedUserId: paired?._id ?? null });
+  }
+  const version = caseVersion([
+    review,
+    user,
+    counterpart,
+    ...rows.map((row) => row.doc),
+  ]);
+  return { review, user, counterpart, rows, version };
+}
+
+/**
+ * One page of open cases (never resolved), oldest first, each with both
+ * sides (see loadCase).
+ *
+ * @example const { page, continueCursor, isDone } = await openCases(ctx, shape, { numItems: 10, cursor: null });
+ */
+export async function openCases(
+  ctx: ReadCtx,
+  shape: Shape,
+  paginationOpts: PaginationOptions,
+): Promise<{
+  page: CaseView[];
+  continueCursor: string;
+  isDone: boolean;
+}> {
+  const result = await ctx.db
+    .query("sync_reviews")
+    // Open cases: resolved_at absent (the generic data model types every
+    // value as a defined Value; absent is what the index stores).
+    .withIndex("by_resolved_at", (q) => q.eq("resolved_at", undefined as never))
+    .paginate({
+      ...paginationOpts,
+      numItems: Math.min(Math.max(1, paginationOpts.numItems), MAX_CASES_PAGE),
+    });
+  const page: CaseView[] = [];
+  for (const review of result.page as AnyDoc[]) {
+    page.push(await loadCase(ctx, shape, review));
+  }
+  return { ...result, page };
+}
+
+/** What a person chose for a case. */
+export type ResolutionRequest = {
+  reviewId: GenericId<"sync_reviews">;
+  /** The case's version as it was shown (CaseView.version). */
+  version: string;
+  actor: Actor;
+  /** Why, in the person's words: kept in the review and the audit log. */
+  note?: string;
+} & (
+  | {
+      action: "link";
+      userId: string;
+      rowId: string;
+      /**
+       * The user's current row, when the person chose to retire it to make
+       * room (its id as shown: another row there is refused).
+       */
+      retireCurrent?: string;
+    }
+  | { action: "keep_separate"; userId: string; rowId: string }
+  | { action: "retire"; rowId: string }
+  | { action: "dismiss" }
+);
+
+/** What a resolution did. */
+export type ResolutionResult = {
+  resolution: Resolution;
+  /** What it wrote, in words (also the audit entry's summary). */
+  summary: string;
+};
+
+/**
+ * Resolves a case in the caller's transaction, or refuses and writes
+ * nothing: NOT_FOUND (no such case), STALE (resolved already, or changed
+ * since it was shown), INVALID_ARGUMENT (ids that are not the case's),
+ * CONFLICT (the resolution would take a row or a user from another pair).
+ *
+ * @example await resolveCase(ctx, shape, { action: "dismiss", reviewId, version, actor });
+ */
+export async function resolveCase(
+  ctx: MutationCtx,
+  shape: Shape,
+  request: ResolutionRequest,
+): Promise<ResolutionResult> {
+  const note = request.note?.trim().slice(0, 500) || undefined;
+  const review = await getDoc(ctx, "sync_reviews", request.reviewId);
+  if (review === null) throw appError("NOT_FOUND", "No such case");
+  if (review.resolved_at !== undefined) {
+    throw appError(
+      "STALE",
+      `This case was resolved already (${String(review.resolution)} by ${String(review.resolved_by)})`,
+    );
+  }
+  const view = await loadCase(ctx, shape, review);
+  if (view.version !== request.version) {
+    throw appError(
+      "STALE",
+      "This case changed since it was shown; look at it again",
+    );
+  }
+
+  // The ids must be the case's own, and present.
+  const caseRow = (rowId: string): AnyDoc => {
+    const row = view.rows.find((candidate) => candidate.id === rowId);
+    if (row === undefined) {
+      throw appError("INVALID_ARGUMENT", "That row is not part of this case");
+    }
+    if (row.doc === null) throw appError("STALE", "That row is gone");
+    return row.doc;
+  };
+  const caseUser = (userId: string): AnyDoc => {
+    if (view.review.user_id !== userId) {
+      throw appError("INVALID_ARGUMENT", "That user is not this case's");
+    }
+    if (view.user === null) throw appError("STALE", "That user is gone");
+    return view.user;
+  };
+
+  const resolution: Resolution =
+    request.action === "keep_separate" ? "keep_separate" : request.action;
+  const targets: Target[] = [{ table: "sync_reviews", id: review._id }];
+  if (view.user !== null) targets.push({ table: "users", id: view.user._id });
+  if (view.counterpart !== null) {
+    targets.push({ table: shape.table, id: view.counterpart._id });
+  }
+  for (const row of view.rows) {
+    if (row.doc !== null) targets.push({ table: shape.table, id: row.id });
+  }
+  let summary = "";
+  const now = Date.now();
+
+  // Checks first: a refused resolution writes nothing.
+  let run: () => Promise<void>;
+  switch (request.action) {
+    case "link": {
+      const user = caseUser(request.userId);
+      const row = caseRow(request.rowId);
+      run = await prepareLink(ctx, shape, user, row, request, now);
+      summary = `Linked users ${user._id} and ${shape.table} ${row._id}`;
+      if (request.retireCurrent !== undefined) {
+        summary += `, retiring ${shape.table} ${request.retireCurrent}`;
+      }
+      break;
+    }
+    case "keep_separate": {
+      const user = caseUser(request.userId);
+      const row = caseRow(request.rowId);
+      if ((await findPairedUser(ctx, shape, row))?._id === user._id) {
+        throw appError(
+          "CONFLICT",
+          "This user and row are a pair; keeping them apart would unlink an account",
+        );
+      }
+      run = async () => await keepSeparate(ctx, shape, user, row, now);
+      summary = `Kept users ${user._id} and ${shape.table} ${row._id} apart`;
+      break;
+    }
+    case "retire": {
+      const row = caseRow(request.rowId);
+      const paired = await findPairedUser(ctx, shape, row);
+      if (paired !== null) {
+        throw appError(
+          "CONFLICT",
+          `This row is paired with users ${paired._id}: it is an account's, not a duplicate or an orphan`,
+        );
+      }
+      const pointing = await usersPointingAt(ctx, shape, row._id);
+      for (const user of pointing) {
+        targets.push({ table: "users", id: user._id });
+      }
+      run = async () => await retireRow(ctx, shape, row, pointing, now);
+      summary = `Retired ${shape.table} ${row._id} (its fields are in this entry)`;
+      break;
+    }
+    case "dismiss":
+      run = async () => {};
+      summary = "Dismissed";
+      break;
+  }
+  if (note !== undefined) summary += `: ${note}`;
+
+  await audited(
+    ctx,
+    {
+      action: `resolve:${resolution}`,
+      actor: request.actor,
+      targets,
+      reviewId: request.reviewId,
+      summary,
+    },
+    async () => {
+      await run();
+      await patchDoc(ctx, "sync_reviews", review._id, {
+        resolved_at: now,
+        resolution,
+        resolved_by: request.actor.label,
+        note,
+      });
+    },
+  );
+  return { resolution, summary };
+}
+
+/**
+ * Checks a link and returns the writes that make it. Refused (CONFLICT)
+ * when the row is another user's pair, when the user has a pair with
+ * another row (unless `retireCurrent` names exactly that row), when other
+ * rows name the user with the app side's reference only, or when the user
+ * never completed a sign-in.
+ */
+async function prepareLink(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+  row: AnyDoc,
+  request: { retireCurrent?: string },
+  now: number,
+): Promise<() => Promise<void>> {
+  if (user.pendingFirstSignIn === true) {
+    throw appError(
+      "CONFLICT",
+      "This user never completed a sign-in; there is no account to link yet",
+    );
+  }
+  const paired = await findPairedUser(ctx, shape, row);
+  if (paired !== null && paired._id !== user._id) {
+    throw appError(
+      "CONFLICT",
+      `This row is paired with another user (users ${paired._id})`,
+    );
+  }
+  const read = await readPair(ctx, shape, user);
+  const current =
+    read.counterpart !== null && read.counterpart._id !== row._id
+      ? read.counterpart
+      : null;
+  if (current === null && request.retireCurrent !== undefined) {
+    throw appError(
+      "STALE",
+      "The user no longer has the row you chose to retire",
+    );
+  }
+  if (current !== null && request.retireCurrent !== current._id) {
+    throw appError(
+      "CONFLICT",
+      `The user is paired with ${shape.table} ${current._id}; choose to retire it, or keep the two apart`,
+    );
+  }
+  const others = read.duplicates.filter((other) => other._id !== row._id);
+  if (others.length > 0) {
+    throw appError(
+      "CONFLICT",
+      "Other rows name this user too; retire them or keep them apart first",
+    );
+  }
+  return async () => {
+    if (current !== null) {
+      // The user's row goes, as a retirement would take it: its fields are
+      // in the audit entry. The user's reference to it is replaced below.
+      await deleteAppRow(ctx, shape, current._id);
+    }
+    await clearSeparation(ctx, user._id, row._id);
+    const fresh = (await getDoc(ctx, "users", user._id))!;
+    const legacy =
+      row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
+    const plan = planPairSync(
+      shape,
+      fresh as never,
+      legacy ? linkLegacyRow(shape, row) : row,
+      row,
+      now,
+    );
+    if (!isEmptyPlan(plan)) {
+      await applyPairPlan(ctx, shape, user._id, row._id, plan);
+    }
+  };
+}
+
+/** Marks the two as never to be linked, unhooks them, and pairs the user. */
+async function keepSeparate(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+  row: AnyDoc,
+  now: number,
+): Promise<void> {
+  const [marker] = await byIndex(
+    ctx,
+    "sync_separations",
+    "by_user_id_and_row_id",
+    { user_id: user._id, row_id: row._id },
+    1,
+  );
+  if (marker === undefined) {
+    await insertDoc(ctx, "sync_separations", {
+      user_id: user._id,
+      row_id: row._id,
+      created_at: now,
+    });
+  }
+  // One-sided references between them were claims a person has now denied.
+  if (row[shape.appRef] === user._id) {
+    await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
+  }
+  if (shape.usersRef !== undefined && user[shape.usersRef] === row._id) {
+    await patchDoc(ctx, "users", user._id, { [shape.usersRef]: undefined });
+  }
+  // The user gets or keeps a row of their own (or links the one row left
+  // that its verified email proves, now that this one is out of the way).
+  const fresh = (await getDoc(ctx, "users", user._id))!;
+  await ensurePair(ctx, shape, fresh, {}, { now });
+}
+
+/** Users whose reference names this row (one-sided: it is in no pair). */
+async function usersPointingAt(
+  ctx: ReadCtx,
+  shape: Shape,
+  rowId: string,
+): Promise<AnyDoc[]> {
+  if (shape.usersRef === undefined || shape.indexes.usersByRef === undefined) {
+    return [];
+  }
+  return await byIndex(
+    ctx,
+    "users",
+    shape.indexes.usersByRef,
+    { [shape.usersRef]: rowId },
+    CLAIM_LIMIT,
+  );
+}
+
+/**
+ * Deletes a row in no pair (with the app's own data of it, onDeleteRow),
+ * clears the one-sided references to it, and lets each user it was tied to
+ * get or keep its pair.
+ */
+async function retireRow(
+  ctx: MutationCtx,
+  shape: Shape,
+  row: AnyDoc,
+  pointing: readonly AnyDoc[],
+  now: number,
+): Promise<void> {
+  for (const user of pointing) {
+    await patchDoc(ctx, "users", user._id, { [shape.usersRef!]: undefined });
+  }
+  await deleteAppRow(ctx, shape, row._id);
+  const named = row[shape.appRef];
+  const affected = new Set<string>(pointing.map((user) => user._id));
+  if (typeof named === "string") affected.add(named);
+  for (const userId of affected) {
+    const normalized = ctx.db.normalizeId("users", userId);
+    const user =
+      normalized === null ? null : await getDoc(ctx, "users", normalized);
+    if (user !== null) await ensurePair(ctx, shape, user, {}, { now });
+  }
+}
+
+async function clearSeparation(
+  ctx: MutationCtx,
+  userId: string,
+  rowId: string,
+): Promise<void> {
+  const [marker] = await byIndex(
+    ctx,
+    "sync_separations",
+    "by_user_id_and_row_id",
+    { user_id: userId, row_id: rowId },
+    1,
+  );
+  if (marker !== undefined) {
+    await ctx.db.delete("sync_separations", marker._id as never);
+  }
+}
