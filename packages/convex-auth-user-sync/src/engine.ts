@@ -865,7 +865,12 @@ export function makeEngine(shape: Shape) {
       },
       worker.current_page_size,
     );
-    const options = { now: Date.now(), dryRun: worker.dry_run };
+    // Emails are still being normalized in this phase: link nothing yet.
+    const options = {
+      now: Date.now(),
+      dryRun: worker.dry_run,
+      normalizeOnly: true,
+    };
     const log: Write[] = [];
     const writer = recordingWrites(ctx, log);
     const held = new Set<string>(rows.map((row) => row._id));

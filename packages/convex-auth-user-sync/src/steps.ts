@@ -359,6 +359,13 @@ export type SyncOptions = {
   now: number;
   /** Plan and describe every write, perform none. */
   dryRun?: boolean;
+  /**
+   * For an unlinked row: normalize its email and clear what dangles, but
+   * link nothing. A bulk run's first phase, while other rows' emails are
+   * still being normalized: a twin not yet normalized would be invisible
+   * to a link by email (found by review), so the users decide afterwards.
+   */
+  normalizeOnly?: boolean;
 };
 
 /** What one sync step did (or, in a dry run, would do). */
@@ -827,6 +834,23 @@ async function weighUnlinked(
   };
   const email = row[shape.email] as string | undefined;
   if (email === undefined) return legacy ? pending : await orphaned();
+  if (options.normalizeOnly === true) {
+    if (legacy) return pending;
+    // A user pointing at it decides in its turn; otherwise nothing can.
+    const pointedAt =
+      shape.indexes.usersByRef !== undefined &&
+      shape.usersRef !== undefined &&
+      (
+        await byIndex(
+          ctx,
+          "users",
+          shape.indexes.usersByRef,
+          { [shape.usersRef]: row._id },
+          1,
+        )
+      ).length > 0;
+    return pointedAt ? pending : await orphaned();
+  }
 
   // 1. Users without a pair whose provider verified this address (for a
   //    legacy row), or who point at this row with it.

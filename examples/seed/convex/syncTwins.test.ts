@@ -1,0 +1,204 @@
+/**
+ * A run never links by email while emails are still being normalized (found
+ * by review): two legacy rows holding one verified address, one of them an
+ * import not yet normalized, are a case for a person whatever the order,
+ * the page size or the number of workers.
+ */
+import { describe, expect, test, vi } from "vitest";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import {
+  type Backend,
+  newBackend,
+  readTables,
+  runDueFunctions,
+  useFakeClock,
+} from "./test.helpers";
+
+const T0 = Date.UTC(2026, 5, 1, 0, 0, 0);
+useFakeClock(T0);
+
+async function seedUserAndTwoLegacy(
+  t: Backend,
+  order: "normalizedFirst" | "importedFirst",
+) {
+  const user = await t.run(async (ctx) =>
+    ctx.db.insert("users", {
+      name: "Dana",
+      email: "dup@example.com",
+      emailVerificationTime: T0 - 1000,
+    }),
+  );
+  const rows: Record<string, Id<"auth_users">> = {};
+  const insert = async (name: string, email: string) => {
+    vi.advanceTimersByTime(1000);
+    rows[name] = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email,
+        full_name: name,
+        created_at: Date.now(),
+        updated_at: Date.now(),
+      }),
+    );
+  };
+  if (order === "normalizedFirst") {
+    await insert("normalized", "dup@example.com");
+    await insert("imported", "  DUP@Example.com");
+  } else {
+    await insert("imported", "  DUP@Example.com");
+    await insert("normalized", "dup@example.com");
+  }
+  return { user, rows };
+}
+
+describe("unlinked phase: two legacy rows sharing a verified email", () => {
+  test("both rows already normalized: a case, nothing linked", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) =>
+      ctx.db.insert("users", {
+        name: "Dana",
+        email: "dup@example.com",
+        emailVerificationTime: T0 - 1000,
+      }),
+    );
+    for (const name of ["a", "b"]) {
+      vi.advanceTimersByTime(1000);
+      await t.run(async (ctx) =>
+        ctx.db.insert("auth_users", {
+          email: "dup@example.com",
+          full_name: name,
+          created_at: Date.now(),
+          updated_at: Date.now(),
+        }),
+      );
+    }
+    await t.mutation(internal.userSync.syncAllUsers, { workers: 1 });
+    await runDueFunctions(t);
+    const { authUsers, reviews } = await readTables(t);
+    expect(
+      authUsers
+        .filter((r) => r.full_name === "a" || r.full_name === "b")
+        .map((r) => r.convex_user_id),
+    ).toEqual([undefined, undefined]);
+    expect(reviews.map((r) => r.kind)).toContain("ambiguous_email");
+  });
+
+  test("an import not yet normalized, later in creation order, still makes it a case", async () => {
+    const t = newBackend();
+    await seedUserAndTwoLegacy(t, "normalizedFirst");
+    await t.mutation(internal.userSync.syncAllUsers, { workers: 1 });
+    await runDueFunctions(t);
+    const { authUsers, reviews } = await readTables(t);
+    // Two legacy rows now hold the user's verified address (both normalized
+    // by the run): the promise is a review, never a guess. The user gets a
+    // row of its own.
+    const legacy = authUsers.filter(
+      (r) => r.full_name === "normalized" || r.full_name === "imported",
+    );
+    expect(legacy.map((r) => r.email)).toEqual([
+      "dup@example.com",
+      "dup@example.com",
+    ]);
+    expect(
+      authUsers
+        .filter(
+          (r) => r.full_name === "normalized" || r.full_name === "imported",
+        )
+        .map(
+          (r) =>
+            `${r.full_name}:${r.convex_user_id === undefined ? "unlinked" : "linked"}`,
+        ),
+    ).toEqual(["normalized:unlinked", "imported:unlinked"]);
+    expect(reviews.map((r) => r.kind)).toContain("ambiguous_email");
+  });
+
+  test("two workers reach the same tables whichever page commits first", async () => {
+    const results: string[] = [];
+    for (const reverse of [false, true]) {
+      const t = newBackend();
+      await seedUserAndTwoLegacy(t, "importedFirst");
+      const run = await t.mutation(internal.userSync.syncAllUsers, {
+        workers: 2,
+      });
+      const workers = await t.run(async (ctx) =>
+        ctx.db
+          .query("sync_run_workers")
+          .withIndex("by_run_id_and_phase_and_worker", (q) =>
+            q.eq("run_id", run._id),
+          )
+          .collect(),
+      );
+      expect(workers.map((w) => w.phase)).toEqual(["unlinked", "unlinked"]);
+      // Both page jobs are due at once; on a deployment either may commit
+      // first (their read sets overlap, so OCC serializes them in some order).
+      const order = reverse ? [...workers].reverse() : workers;
+      for (const worker of order) {
+        await t.mutation(internal.syncEngine.processPage, {
+          workerId: worker._id,
+        });
+      }
+      await runDueFunctions(t);
+      const { authUsers } = await readTables(t);
+      results.push(
+        authUsers
+          .map(
+            (r) => `${r.full_name}:${r.convex_user_id ? "linked" : "unlinked"}`,
+          )
+          .sort()
+          .join(","),
+      );
+    }
+    expect(results[1]).toBe(results[0]);
+  });
+});
+
+describe("the same with the engine's own scheduling", () => {
+  test("pages of 1: one worker and two reach the same tables", async () => {
+    const results: Record<string, string> = {};
+    for (const workers of [1, 2]) {
+      const t = newBackend();
+      await t.run(async (ctx) =>
+        ctx.db.insert("users", {
+          name: "Dana",
+          email: "dup@example.com",
+          emailVerificationTime: T0 - 1000,
+        }),
+      );
+      const insert = async (name: string, email: string, step: number) => {
+        vi.advanceTimersByTime(step);
+        await t.run(async (ctx) =>
+          ctx.db.insert("auth_users", {
+            email,
+            full_name: name,
+            created_at: Date.now(),
+            updated_at: Date.now(),
+          }),
+        );
+      };
+      await insert("filler", "filler@example.com", 1000);
+      await insert("normalized", "dup@example.com", 1000);
+      await insert("imported", "  DUP@Example.com", 10_000);
+      await t.mutation(internal.userSync.syncAllUsers, {
+        workers,
+        pageSize: 1,
+      });
+      await runDueFunctions(t);
+      const { authUsers, reviews } = await readTables(t);
+      results[`K=${workers}`] =
+        authUsers
+          .filter(
+            (r) => r.full_name === "normalized" || r.full_name === "imported",
+          )
+          .map(
+            (r) => `${r.full_name}:${r.convex_user_id ? "linked" : "unlinked"}`,
+          )
+          .sort()
+          .join(",") +
+        ` reviews=${reviews
+          .map((r) => r.kind)
+          .sort()
+          .join("+")}`;
+    }
+    expect(results["K=2"]).toBe(results["K=1"]);
+  });
+});
