@@ -62,9 +62,31 @@ export function changesBetween(
   return changes;
 }
 
+/** The longest value an entry keeps whole (its JSON, in characters). */
+export const MAX_AUDIT_VALUE = 2_000;
+
+/**
+ * A change whose values fit: a longer one is kept as the start of its JSON,
+ * marked, so an entry stays far below Convex's 1 MiB document limit
+ * whatever the documents hold (200 changes of 2 KB each at most).
+ */
+function boundChange(change: AuditChange): AuditChange {
+  const bound = (value: unknown) => {
+    const json = JSON.stringify(value) ?? "";
+    return json.length <= MAX_AUDIT_VALUE
+      ? value
+      : `${json.slice(0, MAX_AUDIT_VALUE)}… (${json.length} characters, truncated)`;
+  };
+  return {
+    ...change,
+    ...("before" in change ? { before: bound(change.before) } : {}),
+    ...("after" in change ? { after: bound(change.after) } : {}),
+  };
+}
+
 /**
  * Records one entry; more than MAX_AUDIT_CHANGES changes keep the first ones
- * and say so.
+ * and say so, and a value longer than MAX_AUDIT_VALUE keeps its start.
  *
  * @example await recordAudit(ctx, { action: "admin:setStatus", actor, ids: [userId], changes, summary: "suspended" });
  */
@@ -86,7 +108,7 @@ export async function recordAudit(
     actor_user_id: entry.actor.userId,
     ids: [...new Set(entry.ids)],
     review_id: entry.reviewId,
-    changes: changes.slice(0, MAX_AUDIT_CHANGES),
+    changes: changes.slice(0, MAX_AUDIT_CHANGES).map(boundChange),
     truncated: changes.length > MAX_AUDIT_CHANGES ? true : undefined,
     summary: entry.summary.slice(0, 1000),
     at: Date.now(),
@@ -117,14 +139,26 @@ export async function audited<T>(
   created?: (result: T) => readonly Target[],
 ): Promise<T> {
   const before = await snapshot(ctx, entry.targets);
-  const result = await command();
+  // Every document the command writes is recorded too, named or not (found
+  // by review: a resolution's pairing step created and patched documents
+  // the entry never listed). The command reaches ctx.db at call time, so
+  // it writes through the recorder for exactly its own duration.
+  const db = ctx.db;
+  const written = recordingDb(db, before);
+  (ctx as { db: unknown }).db = written;
+  let result: T;
+  try {
+    result = await command();
+  } finally {
+    (ctx as { db: unknown }).db = db;
+  }
   const made = (created?.(result) ?? []).filter(
     (target) => !before.has(keyOf(target)),
   );
   for (const target of made) {
     before.set(keyOf(target), { target, doc: null });
   }
-  const targets = [...entry.targets, ...made];
+  const targets = [...before.values()].map(({ target }) => target);
   const after = await snapshot(ctx, targets);
   await recordAudit(ctx, {
     ...entry,
@@ -134,6 +168,62 @@ export async function audited<T>(
     changes: changesBetween(before, after),
   });
   return result;
+}
+
+/**
+ * `db` with its writes recorded into `before`: each document's state before
+ * the command first wrote it (null for one it inserted). Reads pass through.
+ */
+function recordingDb(db: WriteCtx["db"], before: Snapshot): WriteCtx["db"] {
+  const raw = db as unknown as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
+  // Convex's writers take (table, id, value) or the older (id, value).
+  const targetOf = (args: unknown[]): Target | null =>
+    typeof args[1] === "string"
+      ? { table: args[0] as string, id: args[1] }
+      : null;
+  const remember = async (args: unknown[]) => {
+    const target = targetOf(args);
+    if (target === null || before.has(keyOf(target))) return;
+    before.set(keyOf(target), {
+      target,
+      doc: await raw.get!.call(db, target.table, target.id),
+    });
+  };
+  const wrapped = {
+    get: (...args: unknown[]) => raw.get!.apply(db, args),
+    query: (...args: unknown[]) =>
+      (raw.query as unknown as (...a: unknown[]) => unknown).apply(db, args),
+    normalizeId: (...args: unknown[]) =>
+      (raw.normalizeId as unknown as (...a: unknown[]) => unknown).apply(
+        db,
+        args,
+      ),
+    system: (db as unknown as { system: unknown }).system,
+    insert: async (...args: unknown[]) => {
+      const id = (await raw.insert!.apply(db, args)) as string;
+      const target = { table: args[0] as string, id };
+      if (!before.has(keyOf(target))) {
+        before.set(keyOf(target), { target, doc: null });
+      }
+      return id;
+    },
+    patch: async (...args: unknown[]) => {
+      await remember(args);
+      return await raw.patch!.apply(db, args);
+    },
+    replace: async (...args: unknown[]) => {
+      await remember(args);
+      return await raw.replace!.apply(db, args);
+    },
+    delete: async (...args: unknown[]) => {
+      await remember(args);
+      return await raw.delete!.apply(db, args);
+    },
+  };
+  return wrapped as unknown as WriteCtx["db"];
 }
 
 /** The most entries one page of the log returns. */

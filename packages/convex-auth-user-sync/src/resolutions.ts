@@ -96,11 +96,16 @@ export async function loadCase(
     const paired = doc === null ? null : await findPairedUser(ctx, shape, doc);
     rows.push({ id, doc, pairedUserId: paired?._id ?? null });
   }
+  // Who each row is paired with is shown too, and depends on documents
+  // outside the case (found by review): it is part of what was shown.
   const version = caseVersion([
     review,
     user,
     counterpart,
     ...rows.map((row) => row.doc),
+    ...rows.map((row) =>
+      row.pairedUserId === null ? null : ({ _id: row.pairedUserId } as AnyDoc),
+    ),
   ]);
   return { review, user, counterpart, rows, version };
 }
