@@ -18,6 +18,9 @@ useOfflineAuthEnv();
 
 const convexDir = join(import.meta.dirname, "..", "convex");
 
+/** This app's deployable modules, as the script backends hold them. */
+export const scriptModules = () => convexModules(convexDir);
+
 /** A fresh backend holding this app's schema and functions. */
 export function newScriptBackend(transactionLimits?: TransactionLimits) {
   return convexTest({

@@ -16,7 +16,7 @@ import { WebSocket } from "ws";
 import { CONVEX_SITE_URL } from "../../../dev/authEnv";
 import { api, internal } from "../convex/_generated/api";
 import { isAppError } from "../convex/errors";
-import { newScriptBackend } from "./backend";
+import { newScriptBackend, scriptModules } from "./backend";
 import { LocalConvex } from "./localConvex";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -38,10 +38,14 @@ const clients: ConvexClient[] = [];
 
 beforeEach(async () => {
   t = newScriptBackend();
-  local = new LocalConvex(t, {
-    jwks: process.env.JWKS!,
-    issuer: CONVEX_SITE_URL,
-  });
+  local = new LocalConvex(
+    t,
+    {
+      jwks: process.env.JWKS!,
+      issuer: CONVEX_SITE_URL,
+    },
+    scriptModules(),
+  );
   server = createServer();
   local.attach(server, (_request, response) => response.writeHead(404).end());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -126,6 +130,39 @@ describe("the local backend and Convex's own clients", () => {
       .mutation(api.users.updateUserProfile, { name: "" })
       .catch((e: unknown) => e);
     expect(isAppError(error) && error.data.code).toBe("INVALID_ARGUMENT");
+  });
+
+  test("internal functions are refused to every client, as on a deployment (found by review)", async () => {
+    await t.run(async (ctx) => {
+      await ctx.db.insert("auth_users", {
+        email: "mallory@example.com",
+        created_at: 0,
+        updated_at: 0,
+      });
+    });
+    const client = newClient();
+    const refused: unknown = await client
+      .mutation(
+        internal.admin.setAdmin as never,
+        {
+          email: "mallory@example.com",
+          isAdmin: true,
+        } as never,
+      )
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(String(refused)).toMatch(/Could not find public function/);
+    const action: unknown = await client
+      .action(internal.driftReport.summary as never, {} as never)
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(String(action)).toMatch(/Could not find public function/);
+    const row = await t.run(async (ctx) => ctx.db.query("auth_users").first());
+    expect(row?.is_admin).toBeUndefined();
   });
 
   test("an invalid token is an AuthError; a refresh over HTTP gives a valid one", async () => {

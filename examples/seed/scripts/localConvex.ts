@@ -95,6 +95,8 @@ export class LocalConvex {
   constructor(
     private readonly backend: Backend,
     private readonly auth: { jwks: string; issuer: string },
+    /** The app's modules, as the backend has them: for each function's visibility. */
+    private readonly modules: Record<string, () => Promise<unknown>>,
   ) {
     this.jwks = createLocalJWKSet(
       JSON.parse(auth.jwks) as Parameters<typeof createLocalJWKSet>[0],
@@ -353,12 +355,35 @@ export class LocalConvex {
       : this.backend.withIdentity(identity);
   }
 
+  /**
+   * Whether a client may call this function: only public ones, as on a
+   * deployment (found by review: convex-test runs internal functions for
+   * anyone, so a signed-out socket could make itself an administrator).
+   */
+  private async isPublic(udfPath: string): Promise<boolean> {
+    const [modulePath, name = "default"] = udfPath.split(":");
+    const load =
+      this.modules[`./${modulePath}.ts`] ?? this.modules[`./${modulePath}.js`];
+    if (load === undefined) return false;
+    const exported = ((await load()) as Record<string, unknown>)[name] as
+      { isPublic?: boolean } | undefined;
+    return exported?.isPublic === true;
+  }
+
+  private notFound(udfPath: string): Result {
+    return {
+      ok: false,
+      message: `Could not find public function for '${udfPath}'`,
+    };
+  }
+
   private async call(
     identity: Identity | null,
     kind: "query" | "mutation",
     message: Record<string, unknown>,
   ): Promise<Result> {
     const path = message.udfPath as string;
+    if (!(await this.isPublic(path))) return this.notFound(path);
     const args = jsonToConvex((message.args as JSONValue[])[0]!) as Args;
     try {
       const client = this.as(identity);
@@ -380,6 +405,7 @@ export class LocalConvex {
     udfPath: string,
     args: JSONValue,
   ): Promise<Result> {
+    if (!(await this.isPublic(udfPath))) return this.notFound(udfPath);
     try {
       const value: unknown = await this.as(identity).action(
         makeFunctionReference<"action", Args>(udfPath),

@@ -16,7 +16,7 @@ import { internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 import { signInOrThrow } from "../convex/signIn.helpers";
 import { insertLegacyRow, signInWithOAuth } from "../convex/sync.helpers";
-import { newScriptBackend } from "./backend";
+import { newScriptBackend, scriptModules } from "./backend";
 import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER } from "./demoAccounts";
 import { LocalConvex } from "./localConvex";
 
@@ -131,10 +131,14 @@ async function startWebDemo(port: number) {
     appType: "spa",
     logLevel: "warn",
   });
-  const local = new LocalConvex(t, {
-    jwks: process.env.JWKS!,
-    issuer: CONVEX_SITE_URL,
-  });
+  const local = new LocalConvex(
+    t,
+    {
+      jwks: process.env.JWKS!,
+      issuer: CONVEX_SITE_URL,
+    },
+    scriptModules(),
+  );
   local.attach(server, (request, response) =>
     vite.middlewares(request, response),
   );
