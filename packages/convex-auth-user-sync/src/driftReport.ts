@@ -12,6 +12,7 @@ import {
 } from "convex/server";
 import { type Infer, v } from "convex/values";
 import type { AnyDoc, Shape } from "./declaration.js";
+import { appError } from "./errors.js";
 import { mismatchedFields, normalizeEmail } from "./policy.js";
 import {
   advance,
@@ -245,6 +246,26 @@ type BothCursor =
   | { phase: "unlinked"; at: Position | null }
   | { phase: "pairs"; at: PairsCursor };
 
+/** A cursor this report returned (found by review: junk threw a SyntaxError). */
+function parseBothCursor(cursor: string): BothCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cursor);
+  } catch {
+    parsed = null;
+  }
+  const phase = (parsed as { phase?: unknown } | null)?.phase;
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    !("at" in parsed) ||
+    (phase !== "unlinked" && phase !== "pairs")
+  ) {
+    throw appError("INVALID_ARGUMENT", "Not a cursor this report returned");
+  }
+  return parsed as BothCursor;
+}
+
 /** Builds the drift report's functions for one shape. */
 export function makeDriftReport(shape: Shape) {
   /**
@@ -264,7 +285,7 @@ export function makeDriftReport(shape: Shape) {
     const state: BothCursor =
       cursor === null || cursor === ""
         ? { phase: "unlinked", at: null }
-        : (JSON.parse(cursor) as BothCursor);
+        : parseBothCursor(cursor);
     let next: BothCursor | null;
     if (state.phase === "unlinked") {
       const page = await unlinkedRowsAfter(
@@ -331,10 +352,13 @@ export function makeDriftReport(shape: Shape) {
       pageSize?: number;
     },
   ) {
-    const numItems = Math.min(
-      Math.max(1, Math.floor(args.pageSize ?? 200)),
-      MAX_PAGE_SIZE,
-    );
+    if (
+      args.pageSize !== undefined &&
+      !(Number.isInteger(args.pageSize) && args.pageSize >= 1)
+    ) {
+      throw appError("INVALID_ARGUMENT", "pageSize must be a whole number ≥ 1");
+    }
+    const numItems = Math.min(args.pageSize ?? 200, MAX_PAGE_SIZE);
     if (args.table === "both") {
       return await bothPage(ctx, args.cursor, numItems);
     }
