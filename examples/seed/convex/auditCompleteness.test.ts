@@ -1,13 +1,18 @@
 /**
- * What a resolution records (found by review): every document it wrote,
- * not only those the case named; and a case's version covers what it
+ * What the audit log records (found by reviews): every document a command
+ * wrote, not only those the case named, its triggers' writes included, and
+ * never a secret of Convex Auth's; and a case's version covers what it
  * showed, whom each row is paired with included.
  */
+import { boundAuditValue, CLI_ACTOR } from "convex-auth-user-sync";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
+import { requestCode, signInOrThrow } from "./signIn.helpers";
+import { userSync } from "./sync";
 import {
   insertLegacyRow,
   newBackend,
+  newBackendWithFastPasswords,
   readTables,
   useFakeClock,
 } from "./test.helpers";
@@ -148,5 +153,197 @@ describe("the audit log and the case version", () => {
     const now = await find();
     expect(now.rows[0]!.pairedUserId).toBe(v);
     expect(now.version).not.toBe(shown.version);
+  });
+});
+
+/** Every audit entry, newest first. */
+async function auditEntries(t: ReturnType<typeof newBackend>) {
+  return (await t.query(internal.reviews.auditLog, { paginationOpts: page }))
+    .page;
+}
+
+/** Ada signs up with a password and requests a reset code: secrets stored. */
+async function adaWithSecrets() {
+  const t = newBackendWithFastPasswords();
+  const ada = await signInOrThrow(t, "password", {
+    email: "ada@example.com",
+    password: "correct horse battery",
+    flow: "signUp",
+  });
+  await requestCode(t, "password-code", {
+    email: "ada@example.com",
+    flow: "reset",
+  }).catch(() => undefined);
+  const stored = await t.run(async (ctx) => ({
+    accounts: await ctx.db.query("authAccounts").collect(),
+    sessions: await ctx.db.query("authSessions").collect(),
+    tokens: await ctx.db.query("authRefreshTokens").collect(),
+    codes: await ctx.db.query("authVerificationCodes").collect(),
+  }));
+  const user = (await readTables(t)).users[0]!;
+  expect(user._id).toBe(ada.userId);
+  expect(stored.accounts.some((a) => a.secret !== undefined)).toBe(true);
+  expect(stored.tokens.length).toBeGreaterThan(0);
+  return { t, userId: user._id, stored };
+}
+
+/** Every value an entry holds, as text, to look for secrets in. */
+function allText(entries: unknown[]): string {
+  return JSON.stringify(entries);
+}
+
+describe("what the audit log keeps (found by review)", () => {
+  test("deleting an account records Convex Auth's documents without their secrets", async () => {
+    const { t, userId, stored } = await adaWithSecrets();
+    await t.mutation(internal.admin.deleteAccount, { id: userId });
+    const entries = await auditEntries(t);
+    const [entry] = entries;
+    expect(entry!.action).toBe("admin:deleteAccount");
+    const account = stored.accounts[0]!;
+    // The account's deletion is there, whose and which it was ...
+    expect(entry!.changes).toContainEqual({
+      table: "authAccounts",
+      id: account._id,
+      field: "providerAccountId",
+      before: "ada@example.com",
+    });
+    // ... and no secret: not the hash, not a code, not a refresh token.
+    const text = allText(entries);
+    for (const a of stored.accounts) {
+      if (a.secret !== undefined) expect(text).not.toContain(a.secret);
+    }
+    for (const code of stored.codes) expect(text).not.toContain(code.code);
+    for (const token of stored.tokens) expect(text).not.toContain(token._id);
+    expect(entry!.changes.some((c) => c.field === "secret")).toBe(false);
+  });
+
+  test("a suspension records the sessions it ended, not the refresh tokens", async () => {
+    const { t, userId, stored } = await adaWithSecrets();
+    await t.mutation(internal.admin.setStatus, {
+      id: userId,
+      status: "suspended",
+    });
+    const left = await t.run(async (ctx) =>
+      ctx.db.query("authRefreshTokens").collect(),
+    );
+    expect(left).toEqual([]);
+    const entries = await auditEntries(t);
+    expect(entries[0]!.ids).toEqual(
+      expect.arrayContaining(stored.sessions.map((s) => s._id)),
+    );
+    const text = allText(entries);
+    for (const token of stored.tokens) expect(text).not.toContain(token._id);
+  });
+
+  test("what the sync's triggers write for a command is in its entry", async () => {
+    const { t, userId, stored } = await adaWithSecrets();
+    // An edit of `users` that suspends: the triggers end the sessions.
+    await t.mutation(internal.admin.editUser, {
+      userId,
+      status: "suspended",
+    });
+    const [edit] = await auditEntries(t);
+    expect(edit!.action).toBe("admin:editUser");
+    for (const session of stored.sessions) {
+      expect(edit!.ids).toContain(session._id);
+    }
+    // Deleting the `users` row: the triggers delete its row and accounts.
+    await t.mutation(internal.admin.deleteRecord, { id: userId });
+    const [deletion] = await auditEntries(t);
+    expect(deletion!.action).toBe("admin:deleteRecord");
+    for (const account of stored.accounts) {
+      expect(deletion!.ids).toContain(account._id);
+    }
+    expect(
+      await t.run(async (ctx) => ctx.db.query("authAccounts").collect()),
+    ).toEqual([]);
+  });
+
+  test("writes that name no table, or go through db.table(), are recorded", async () => {
+    const t = newBackend();
+    const rowId = await insertLegacyRow(t, { email: "ken@example.com" });
+    await t.run(async (ctx) => {
+      await userSync.audited(
+        ctx,
+        { action: "test:write", actor: CLI_ACTOR, targets: [], summary: "x" },
+        async () => {
+          // eslint-disable-next-line @convex-dev/explicit-table-ids -- the old form is what is tested
+          await ctx.db.patch(rowId, { company: "Old form" });
+          // db.table() is newer than convex-test's types.
+          const tables = ctx.db as unknown as {
+            table: (name: "auth_users") => {
+              patch: (id: typeof rowId, value: object) => Promise<void>;
+            };
+          };
+          await tables.table("auth_users").patch(rowId, { role: "Table" });
+        },
+      );
+    });
+    const [entry] = await auditEntries(t);
+    expect(entry!.changes).toContainEqual({
+      table: "auth_users",
+      id: rowId,
+      field: "company",
+      after: "Old form",
+    });
+    expect(entry!.changes).toContainEqual({
+      table: "auth_users",
+      id: rowId,
+      field: "role",
+      after: "Table",
+    });
+  });
+
+  test("two audited commands side by side fail rather than record wrongly, and leave ctx.db as it was", async () => {
+    const t = newBackend();
+    const rowId = await insertLegacyRow(t, { email: "ken@example.com" });
+    const outcome = await t.run(async (ctx) => {
+      const db = ctx.db;
+      const command = (company: string, reads: number) =>
+        userSync.audited(
+          ctx,
+          { action: "test:side", actor: CLI_ACTOR, targets: [], summary: "" },
+          async () => {
+            for (let i = 0; i < reads; i++) await ctx.db.query("users").first();
+            await ctx.db.patch("auth_users", rowId, { company });
+          },
+        );
+      const error = await Promise.all([command("A", 0), command("B", 5)]).then(
+        () => null,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      return { error, restored: ctx.db === db };
+    });
+    expect(outcome).toEqual({
+      error: "Audited commands ran side by side; run them in turn",
+      restored: true,
+    });
+  });
+
+  test("values are bounded whatever their type: long strings, int64, bytes", async () => {
+    const t = newBackend();
+    const rowId = await insertLegacyRow(t, { email: "ken@example.com" });
+    await t.run(async (ctx) => {
+      await userSync.audited(
+        ctx,
+        { action: "test:values", actor: CLI_ACTOR, targets: [], summary: "" },
+        async () => {
+          await ctx.db.patch("auth_users", rowId, {
+            company: "x".repeat(10_000),
+          });
+        },
+      );
+    });
+    const [entry] = await auditEntries(t);
+    const company = entry!.changes.find((c) => c.field === "company")!;
+    expect(String(company.after)).toMatch(
+      /^"x{1999}… \(10002 characters, truncated\)$/,
+    );
+    expect(boundAuditValue(5n)).toBe(5n);
+    expect(boundAuditValue(new ArrayBuffer(900_000))).toBe("bytes:900000");
+    expect(String(boundAuditValue({ blob: new ArrayBuffer(8) }))).toBe(
+      '{"blob":bytes:8}… (16 characters, truncated)',
+    );
+    expect(String(boundAuditValue(10n ** 3000n))).toMatch(/truncated\)$/);
   });
 });

@@ -228,41 +228,6 @@ describe("link", () => {
     expect((await readTables(t)).users[0]!.auth_user_id).toBe(legacyId);
   });
 
-  test("refused as STALE when a row shown unpaired became someone's pair (found by review)", async () => {
-    const { t, grace, legacyId } = await unverifiedMatch();
-    // The legacy row names another user who does not name it back.
-    const other = await insertUser(t, {
-      email: "someone@example.com",
-      verified: true,
-    });
-    await t.run(async (ctx) => {
-      await ctx.db.patch("auth_users", legacyId, { convex_user_id: other });
-    });
-    const view = await openCase(t, "unverified_email_match");
-    const shown = view.rows.find((row) => row.id === legacyId)!;
-    expect(shown.pairedUserId).toBeNull();
-    // That user now names it back: the row is a pair, though the row itself
-    // did not change.
-    await t.run(async (ctx) => {
-      await ctx.db.patch("users", other, { auth_user_id: legacyId });
-    });
-    await expectRejectedWithoutWrites(
-      t,
-      () =>
-        t.mutation(internal.reviews.keepSeparate, {
-          reviewId: view.review._id,
-          version: view.version,
-          userId: grace.userId,
-          rowId: legacyId,
-        }),
-      "STALE",
-    );
-    const fresh = await openCase(t, "unverified_email_match");
-    expect(fresh.rows.find((row) => row.id === legacyId)!.pairedUserId).toBe(
-      other,
-    );
-  });
-
   test("ids that are not the case's are INVALID_ARGUMENT, unknown cases NOT_FOUND", async () => {
     const { t, grace, ownId } = await unverifiedMatch();
     const view = await openCase(t, "unverified_email_match");

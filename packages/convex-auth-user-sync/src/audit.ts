@@ -10,7 +10,12 @@ import type {
   PaginationOptions,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import { diffDoc, MAX_AUDIT_CHANGES } from "./casePolicy.js";
+import {
+  auditsDocument,
+  boundAuditValue,
+  diffDoc,
+  MAX_AUDIT_CHANGES,
+} from "./casePolicy.js";
 import { getDoc, insertDoc, type ReadCtx, type WriteCtx } from "./steps.js";
 import type { AuditChange, AuditEntry } from "./validators.js";
 
@@ -19,6 +24,8 @@ export type Actor = { label: string; userId?: GenericId<"users"> };
 
 /** Internal functions run by `npx convex run` or the dashboard carry no identity. */
 export const CLI_ACTOR: Actor = { label: "operator (CLI)" };
+
+export { MAX_AUDIT_VALUE } from "./casePolicy.js";
 
 /** A document to watch: its table and id. */
 export type Target = { table: string; id: string };
@@ -62,25 +69,16 @@ export function changesBetween(
   return changes;
 }
 
-/** The longest value an entry keeps whole (its JSON, in characters). */
-export const MAX_AUDIT_VALUE = 2_000;
-
 /**
- * A change whose values fit: a longer one is kept as the start of its JSON,
- * marked, so an entry stays far below Convex's 1 MiB document limit
- * whatever the documents hold (200 changes of 2 KB each at most).
+ * A change whose values fit: see boundAuditValue. An entry stays far below
+ * Convex's 1 MiB document limit whatever the documents hold (200 changes of
+ * about 2 KB each at most).
  */
 function boundChange(change: AuditChange): AuditChange {
-  const bound = (value: unknown) => {
-    const json = JSON.stringify(value) ?? "";
-    return json.length <= MAX_AUDIT_VALUE
-      ? value
-      : `${json.slice(0, MAX_AUDIT_VALUE)}… (${json.length} characters, truncated)`;
-  };
   return {
     ...change,
-    ...("before" in change ? { before: bound(change.before) } : {}),
-    ...("after" in change ? { after: bound(change.after) } : {}),
+    ...("before" in change ? { before: boundAuditValue(change.before) } : {}),
+    ...("after" in change ? { after: boundAuditValue(change.after) } : {}),
   };
 }
 
@@ -130,6 +128,8 @@ export async function audited<T>(
     reviewId?: GenericId<"sync_reviews">;
     /** What was done, in words; or worked out from the result. */
     summary: string | ((result: T) => string);
+    /** Tables an old-form write (no table named) may be in. */
+    tables?: readonly string[];
   },
   command: () => Promise<T>,
   /**
@@ -142,15 +142,25 @@ export async function audited<T>(
   // Every document the command writes is recorded too, named or not (found
   // by review: a resolution's pairing step created and patched documents
   // the entry never listed). The command reaches ctx.db at call time, so
-  // it writes through the recorder for exactly its own duration.
+  // it writes through the recorder for exactly its own duration; the sync's
+  // triggers write through their own database, and record through
+  // `recordingDb` while any audited command runs.
   const db = ctx.db;
-  const written = recordingDb(db, before);
-  (ctx as { db: unknown }).db = written;
+  const installed = !isRecording(db);
+  if (installed) (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
+  running.push(before);
   let result: T;
+  let last: Snapshot | undefined;
   try {
     result = await command();
   } finally {
-    (ctx as { db: unknown }).db = db;
+    last = running.pop();
+    if (installed) (ctx as { db: unknown }).db = db;
+  }
+  // Nested commands end in order; two side by side (Promise.all) would
+  // record each other's writes or miss their own (found by review).
+  if (last !== before) {
+    throw new Error("Audited commands ran side by side; run them in turn");
   }
   const made = (created?.(result) ?? []).filter(
     (target) => !before.has(keyOf(target)),
@@ -158,72 +168,121 @@ export async function audited<T>(
   for (const target of made) {
     before.set(keyOf(target), { target, doc: null });
   }
-  const targets = [...before.values()].map(({ target }) => target);
+  const targets = [...before.values()]
+    .map(({ target }) => target)
+    .filter((target) => auditsDocument(target.table));
   const after = await snapshot(ctx, targets);
   await recordAudit(ctx, {
     ...entry,
     summary:
       typeof entry.summary === "string" ? entry.summary : entry.summary(result),
     ids: targets.map((target) => target.id),
-    changes: changesBetween(before, after),
+    changes: changesBetween(before, after).filter((change) =>
+      auditsDocument(change.table),
+    ),
   });
   return result;
 }
 
 /**
- * `db` with its writes recorded into `before`: each document's state before
- * the command first wrote it (null for one it inserted). Reads pass through.
+ * The audited commands now running, outermost first: each one's documents
+ * as they were before it first wrote them. A Convex isolate runs one
+ * transaction at a time (convex-helpers' Triggers rely on the same), so
+ * this is the current transaction's.
  */
-function recordingDb(db: WriteCtx["db"], before: Snapshot): WriteCtx["db"] {
+const running: Snapshot[] = [];
+
+const RECORDING = Symbol("recording audit writes");
+
+/** A table for a write that names none: the old (id, value) forms. */
+const UNNAMED_TABLE = "(table not named)";
+
+function isRecording(db: unknown): boolean {
+  return (db as { [RECORDING]?: boolean })[RECORDING] === true;
+}
+
+/**
+ * `db` with each write remembered by every audited command running: the
+ * document's state before the first write (null for one inserted). Reads,
+ * and everything else, pass through. Outside an audited command it records
+ * nothing, so the sync's triggers can always write through it.
+ *
+ * @example const db = recordingDb(ctx.innerDb, ["users", "auth_users"]);
+ */
+export function recordingDb<DB extends object>(
+  db: DB,
+  tables: readonly string[] = [],
+): DB {
+  if (isRecording(db)) return db;
   const raw = db as unknown as Record<
-    string,
-    (...args: unknown[]) => Promise<unknown>
+    string | symbol,
+    (...args: unknown[]) => unknown
   >;
-  // Convex's writers take (table, id, value) or the older (id, value).
-  const targetOf = (args: unknown[]): Target | null =>
-    typeof args[1] === "string"
-      ? { table: args[0] as string, id: args[1] }
-      : null;
-  const remember = async (args: unknown[]) => {
-    const target = targetOf(args);
-    if (target === null || before.has(keyOf(target))) return;
-    before.set(keyOf(target), {
-      target,
-      doc: await raw.get!.call(db, target.table, target.id),
-    });
+  const call = (name: string, args: unknown[]) =>
+    raw[name]!.apply(db, args) as Promise<unknown>;
+  // The old forms name no table: it is found from the id when it is one of
+  // the tables the sync knows, and the id is recorded either way.
+  const tableOf = (id: string) =>
+    tables.find((table) => raw.normalizeId!.call(db, table, id) !== null) ??
+    UNNAMED_TABLE;
+  const remember = async (target: Target, inserted: boolean) => {
+    if (running.length === 0 || !auditsDocument(target.table)) return;
+    const key = keyOf(target);
+    let doc: unknown = null;
+    if (!inserted && running.some((snap) => !snap.has(key))) {
+      doc =
+        target.table === UNNAMED_TABLE
+          ? await call("get", [target.id])
+          : await call("get", [target.table, target.id]);
+    }
+    for (const snap of running) {
+      if (!snap.has(key)) snap.set(key, { target, doc });
+    }
   };
-  const wrapped = {
-    get: (...args: unknown[]) => raw.get!.apply(db, args),
-    query: (...args: unknown[]) =>
-      (raw.query as unknown as (...a: unknown[]) => unknown).apply(db, args),
-    normalizeId: (...args: unknown[]) =>
-      (raw.normalizeId as unknown as (...a: unknown[]) => unknown).apply(
-        db,
-        args,
-      ),
-    system: (db as unknown as { system: unknown }).system,
-    insert: async (...args: unknown[]) => {
-      const id = (await raw.insert!.apply(db, args)) as string;
-      const target = { table: args[0] as string, id };
-      if (!before.has(keyOf(target))) {
-        before.set(keyOf(target), { target, doc: null });
+  const write =
+    (name: "patch" | "replace" | "delete") =>
+    async (...args: unknown[]) => {
+      const named = typeof args[1] === "string";
+      const id = (named ? args[1] : args[0]) as string;
+      const table = named ? (args[0] as string) : tableOf(id);
+      await remember({ table, id }, false);
+      return await call(name, args);
+    };
+  const insert = async (...args: unknown[]) => {
+    const id = (await call("insert", args)) as string;
+    await remember({ table: args[0] as string, id }, true);
+    return id;
+  };
+  const writes: Record<string, (...args: unknown[]) => Promise<unknown>> = {
+    insert,
+    patch: write("patch"),
+    replace: write("replace"),
+    delete: write("delete"),
+  };
+  const proxy: DB = new Proxy(db, {
+    get(target, prop) {
+      if (prop === RECORDING) return true;
+      if (typeof prop === "string" && prop in writes) return writes[prop];
+      if (prop === "table" && typeof raw.table === "function") {
+        // db.table(name): the same writes, named.
+        return (table: string) => ({
+          get: (id: string) => call("get", [table, id]),
+          query: () => raw.query!.call(db, table),
+          insert: (value: unknown) => insert(table, value),
+          patch: (id: string, value: unknown) =>
+            writes.patch!(table, id, value),
+          replace: (id: string, value: unknown) =>
+            writes.replace!(table, id, value),
+          delete: (id: string) => writes.delete!(table, id),
+        });
       }
-      return id;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function"
+        ? ((value as (...args: unknown[]) => unknown).bind(target) as unknown)
+        : value;
     },
-    patch: async (...args: unknown[]) => {
-      await remember(args);
-      return await raw.patch!.apply(db, args);
-    },
-    replace: async (...args: unknown[]) => {
-      await remember(args);
-      return await raw.replace!.apply(db, args);
-    },
-    delete: async (...args: unknown[]) => {
-      await remember(args);
-      return await raw.delete!.apply(db, args);
-    },
-  };
-  return wrapped as unknown as WriteCtx["db"];
+  });
+  return proxy;
 }
 
 /** The most entries one page of the log returns. */

@@ -48,6 +48,33 @@ describe("caseVersion", () => {
   });
 });
 
+describe("caseVersion and the audit log with bytes (found by review)", () => {
+  test("bytes of another length are another version", () => {
+    const doc = (n: number) =>
+      ({ _id: "a", _creationTime: 1, blob: new ArrayBuffer(n) }) as never;
+    expect(caseVersion([doc(1)])).not.toBe(caseVersion([doc(2)]));
+  });
+
+  test("Convex Auth's secrets are never audited; the app's fields are", () => {
+    const before = { userId: "u1", provider: "password", secret: "$hash" };
+    expect(diffDoc("authAccounts", "a1", before, null)).toEqual([
+      {
+        table: "authAccounts",
+        id: "a1",
+        field: "provider",
+        before: "password",
+      },
+      { table: "authAccounts", id: "a1", field: "userId", before: "u1" },
+    ]);
+    expect(
+      diffDoc("authRefreshTokens", "r1", { sessionId: "s" }, null),
+    ).toEqual([]);
+    expect(diffDoc("auth_users", "x", { secret: "app data" }, null)).toEqual([
+      { table: "auth_users", id: "x", field: "secret", before: "app data" },
+    ]);
+  });
+});
+
 describe("diffDoc", () => {
   test("lists changed fields only, system fields aside", () => {
     expect(

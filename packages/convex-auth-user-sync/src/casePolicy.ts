@@ -10,6 +10,10 @@ import type { AuditChange } from "./validators.js";
 
 /** Deterministic JSON: object keys sorted, `undefined` fields left out. */
 function canonical(value: unknown): string {
+  // Bytes are objects too: told apart first (found by review), by tag, so a
+  // buffer from another realm counts.
+  if (isBytes(value)) return `bytes:${value.byteLength}`;
+  if (typeof value === "bigint") return `${value}n`;
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
@@ -19,9 +23,11 @@ function canonical(value: unknown): string {
       .map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`)
       .join(",")}}`;
   }
-  if (typeof value === "bigint") return `${value}n`;
-  if (value instanceof ArrayBuffer) return `bytes:${value.byteLength}`;
   return JSON.stringify(value) ?? "null";
+}
+
+function isBytes(value: unknown): value is ArrayBuffer {
+  return Object.prototype.toString.call(value) === "[object ArrayBuffer]";
 }
 
 /** 32-bit FNV-1a of a string, from a seed. */
@@ -69,7 +75,7 @@ export function diffDoc(
   ]);
   const changes: AuditChange[] = [];
   for (const field of [...fields].sort()) {
-    if (field.startsWith("_")) continue;
+    if (field.startsWith("_") || !auditsField(table, field)) continue;
     const was = before?.[field];
     const now = after?.[field];
     if (canonical(was) === canonical(now)) continue;
@@ -79,6 +85,74 @@ export function diffDoc(
     changes.push(change);
   }
   return changes;
+}
+
+/**
+ * What the audit log keeps of Convex Auth's own tables: the fields that say
+ * whose and what a document was, never a secret (found by review: deleting
+ * an account copied the password hash into the log the console shows). A
+ * field not listed, or one a later Convex Auth adds, is left out.
+ * Refresh tokens are left out whole: a token is its id and its session's.
+ */
+export const AUDITED_AUTH_FIELDS: Readonly<
+  Record<string, readonly string[] | "none">
+> = {
+  authAccounts: [
+    "userId",
+    "provider",
+    "providerAccountId",
+    "emailVerified",
+    "phoneVerified",
+  ],
+  authSessions: ["userId", "expirationTime"],
+  authRefreshTokens: "none",
+  authVerificationCodes: [
+    "accountId",
+    "provider",
+    "expirationTime",
+    "emailVerified",
+    "phoneVerified",
+  ],
+  authVerifiers: ["sessionId"],
+  authRateLimits: ["identifier", "lastAttemptTime", "attemptsLeft"],
+};
+
+/** Whether the audit log records this document at all. */
+export function auditsDocument(table: string): boolean {
+  return AUDITED_AUTH_FIELDS[table] !== "none";
+}
+
+/** Whether the audit log records this field's values. */
+export function auditsField(table: string, field: string): boolean {
+  const kept = AUDITED_AUTH_FIELDS[table];
+  return kept === undefined || (kept !== "none" && kept.includes(field));
+}
+
+/** The longest value an entry keeps whole (its canonical JSON, in characters). */
+export const MAX_AUDIT_VALUE = 2_000;
+
+/**
+ * A value as the audit log keeps it: bytes as their length, anything whose
+ * canonical JSON is longer than MAX_AUDIT_VALUE as the start of it, marked
+ * (found by review: a bigint made JSON.stringify throw, and bytes measured
+ * as "{}" were kept whole).
+ *
+ * @example boundAuditValue("x".repeat(5000)) // '"xxx…… (5002 characters, truncated)'
+ */
+export function boundAuditValue(value: unknown): unknown {
+  if (isBytes(value)) return `bytes:${value.byteLength}`;
+  const text = canonical(value);
+  if (text.length <= MAX_AUDIT_VALUE && !containsBytes(value)) return value;
+  return `${text.slice(0, MAX_AUDIT_VALUE)}… (${text.length} characters, truncated)`;
+}
+
+function containsBytes(value: unknown): boolean {
+  if (isBytes(value)) return true;
+  if (Array.isArray(value)) return value.some(containsBytes);
+  if (value !== null && typeof value === "object") {
+    return Object.values(value).some(containsBytes);
+  }
+  return false;
 }
 
 /** Where a mirrored field's value comes from, as the console shows it. */

@@ -35,8 +35,18 @@ import {
   endSignIns,
   setAccountStatus,
 } from "./accounts.js";
-import { type Actor, audited, auditPage, type Target } from "./audit.js";
-import { describeFields, type FieldReport } from "./casePolicy.js";
+import {
+  type Actor,
+  audited,
+  auditPage,
+  recordingDb,
+  type Target,
+} from "./audit.js";
+import {
+  AUDITED_AUTH_FIELDS,
+  describeFields,
+  type FieldReport,
+} from "./casePolicy.js";
 import {
   type ConvexAuthCallbacks,
   makeConvexAuthAdapter,
@@ -92,11 +102,15 @@ export {
   changesBetween,
   CLI_ACTOR,
   MAX_AUDIT_PAGE,
+  MAX_AUDIT_VALUE,
   recordAudit,
+  recordingDb,
   snapshot,
   type Target,
 } from "./audit.js";
 export {
+  AUDITED_AUTH_FIELDS,
+  boundAuditValue,
   caseVersion,
   diffDoc,
   type FieldReport,
@@ -260,6 +274,11 @@ export class UserSync<
     };
   }
 
+  /** The tables the sync writes: to name the table of an old-form write. */
+  private knownTables(): string[] {
+    return ["users", this.shape.table, ...Object.keys(AUDITED_AUTH_FIELDS)];
+  }
+
   /**
    * Registers the sync's triggers on `users` and the app table with the
    * app's convex-helpers Triggers, which the app's own mutation builders
@@ -268,16 +287,19 @@ export class UserSync<
    */
   registerTriggers(triggers: Triggers<DataModel>): void {
     const shape = this.shape;
+    // While an operator command runs, what the triggers write is its too:
+    // recorded in its audit entry (found by review).
+    const tables = this.knownTables();
     triggers.register("users", async (ctx, change) => {
       await onUsersChange(
-        { ...ctx, db: ctx.innerDb } as never,
+        { ...ctx, db: recordingDb(ctx.innerDb, tables) } as never,
         shape,
         change as unknown as TableChange,
       );
     });
     triggers.register(shape.table as Table, async (ctx, change) => {
       await onRowChange(
-        { ...ctx, db: ctx.innerDb } as never,
+        { ...ctx, db: recordingDb(ctx.innerDb, tables) } as never,
         shape,
         change as unknown as TableChange,
       );
@@ -415,7 +437,12 @@ export class UserSync<
     /** Documents the command created, from its result. */
     created?: (result: T) => readonly Target[],
   ): Promise<T> {
-    return await audited(ctx as never, entry, command, created);
+    return await audited(
+      ctx as never,
+      { ...entry, tables: this.knownTables() },
+      command,
+      created,
+    );
   }
 
   /**

@@ -26,7 +26,7 @@ import type {
 import type { GenericId } from "convex/values";
 import { deleteAppRow } from "./accounts.js";
 import { type Actor, audited, type Target } from "./audit.js";
-import { caseVersion } from "./casePolicy.js";
+import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import { isEmptyPlan, linkLegacyRow, planPairSync } from "./policy.js";
@@ -290,6 +290,7 @@ export async function resolveCase(
       targets,
       reviewId: request.reviewId,
       summary,
+      tables: ["users", shape.table, ...Object.keys(AUDITED_AUTH_FIELDS)],
     },
     async () => {
       await run();
