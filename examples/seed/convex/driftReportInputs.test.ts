@@ -25,6 +25,43 @@ describe("coded errors on bad input", () => {
       "INVALID_ARGUMENT",
     );
   });
+  test("crafted cursors of the right outline are refused too, for every table (found by review)", async () => {
+    const t = newBackend();
+    await seedMix(t, 5);
+    const crafted: unknown[] = [
+      { phase: "unlinked", at: { time: 0, ids: 5 } },
+      { phase: "unlinked", at: {} },
+      { phase: "unlinked", at: 7 },
+      { phase: "pairs", at: {} },
+      {
+        phase: "pairs",
+        at: { key: "x", rows: { time: 0, ids: 5 }, user: false },
+      },
+      { phase: "pairs", at: { key: { a: 1 }, rows: "all", user: true } },
+      // A page's reads follow its size, not a list of ids a cursor carries.
+      {
+        phase: "unlinked",
+        at: { time: 0, ids: Array.from({ length: 1001 }, (_, i) => `${i}`) },
+      },
+    ];
+    for (const cursor of crafted) {
+      await expectAppError(
+        t.query(internal.driftReport.page, {
+          table: "both",
+          cursor: JSON.stringify(cursor),
+          pageSize: 5,
+        }),
+        "INVALID_ARGUMENT",
+      );
+    }
+    for (const table of ["users", "rows"] as const) {
+      await expectAppError(
+        t.query(internal.driftReport.page, { table, cursor: "junk" }),
+        "INVALID_ARGUMENT",
+      );
+    }
+  });
+
   test("driftReport:page both with a NaN page size", async () => {
     const t = newBackend();
     await seedMix(t, 5);

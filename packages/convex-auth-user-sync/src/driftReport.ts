@@ -18,6 +18,8 @@ import {
   advance,
   afterKey,
   afterRow,
+  isPairsCursor,
+  isPosition,
   type PairsCursor,
   type Position,
 } from "./merge.js";
@@ -254,13 +256,11 @@ function parseBothCursor(cursor: string): BothCursor {
   } catch {
     parsed = null;
   }
-  const phase = (parsed as { phase?: unknown } | null)?.phase;
-  if (
-    typeof parsed !== "object" ||
-    parsed === null ||
-    !("at" in parsed) ||
-    (phase !== "unlinked" && phase !== "pairs")
-  ) {
+  const { phase, at } = (parsed ?? {}) as { phase?: unknown; at?: unknown };
+  const valid =
+    (phase === "unlinked" && (at === null || isPosition(at))) ||
+    (phase === "pairs" && isPairsCursor(at));
+  if (!valid) {
     throw appError("INVALID_ARGUMENT", "Not a cursor this report returned");
   }
   return parsed as BothCursor;
@@ -364,10 +364,16 @@ export function makeDriftReport(shape: Shape) {
     }
     const findings = new Findings();
     const table = args.table === "users" ? "users" : shape.table;
-    const result = await ctx.db
-      .query(table)
-      .withIndex("by_creation_time")
-      .paginate({ numItems, cursor: args.cursor });
+    let result;
+    try {
+      result = await ctx.db
+        .query(table)
+        .withIndex("by_creation_time")
+        .paginate({ numItems, cursor: args.cursor });
+    } catch {
+      // Convex refuses a cursor it did not make; say so with a code.
+      throw appError("INVALID_ARGUMENT", "Not a cursor this report returned");
+    }
     for (const doc of result.page as AnyDoc[]) {
       if (args.table === "users") await checkUser(ctx, shape, doc, findings);
       else await checkRow(ctx, shape, doc, findings);

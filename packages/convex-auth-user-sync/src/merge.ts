@@ -191,6 +191,38 @@ export function afterKey(key: string): PairsCursor {
  */
 export type Position = { time: number; ids: string[] };
 
+/** The most ids a position carries: documents done at one creation time. */
+export const MAX_POSITION_IDS = 1_000;
+
+/**
+ * Whether a value read back from a client is a position this code made
+ * (found by review: a crafted one threw a TypeError, or made a page read
+ * as many documents as it listed).
+ */
+export function isPosition(value: unknown): value is Position {
+  if (value === null || typeof value !== "object") return false;
+  const { time, ids } = value as Record<string, unknown>;
+  return (
+    typeof time === "number" &&
+    Number.isFinite(time) &&
+    Array.isArray(ids) &&
+    ids.length <= MAX_POSITION_IDS &&
+    ids.every((id) => typeof id === "string")
+  );
+}
+
+/** Whether a value read back from a client is a pairs cursor this code made. */
+export function isPairsCursor(value: unknown): value is PairsCursor {
+  if (value === null) return true;
+  if (typeof value !== "object") return false;
+  const { key, rows, user } = value as Record<string, unknown>;
+  return (
+    typeof key === "string" &&
+    typeof user === "boolean" &&
+    (rows === "all" || rows === "none" || isPosition(rows))
+  );
+}
+
 /** The position after `docs` (in index order), continuing from `from`. */
 export function advance(
   from: Position | null,
