@@ -869,6 +869,7 @@ export function makeEngine(shape: Shape) {
     const options = {
       now: Date.now(),
       dryRun: worker.dry_run,
+      dryRunId: worker.dry_run ? worker.run_id : undefined,
       normalizeOnly: true,
     };
     const log: Write[] = [];
@@ -909,7 +910,11 @@ export function makeEngine(shape: Shape) {
       },
       worker.current_page_size,
     );
-    const options = { now: Date.now(), dryRun: worker.dry_run };
+    const options = {
+      now: Date.now(),
+      dryRun: worker.dry_run,
+      dryRunId: worker.dry_run ? worker.run_id : undefined,
+    };
     const log: Write[] = [];
     const writer = recordingWrites(ctx, log);
     // Documents of the groups still ahead: a write to one stales the page.

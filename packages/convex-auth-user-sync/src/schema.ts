@@ -71,7 +71,7 @@ export function usersTable(authUsers: typeof authTables.users) {
 
 /**
  * The sync's own tables: cases for review, decisions to keep two apart, the
- * audit log, bulk runs and their workers, a dry run's log.
+ * audit log, bulk runs and their workers, a dry run's log and planned keys.
  */
 export const syncTables = {
   // Cases the sync refuses to guess about: recorded for a person instead of
@@ -110,4 +110,12 @@ export const syncTables = {
     page: v.number(),
     changes: v.array(v.string()),
   }).index("by_run_id_and_page", ["run_id", "page"]),
+
+  // A dry run's planned email keys: rows whose email its first phase would
+  // normalize, so the users after find them by key as a run would.
+  sync_run_planned_keys: defineTable({
+    run_id: v.id("sync_runs"),
+    email: v.string(),
+    row_id: v.string(),
+  }).index("by_run_id_and_email", ["run_id", "email"]),
 };

@@ -174,8 +174,9 @@ export async function unlinkedRowsWithEmail(
   ctx: ReadCtx,
   shape: Shape,
   email: string,
+  dryRunId?: string,
 ): Promise<AnyDoc[]> {
-  return await byIndex(
+  const stored = await byIndex(
     ctx,
     shape.table,
     shape.indexes.appByEmailAndUser,
@@ -186,6 +187,40 @@ export async function unlinkedRowsWithEmail(
     },
     2,
   );
+  const planned = await plannedRowsWithEmail(ctx, shape, email, dryRunId, 2);
+  return [
+    ...stored,
+    ...planned.filter((row) => row[shape.emailVerified] === undefined),
+  ].slice(0, 2);
+}
+
+/**
+ * In a dry run, the unlinked rows its first phase would give this email key
+ * (their stored email is not one yet), as they would be: with the key.
+ */
+async function plannedRowsWithEmail(
+  ctx: ReadCtx,
+  shape: Shape,
+  email: string,
+  dryRunId: string | undefined,
+  limit: number,
+): Promise<AnyDoc[]> {
+  if (dryRunId === undefined) return [];
+  const planned = await byIndex(
+    ctx,
+    "sync_run_planned_keys",
+    "by_run_id_and_email",
+    { run_id: dryRunId, email },
+    limit,
+  );
+  const rows: AnyDoc[] = [];
+  for (const { row_id } of planned) {
+    const row = await getDoc(ctx, shape.table, row_id);
+    if (row !== null && row[shape.appRef] === undefined) {
+      rows.push({ ...row, [shape.email]: email });
+    }
+  }
+  return rows;
 }
 
 /**
@@ -198,14 +233,18 @@ async function unlinkedRowsByEmail(
   ctx: ReadCtx,
   shape: Shape,
   email: string,
+  dryRunId?: string,
 ): Promise<{ legacy: AnyDoc[]; orphaned: AnyDoc[] }> {
-  const rows = await byIndex(
-    ctx,
-    shape.table,
-    shape.indexes.appByEmailAndUser,
-    { [shape.email]: email, [shape.appRef]: undefined },
-    2 + CLAIM_LIMIT,
-  );
+  const rows = [
+    ...(await byIndex(
+      ctx,
+      shape.table,
+      shape.indexes.appByEmailAndUser,
+      { [shape.email]: email, [shape.appRef]: undefined },
+      2 + CLAIM_LIMIT,
+    )),
+    ...(await plannedRowsWithEmail(ctx, shape, email, dryRunId, 2)),
+  ];
   return {
     legacy: rows.filter((row) => row[shape.emailVerified] === undefined),
     orphaned: rows.filter((row) => row[shape.emailVerified] !== undefined),
@@ -249,6 +288,7 @@ export async function weighUser(
   shape: Shape,
   user: AnyDoc,
   read: PairRead,
+  dryRunId?: string,
 ): Promise<{
   decision: PairingDecision;
   rows: AnyDoc[];
@@ -264,7 +304,7 @@ export async function weighUser(
       ? []
       : await rowsClaiming(ctx, shape, user._id);
   const unlinked = emailKey
-    ? await unlinkedRowsByEmail(ctx, shape, emailKey)
+    ? await unlinkedRowsByEmail(ctx, shape, emailKey, dryRunId)
     : { legacy: [], orphaned: [] };
   const { orphaned } = unlinked;
   const seen = [...claimants, ...unlinked.legacy, ...orphaned];
@@ -366,6 +406,12 @@ export type SyncOptions = {
    * to a link by email (found by review), so the users decide afterwards.
    */
   normalizeOnly?: boolean;
+  /**
+   * A dry run's id: its first phase records the email keys it would give
+   * rows, and its lookups by email find those rows by them (found by
+   * review: nothing is written, so the users saw the keys as they were).
+   */
+  dryRunId?: string;
 };
 
 /** What one sync step did (or, in a dry run, would do). */
@@ -536,6 +582,7 @@ export async function ensurePair(
     shape,
     user,
     read,
+    options.dryRunId,
   );
   const changes: string[] = [];
   for (const review of decision.reviews) {
@@ -648,7 +695,12 @@ async function noteLegacyMatch(
     plan.rowPatch[shape.emailVerified] === true;
   if (!verifiedNow || email === undefined) return [];
   if (user.emailVerificationTime === undefined) return [];
-  const found = await unlinkedRowsWithEmail(ctx, shape, email);
+  const found = await unlinkedRowsWithEmail(
+    ctx,
+    shape,
+    email,
+    options.dryRunId,
+  );
   if (found.length === 0) return [];
   // A row a person kept apart from this user is no longer a question.
   const separated = await separatedFrom(
@@ -709,6 +761,17 @@ export async function syncFromRow(
     changes.push(`${shape.table} ${row._id}: set ${shape.email}`);
     if (!dryRun)
       await patchDoc(ctx, shape.table, row._id, { [shape.email]: email });
+    else if (
+      options.dryRunId !== undefined &&
+      options.normalizeOnly === true &&
+      email !== undefined
+    ) {
+      await insertDoc(ctx, "sync_run_planned_keys", {
+        run_id: options.dryRunId,
+        email,
+        row_id: row._id,
+      });
+    }
     row = { ...row, [shape.email]: email };
   }
 
