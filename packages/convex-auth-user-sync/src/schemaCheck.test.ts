@@ -98,6 +98,7 @@ describe("checkSchema", () => {
         "sync_runs",
         "sync_run_workers",
         "sync_run_changes",
+        "sync_run_planned_keys",
       ].map(
         (table) => `The schema has no ${table} table (spread ...syncTables).`,
       ),
