@@ -5,8 +5,10 @@
  * showed, whom each row is paired with included.
  */
 import { boundAuditValue, CLI_ACTOR } from "convex-auth-user-sync";
+import { Triggers } from "convex-helpers/server/triggers";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
+import type { DataModel } from "./_generated/dataModel";
 import { requestCode, signInOrThrow } from "./signIn.helpers";
 import { userSync } from "./sync";
 import {
@@ -294,30 +296,122 @@ describe("what the audit log keeps (found by review)", () => {
     });
   });
 
-  test("two audited commands side by side fail rather than record wrongly, and leave ctx.db as it was", async () => {
+  test("a second audited command in one transaction fails, whichever ends first, and ctx.db is left as it was", async () => {
     const t = newBackend();
     const rowId = await insertLegacyRow(t, { email: "ken@example.com" });
-    const outcome = await t.run(async (ctx) => {
-      const db = ctx.db;
-      const command = (company: string, reads: number) =>
-        userSync.audited(
-          ctx,
-          { action: "test:side", actor: CLI_ACTOR, targets: [], summary: "" },
-          async () => {
-            for (let i = 0; i < reads; i++) await ctx.db.query("users").first();
-            await ctx.db.patch("auth_users", rowId, { company });
-          },
-        );
-      const error = await Promise.all([command("A", 0), command("B", 5)]).then(
-        () => null,
-        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    for (const [first, second] of [
+      [0, 5],
+      [5, 0],
+    ] as const) {
+      const outcome = await t.run(async (ctx) => {
+        const db = ctx.db;
+        const command = (company: string, reads: number) =>
+          userSync.audited(
+            ctx,
+            { action: "test:side", actor: CLI_ACTOR, targets: [], summary: "" },
+            async () => {
+              for (let i = 0; i < reads; i++) {
+                await ctx.db.query("users").first();
+              }
+              await ctx.db.patch("auth_users", rowId, { company });
+            },
+          );
+        const results = await Promise.allSettled([
+          command("A", first),
+          command("B", second),
+        ]);
+        const error = results
+          .map((r) =>
+            r.status === "rejected" ? (r.reason as Error).message : null,
+          )
+          .find((message) => message !== null);
+        return { error, restored: ctx.db === db };
+      });
+      expect(outcome).toEqual({
+        error:
+          "An audited command is already running in this transaction: run them in turn",
+        restored: true,
+      });
+    }
+    // One inside another is refused the same way.
+    await expect(
+      t.run(async (ctx) => {
+        const entry = {
+          action: "test:nested",
+          actor: CLI_ACTOR,
+          targets: [],
+          summary: "",
+        };
+        await userSync.audited(ctx, entry, async () => {
+          await userSync.audited(ctx, entry, async () => {});
+        });
+      }),
+    ).rejects.toThrow("already running");
+    // And the next transaction audits as ever.
+    await t.run(async (ctx) => {
+      await userSync.audited(
+        ctx,
+        { action: "test:after", actor: CLI_ACTOR, targets: [], summary: "" },
+        async () => {
+          await ctx.db.patch("auth_users", rowId, { company: "After" });
+        },
       );
-      return { error, restored: ctx.db === db };
     });
-    expect(outcome).toEqual({
-      error: "Audited commands ran side by side; run them in turn",
-      restored: true,
+    expect((await auditEntries(t))[0]!.action).toBe("test:after");
+  });
+
+  test("a document inserted through the app's triggers is recorded as created", async () => {
+    const t = newBackend();
+    const triggers = new Triggers<DataModel>();
+    userSync.registerTriggers(triggers);
+    const userId = await t.run(async (raw) => {
+      const ctx = { ...raw, ...triggers.wrapDB(raw) };
+      return await userSync.audited(
+        ctx,
+        { action: "test:insert", actor: CLI_ACTOR, targets: [], summary: "" },
+        async () =>
+          await ctx.db.insert("users", {
+            email: "ken@example.com",
+            name: "Ken",
+            emailVerificationTime: T0,
+          }),
+      );
     });
+    const [entry] = await auditEntries(t);
+    const changes = entry!.changes.filter((c) => c.id === userId);
+    // Every field on the after side, none before, though the sync's trigger
+    // patched the new user (its reference) inside the insert.
+    expect(changes.map((c) => c.field)).toEqual(
+      expect.arrayContaining(["email", "name", "emailVerificationTime"]),
+    );
+    expect(changes.every((c) => !("before" in c))).toBe(true);
+  });
+
+  test("a write naming no table, in a table the sync does not know, is recorded by id alone", async () => {
+    const t = newBackend();
+    const owner = await insertLegacyRow(t, { email: "ken@example.com" });
+    const templateId = await t.run(async (ctx) =>
+      ctx.db.insert("starter_templates", {
+        owner_id: owner,
+        key: "welcome",
+        title: "Welcome",
+        body: "secret-looking body",
+        created_at: T0,
+      }),
+    );
+    await t.run(async (ctx) => {
+      await userSync.audited(
+        ctx,
+        { action: "test:unnamed", actor: CLI_ACTOR, targets: [], summary: "" },
+        async () => {
+          // eslint-disable-next-line @convex-dev/explicit-table-ids -- the old form is what is tested
+          await ctx.db.patch(templateId, { title: "Changed" });
+        },
+      );
+    });
+    const [entry] = await auditEntries(t);
+    expect(entry!.ids).toEqual([templateId]);
+    expect(entry!.changes).toEqual([]);
   });
 
   test("values are bounded whatever their type: long strings, int64, bytes", async () => {

@@ -15,6 +15,7 @@ import {
   boundAuditValue,
   diffDoc,
   MAX_AUDIT_CHANGES,
+  UNNAMED_TABLE,
 } from "./casePolicy.js";
 import { getDoc, insertDoc, type ReadCtx, type WriteCtx } from "./steps.js";
 import type { AuditChange, AuditEntry } from "./validators.js";
@@ -44,7 +45,12 @@ export async function snapshot(
   for (const target of targets) {
     const key = keyOf(target);
     if (snap.has(key)) continue;
-    snap.set(key, { target, doc: await getDoc(ctx, target.table, target.id) });
+    const doc =
+      target.table === UNNAMED_TABLE
+        ? // The write named no table, and the sync does not know it.
+          await ctx.db.get(target.id as GenericId<string>)
+        : await getDoc(ctx, target.table, target.id);
+    snap.set(key, { target, doc });
   }
   return snap;
 }
@@ -145,22 +151,24 @@ export async function audited<T>(
   // it writes through the recorder for exactly its own duration; the sync's
   // triggers write through their own database, and record through
   // `recordingDb` while any audited command runs.
+  // One audited command at a time in a transaction (found by review: two
+  // side by side, or one inside another, recorded each other's writes).
+  const key = transactionKey(ctx.db);
+  if (running.has(key)) {
+    throw new Error(
+      "An audited command is already running in this transaction: run them in turn",
+    );
+  }
   const db = ctx.db;
   const installed = !isRecording(db);
   if (installed) (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
-  running.push(before);
+  running.set(key, before);
   let result: T;
-  let last: Snapshot | undefined;
   try {
     result = await command();
   } finally {
-    last = running.pop();
+    running.delete(key);
     if (installed) (ctx as { db: unknown }).db = db;
-  }
-  // Nested commands end in order; two side by side (Promise.all) would
-  // record each other's writes or miss their own (found by review).
-  if (last !== before) {
-    throw new Error("Audited commands ran side by side; run them in turn");
   }
   const made = (created?.(result) ?? []).filter(
     (target) => !before.has(keyOf(target)),
@@ -185,25 +193,32 @@ export async function audited<T>(
 }
 
 /**
- * The audited commands now running, outermost first: each one's documents
- * as they were before it first wrote them. A Convex isolate runs one
- * transaction at a time (convex-helpers' Triggers rely on the same), so
- * this is the current transaction's.
+ * The audited command running in each transaction: its documents as they
+ * were before it first wrote them. Keyed by the transaction's system-table
+ * reader, which the app's database, the triggers' wrapper around it and
+ * the raw database the triggers write through all share; so the state is
+ * the transaction's own and goes with it.
  */
-const running: Snapshot[] = [];
+const running = new WeakMap<object, Snapshot>();
+
+/** The key of a database's transaction (itself, if it shares no reader). */
+function transactionKey(db: unknown): object {
+  const system = (db as { system?: unknown }).system;
+  return typeof system === "object" && system !== null
+    ? system
+    : (db as object);
+}
 
 const RECORDING = Symbol("recording audit writes");
-
-/** A table for a write that names none: the old (id, value) forms. */
-const UNNAMED_TABLE = "(table not named)";
 
 function isRecording(db: unknown): boolean {
   return (db as { [RECORDING]?: boolean })[RECORDING] === true;
 }
 
 /**
- * `db` with each write remembered by every audited command running: the
- * document's state before the first write (null for one inserted). Reads,
+ * `db` with each write remembered by the audited command running in its
+ * transaction: the document's state before the first write (null for one
+ * inserted). Reads,
  * and everything else, pass through. Outside an audited command it records
  * nothing, so the sync's triggers can always write through it.
  *
@@ -226,18 +241,21 @@ export function recordingDb<DB extends object>(
     tables.find((table) => raw.normalizeId!.call(db, table, id) !== null) ??
     UNNAMED_TABLE;
   const remember = async (target: Target, inserted: boolean) => {
-    if (running.length === 0 || !auditsDocument(target.table)) return;
+    const snap = running.get(transactionKey(db));
+    if (snap === undefined || !auditsDocument(target.table)) return;
     const key = keyOf(target);
-    let doc: unknown = null;
-    if (!inserted && running.some((snap) => !snap.has(key))) {
-      doc =
-        target.table === UNNAMED_TABLE
-          ? await call("get", [target.id])
-          : await call("get", [target.table, target.id]);
+    // An id just inserted was in no earlier state (found by review: a
+    // trigger's patch of the new document was taken for its before).
+    if (inserted) {
+      snap.set(key, { target, doc: null });
+      return;
     }
-    for (const snap of running) {
-      if (!snap.has(key)) snap.set(key, { target, doc });
-    }
+    if (snap.has(key)) return;
+    const doc =
+      target.table === UNNAMED_TABLE
+        ? await call("get", [target.id])
+        : await call("get", [target.table, target.id]);
+    snap.set(key, { target, doc });
   };
   const write =
     (name: "patch" | "replace" | "delete") =>
@@ -262,7 +280,9 @@ export function recordingDb<DB extends object>(
   const proxy: DB = new Proxy(db, {
     get(target, prop) {
       if (prop === RECORDING) return true;
-      if (typeof prop === "string" && prop in writes) return writes[prop];
+      if (typeof prop === "string" && Object.hasOwn(writes, prop)) {
+        return writes[prop];
+      }
       if (prop === "table" && typeof raw.table === "function") {
         // db.table(name): the same writes, named.
         return (table: string) => ({

@@ -117,6 +117,13 @@ export const AUDITED_AUTH_FIELDS: Readonly<
   authRateLimits: ["identifier", "lastAttemptTime", "attemptsLeft"],
 };
 
+/**
+ * The table recorded for a write that named none (the old `(id, value)`
+ * forms) in a table the sync does not know: its id is kept, its fields are
+ * not, since nothing says they are not secrets.
+ */
+export const UNNAMED_TABLE = "(table not named)";
+
 /** Whether the audit log records this document at all. */
 export function auditsDocument(table: string): boolean {
   return AUDITED_AUTH_FIELDS[table] !== "none";
@@ -124,6 +131,7 @@ export function auditsDocument(table: string): boolean {
 
 /** Whether the audit log records this field's values. */
 export function auditsField(table: string, field: string): boolean {
+  if (table === UNNAMED_TABLE) return false;
   const kept = AUDITED_AUTH_FIELDS[table];
   return kept === undefined || (kept !== "none" && kept.includes(field));
 }
