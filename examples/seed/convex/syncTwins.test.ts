@@ -276,6 +276,37 @@ describe("a dry run plans what the run will do, imports not yet normalized inclu
     });
   }
 
+  test("rows once paired, planned first, do not hide a legacy row planned after them", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) =>
+      ctx.db.insert("users", {
+        name: "Ada",
+        email: "ada@example.com",
+        emailVerificationTime: T0 - 1000,
+      }),
+    );
+    // Two rows a sync once paired, then a legacy row: imports, none normalized.
+    for (const [email, verified] of [
+      [" ADA@example.com", true],
+      ["Ada@example.com ", false],
+      ["ADA@EXAMPLE.COM", undefined],
+    ] as const) {
+      vi.advanceTimersByTime(1000);
+      await t.run(async (ctx) =>
+        ctx.db.insert("auth_users", {
+          email,
+          email_verified: verified,
+          created_at: Date.now(),
+          updated_at: Date.now(),
+        }),
+      );
+    }
+    const dry = await runToEnd(t, { dryRun: true });
+    const real = await runToEnd(t, {});
+    expect(real).toMatchObject({ linked: 1, created: 0 });
+    expect(dry).toEqual(real);
+  });
+
   test("on the benchmark's messy mix too", async () => {
     const t = newBackend();
     await seedMix(t, 60);

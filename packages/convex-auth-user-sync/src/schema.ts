@@ -113,9 +113,12 @@ export const syncTables = {
 
   // A dry run's planned email keys: rows whose email its first phase would
   // normalize, so the users after find them by key as a run would.
+  // Legacy rows (never paired) first, as the app table's email index
+  // orders them.
   sync_run_planned_keys: defineTable({
     run_id: v.id("sync_runs"),
     email: v.string(),
+    legacy: v.boolean(),
     row_id: v.string(),
-  }).index("by_run_id_and_email", ["run_id", "email"]),
+  }).index("by_run_id_and_email_and_legacy", ["run_id", "email", "legacy"]),
 };

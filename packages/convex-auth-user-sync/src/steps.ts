@@ -187,32 +187,40 @@ export async function unlinkedRowsWithEmail(
     },
     2,
   );
-  const planned = await plannedRowsWithEmail(ctx, shape, email, dryRunId, 2);
-  return [
-    ...stored,
-    ...planned.filter((row) => row[shape.emailVerified] === undefined),
-  ].slice(0, 2);
+  if (dryRunId === undefined) return stored;
+  const planned = await plannedRowsWithEmail(ctx, shape, email, dryRunId, {
+    legacy: true,
+    limit: 2,
+  });
+  return withPlanned(shape, stored, planned, 2);
 }
 
 /**
  * In a dry run, the unlinked rows its first phase would give this email key
  * (their stored email is not one yet), as they would be: with the key.
+ * Legacy rows first, as the app table's email index orders them.
  */
 async function plannedRowsWithEmail(
   ctx: ReadCtx,
   shape: Shape,
   email: string,
-  dryRunId: string | undefined,
-  limit: number,
+  dryRunId: string,
+  wanted: { legacy: boolean; limit: number },
 ): Promise<AnyDoc[]> {
-  if (dryRunId === undefined) return [];
-  const planned = await byIndex(
-    ctx,
-    "sync_run_planned_keys",
-    "by_run_id_and_email",
-    { run_id: dryRunId, email },
-    limit,
-  );
+  const planned: AnyDoc[] = [];
+  for (const legacy of wanted.legacy ? [true] : [true, false]) {
+    const left = wanted.limit - planned.length;
+    if (left <= 0) break;
+    planned.push(
+      ...(await byIndex(
+        ctx,
+        "sync_run_planned_keys",
+        "by_run_id_and_email_and_legacy",
+        { run_id: dryRunId, email, legacy },
+        left,
+      )),
+    );
+  }
   const rows: AnyDoc[] = [];
   for (const { row_id } of planned) {
     const row = await getDoc(ctx, shape.table, row_id);
@@ -221,6 +229,25 @@ async function plannedRowsWithEmail(
     }
   }
   return rows;
+}
+
+/**
+ * Rows as the email index would list them had the planned keys been
+ * written: each once, legacy rows (verification mirror absent) first.
+ */
+function withPlanned(
+  shape: Shape,
+  stored: AnyDoc[],
+  planned: AnyDoc[],
+  limit: number,
+): AnyDoc[] {
+  const seen = new Set(stored.map((row) => row._id));
+  const all = [...stored, ...planned.filter((row) => !seen.has(row._id))];
+  const legacy = (row: AnyDoc) => row[shape.emailVerified] === undefined;
+  return [...all.filter(legacy), ...all.filter((row) => !legacy(row))].slice(
+    0,
+    limit,
+  );
 }
 
 /**
@@ -235,16 +262,21 @@ async function unlinkedRowsByEmail(
   email: string,
   dryRunId?: string,
 ): Promise<{ legacy: AnyDoc[]; orphaned: AnyDoc[] }> {
-  const rows = [
-    ...(await byIndex(
-      ctx,
-      shape.table,
-      shape.indexes.appByEmailAndUser,
-      { [shape.email]: email, [shape.appRef]: undefined },
-      2 + CLAIM_LIMIT,
-    )),
-    ...(await plannedRowsWithEmail(ctx, shape, email, dryRunId, 2)),
-  ];
+  const limit = 2 + CLAIM_LIMIT;
+  let rows = await byIndex(
+    ctx,
+    shape.table,
+    shape.indexes.appByEmailAndUser,
+    { [shape.email]: email, [shape.appRef]: undefined },
+    limit,
+  );
+  if (dryRunId !== undefined) {
+    const planned = await plannedRowsWithEmail(ctx, shape, email, dryRunId, {
+      legacy: false,
+      limit,
+    });
+    rows = withPlanned(shape, rows, planned, limit);
+  }
   return {
     legacy: rows.filter((row) => row[shape.emailVerified] === undefined),
     orphaned: rows.filter((row) => row[shape.emailVerified] !== undefined),
@@ -769,6 +801,7 @@ export async function syncFromRow(
       await insertDoc(ctx, "sync_run_planned_keys", {
         run_id: options.dryRunId,
         email,
+        legacy: row[shape.emailVerified] === undefined,
         row_id: row._id,
       });
     }
