@@ -370,8 +370,10 @@ export function makeDriftReport(shape: Shape) {
         .query(table)
         .withIndex("by_creation_time")
         .paginate({ numItems, cursor: args.cursor });
-    } catch {
-      // Convex refuses a cursor it did not make; say so with a code.
+    } catch (error) {
+      // Convex refuses a cursor it did not make; say so with a code. Any
+      // other failure (a limit) stays what it is.
+      if (args.cursor === null) throw error;
       throw appError("INVALID_ARGUMENT", "Not a cursor this report returned");
     }
     for (const doc of result.page as AnyDoc[]) {
