@@ -44,6 +44,8 @@ export type ConformanceApp = {
   getRun: FunctionReference<"query", "internal">;
   /** The drift report's summary action. */
   driftSummary: FunctionReference<"action", "internal">;
+  /** One page of the drift report (`table`: "users", "rows" or "both"). */
+  driftPage: FunctionReference<"query", "internal">;
   /** The users field a person's name edit reaches, and its app field. */
   ownName: { users: string; app: string };
   /** The signed-in person sets their own name through the app's API. */

@@ -11,6 +11,7 @@ import { normalizeEmail } from "convex-auth-user-sync";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Backend, ConformanceApp } from "./app";
 import { codeOf, passwordSignIn } from "./client";
+import { driftConformance } from "./drift";
 import { consistencyProperty } from "./property";
 import { syncEverything } from "./runs";
 import {
@@ -430,5 +431,6 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
   });
 
+  driftConformance(name, app);
   consistencyProperty(name, app);
 }

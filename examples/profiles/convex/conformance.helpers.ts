@@ -27,6 +27,7 @@ export const profilesApp: ConformanceApp = {
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.userSync.getRun,
   driftSummary: internal.userSync.summary,
+  driftPage: internal.userSync.page,
   ownName: { users: "name", app: "displayName" },
   setOwnName: async (session, displayName) => {
     await session.mutation(api.profiles.setDisplayName, { displayName });

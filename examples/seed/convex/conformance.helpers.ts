@@ -16,6 +16,7 @@ export const seedApp: ConformanceApp = {
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.syncEngine.getRun,
   driftSummary: internal.driftReport.summary,
+  driftPage: internal.driftReport.page,
   ownName: { users: "name", app: "full_name" },
   setOwnName: async (session, name) => {
     await session.mutation(api.users.updateUserProfile, { name });
