@@ -23,6 +23,33 @@ const T0 = Date.UTC(2026, 4, 1, 9, 0, 0);
 useFakeClock(T0);
 const page = { numItems: 10, cursor: null };
 
+/**
+ * A row R names V, who does not name it back; Grace names R. Syncing Grace
+ * records the `reference_conflict` case for R.
+ */
+async function graceClaimsVsRow(t: ReturnType<typeof newBackend>) {
+  const ids = await t.run(async (ctx) => {
+    const v = await ctx.db.insert("users", {
+      email: "v@example.com",
+      emailVerificationTime: T0,
+    });
+    const r = await ctx.db.insert("auth_users", {
+      convex_user_id: v,
+      email: "stray@example.com",
+      created_at: T0,
+      updated_at: T0,
+    });
+    const grace = await ctx.db.insert("users", {
+      email: "grace@example.com",
+      emailVerificationTime: T0,
+      auth_user_id: r,
+    });
+    return { v, r, grace };
+  });
+  await t.mutation(internal.userSync.syncUser, { userId: ids.grace });
+  return ids;
+}
+
 describe("the audit log and the case version", () => {
   test("keepSeparate that gives the user a new row records that row", async () => {
     const t = newBackend();
@@ -73,25 +100,7 @@ describe("the audit log and the case version", () => {
 
   test("retire that pairs the user the row named records that user's changes too", async () => {
     const t = newBackend();
-    const { v, r, grace } = await t.run(async (ctx) => {
-      const v = await ctx.db.insert("users", {
-        email: "v@example.com",
-        emailVerificationTime: T0,
-      });
-      const r = await ctx.db.insert("auth_users", {
-        convex_user_id: v,
-        email: "stray@example.com",
-        created_at: T0,
-        updated_at: T0,
-      });
-      const grace = await ctx.db.insert("users", {
-        email: "grace@example.com",
-        emailVerificationTime: T0,
-        auth_user_id: r,
-      });
-      return { v, r, grace };
-    });
-    await t.mutation(internal.userSync.syncUser, { userId: grace });
+    const { v, r, grace } = await graceClaimsVsRow(t);
     const view = (
       await t.query(internal.reviews.openCases, { paginationOpts: page })
     ).page.find(
@@ -121,25 +130,7 @@ describe("the audit log and the case version", () => {
 
   test("a case's version changes when what it shows changes (pairedUserId)", async () => {
     const t = newBackend();
-    const { v, r, grace } = await t.run(async (ctx) => {
-      const v = await ctx.db.insert("users", {
-        email: "v@example.com",
-        emailVerificationTime: T0,
-      });
-      const r = await ctx.db.insert("auth_users", {
-        convex_user_id: v,
-        email: "stray@example.com",
-        created_at: T0,
-        updated_at: T0,
-      });
-      const grace = await ctx.db.insert("users", {
-        email: "grace@example.com",
-        emailVerificationTime: T0,
-        auth_user_id: r,
-      });
-      return { v, r, grace };
-    });
-    await t.mutation(internal.userSync.syncUser, { userId: grace });
+    const { v, r } = await graceClaimsVsRow(t);
     const find = async () =>
       (
         await t.query(internal.reviews.openCases, { paginationOpts: page })

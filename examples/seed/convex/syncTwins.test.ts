@@ -19,17 +19,22 @@ import {
 const T0 = Date.UTC(2026, 5, 1, 0, 0, 0);
 useFakeClock(T0);
 
+/** A user whose provider verified the address: Dana, unless named. */
+async function insertVerifiedUser(
+  t: Backend,
+  name = "Dana",
+  email = "dup@example.com",
+) {
+  return await t.run(async (ctx) =>
+    ctx.db.insert("users", { name, email, emailVerificationTime: T0 - 1000 }),
+  );
+}
+
 async function seedUserAndTwoLegacy(
   t: Backend,
   order: "normalizedFirst" | "importedFirst",
 ) {
-  const user = await t.run(async (ctx) =>
-    ctx.db.insert("users", {
-      name: "Dana",
-      email: "dup@example.com",
-      emailVerificationTime: T0 - 1000,
-    }),
-  );
+  const user = await insertVerifiedUser(t);
   const rows: Record<string, Id<"auth_users">> = {};
   const insert = async (name: string, email: string) => {
     vi.advanceTimersByTime(1000);
@@ -55,13 +60,7 @@ async function seedUserAndTwoLegacy(
 describe("unlinked phase: two legacy rows sharing a verified email", () => {
   test("both rows already normalized: a case, nothing linked", async () => {
     const t = newBackend();
-    await t.run(async (ctx) =>
-      ctx.db.insert("users", {
-        name: "Dana",
-        email: "dup@example.com",
-        emailVerificationTime: T0 - 1000,
-      }),
-    );
+    await insertVerifiedUser(t);
     for (const name of ["a", "b"]) {
       vi.advanceTimersByTime(1000);
       await t.run(async (ctx) =>
@@ -158,13 +157,7 @@ describe("the same with the engine's own scheduling", () => {
     const results: Record<string, string> = {};
     for (const workers of [1, 2]) {
       const t = newBackend();
-      await t.run(async (ctx) =>
-        ctx.db.insert("users", {
-          name: "Dana",
-          email: "dup@example.com",
-          emailVerificationTime: T0 - 1000,
-        }),
-      );
+      await insertVerifiedUser(t);
       const insert = async (name: string, email: string, step: number) => {
         vi.advanceTimersByTime(step);
         await t.run(async (ctx) =>
@@ -278,13 +271,7 @@ describe("a dry run plans what the run will do, imports not yet normalized inclu
 
   test("rows once paired, planned first, do not hide a legacy row planned after them", async () => {
     const t = newBackend();
-    await t.run(async (ctx) =>
-      ctx.db.insert("users", {
-        name: "Ada",
-        email: "ada@example.com",
-        emailVerificationTime: T0 - 1000,
-      }),
-    );
+    await insertVerifiedUser(t, "Ada", "ada@example.com");
     // Two rows a sync once paired, then a legacy row: imports, none normalized.
     for (const [email, verified] of [
       [" ADA@example.com", true],
