@@ -57,6 +57,22 @@ async function sessionsOf(t: Backend, userId: Id<"users">) {
   );
 }
 
+/** A password-code sign-up completed with the code from its email. */
+async function signUpWithCode(t: Backend, email: string) {
+  const { emails } = await captureEmails(() =>
+    signInAction(t, "password-code", {
+      email,
+      password: PASSWORD,
+      flow: "signUp",
+    }),
+  );
+  return await signInOrThrow(t, "password-code", {
+    email,
+    code: codeIn(emails[0]!),
+    flow: "email-verification",
+  });
+}
+
 describe("password", () => {
   test("sign-up completes a sign-in: pair, login on both tables, templates; the address is unverified", async () => {
     const t = newBackend();
@@ -167,18 +183,7 @@ describe("password with a code (password-code)", () => {
 
   test("a password reset by code signs in and keeps the pair", async () => {
     const t = newBackend();
-    const { emails } = await captureEmails(() =>
-      signInAction(t, "password-code", {
-        email: "ada@example.com",
-        password: PASSWORD,
-        flow: "signUp",
-      }),
-    );
-    const ada = await signInOrThrow(t, "password-code", {
-      email: "ada@example.com",
-      code: codeIn(emails[0]!),
-      flow: "email-verification",
-    });
+    const ada = await signUpWithCode(t, "ada@example.com");
     const before = await pairOf(t, ada.userId);
     const code = await requestCode(t, "password-code", {
       email: "ada@example.com",
@@ -315,18 +320,7 @@ describe("suspension, on every method", () => {
 
   test("password-code: a verified sign-in, and a code issued before the suspension", async () => {
     const t = newBackend();
-    const { emails } = await captureEmails(() =>
-      signInAction(t, "password-code", {
-        email: "ada@example.com",
-        password: PASSWORD,
-        flow: "signUp",
-      }),
-    );
-    const ada = await signInOrThrow(t, "password-code", {
-      email: "ada@example.com",
-      code: codeIn(emails[0]!),
-      flow: "email-verification",
-    });
+    const ada = await signUpWithCode(t, "ada@example.com");
     const resetCode = await requestCode(t, "password-code", {
       email: "ada@example.com",
       flow: "reset",
@@ -508,18 +502,7 @@ describe("found by review: what a request, a spelling or a crowd of sessions can
 
   test("a reset requested with another spelling of someone's address leaves their address as it was", async () => {
     const t = newBackend();
-    const { emails } = await captureEmails(() =>
-      signInAction(t, "password-code", {
-        email: "ada@example.com",
-        password: PASSWORD,
-        flow: "signUp",
-      }),
-    );
-    const ada = await signInOrThrow(t, "password-code", {
-      email: "ada@example.com",
-      code: codeIn(emails[0]!),
-      flow: "email-verification",
-    });
+    const ada = await signUpWithCode(t, "ada@example.com");
     // Someone else asks for a reset, shouting Ada's address.
     await requestCode(t, "password-code", {
       email: "ADA@EXAMPLE.COM",
