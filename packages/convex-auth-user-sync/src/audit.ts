@@ -36,6 +36,13 @@ export type Snapshot = Map<string, { target: Target; doc: unknown }>;
 
 const keyOf = (target: Target) => `${target.table}:${target.id}`;
 
+/** A target as it is now; one whose write named no table, by its id alone. */
+async function readTarget(db: ReadCtx["db"], target: Target): Promise<unknown> {
+  return target.table === UNNAMED_TABLE
+    ? await db.get(target.id as GenericId<string>)
+    : await getDoc({ db }, target.table, target.id);
+}
+
 /** Reads each target once; a target named twice is read once. */
 export async function snapshot(
   ctx: ReadCtx,
@@ -45,12 +52,7 @@ export async function snapshot(
   for (const target of targets) {
     const key = keyOf(target);
     if (snap.has(key)) continue;
-    const doc =
-      target.table === UNNAMED_TABLE
-        ? // The write named no table, and the sync does not know it.
-          await ctx.db.get(target.id as GenericId<string>)
-        : await getDoc(ctx, target.table, target.id);
-    snap.set(key, { target, doc });
+    snap.set(key, { target, doc: await readTarget(ctx.db, target) });
   }
   return snap;
 }
@@ -145,12 +147,6 @@ export async function audited<T>(
   created?: (result: T) => readonly Target[],
 ): Promise<T> {
   const before = await snapshot(ctx, entry.targets);
-  // Every document the command writes is recorded too, named or not (found
-  // by review: a resolution's pairing step created and patched documents
-  // the entry never listed). The command reaches ctx.db at call time, so
-  // it writes through the recorder for exactly its own duration; the sync's
-  // triggers write through their own database, and record through
-  // `recordingDb` while any audited command runs.
   // One audited command at a time in a transaction (found by review: two
   // side by side, or one inside another, recorded each other's writes).
   const key = transactionKey(ctx.db);
@@ -159,16 +155,21 @@ export async function audited<T>(
       "An audited command is already running in this transaction: run them in turn",
     );
   }
+  // Every document the command writes is recorded too, named or not (found
+  // by review: a resolution's pairing step created and patched documents
+  // the entry never listed). The command reaches ctx.db at call time, so
+  // it writes through the recorder for exactly its own duration; the sync's
+  // triggers write through their own database, and record through
+  // `recordingDb` while the command runs.
   const db = ctx.db;
-  const installed = !isRecording(db);
-  if (installed) (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
+  (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
   running.set(key, before);
   let result: T;
   try {
     result = await command();
   } finally {
     running.delete(key);
-    if (installed) (ctx as { db: unknown }).db = db;
+    (ctx as { db: unknown }).db = db;
   }
   const made = (created?.(result) ?? []).filter(
     (target) => !before.has(keyOf(target)),
@@ -185,9 +186,8 @@ export async function audited<T>(
     summary:
       typeof entry.summary === "string" ? entry.summary : entry.summary(result),
     ids: targets.map((target) => target.id),
-    changes: changesBetween(before, after).filter((change) =>
-      auditsDocument(change.table),
-    ),
+    // diffDoc keeps no field of a table the log does not record.
+    changes: changesBetween(before, after),
   });
   return result;
 }
@@ -218,9 +218,9 @@ function isRecording(db: unknown): boolean {
 /**
  * `db` with each write remembered by the audited command running in its
  * transaction: the document's state before the first write (null for one
- * inserted). Reads,
- * and everything else, pass through. Outside an audited command it records
- * nothing, so the sync's triggers can always write through it.
+ * inserted). Reads, and everything else, pass through. Outside an audited
+ * command it records nothing, so the sync's triggers can always write
+ * through it.
  *
  * @example const db = recordingDb(ctx.innerDb, ["users", "auth_users"]);
  */
@@ -235,6 +235,7 @@ export function recordingDb<DB extends object>(
   >;
   const call = (name: string, args: unknown[]) =>
     raw[name]!.apply(db, args) as Promise<unknown>;
+  const rawReader = db as unknown as ReadCtx["db"];
   // The old forms name no table: it is found from the id when it is one of
   // the tables the sync knows, and the id is recorded either way.
   const tableOf = (id: string) =>
@@ -251,11 +252,7 @@ export function recordingDb<DB extends object>(
       return;
     }
     if (snap.has(key)) return;
-    const doc =
-      target.table === UNNAMED_TABLE
-        ? await call("get", [target.id])
-        : await call("get", [target.table, target.id]);
-    snap.set(key, { target, doc });
+    snap.set(key, { target, doc: await readTarget(rawReader, target) });
   };
   const write =
     (name: "patch" | "replace" | "delete") =>
