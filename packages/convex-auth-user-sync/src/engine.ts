@@ -66,6 +66,7 @@ import {
   ensurePair,
   isReviewChange,
   recordReview,
+  type SyncOptions,
   type SyncResult,
   syncFromRow,
 } from "./steps.js";
@@ -206,6 +207,15 @@ function parse<T>(cursor: string | null): T | null {
 
 function format(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
+}
+
+/** What a worker's steps run with: a dry run plans, under its own id. */
+function stepOptions(worker: SyncRunWorker): SyncOptions {
+  return {
+    now: Date.now(),
+    dryRun: worker.dry_run,
+    dryRunId: worker.dry_run ? worker.run_id : undefined,
+  };
 }
 
 /** A write a page made, for the staleness check. */
@@ -590,7 +600,7 @@ export function makeEngine(shape: Shape) {
         rowIds: isUser ? [] : [doc._id],
         detail: `A bulk run failed on this ${isUser ? "users" : shape.table} row every time and passed over it: ${lastError}`,
       },
-      { now: Date.now(), dryRun: worker.dry_run },
+      stepOptions(worker),
     );
     if (worker.dry_run) {
       await ctx.db.insert("sync_run_changes", {
@@ -866,12 +876,7 @@ export function makeEngine(shape: Shape) {
       worker.current_page_size,
     );
     // Emails are still being normalized in this phase: link nothing yet.
-    const options = {
-      now: Date.now(),
-      dryRun: worker.dry_run,
-      dryRunId: worker.dry_run ? worker.run_id : undefined,
-      normalizeOnly: true,
-    };
+    const options = { ...stepOptions(worker), normalizeOnly: true };
     const log: Write[] = [];
     const writer = recordingWrites(ctx, log);
     const held = new Set<string>(rows.map((row) => row._id));
@@ -910,11 +915,7 @@ export function makeEngine(shape: Shape) {
       },
       worker.current_page_size,
     );
-    const options = {
-      now: Date.now(),
-      dryRun: worker.dry_run,
-      dryRunId: worker.dry_run ? worker.run_id : undefined,
-    };
+    const options = stepOptions(worker);
     const log: Write[] = [];
     const writer = recordingWrites(ctx, log);
     // Documents of the groups still ahead: a write to one stales the page.
