@@ -74,6 +74,7 @@ import {
   pairReadOf,
   readMergedPage,
   sampleUserIds,
+  type Range,
   unlinkedRowsAfter,
   unlinkedTimeSpan,
 } from "./streams.js";
@@ -208,6 +209,23 @@ function parse<T>(cursor: string | null): T | null {
 function format(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
 }
+
+/** A worker's key range, in the order of its phase. */
+function workerRange<K>(worker: SyncRunWorker): Range<K> {
+  return { lower: worker.lower as K | null, upper: worker.upper as K | null };
+}
+
+/** How a bulk run is started. */
+export type StartRunOptions = {
+  pageSize?: number;
+  dryRun?: boolean;
+  /** Parallel workers (default: sized from the last run). */
+  workers?: number;
+  /** Rows the run is expected to check; default: the last run's count. */
+  estimate?: number;
+  /** Who starts it, for the audit log (default: the CLI). */
+  actor?: Actor;
+};
 
 /** What a worker's steps run with: a dry run plans, under its own id. */
 function stepOptions(worker: SyncRunWorker): SyncOptions {
@@ -515,10 +533,7 @@ export function makeEngine(shape: Shape) {
         ctx,
         shape,
         position,
-        {
-          lower: worker.lower as number | null,
-          upper: worker.upper as number | null,
-        },
+        workerRange<number>(worker),
         1,
       );
       const [row] = rows;
@@ -531,10 +546,7 @@ export function makeEngine(shape: Shape) {
       ctx,
       shape,
       cursor,
-      {
-        lower: worker.lower as string | null,
-        upper: worker.upper as string | null,
-      },
+      workerRange<string>(worker),
       1,
     );
     const [group] = groups;
@@ -696,15 +708,7 @@ export function makeEngine(shape: Shape) {
   async function startRun(
     ctx: MutationCtx,
     name: string,
-    options: {
-      pageSize?: number;
-      dryRun?: boolean;
-      workers?: number;
-      /** Rows the run is expected to check; default: the last run's count. */
-      estimate?: number;
-      /** Who starts it, for the audit log (default: the CLI). */
-      actor?: Actor;
-    },
+    options: StartRunOptions,
   ): Promise<SyncRun> {
     const pageSize = validPageSize(options.pageSize);
     const asked = validWorkers(options.workers);
@@ -869,10 +873,7 @@ export function makeEngine(shape: Shape) {
       ctx,
       shape,
       position,
-      {
-        lower: worker.lower as number | null,
-        upper: worker.upper as number | null,
-      },
+      workerRange<number>(worker),
       worker.current_page_size,
     );
     // Emails are still being normalized in this phase: link nothing yet.
@@ -909,10 +910,7 @@ export function makeEngine(shape: Shape) {
       ctx,
       shape,
       cursor,
-      {
-        lower: worker.lower as string | null,
-        upper: worker.upper as string | null,
-      },
+      workerRange<string>(worker),
       worker.current_page_size,
     );
     const options = stepOptions(worker);

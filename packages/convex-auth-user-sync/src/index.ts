@@ -58,7 +58,7 @@ import {
   type UserSyncDeclaration,
 } from "./declaration.js";
 import { type DriftSummary, makeDriftReport } from "./driftReport.js";
-import { makeEngine, startRunArgs } from "./engine.js";
+import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import { checkSchema, type SchemaLike } from "./schemaCheck.js";
@@ -95,6 +95,7 @@ export type {
   UserSyncHooks,
 } from "./declaration.js";
 export { indexNames } from "./declaration.js";
+export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export {
   type Actor,
@@ -315,20 +316,7 @@ export class UserSync<
    *
    * @example export const syncAllUsers = internalMutation({ args: startRunArgs, returns: syncRunValidator, handler: (ctx, args) => userSync.startRun(ctx, "syncAllUsers", args) });
    */
-  async startRun(
-    ctx: MCtx<DataModel>,
-    name: string,
-    options: {
-      pageSize?: number;
-      dryRun?: boolean;
-      /** Parallel workers (default: sized from the last run). */
-      workers?: number;
-      /** Rows it is expected to check (default: the last run's count). */
-      estimate?: number;
-      /** Who starts it, for the audit log (default: the CLI). */
-      actor?: Actor;
-    },
-  ) {
+  async startRun(ctx: MCtx<DataModel>, name: string, options: StartRunOptions) {
     return await this.engine.startRun(ctx as never, name, options);
   }
 
