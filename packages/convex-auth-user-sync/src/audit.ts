@@ -162,8 +162,8 @@ export async function audited<T>(
   // triggers write through their own database, and record through
   // `recordingDb` while the command runs.
   const db = ctx.db;
-  (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
   running.set(key, before);
+  (ctx as { db: unknown }).db = recordingDb(db, entry.tables);
   let result: T;
   try {
     result = await command();
@@ -219,8 +219,8 @@ function isRecording(db: unknown): boolean {
  * `db` with each write remembered by the audited command running in its
  * transaction: the document's state before the first write (null for one
  * inserted). Reads, and everything else, pass through. Outside an audited
- * command it records nothing, so the sync's triggers can always write
- * through it.
+ * command it is `db` itself, so the sync's triggers can always write
+ * through it, and an app write that no command audits pays nothing.
  *
  * @example const db = recordingDb(ctx.innerDb, ["users", "auth_users"]);
  */
@@ -228,7 +228,7 @@ export function recordingDb<DB extends object>(
   db: DB,
   tables: readonly string[] = [],
 ): DB {
-  if (isRecording(db)) return db;
+  if (isRecording(db) || !running.has(transactionKey(db))) return db;
   const raw = db as unknown as Record<
     string | symbol,
     (...args: unknown[]) => unknown
@@ -242,6 +242,7 @@ export function recordingDb<DB extends object>(
     tables.find((table) => raw.normalizeId!.call(db, table, id) !== null) ??
     UNNAMED_TABLE;
   const remember = async (target: Target, inserted: boolean) => {
+    // The command may have ended while a write it started was under way.
     const snap = running.get(transactionKey(db));
     if (snap === undefined || !auditsDocument(target.table)) return;
     const key = keyOf(target);
