@@ -26,7 +26,7 @@ import {
 import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
 import type { Shape } from "./declaration.js";
-import { endSessions } from "./accounts.js";
+import { endSessions } from "./sessions.js";
 import { appError, isAppError } from "./errors.js";
 import {
   normalizeEmail,

@@ -32,9 +32,9 @@ import type { Triggers } from "convex-helpers/server/triggers";
 import {
   deleteAccountData,
   deleteAppRow,
-  endSignIns,
   setAccountStatus,
 } from "./accounts.js";
+import { endSignIns } from "./sessions.js";
 import {
   type Actor,
   audited,

@@ -4,12 +4,15 @@
  * creating it, applying a planned pair of patches and recording cases for
  * review. Every decision comes from policy.ts.
  */
-import type {
-  GenericDatabaseReader,
-  GenericDatabaseWriter,
-  GenericDataModel,
-} from "convex/server";
 import type { GenericId } from "convex/values";
+import {
+  byIndex,
+  getDoc,
+  insertDoc,
+  patchDoc,
+  type ReadCtx,
+  type WriteCtx,
+} from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   decidePairing,
@@ -25,62 +28,10 @@ import {
 } from "./policy.js";
 import type { ReviewKind, SyncOutcome } from "./validators.js";
 
-/** What a read-only step needs of a Convex context. */
-export type ReadCtx = { db: GenericDatabaseReader<GenericDataModel> };
-/** What a writing step needs of a Convex context. */
-export type WriteCtx = { db: GenericDatabaseWriter<GenericDataModel> };
+// Every step module imports these from here.
+export { byIndex, getDoc, insertDoc, patchDoc, type ReadCtx, type WriteCtx };
 
 type Id = GenericId<string>;
-
-/** Reads a document of any table (the library's tables are the app's). */
-export async function getDoc(
-  ctx: ReadCtx,
-  table: string,
-  id: unknown,
-): Promise<AnyDoc | null> {
-  return (await ctx.db.get(table, id as Id)) as AnyDoc | null;
-}
-
-/** Patches a document of any table (fields are the sync's own values). */
-export async function patchDoc(
-  ctx: WriteCtx,
-  table: string,
-  id: unknown,
-  fields: Record<string, unknown>,
-): Promise<void> {
-  await ctx.db.patch(table, id as Id, fields as never);
-}
-
-/** Inserts a document into any table. */
-export async function insertDoc(
-  ctx: WriteCtx,
-  table: string,
-  fields: Record<string, unknown>,
-): Promise<Id> {
-  return await ctx.db.insert(table, fields as never);
-}
-
-/** Up to `limit` documents of an index range on one field's value. */
-export async function byIndex(
-  ctx: ReadCtx,
-  table: string,
-  index: string,
-  fields: Record<string, unknown>,
-  limit: number,
-): Promise<AnyDoc[]> {
-  return (await ctx.db
-    .query(table)
-    .withIndex(index, (q) => {
-      let range = q as unknown as {
-        eq: (field: string, value: unknown) => typeof range;
-      };
-      for (const [field, value] of Object.entries(fields)) {
-        range = range.eq(field, value);
-      }
-      return range as never;
-    })
-    .take(limit)) as AnyDoc[];
-}
 
 /** What a user's reference leads to. */
 export type PairRead = {

@@ -10,7 +10,8 @@
  */
 import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { GenericId } from "convex/values";
-import { deleteAccountData, deleteAppRow, endSignIns } from "./accounts.js";
+import { deleteAccountData, deleteAppRow } from "./accounts.js";
+import { endSignIns } from "./sessions.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   editsFromRowWrite,

@@ -1,0 +1,136 @@
+/**
+ * Ending sign-ins: sessions with their refresh tokens, and verification
+ * codes already issued, a bounded page per transaction. Suspension, a link
+ * that pairs a user with a suspended row, and deletion all end them.
+ */
+import {
+  type GenericDataModel,
+  type GenericMutationCtx,
+  makeFunctionReference,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import { byIndex } from "./db.js";
+import type { Shape } from "./declaration.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** Upper bound on the auth accounts and codes of one user read at once. */
+export const PER_ACCOUNT_LIMIT = 100;
+
+/**
+ * Ends everything of a suspended user that is or could become a session:
+ * sessions with their refresh tokens, and verification codes already issued
+ * (a sign-in under way when the account was suspended).
+ */
+export async function endSignIns(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<void> {
+  await endSessions(ctx, shape, userId);
+  await revokePendingSignIns(ctx, userId, { deleteAccounts: false });
+}
+
+/** Sessions ended per transaction; the rest go on in a scheduled job. */
+const SESSION_PAGE = 100;
+/** Refresh tokens deleted per session per transaction. */
+const TOKEN_PAGE = 100;
+
+/**
+ * Ends a user's sessions and their refresh tokens, a bounded page per
+ * transaction (Convex Auth's own invalidateSessions reads them all at once,
+ * which a user with thousands of sessions would push past a limit, and with
+ * it the suspension or deletion that asked). What does not fit is ended by
+ * the continuation job the app exports as `endSessions` from
+ * `modules.signIn`. Until then a suspended user's remaining sessions read
+ * nothing and change nothing (the app's builders refuse them).
+ */
+export async function endSessions(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<void> {
+  const sessions = await byIndex(
+    ctx,
+    "authSessions",
+    "userId",
+    { userId },
+    SESSION_PAGE,
+  );
+  let more = sessions.length === SESSION_PAGE;
+  for (const session of sessions) {
+    const tokens = await byIndex(
+      ctx,
+      "authRefreshTokens",
+      "sessionId",
+      { sessionId: session._id },
+      TOKEN_PAGE,
+    );
+    for (const token of tokens) {
+      await ctx.db.delete(
+        "authRefreshTokens",
+        token._id as GenericId<"authRefreshTokens">,
+      );
+    }
+    if (tokens.length === TOKEN_PAGE) {
+      more = true;
+      continue;
+    }
+    await ctx.db.delete(
+      "authSessions",
+      session._id as GenericId<"authSessions">,
+    );
+  }
+  if (more) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(`${shape.modules.signIn}:endSessions`),
+      { userId },
+    );
+  }
+}
+
+/**
+ * Deletes the verification codes of every auth account of a user: codes
+ * already issued (an OAuth callback's, an emailed one) would otherwise still
+ * become a session. With `deleteAccounts`, the accounts go too. Returns how
+ * many documents it deleted.
+ */
+export async function revokePendingSignIns(
+  ctx: MutationCtx,
+  userId: GenericId<"users">,
+  options: { deleteAccounts: boolean },
+): Promise<number> {
+  let deleted = 0;
+  const accounts = await byIndex(
+    ctx,
+    "authAccounts",
+    "userIdAndProvider",
+    { userId },
+    PER_ACCOUNT_LIMIT,
+  );
+  for (const account of accounts) {
+    const codes = await byIndex(
+      ctx,
+      "authVerificationCodes",
+      "accountId",
+      { accountId: account._id },
+      PER_ACCOUNT_LIMIT,
+    );
+    for (const code of codes) {
+      await ctx.db.delete(
+        "authVerificationCodes",
+        code._id as GenericId<"authVerificationCodes">,
+      );
+      deleted++;
+    }
+    if (options.deleteAccounts) {
+      await ctx.db.delete(
+        "authAccounts",
+        account._id as GenericId<"authAccounts">,
+      );
+      deleted++;
+    }
+  }
+  return deleted;
+}
