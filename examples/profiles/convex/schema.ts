@@ -35,7 +35,8 @@ export default defineSchema({
       "userId",
       "emailVerified",
     ])
-    .index("by_email_and_emailVerified", ["email", "emailVerified"]),
+    .index("by_email_and_emailVerified", ["email", "emailVerified"])
+    .index("by_email_and_status", ["email", "status"]),
 
   ...syncTables,
 });

@@ -65,7 +65,9 @@ export default defineSchema({
       "convex_user_id",
       "email_verified",
     ])
-    .index("by_email_and_email_verified", ["email", "email_verified"]),
+    .index("by_email_and_email_verified", ["email", "email_verified"])
+    // The suspended holders of an address, for the sign-in's check.
+    .index("by_email_and_status", ["email", "status"]),
 
   starter_templates: defineTable({
     owner_id: v.id("auth_users"),

@@ -13,7 +13,8 @@
  *   user is marked `pendingFirstSignIn`, and a returning user whose provider
  *   did not vouch for this sign-in's address loses its verification.
  * - `beforeSessionCreation`, the moment a sign-in completes, on every
- *   method: a suspended account is refused; the user is paired, its profile
+ *   method: a suspended account, or one whose verified address a suspended
+ *   record holds, is refused; the user is paired, its profile
  *   synced, the login stamped on both tables, and the onSignIn hook runs.
  */
 import {
@@ -41,6 +42,7 @@ import {
   readPair,
   recordReview,
 } from "./steps.js";
+import { suspendedHolder } from "./suspension.js";
 import { syncOutcomeValidator } from "./validators.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -218,12 +220,16 @@ export function makeConvexAuthAdapter(shape: Shape) {
           if (suspended(read.counterpart) || user.status === "suspended") {
             throw appError("FORBIDDEN", "This account is suspended");
           }
-          // A user without a row yet whose verified address a suspended row
-          // holds is that row's person under another spelling or method
-          // (Convex Auth matches addresses exactly, the sync by key): the
-          // suspension holds. Another live holder of the address is a second
-          // account of one person, for a person to look at. One index range,
-          // on a first sign-in only.
+          // A suspended record holding the address this sign-in proves is
+          // this person's under another method or spelling (Convex Auth
+          // matches addresses exactly, the sync by key): the suspension
+          // holds, whatever the link decision would be. One index range.
+          if ((await suspendedHolder(ctx, shape, user)) !== null) {
+            throw appError("FORBIDDEN", "This account is suspended");
+          }
+          // Another live holder of the address is a second account of one
+          // person, for a person to look at. One index range, on a first
+          // sign-in only.
           const key = normalizeEmail(user.email);
           const holders =
             read.counterpart === null &&
@@ -237,9 +243,6 @@ export function makeConvexAuthAdapter(shape: Shape) {
                   CLAIM_LIMIT,
                 )
               : [];
-          if (holders.some(suspended)) {
-            throw appError("FORBIDDEN", "This account is suspended");
-          }
 
           // 3. Pair it, sync the profile and stamp the login on both sides.
           //    A legacy row suspended before its owner's first sign-in

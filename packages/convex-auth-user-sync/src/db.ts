@@ -46,6 +46,24 @@ export async function insertDoc(
   return await ctx.db.insert(table, fields as never);
 }
 
+/** The query of an index range with each field equal to its value. */
+function rangeQuery(
+  ctx: ReadCtx,
+  table: string,
+  index: string,
+  fields: Record<string, unknown>,
+) {
+  return ctx.db.query(table).withIndex(index, (q) => {
+    let range = q as unknown as {
+      eq: (field: string, value: unknown) => typeof range;
+    };
+    for (const [field, value] of Object.entries(fields)) {
+      range = range.eq(field, value);
+    }
+    return range as never;
+  });
+}
+
 /** Up to `limit` documents of an index range on one field's value. */
 export async function byIndex(
   ctx: ReadCtx,
@@ -54,16 +72,18 @@ export async function byIndex(
   fields: Record<string, unknown>,
   limit: number,
 ): Promise<AnyDoc[]> {
-  return (await ctx.db
-    .query(table)
-    .withIndex(index, (q) => {
-      let range = q as unknown as {
-        eq: (field: string, value: unknown) => typeof range;
-      };
-      for (const [field, value] of Object.entries(fields)) {
-        range = range.eq(field, value);
-      }
-      return range as never;
-    })
-    .take(limit)) as AnyDoc[];
+  return (await rangeQuery(ctx, table, index, fields).take(limit)) as AnyDoc[];
+}
+
+/**
+ * The same range read lazily, with no fixed limit: iterate it with
+ * `for await` and stop at the first document that answers.
+ */
+export function indexRange(
+  ctx: ReadCtx,
+  table: string,
+  index: string,
+  fields: Record<string, unknown>,
+): AsyncIterable<AnyDoc> {
+  return rangeQuery(ctx, table, index, fields) as AsyncIterable<AnyDoc>;
 }

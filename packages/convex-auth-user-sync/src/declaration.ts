@@ -192,6 +192,8 @@ export type Shape = {
     appByEmailAndUser: string;
     /** App table: [email, emailVerified]. */
     appByEmailVerified: string;
+    /** App table: [email, status], when the app declares a status field. */
+    appByEmailStatus: string | undefined;
     /** users: [usersRef], two-way references only. */
     usersByRef: string | undefined;
     /** users: [email, emailVerificationTime]. */
@@ -225,12 +227,15 @@ export function indexNames(names: {
   usersRef?: string;
   email: string;
   emailVerified: string;
+  status?: string;
 }): Shape["indexes"] {
-  const { appRef, usersRef, email, emailVerified } = names;
+  const { appRef, usersRef, email, emailVerified, status } = names;
   return {
     appByUser: `by_${appRef}`,
     appByEmailAndUser: `by_${email}_and_${appRef}_and_${emailVerified}`,
     appByEmailVerified: `by_${email}_and_${emailVerified}`,
+    appByEmailStatus:
+      status === undefined ? undefined : `by_${email}_and_${status}`,
     usersByRef: usersRef === undefined ? undefined : `by_${usersRef}`,
     usersByEmailVerified: "by_email_and_emailVerificationTime",
   };
@@ -280,6 +285,7 @@ export function resolveShape<
       usersRef: declaration.reference.users,
       email: declaration.email.app,
       emailVerified: declaration.email.verified,
+      status: declaration.status,
     }),
     hooks: (declaration.hooks ?? {}) as Shape["hooks"],
     modules: {

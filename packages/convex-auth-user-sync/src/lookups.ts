@@ -82,7 +82,9 @@ async function ownerWouldLink(
   const legacy =
     row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
   if (!legacy || typeof email !== "string") return null;
-  const verified = await verifiedUsersWithEmail(ctx, shape, email, 2);
+  const verified = await verifiedUsersWithEmail(ctx, shape, email, 2, {
+    signedIn: true,
+  });
   const [only] = verified;
   if (verified.length !== 1 || only === undefined) return null;
   const read = await readPair(ctx, shape, only);

@@ -6,6 +6,7 @@ import {
   decidePairing,
   isEmptyPlan,
   isTwoWay,
+  keepSuspension,
   normalizeEmail,
   planPairSync,
   type RowSide,
@@ -182,6 +183,40 @@ describe("planPairSync", () => {
     const [user, row] = pair({ updatedAt: 3 });
     const plan = planPairSync(shape, user, row, row, 99);
     expect(plan.usersPatch).toEqual({ updatedAt: 10 });
+  });
+});
+
+describe("keepSuspension", () => {
+  test("a link keeps a suspension on either side, and says whose", () => {
+    const [user, row] = pair({ status: "suspended" }, { status: "active" });
+    const fromUser = keepSuspension(shape, user, row);
+    expect(fromUser).toMatchObject({ kept: "user" });
+    expect(fromUser.row.status).toBe("suspended");
+    // Planned from the kept row, the pair stays suspended on both tables.
+    const plan = planPairSync(shape, user, fromUser.row, row, 20);
+    expect(plan.rowPatch.status).toBe("suspended");
+    expect(plan.usersPatch.status).toBeUndefined();
+
+    const [active, suspendedRow] = pair({}, { status: "suspended" });
+    const fromRow = keepSuspension(shape, active, suspendedRow);
+    expect(fromRow).toEqual({ row: suspendedRow, kept: "row" });
+    expect(
+      planPairSync(shape, active, fromRow.row, suspendedRow, 20).usersPatch
+        .status,
+    ).toBe("suspended");
+  });
+
+  test("nothing to keep: both alike, or no status field declared", () => {
+    const [user, row] = pair({ status: "suspended" }, { status: "suspended" });
+    expect(keepSuspension(shape, user, row)).toEqual({ row, kept: null });
+    const [active, plain] = pair();
+    expect(keepSuspension(shape, active, plain)).toEqual({
+      row: plain,
+      kept: null,
+    });
+    expect(
+      keepSuspension(oneWay, { ...user, status: "suspended" }, row),
+    ).toEqual({ row, kept: null });
   });
 });
 

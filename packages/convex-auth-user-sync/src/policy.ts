@@ -434,6 +434,32 @@ export function verificationClaim(
 }
 
 /**
+ * What becomes of a suspension when a user and a row not yet paired become
+ * one (a link on any path: sign-in, run, manual sync, resolution). In a
+ * pair the app's status wins, so a row marked active would quietly lift the
+ * user's suspension; a suspension on either side holds instead. Returns the
+ * row to plan from (carrying the suspension when the user's held it) and
+ * which side's suspension the pair now keeps (`null`: neither, or both
+ * were suspended already). With no status field declared, status lives on
+ * `users` alone and no plan touches it.
+ *
+ * @example const { row: draft, kept } = keepSuspension(shape, user, row);
+ */
+export function keepSuspension(
+  shape: Shape,
+  user: UserSide,
+  row: RowSide,
+): { row: RowSide; kept: "user" | "row" | null } {
+  if (shape.status === undefined) return { row, kept: null };
+  const userSuspended = user.status === "suspended";
+  const rowSuspended = row[shape.status] === "suspended";
+  if (userSuspended === rowSuspended) return { row, kept: null };
+  return userSuspended
+    ? { row: { ...row, [shape.status]: "suspended" }, kept: "user" }
+    : { row, kept: "row" };
+}
+
+/**
  * The fields a legacy row keeps when it is linked: values of pairs declared
  * `legacyValueIsChosen` count as chosen in the app, so they survive provider
  * renames.

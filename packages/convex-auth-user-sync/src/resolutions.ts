@@ -5,7 +5,7 @@
  * - `link`: a user and a row the person confirmed belong together become a
  *   pair. Refused while the row is paired with another user, or the user
  *   with another row (unless the person also asked to retire that row, by
- *   id, having seen it).
+ *   id, having seen it). A suspension on either side holds in the pair.
  * - `keep_separate`: the two never link automatically again (a marker in
  *   `sync_separations` the pairing decision honours); one-sided references
  *   between them are cleared, and the user gets or keeps a row of their own.
@@ -29,7 +29,13 @@ import { type Actor, audited, type Target } from "./audit.js";
 import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
-import { isEmptyPlan, linkLegacyRow, planPairSync } from "./policy.js";
+import {
+  isEmptyPlan,
+  keepSuspension,
+  linkLegacyRow,
+  planPairSync,
+} from "./policy.js";
+import { endSignIns } from "./sessions.js";
 import {
   applyPairPlan,
   byIndex,
@@ -41,6 +47,7 @@ import {
   patchDoc,
   readPair,
   type ReadCtx,
+  suspensionKept,
 } from "./steps.js";
 import type { Resolution } from "./validators.js";
 
@@ -238,10 +245,14 @@ export async function resolveCase(
     case "link": {
       const user = caseUser(request.userId);
       const row = caseRow(request.rowId);
-      run = await prepareLink(ctx, shape, user, row, request, now);
+      const link = await prepareLink(ctx, shape, user, row, request, now);
+      run = link.run;
       summary = `Linked users ${user._id} and ${shape.table} ${row._id}`;
       if (request.retireCurrent !== undefined) {
         summary += `, retiring ${shape.table} ${request.retireCurrent}`;
+      }
+      if (link.kept !== null) {
+        summary += `; ${suspensionKept(shape, user._id, row._id, link.kept)}`;
       }
       break;
     }
@@ -306,11 +317,12 @@ export async function resolveCase(
 }
 
 /**
- * Checks a link and returns the writes that make it. Refused (CONFLICT)
- * when the row is another user's pair, when the user has a pair with
- * another row (unless `retireCurrent` names exactly that row), when other
- * rows name the user with the app side's reference only, or when the user
- * never completed a sign-in.
+ * Checks a link and returns the writes that make it, and which side's
+ * suspension the pair keeps (a suspension on either side holds, see
+ * keepSuspension). Refused (CONFLICT) when the row is another user's pair,
+ * when the user has a pair with another row (unless `retireCurrent` names
+ * exactly that row), when other rows name the user with the app side's
+ * reference only, or when the user never completed a sign-in.
  */
 async function prepareLink(
   ctx: MutationCtx,
@@ -319,7 +331,7 @@ async function prepareLink(
   row: AnyDoc,
   request: { retireCurrent?: string },
   now: number,
-): Promise<() => Promise<void>> {
+): Promise<{ run: () => Promise<void>; kept: "user" | "row" | null }> {
   if (user.pendingFirstSignIn === true) {
     throw appError(
       "CONFLICT",
@@ -357,7 +369,8 @@ async function prepareLink(
       "Other rows name this user too; retire them or keep them apart first",
     );
   }
-  return async () => {
+  const { kept } = keepSuspension(shape, user as never, row);
+  const run = async () => {
     if (current !== null) {
       // The user's row goes, as a retirement would take it: its fields are
       // in the audit entry. The user's reference to it is replaced below.
@@ -367,17 +380,23 @@ async function prepareLink(
     const fresh = (await getDoc(ctx, "users", user._id))!;
     const legacy =
       row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
+    const draft = keepSuspension(shape, fresh as never, row).row;
     const plan = planPairSync(
       shape,
       fresh as never,
-      legacy ? linkLegacyRow(shape, row) : row,
+      legacy ? linkLegacyRow(shape, draft) : draft,
       row,
       now,
     );
     if (!isEmptyPlan(plan)) {
       await applyPairPlan(ctx, shape, user._id, row._id, plan);
     }
+    // The row was suspended: the user is now, and its sign-ins end.
+    if (kept === "row") {
+      await endSignIns(ctx, shape, user._id as GenericId<"users">);
+    }
   };
+  return { run, kept };
 }
 
 /** Marks the two as never to be linked, unhooks them, and pairs the user. */

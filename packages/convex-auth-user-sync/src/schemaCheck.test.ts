@@ -59,6 +59,35 @@ describe("checkSchema", () => {
     ]);
   });
 
+  test("a declared status needs the index of an address's suspended holders", () => {
+    const withStatus = defineUserSync<never>()({
+      table: "members",
+      reference: { app: "userId" },
+      email: { app: "email", verified: "emailVerified" },
+      status: "status",
+      newRow: (now: number) => ({ plan: "free", createdAt: now }),
+    } as never);
+    const fields = { ...members, status: v.optional(v.string()) };
+    expect(withStatus.checkSchema(schemaWith(fields as never))).toEqual([
+      "members has no index by_email_and_status on [email, status].",
+    ]);
+    const schema = defineSchema({
+      ...authTables,
+      users: usersTable(authTables.users),
+      members: defineTable(fields)
+        .index("by_userId", ["userId"])
+        .index("by_email_and_userId_and_emailVerified", [
+          "email",
+          "userId",
+          "emailVerified",
+        ])
+        .index("by_email_and_emailVerified", ["email", "emailVerified"])
+        .index("by_email_and_status", ["email", "status"]),
+      ...syncTables,
+    });
+    expect(withStatus.checkSchema(schema)).toEqual([]);
+  });
+
   test("a required reference, and a required field no new row gets, are named", () => {
     const problems = userSync.checkSchema(
       schemaWith({

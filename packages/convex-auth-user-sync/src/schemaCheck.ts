@@ -132,6 +132,12 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     shape.email,
     shape.emailVerified,
   ]);
+  if (shape.status !== undefined && indexes.appByEmailStatus !== undefined) {
+    index(app, shape.table, indexes.appByEmailStatus, [
+      shape.email,
+      shape.status,
+    ]);
+  }
 
   // 4. The sync's own tables, every one syncTables defines.
   for (const name of Object.keys(syncTables)) {

@@ -12,7 +12,8 @@ import type { GenericId } from "convex/values";
 import { byIndex } from "./db.js";
 import type { Shape } from "./declaration.js";
 
-type MutationCtx = GenericMutationCtx<GenericDataModel>;
+/** A mutation's context, whatever the app's data model. */
+export type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
 /** Upper bound on the auth accounts and codes of one user read at once. */
 export const PER_ACCOUNT_LIMIT = 100;

@@ -18,6 +18,7 @@ import {
   decidePairing,
   isEmptyPlan,
   isTwoWay,
+  keepSuspension,
   linkLegacyRow,
   normalizeEmail,
   type PairingDecision,
@@ -26,6 +27,7 @@ import {
   type RowSide,
   rowRef,
 } from "./policy.js";
+import { endSignIns, type MutationCtx } from "./sessions.js";
 import type { ReviewKind, SyncOutcome } from "./validators.js";
 
 // Every step module imports these from here.
@@ -239,25 +241,37 @@ async function unlinkedRowsByEmail(
  * index (unverified claims to it are never in the way). `users.email` holds
  * what the provider sent, so a user whose provider sent other letter case is
  * found from its own side instead (its sign-in, or a run's users phase).
+ * With `signedIn`, only users who completed a sign-in count: a sign-in
+ * started and never completed (or refused, a suspension) owns nothing and
+ * competes for nothing, however many there are.
  */
 export async function verifiedUsersWithEmail(
   ctx: ReadCtx,
   shape: Shape,
   email: string,
   limit: number,
+  options: { signedIn?: boolean } = {},
 ): Promise<AnyDoc[]> {
-  return (await ctx.db
-    .query("users")
-    .withIndex(
-      shape.indexes.usersByEmailVerified,
-      (q) =>
-        (
-          q.eq("email", email) as unknown as {
-            gt: (field: string, value: number) => unknown;
-          }
-        ).gt("emailVerificationTime", 0) as never,
-    )
-    .take(limit)) as AnyDoc[];
+  const verified = ctx.db.query("users").withIndex(
+    shape.indexes.usersByEmailVerified,
+    (q) =>
+      (
+        q.eq("email", email) as unknown as {
+          gt: (field: string, value: number) => unknown;
+        }
+      ).gt("emailVerificationTime", 0) as never,
+  );
+  if (options.signedIn !== true) {
+    return (await verified.take(limit)) as AnyDoc[];
+  }
+  const users: AnyDoc[] = [];
+  if (limit <= 0) return users;
+  for await (const user of verified as AsyncIterable<AnyDoc>) {
+    if (user.pendingFirstSignIn === true) continue;
+    users.push(user);
+    if (users.length >= limit) break;
+  }
+  return users;
 }
 
 /**
@@ -304,9 +318,10 @@ export async function weighUser(
     .slice(0, 2);
   const rows = [...claimants, ...legacy];
   if (read.pointed !== null) rows.push(read.pointed);
-  // Another user who also verified this address, paired or not (found by
-  // review: the users side linked the legacy row to whichever user came
-  // first, while the row side called it ambiguous). Read only when a legacy
+  // Another user who also verified this address and completed a sign-in,
+  // paired or not (found by review: the users side linked the legacy row to
+  // whichever user came first, while the row side called it ambiguous; a
+  // sign-in never completed or refused owns nothing). Read only when a legacy
   // row is in play for a verified user: one index range, on a first link.
   const verified = user.emailVerificationTime !== undefined;
   let otherVerifiedOwners = 0;
@@ -314,7 +329,9 @@ export async function weighUser(
     legacy.length > 0 ||
     (read.pointed !== null && read.pointed[shape.appRef] === undefined);
   if (verified && emailKey !== undefined && legacyInPlay) {
-    const owners = await verifiedUsersWithEmail(ctx, shape, emailKey, 2);
+    const owners = await verifiedUsersWithEmail(ctx, shape, emailKey, 2, {
+      signedIn: true,
+    });
     otherVerifiedOwners = owners.filter(
       (other) => other._id !== user._id,
     ).length;
@@ -466,7 +483,7 @@ export type EnsureResult = SyncResult & {
  * @example const { row } = await ensurePair(ctx, shape, user, {}, { now: Date.now() });
  */
 export async function ensurePair(
-  ctx: WriteCtx,
+  ctx: MutationCtx,
   shape: Shape,
   user: AnyDoc,
   edits: RowSide,
@@ -579,7 +596,11 @@ export async function ensurePair(
   }
   if (decision.action === "link") {
     const row = rows.find((candidate) => candidate._id === decision.rowId)!;
-    const draft = { ...row, ...edits };
+    // A suspension on either side holds in the pair.
+    const { row: draft, kept } = keepSuspension(shape, user as never, {
+      ...row,
+      ...edits,
+    });
     const plan = signInDone(
       planPairSync(
         shape,
@@ -591,6 +612,14 @@ export async function ensurePair(
     );
     if (!dryRun) await applyPairPlan(ctx, shape, user._id, row._id, plan);
     changes.push(...describePlan(shape, user._id, row._id, plan));
+    if (kept !== null) {
+      changes.push(suspensionKept(shape, user._id, row._id, kept));
+    }
+    // The row was suspended: the user is now, and its sign-ins end as a
+    // suspension ends them.
+    if (kept === "row" && !dryRun) {
+      await endSignIns(ctx, shape, user._id as GenericId<"users">);
+    }
     return result(decision.legacy ? "linked" : "repaired", row, changes, plan);
   }
 
@@ -655,6 +684,18 @@ export async function ensurePair(
     user: { ...user, ...usersPatch },
     row: created,
   };
+}
+
+/** A change's words for a suspension a link kept (see keepSuspension). */
+export function suspensionKept(
+  shape: Shape,
+  userId: unknown,
+  rowId: unknown,
+  kept: "user" | "row",
+): string {
+  return kept === "user"
+    ? `${shape.table} ${String(rowId)}: suspended, as users ${String(userId)} is (a link keeps a suspension)`
+    : `users ${String(userId)}: suspended, as ${shape.table} ${String(rowId)} is (a link keeps a suspension)`;
 }
 
 /**
@@ -729,7 +770,7 @@ async function noteLegacyMatch(
  * @example const result = await syncFromRow(ctx, shape, row, { now: Date.now() });
  */
 export async function syncFromRow(
-  ctx: WriteCtx,
+  ctx: MutationCtx,
   shape: Shape,
   row: AnyDoc,
   options: SyncOptions,
@@ -801,7 +842,7 @@ export async function syncFromRow(
 
 /** A row that names a user who is not paired with it. */
 async function weighClaim(
-  ctx: WriteCtx,
+  ctx: MutationCtx,
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc,
@@ -849,7 +890,7 @@ async function weighClaim(
 
 /** An unlinked row: linked only through its one possible owner's decision. */
 async function weighUnlinked(
-  ctx: WriteCtx,
+  ctx: MutationCtx,
   shape: Shape,
   row: AnyDoc,
   changes: string[],
@@ -912,7 +953,9 @@ async function weighUnlinked(
     }
   };
   for (const user of legacy
-    ? await verifiedUsersWithEmail(ctx, shape, email, CLAIM_LIMIT)
+    ? await verifiedUsersWithEmail(ctx, shape, email, CLAIM_LIMIT, {
+        signedIn: true,
+      })
     : []) {
     await consider(user);
   }

@@ -1,0 +1,314 @@
+/**
+ * Suspension holds on every method and spelling, and through every pairing:
+ * one regression test per way it was once side-stepped (issue 17). Sign-ins
+ * go through Convex Auth's real flows (OAuth routes with the provider's HTTP
+ * answers stubbed; emailed codes with Resend's API stubbed).
+ */
+import { describe, expect, test } from "vitest";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import {
+  type GitHubAccount,
+  redeemOAuthCode,
+  requestCode,
+  signInAction,
+  signInOrThrow,
+  signInViaOAuth,
+  startOAuthSignIn,
+} from "./signIn.helpers";
+import {
+  type Backend,
+  expectAppError,
+  insertLegacyRow,
+  newBackend,
+  readTables,
+  runDueFunctions,
+  useFakeClock,
+} from "./test.helpers";
+
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+
+useFakeClock(T0);
+
+function github(id: number, email: string): GitHubAccount {
+  return {
+    id,
+    login: `user${id}`,
+    name: `User ${id}`,
+    email: null,
+    emails: [{ email, primary: true, verified: true }],
+  };
+}
+
+const eveAtGoogle = {
+  sub: "g-eve",
+  email: "eve@corp.com",
+  email_verified: true,
+};
+
+async function sessions(t: Backend) {
+  return await t.run(async (ctx) => ctx.db.query("authSessions").collect());
+}
+
+/** An emailed-code sign-in (Resend OTP), code read from the stubbed email. */
+async function signInWithCode(t: Backend, email: string) {
+  const code = await requestCode(t, "resend-otp", { email });
+  return await signInAction(t, "resend-otp", { email, code });
+}
+
+async function suspendRow(t: Backend, id: Id<"auth_users">) {
+  await t.mutation(internal.admin.setStatus, { id, status: "suspended" });
+}
+
+describe("a suspended record refuses every sign-in that proves its address", () => {
+  test("a suspended legacy row holds when a second legacy row holds the same address", async () => {
+    const t = newBackend();
+    const suspended = await insertLegacyRow(t, { email: "eve@corp.com" });
+    await insertLegacyRow(t, { email: "eve@corp.com", company: "Corp" });
+    await suspendRow(t, suspended);
+
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
+      "FORBIDDEN",
+    );
+    expect(await sessions(t)).toEqual([]);
+    // Nothing was linked or created for the refused sign-in.
+    const { authUsers } = await readTables(t);
+    expect(authUsers.map((row) => row.convex_user_id)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  test("a refused attempt's user is no competing owner: the next method and spelling is refused too", async () => {
+    const t = newBackend();
+    const legacy = await insertLegacyRow(t, { email: "eve@corp.com" });
+    await suspendRow(t, legacy);
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
+      "FORBIDDEN",
+    );
+    await expectAppError(signInWithCode(t, "Eve@Corp.com"), "FORBIDDEN");
+    await expectAppError(
+      redeemOAuthCode(
+        t,
+        await startOAuthSignIn(t, "github", github(7, "EVE@corp.com")),
+      ),
+      "FORBIDDEN",
+    );
+    expect(await sessions(t)).toEqual([]);
+    const { authUsers } = await readTables(t);
+    expect(authUsers).toHaveLength(1);
+  });
+
+  test("however many records hold the address, a suspended one among them refuses", async () => {
+    const t = newBackend();
+    // Rows once paired that lost their users (damage), all verified for
+    // the address, and a fourth among them suspended.
+    const at = Date.now();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 4; i++) {
+        await ctx.db.insert("auth_users", {
+          email: "eve@corp.com",
+          email_verified: true,
+          status: i === 3 ? "suspended" : "active",
+          created_at: at,
+          updated_at: at,
+        });
+      }
+    });
+    await expectAppError(signInWithCode(t, "eve@corp.com"), "FORBIDDEN");
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("a second account of a suspended person is refused at its next sign-in", async () => {
+    const t = newBackend();
+    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    // The same person, another method and spelling: Convex Auth makes a
+    // second account (it matches addresses exactly).
+    const second = await signInWithCode(t, "Eve@Corp.com");
+    expect(second).not.toBeNull();
+    expect(second!.userId).not.toBe(first.userId);
+    await t.mutation(internal.admin.setStatus, {
+      id: first.userId,
+      status: "suspended",
+    });
+    await expectAppError(signInWithCode(t, "Eve@Corp.com"), "FORBIDDEN");
+    const live = await sessions(t);
+    expect(live.every((session) => session.userId === second!.userId)).toBe(
+      true,
+    );
+    expect(live).toHaveLength(1); // the second account's session from before
+  });
+
+  test("an unverified claim that was suspended refuses nobody who proves the address", async () => {
+    const t = newBackend();
+    // Someone signed up with a password for Eve's address, unverified, and
+    // was suspended: that says nothing about Eve.
+    const squatter = await signInOrThrow(t, "password", {
+      email: "eve@corp.com",
+      password: "a long enough secret",
+      flow: "signUp",
+    });
+    await t.mutation(internal.admin.setStatus, {
+      id: squatter.userId,
+      status: "suspended",
+    });
+    const eve = await signInViaOAuth(t, "google", eveAtGoogle);
+    expect(eve.userId).not.toBe(squatter.userId);
+  });
+
+  test("a row a person kept apart from this user refuses nothing", async () => {
+    const t = newBackend();
+    const legacy = await insertLegacyRow(t, { email: "eve@corp.com" });
+    await insertLegacyRow(t, { email: "eve@corp.com" });
+    const eve = await signInViaOAuth(t, "google", eveAtGoogle);
+    const { reviews } = await readTables(t);
+    const ambiguous = reviews.find((r) => r.kind === "ambiguous_email")!;
+    const view = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.find((c) => c.review._id === ambiguous._id)!;
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: ambiguous._id,
+      version: view.version,
+      userId: eve.userId,
+      rowId: legacy,
+    });
+    await suspendRow(t, legacy);
+    expect(await signInViaOAuth(t, "google", eveAtGoogle)).toMatchObject({
+      userId: eve.userId,
+    });
+  });
+});
+
+describe("users who never completed a sign-in compete for nothing", () => {
+  test("an OAuth sign-in never redeemed does not make a legacy row ambiguous", async () => {
+    const t = newBackend();
+    const legacy = await insertLegacyRow(t, {
+      email: "eve@corp.com",
+      company: "Corp",
+    });
+    // The callback ran (a user exists, verified), the code was never redeemed.
+    await startOAuthSignIn(t, "google", eveAtGoogle);
+    const eve = await signInWithCode(t, "Eve@Corp.com");
+    const { authUsers, reviews } = await readTables(t);
+    expect(authUsers).toHaveLength(1);
+    expect(authUsers[0]).toMatchObject({
+      _id: legacy,
+      convex_user_id: eve!.userId,
+      company: "Corp",
+    });
+    expect(reviews.filter((r) => r.kind === "ambiguous_email")).toEqual([]);
+  });
+});
+
+describe("pairing two records keeps a suspension", () => {
+  test("a link resolution keeps a suspended user suspended, and says so", async () => {
+    const t = newBackend();
+    const active = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "eve@corp.com",
+        status: "active",
+        company: "Corp",
+        created_at: T0,
+        updated_at: T0,
+      }),
+    );
+    await insertLegacyRow(t, { email: "eve@corp.com" });
+    const eve = await signInViaOAuth(t, "google", eveAtGoogle);
+    const own = (await readTables(t)).authUsers.find(
+      (row) => row.convex_user_id === eve.userId,
+    )!;
+    await t.mutation(internal.admin.setStatus, {
+      id: eve.userId,
+      status: "suspended",
+    });
+    const view = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.find((c) => c.review.kind === "ambiguous_email")!;
+    const result = await t.mutation(internal.reviews.link, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: eve.userId,
+      rowId: active,
+      retireCurrent: own._id,
+    });
+    expect(result.summary).toMatch(/suspen/);
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === eve.userId)).toMatchObject({
+      status: "suspended",
+      auth_user_id: active,
+    });
+    expect(authUsers.find((row) => row._id === active)).toMatchObject({
+      status: "suspended",
+      convex_user_id: eve.userId,
+    });
+    const [entry] = (
+      await t.query(internal.reviews.auditLog, {
+        paginationOpts: { numItems: 1, cursor: null },
+      })
+    ).page;
+    expect(entry!.summary).toMatch(/suspen/);
+    await expectAppError(signInViaOAuth(t, "google", eveAtGoogle), "FORBIDDEN");
+  });
+
+  test("a run that links a suspended user keeps the suspension", async () => {
+    const t = newBackend();
+    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    await t.mutation(internal.admin.setStatus, {
+      id: eve.userId,
+      status: "suspended",
+    });
+    // Damage: the user's row is gone (written raw, past the triggers), and
+    // an import brings back a row of hers, marked active.
+    const legacy = await t.run(async (ctx) => {
+      const user = await ctx.db.get("users", eve.userId);
+      await ctx.db.delete("auth_users", user!.auth_user_id!);
+      return await ctx.db.insert("auth_users", {
+        email: "eve@corp.com",
+        status: "active",
+        created_at: T0,
+        updated_at: T0,
+      });
+    });
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    const { users, authUsers } = await readTables(t);
+    expect(users[0]).toMatchObject({
+      status: "suspended",
+      auth_user_id: legacy,
+    });
+    expect(authUsers.find((row) => row._id === legacy)).toMatchObject({
+      status: "suspended",
+      convex_user_id: eve.userId,
+    });
+  });
+
+  test("linking a suspended legacy row to a user with sessions ends them", async () => {
+    const t = newBackend();
+    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    // The same damage, but the row that comes back is suspended.
+    const legacy = await t.run(async (ctx) => {
+      const user = await ctx.db.get("users", eve.userId);
+      await ctx.db.delete("auth_users", user!.auth_user_id!);
+      return await ctx.db.insert("auth_users", {
+        email: "eve@corp.com",
+        status: "suspended",
+        created_at: T0,
+        updated_at: T0,
+      });
+    });
+    expect(await sessions(t)).toHaveLength(1);
+    await t.mutation(internal.userSync.syncUser, { userId: eve.userId });
+    const { users } = await readTables(t);
+    expect(users[0]).toMatchObject({
+      status: "suspended",
+      auth_user_id: legacy,
+    });
+    expect(await sessions(t)).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Who a suspension reaches beyond its own pair. Convex Auth matches
+ * addresses exactly, so one person can hold several accounts (another
+ * method, another spelling); the sync treats a provider's verified claim to
+ * an address as the person, so a suspended record holding that address
+ * refuses every sign-in that proves it.
+ */
+import { getDoc, indexRange, type ReadCtx } from "./db.js";
+import type { AnyDoc, Shape } from "./declaration.js";
+import { normalizeEmail } from "./policy.js";
+import { separatedFrom } from "./steps.js";
+
+/**
+ * The suspended record that holds this user's verified address, or null:
+ * an app row with the address's key, legacy (never paired) or verified by
+ * its owner, suspended, and not kept apart from this user by a person. A row
+ * made for an unverified claim proves nothing about the address's owner and
+ * refuses nobody; a user whose own address is unverified is refused only by
+ * its own pair's status.
+ *
+ * One index range over the suspended holders of the key (`[email, status]`),
+ * read until the first that counts, however many there are: a returning
+ * sign-in with nothing suspended reads no document. With no status field
+ * declared the status lives on `users`, and the rows of the key are read
+ * with the user each names.
+ *
+ * @example if ((await suspendedHolder(ctx, shape, user)) !== null) throw appError("FORBIDDEN", "This account is suspended");
+ */
+export async function suspendedHolder(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<AnyDoc | null> {
+  const key = normalizeEmail(user.email);
+  if (key === undefined || user.emailVerificationTime === undefined) {
+    return null;
+  }
+  const counts = async (row: AnyDoc) =>
+    row[shape.emailVerified] !== false &&
+    (await separatedFrom(ctx, user._id, [row._id])).size === 0;
+
+  if (shape.status !== undefined && shape.indexes.appByEmailStatus) {
+    const suspended = indexRange(
+      ctx,
+      shape.table,
+      shape.indexes.appByEmailStatus,
+      {
+        [shape.email]: key,
+        [shape.status]: "suspended",
+      },
+    );
+    for await (const row of suspended) {
+      if (await counts(row)) return row;
+    }
+    return null;
+  }
+
+  const holders = indexRange(
+    ctx,
+    shape.table,
+    shape.indexes.appByEmailVerified,
+    {
+      [shape.email]: key,
+    },
+  );
+  for await (const row of holders) {
+    const named = row[shape.appRef];
+    if (named === undefined || named === user._id) continue;
+    const holder = await getDoc(ctx, "users", named);
+    if (holder?.status === "suspended" && (await counts(row))) return row;
+  }
+  return null;
+}
