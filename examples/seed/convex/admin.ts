@@ -109,10 +109,8 @@ export const setStatus = internalSyncMutation({
       async () => {
         if (user !== null) {
           await userSync.setStatus(ctx, user._id, args.status);
-        } else if (authUser!.status !== args.status) {
-          await ctx.db.patch("auth_users", authUser!._id, {
-            status: args.status,
-          });
+        } else {
+          await userSync.setRowStatus(ctx, authUser!._id, args.status);
         }
       },
     );

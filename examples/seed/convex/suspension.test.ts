@@ -121,7 +121,7 @@ describe("a suspended record refuses every sign-in that proves its address", () 
     expect(await sessions(t)).toEqual([]);
   });
 
-  test("a second account of a suspended person is refused at its next sign-in", async () => {
+  test("a second account of a suspended person is signed out, and refused at its next sign-in", async () => {
     const t = newBackend();
     const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
     // The same person, another method and spelling: Convex Auth makes a
@@ -129,16 +129,34 @@ describe("a suspended record refuses every sign-in that proves its address", () 
     const second = await signInWithCode(t, "Eve@Corp.com");
     expect(second).not.toBeNull();
     expect(second!.userId).not.toBe(first.userId);
+    expect(await sessions(t)).toHaveLength(2);
     await t.mutation(internal.admin.setStatus, {
       id: first.userId,
       status: "suspended",
     });
+    expect(await sessions(t)).toEqual([]);
     await expectAppError(signInWithCode(t, "Eve@Corp.com"), "FORBIDDEN");
-    const live = await sessions(t);
-    expect(live.every((session) => session.userId === second!.userId)).toBe(
-      true,
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("suspending a legacy row signs out the accounts that prove its address", async () => {
+    const t = newBackend();
+    const legacy = await insertLegacyRow(t, { email: "eve@corp.com" });
+    await insertLegacyRow(t, { email: "eve@corp.com" });
+    // Two legacy rows: Eve gets a row of her own and a case.
+    const eve = await signInViaOAuth(t, "google", eveAtGoogle);
+    expect(await sessions(t)).toHaveLength(1);
+    await suspendRow(t, legacy);
+    expect(await sessions(t)).toEqual([]);
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
+      "FORBIDDEN",
     );
-    expect(live).toHaveLength(1); // the second account's session from before
+    // Her own row is untouched: the suspension is the legacy row's.
+    const own = (await readTables(t)).authUsers.find(
+      (row) => row.convex_user_id === eve.userId,
+    );
+    expect(own?.status).toBeUndefined();
   });
 
   test("an unverified claim that was suspended refuses nobody who proves the address", async () => {

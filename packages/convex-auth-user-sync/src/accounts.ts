@@ -12,6 +12,7 @@ import type { AnyDoc, Shape } from "./declaration.js";
 import {
   byIndex,
   ensurePair,
+  findPairedUser,
   getDoc,
   patchDoc,
   readPair,
@@ -23,6 +24,7 @@ import {
   PER_ACCOUNT_LIMIT,
   revokePendingSignIns,
 } from "./sessions.js";
+import { endSignInsOfAddress } from "./suspension.js";
 import type { AccountStatus } from "./validators.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -165,5 +167,41 @@ export async function setAccountStatus(
       }
     }
   }
-  if (status === "suspended") await endSignIns(ctx, shape, userId);
+  if (status === "suspended") {
+    await endSignIns(ctx, shape, userId);
+    // The person's other accounts (another method or spelling) too.
+    if (row !== null) await endSignInsOfAddress(ctx, shape, row);
+  }
+}
+
+/**
+ * Sets the status of an app row that is in no pair (a legacy row whose
+ * owner never signed in, say): suspending it refuses the first sign-in that
+ * would link it, and every sign-in that proves its address (see
+ * suspendedHolder), and signs out the accounts that already prove it. A
+ * row in a pair is refused (use setAccountStatus): its user's status moves
+ * with it.
+ *
+ * @example await setRowStatus(ctx, shape, rowId, "suspended");
+ */
+export async function setRowStatus(
+  ctx: MutationCtx,
+  shape: Shape,
+  rowId: GenericId<string>,
+  status: AccountStatus,
+): Promise<void> {
+  if (shape.status === undefined) {
+    throw new Error(`${shape.table} declares no status field`);
+  }
+  const row = await getDoc(ctx, shape.table, rowId);
+  if (row === null) throw new Error(`${shape.table} ${rowId} not found`);
+  if ((await findPairedUser(ctx, shape, row)) !== null) {
+    throw new Error(
+      `${shape.table} ${rowId} is in a pair: set its account's status`,
+    );
+  }
+  if (row[shape.status] !== status) {
+    await patchDoc(ctx, shape.table, rowId, { [shape.status]: status });
+  }
+  if (status === "suspended") await endSignInsOfAddress(ctx, shape, row);
 }

@@ -33,6 +33,7 @@ import {
   deleteAccountData,
   deleteAppRow,
   setAccountStatus,
+  setRowStatus,
 } from "./accounts.js";
 import { endSignIns } from "./sessions.js";
 import {
@@ -563,6 +564,22 @@ export class UserSync<
     status: AccountStatus,
   ): Promise<void> {
     await setAccountStatus(ctx as never, this.shape, userId, status);
+  }
+
+  /**
+   * Sets the status of an app row in no pair (a legacy row whose owner
+   * never signed in): suspended, it refuses every sign-in that proves its
+   * address and signs out the accounts that already do. Throws for a row in
+   * a pair (use setStatus) or a table without a status field.
+   *
+   * @example await userSync.setRowStatus(ctx, rowId, "suspended");
+   */
+  async setRowStatus(
+    ctx: MCtx<DataModel>,
+    rowId: GenericId<Table>,
+    status: AccountStatus,
+  ): Promise<void> {
+    await setRowStatus(ctx as never, this.shape, rowId, status);
   }
 
   /** Ends a user's sessions and revokes its issued codes. */

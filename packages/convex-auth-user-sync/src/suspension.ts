@@ -5,9 +5,11 @@
  * an address as the person, so a suspended record holding that address
  * refuses every sign-in that proves it.
  */
+import type { GenericId } from "convex/values";
 import { getDoc, indexRange, type ReadCtx } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { normalizeEmail } from "./policy.js";
+import { endSignIns, type MutationCtx } from "./sessions.js";
 import { separatedFrom } from "./steps.js";
 
 /**
@@ -70,4 +72,52 @@ export async function suspendedHolder(
     if (holder?.status === "suspended" && (await counts(row))) return row;
   }
   return null;
+}
+
+/**
+ * When a record is suspended, the other accounts that prove its address
+ * (the same person under another method or spelling, each with a row
+ * verified for the key) are signed out too: their next sign-in would be
+ * refused (see suspendedHolder), and a session made before the suspension
+ * must not outlive it. Rows a person kept apart from the suspended one, and
+ * a suspended row made for an unverified claim, reach nobody. One index
+ * range over the verified rows of the key, read at suspension only.
+ *
+ * @example await endSignInsOfAddress(ctx, shape, suspendedRow);
+ */
+export async function endSignInsOfAddress(
+  ctx: MutationCtx,
+  shape: Shape,
+  suspended: AnyDoc,
+): Promise<void> {
+  const key = suspended[shape.email];
+  if (typeof key !== "string" || suspended[shape.emailVerified] === false) {
+    return;
+  }
+  const verified = indexRange(
+    ctx,
+    shape.table,
+    shape.indexes.appByEmailVerified,
+    {
+      [shape.email]: key,
+      [shape.emailVerified]: true,
+    },
+  );
+  for await (const row of verified) {
+    const userId = row[shape.appRef];
+    if (row._id === suspended._id || userId === undefined) continue;
+    if (userId === suspended[shape.appRef]) continue;
+    const user = await getDoc(ctx, "users", userId);
+    if (
+      user === null ||
+      user.emailVerificationTime === undefined ||
+      normalizeEmail(user.email) !== key
+    ) {
+      continue;
+    }
+    if ((await separatedFrom(ctx, user._id, [suspended._id])).size > 0) {
+      continue;
+    }
+    await endSignIns(ctx, shape, user._id as GenericId<"users">);
+  }
 }

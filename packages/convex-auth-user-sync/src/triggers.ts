@@ -12,6 +12,7 @@ import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { GenericId } from "convex/values";
 import { deleteAccountData, deleteAppRow } from "./accounts.js";
 import { endSignIns } from "./sessions.js";
+import { endSignInsOfAddress } from "./suspension.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   editsFromRowWrite,
@@ -88,6 +89,7 @@ export async function onUsersChange(
           : user.status === "suspended";
       if (change.oldDoc.status !== "suspended" && nowSuspended) {
         await endSignIns(ctx, shape, change.id as GenericId<"users">);
+        if (row !== null) await endSignInsOfAddress(ctx, shape, row);
       }
       return;
     }
@@ -160,6 +162,8 @@ export async function onRowChange(
         if (user !== null) {
           await endSignIns(ctx, shape, user._id as GenericId<"users">);
         }
+        // The person's other accounts, which prove the row's address.
+        if (row !== null) await endSignInsOfAddress(ctx, shape, row);
       }
       return;
     }
