@@ -55,7 +55,8 @@ export const driftKindValidator = v.union(
   // A user whose first sign-in was started (a code requested) and never
   // completed: no pair is due yet.
   v.literal("awaiting_sign_in"),
-  // Several legacy rows share an email.
+  // Several legacy rows share an email (and a person has not kept this one
+  // apart from every user who verified it).
   v.literal("ambiguous_email"),
   // A legacy row's email is claimed by a user who has not verified it.
   v.literal("unverified_email_match"),
