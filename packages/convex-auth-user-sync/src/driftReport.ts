@@ -25,10 +25,13 @@ import {
 } from "./merge.js";
 import {
   byIndex,
+  CLAIM_LIMIT,
   getDoc,
   type PairRead,
   readPair,
+  separatedFrom,
   unlinkedRowsWithEmail,
+  verifiedUsersWithEmail,
 } from "./steps.js";
 import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 
@@ -52,7 +55,8 @@ export const driftKindValidator = v.union(
   // A user whose first sign-in was started (a code requested) and never
   // completed: no pair is due yet.
   v.literal("awaiting_sign_in"),
-  // Several legacy rows share an email.
+  // Several legacy rows share an email (and a person has not kept this one
+  // apart from every user who verified it).
   v.literal("ambiguous_email"),
   // A legacy row's email is claimed by a user who has not verified it.
   v.literal("unverified_email_match"),
@@ -208,21 +212,57 @@ async function checkRow(
   findings.add("pending_link", row._id);
   const key = normalizeEmail(email);
   if (key === undefined) return;
-  if ((await unlinkedRowsWithEmail(ctx, shape, key)).length > 1) {
+  if (
+    (await unlinkedRowsWithEmail(ctx, shape, key)).length > 1 &&
+    !(await keptApartFromEveryOwner(ctx, shape, row, key))
+  ) {
     findings.add("ambiguous_email", row._id);
   }
-  if (await hasUnverifiedClaim(ctx, shape, key)) {
+  if (await hasUnverifiedClaim(ctx, shape, row, key)) {
     findings.add("unverified_email_match", row._id);
   }
 }
 
 /**
- * Whether someone who has not verified this address claims it: a synced user
- * (whose own row holds the address as a key, whatever case the provider
- * sent), or a user not synced yet. Both reads are bounded and ordered by
+ * Whether a person kept this legacy row apart from every user who verified
+ * its address (keep-separate resolutions): it is then no candidate of
+ * anyone's, and no longer ambiguous (found by review: such a row was
+ * reported ambiguous forever, with no case left to act on). With no such
+ * user, false: the row waits for its owner's proof, which records the case.
+ * One index range, and one per owner.
+ */
+async function keptApartFromEveryOwner(
+  ctx: QueryCtx,
+  shape: Shape,
+  row: AnyDoc,
+  email: string,
+) {
+  const owners = await verifiedUsersWithEmail(ctx, shape, email, CLAIM_LIMIT);
+  if (owners.length === 0) return false;
+  for (const owner of owners) {
+    if ((await separatedFrom(ctx, owner._id, [row._id])).size === 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether someone who has not verified this address claims this legacy
+ * row: a synced user (whose own row holds the address as a key, whatever
+ * case the provider sent), or a user not synced yet, that a person has not
+ * kept apart from the row. Every read is bounded and ordered by
  * verification.
  */
-async function hasUnverifiedClaim(ctx: QueryCtx, shape: Shape, email: string) {
+async function hasUnverifiedClaim(
+  ctx: QueryCtx,
+  shape: Shape,
+  legacy: AnyDoc,
+  email: string,
+) {
+  // A claimant a person kept apart from this row claims nothing of it.
+  const claims = async (userId: unknown) =>
+    (await separatedFrom(ctx, userId, [legacy._id])).size === 0;
   const rows = await byIndex(
     ctx,
     shape.table,
@@ -230,7 +270,11 @@ async function hasUnverifiedClaim(ctx: QueryCtx, shape: Shape, email: string) {
     { [shape.email]: email, [shape.emailVerified]: false },
     3,
   );
-  if (rows.some((row) => row[shape.appRef] !== undefined)) return true;
+  for (const row of rows) {
+    if (row[shape.appRef] !== undefined && (await claims(row[shape.appRef]))) {
+      return true;
+    }
+  }
   // A requested code never entered is no claim (one user per email method
   // at most, so a few rows suffice).
   const unsynced = await byIndex(
@@ -240,7 +284,12 @@ async function hasUnverifiedClaim(ctx: QueryCtx, shape: Shape, email: string) {
     { email, emailVerificationTime: undefined },
     5,
   );
-  return unsynced.some((user) => user.pendingFirstSignIn !== true);
+  for (const user of unsynced) {
+    if (user.pendingFirstSignIn !== true && (await claims(user._id))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Where a report over both tables stands (see merge.ts). */

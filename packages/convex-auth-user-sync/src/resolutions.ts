@@ -13,6 +13,10 @@
  *   fields stay readable in the audit log.
  * - `dismiss`: the case is closed as it is.
  *
+ * A resolution settles the rows it names; the case's other rows, still in
+ * question, get a case of their own in the same transaction (see
+ * recordWhatRemains), so the queue never empties while they drift.
+ *
  * Each is one transaction, recorded in the audit log with every field it
  * changed, and each is refused with `STALE` when the case is no longer what
  * the person was shown: the case's version (a hash of the review, the user,
@@ -47,9 +51,11 @@ import {
   patchDoc,
   readPair,
   type ReadCtx,
+  recordReview,
+  separatedFrom,
   suspensionKept,
 } from "./steps.js";
-import type { Resolution } from "./validators.js";
+import type { Resolution, ReviewKind } from "./validators.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
@@ -311,6 +317,9 @@ export async function resolveCase(
         resolved_by: request.actor.label,
         note,
       });
+      if (request.action !== "dismiss") {
+        await recordWhatRemains(ctx, shape, view, now);
+      }
     },
   );
   return { resolution, summary };
@@ -397,6 +406,50 @@ async function prepareLink(
     }
   };
   return { run, kept };
+}
+
+/**
+ * The case's rows a resolution left in question get a case of their own, of
+ * the same kind and user (found by review: keep-separate on one of two
+ * candidate rows closed the whole case, while the other row still drifted
+ * with nothing in the queue). A row is still in question when it is there,
+ * in no pair, and not kept apart from the case's user. Rows the resolution
+ * settled (linked, retired, kept apart) are not named again, so the new case
+ * has its own key; nothing is recorded when nothing is left.
+ */
+async function recordWhatRemains(
+  ctx: MutationCtx,
+  shape: Shape,
+  view: CaseView,
+  now: number,
+): Promise<void> {
+  const user =
+    view.user === null ? null : await getDoc(ctx, "users", view.user._id);
+  const ids = view.rows.map((row) => row.id);
+  const separated =
+    user === null ? new Set<string>() : await separatedFrom(ctx, user._id, ids);
+  const left: AnyDoc[] = [];
+  for (const id of ids) {
+    if (separated.has(id)) continue;
+    const rowId = ctx.db.normalizeId(shape.table, id);
+    const row = rowId === null ? null : await getDoc(ctx, shape.table, rowId);
+    if (row === null || (await findPairedUser(ctx, shape, row)) !== null) {
+      continue;
+    }
+    left.push(row);
+  }
+  if (left.length === 0) return;
+  await recordReview(
+    ctx,
+    {
+      kind: view.review.kind as ReviewKind,
+      userId: user?._id,
+      rowIds: left.map((row) => row._id),
+      email: view.review.email as string | undefined,
+      detail: `Left in question when case ${String(view.review._id)} was resolved for its other rows. ${String(view.review.detail)}`,
+    },
+    { now },
+  );
 }
 
 /** Marks the two as never to be linked, unhooks them, and pairs the user. */
