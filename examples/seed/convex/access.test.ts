@@ -23,6 +23,10 @@ import {
   useFakeClock,
 } from "./test.helpers";
 import { signInOrThrow } from "./signIn.helpers";
+import {
+  type FunctionKind,
+  publicFunctions,
+} from "../../../conformance/publicFunctions";
 
 const T0 = Date.UTC(2026, 6, 1, 9, 0, 0);
 
@@ -39,8 +43,6 @@ type Kind = (typeof KINDS)[number];
  */
 type Outcome =
   "null" | "own" | "public" | "full" | "allowed" | "true" | "false" | ErrorCode;
-
-type FunctionKind = "query" | "mutation" | "action";
 
 /**
  * A world with one of each caller kind and the people they ask about:
@@ -318,33 +320,6 @@ const ACCESS: Record<string, Probe[]> = {
   ],
 };
 
-type Registered = {
-  isPublic?: boolean;
-  isQuery?: boolean;
-  isMutation?: boolean;
-  isAction?: boolean;
-};
-
-/** Every public function of the deployed modules, with its kind. */
-async function publicFunctions(): Promise<Map<string, FunctionKind>> {
-  const found = new Map<string, FunctionKind>();
-  for (const [path, load] of Object.entries(modules)) {
-    const module = path.replace(/^\.\//, "").replace(/\.[^.]+$/, "");
-    if (module.startsWith("_generated/")) continue;
-    const exports = (await load()) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(exports)) {
-      if (typeof value !== "function") continue;
-      const fn = value as Registered;
-      if (fn.isPublic !== true) continue;
-      found.set(
-        `${module}:${name}`,
-        fn.isQuery ? "query" : fn.isMutation ? "mutation" : "action",
-      );
-    }
-  }
-  return found;
-}
-
 /** Asserts what `kind` got from one call. */
 async function expectOutcome(
   w: World,
@@ -407,7 +382,7 @@ async function expectOutcome(
 
 describe("who gets what from every public function", () => {
   test("every public function of the seed has a row here, and only those", async () => {
-    const found = await publicFunctions();
+    const found = await publicFunctions(modules);
     expect([...found.keys()].sort()).toEqual(Object.keys(ACCESS).sort());
   });
 
@@ -418,7 +393,7 @@ describe("who gets what from every public function", () => {
   test.each(rows)(
     "$name $probe.what as $kind",
     async ({ name, probe, kind }) => {
-      const fnKind = (await publicFunctions()).get(name)!;
+      const fnKind = (await publicFunctions(modules)).get(name)!;
       // Queries write nothing: they share one world.
       const w =
         fnKind === "query" ? await (readOnly ??= world()) : await world();
