@@ -106,7 +106,10 @@ export const driftSummary = action({
 
 // --- Review queue ------------------------------------------------------------
 
-/** Open cases, a page at a time, oldest first, with both rows each. */
+/**
+ * Open cases, a page at a time, oldest first, with both rows each: at most
+ * CASES_PAGE_LIMIT (20) a page (see reviews.ts casePage).
+ */
 export const openCases = adminQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: casePageValidator,
@@ -258,7 +261,10 @@ async function usersByEmailPrefix(
 
 // --- Audit log ---------------------------------------------------------------
 
-/** The audit log, newest first, a page at a time. */
+/**
+ * The audit log, newest first, a page at a time: at most AUDIT_PAGE_LIMIT
+ * (100) a page (see reviews.ts auditLogPage).
+ */
 export const auditLog = adminQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: auditPageValidator,

@@ -62,6 +62,11 @@ export type Caller = {
   user: Doc<"users">;
   authUser: Doc<"auth_users"> | null;
   isAdmin: boolean;
+  /**
+   * Signed in anonymously (Convex Auth's `users.isAnonymous`): anyone can
+   * make any number of guests, so a guest learns nothing of anyone else.
+   */
+  guest: boolean;
   /** A suspended caller reads nothing and may change nothing. */
   suspended: boolean;
 };
@@ -80,6 +85,7 @@ export async function resolveCaller(ctx: QueryCtx): Promise<Caller | null> {
     user,
     authUser,
     isAdmin: authUser?.is_admin === true,
+    guest: user.isAnonymous === true,
     suspended: (authUser?.status ?? user.status) === "suspended",
   };
 }

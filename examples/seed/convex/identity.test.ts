@@ -19,6 +19,7 @@ import {
   expectAppError,
   expectRejectedWithoutWrites,
   insertLegacyRow,
+  makeAdmin,
   newBackend,
   newBackendWithAppCode,
   readTables,
@@ -232,14 +233,14 @@ describe("a reference counts only when both sides agree", () => {
     );
     expect(bob.userId).toBe(bobId);
 
-    // Bob is not an administrator, sees the CFO's row only in public, and
-    // got a row of his own.
+    // Bob is not an administrator, learns nothing of the CFO's row (nobody
+    // signed in to it), and got a row of his own.
     const me = await bob.asUser.query(api.users.getCurrentUser, {});
     expect(me).toMatchObject({ isAdmin: false, company: null });
     expect(me!.authUserId).not.toBe(cfoRow);
     expect(
       await bob.asUser.query(api.users.getUserById, { id: cfoRow }),
-    ).toMatchObject({ visibility: "public", userId: null });
+    ).toBeNull();
     // The migration does not link it for good either.
     await t.mutation(internal.migrations.syncUserTables.syncUserTables, {});
     await runDueFunctions(t);
@@ -539,10 +540,12 @@ describe("found by review: nothing unproven is joined, linked or acted on", () =
       github(5, "s@example.com", true),
     );
     const asVictor = t.withIdentity({ subject: `${victor}|no-session` });
-    // Mallory's row is joined to nobody, for Victor or anyone.
+    // Mallory's row is joined to nobody: Victor learns nothing of it, and
+    // an administrator sees it alone.
     expect(
       await asVictor.query(api.users.getUserById, { id: orphan }),
-    ).toMatchObject({ visibility: "public", userId: null });
+    ).toBeNull();
+    await makeAdmin(t, "s@example.com");
     expect(
       await stranger.asUser.query(api.users.getUserById, { id: orphan }),
     ).toMatchObject({ userId: null, company: "Mallory Corp" });

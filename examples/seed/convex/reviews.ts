@@ -17,9 +17,13 @@ import {
   type Actor,
   auditEntryValidator,
   CLI_ACTOR,
+  MAX_AUDIT_PAGE,
+  MAX_CASES_PAGE,
+  pageSize,
   syncReviewValidator,
 } from "convex-auth-user-sync";
 import {
+  type PaginationOptions,
   paginationOptsValidator,
   paginationResultValidator,
 } from "convex/server";
@@ -130,23 +134,38 @@ export async function resolve(
   });
 }
 
-/** One page of open cases, both sides each. */
+/** The most open cases one page shows (console and CLI). */
+export const CASES_PAGE_LIMIT = MAX_CASES_PAGE;
+/** The most audit entries one page shows (console and CLI). */
+export const AUDIT_PAGE_LIMIT = MAX_AUDIT_PAGE;
+
+/**
+ * One page of open cases, both sides each: at most CASES_PAGE_LIMIT
+ * whatever `numItems` asks; a page size that is no whole number ≥ 1, an
+ * `endCursor` or a cursor the queue never made is INVALID_ARGUMENT.
+ */
 export async function casePage(
   ctx: QueryCtx,
-  paginationOpts: { numItems: number; cursor: string | null },
+  paginationOpts: PaginationOptions,
 ) {
-  return await userSync.openCases(ctx, paginationOpts);
+  return await userSync.openCases(ctx, {
+    ...paginationOpts,
+    numItems: pageSize(paginationOpts.numItems, CASES_PAGE_LIMIT),
+  });
 }
 
-/** One page of the audit log, newest first. */
+/** One page of the audit log, newest first: as casePage, AUDIT_PAGE_LIMIT. */
 export async function auditLogPage(
   ctx: QueryCtx,
-  paginationOpts: { numItems: number; cursor: string | null },
+  paginationOpts: PaginationOptions,
 ) {
-  return await userSync.auditPage(ctx, paginationOpts);
+  return await userSync.auditPage(ctx, {
+    ...paginationOpts,
+    numItems: pageSize(paginationOpts.numItems, AUDIT_PAGE_LIMIT),
+  });
 }
 
-/** Open cases, a page at a time, oldest first. */
+/** Open cases, a page at a time, oldest first (see casePage). */
 export const openCases = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
   returns: casePageValidator,
@@ -200,7 +219,7 @@ export const dismiss = internalSyncMutation({
 });
 
 /**
- * The audit log, newest first, a page at a time.
+ * The audit log, newest first, a page at a time (see auditLogPage).
  *
  * @example npx convex run reviews:auditLog '{"paginationOpts":{"numItems":20,"cursor":null}}'
  */

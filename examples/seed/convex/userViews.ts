@@ -11,7 +11,7 @@ type Pair = {
 };
 
 /**
- * What anyone signed in may see of a user. auth_users holds the unified
+ * What anyone signed in may see of a person who has signed in (viewFor). auth_users holds the unified
  * values (see the field map); `users` fills in while a counterpart is
  * missing.
  */
@@ -61,14 +61,17 @@ export function isSelf(caller: Pair, pair: Pair): boolean {
 }
 
 /**
- * The view of `pair` that `caller` is allowed: everything for themself and
- * for administrators, the public profile for anyone else.
+ * The view of `pair` that `caller` is allowed, or null for nothing:
+ * everything for themself and for administrators; nothing of anyone else
+ * for a guest (anyone can make one, so it is no one's teammate); nothing of
+ * a person who never signed in (a row with no user: they agreed to nothing
+ * here); the public profile of any other person.
  */
 export function viewFor(
-  caller: Pair & { isAdmin: boolean },
+  caller: Pair & { isAdmin: boolean; guest: boolean },
   pair: Pair,
-): UserView {
-  return caller.isAdmin || isSelf(caller, pair)
-    ? toUnifiedUser(pair)
-    : toPublicProfile(pair);
+): UserView | null {
+  if (caller.isAdmin || isSelf(caller, pair)) return toUnifiedUser(pair);
+  if (caller.guest || pair.user === null) return null;
+  return toPublicProfile(pair);
 }

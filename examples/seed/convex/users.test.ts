@@ -306,9 +306,10 @@ describe("getUserById", () => {
     expect(
       await b.asUser.query(api.users.getUserById, { id: hopper.userId }),
     ).toMatchObject({ authUserId: null });
+    // The row alone is no one who signed in: others learn nothing of it.
     expect(
       await b.asUser.query(api.users.getUserById, { id: hopperRow._id }),
-    ).toMatchObject({ userId: null });
+    ).toBeNull();
   });
 });
 
@@ -335,18 +336,34 @@ describe("getUserByEmail", () => {
     });
   });
 
-  test("finds legacy rows through auth_users, and users without a counterpart", async () => {
+  test("finds legacy rows through auth_users for administrators only, and users without a counterpart", async () => {
     const t = newBackend();
     const b = await signInWithOAuth(t, bob);
+    const root = await signInWithOAuth(t, {
+      providerAccountId: "gh-root",
+      profile: { name: "Root", email: "root@example.com" },
+    });
+    await makeAdmin(t, "root@example.com");
     const legacyId = await insertLegacyRow(t, {
       email: "old@example.com",
       full_name: "Old",
     });
+    // Nobody signed in as Old: only an administrator learns of the row.
     expect(
       await b.asUser.query(api.users.getUserByEmail, {
         email: "old@example.com",
       }),
-    ).toMatchObject({ authUserId: legacyId, userId: null, name: "Old" });
+    ).toBeNull();
+    expect(
+      await root.asUser.query(api.users.getUserByEmail, {
+        email: "old@example.com",
+      }),
+    ).toMatchObject({
+      visibility: "full",
+      authUserId: legacyId,
+      userId: null,
+      name: "Old",
+    });
 
     const orphanId = await t.run(async (ctx) =>
       ctx.db.insert("users", {

@@ -1,9 +1,13 @@
 /**
  * The unified user API: clients never need to know a user lives in two
- * tables. Access rules (see README):
+ * tables. Access rules (docs/access.md; tested for every caller kind in
+ * access.test.ts):
  * - signed out: every query returns null, every mutation UNAUTHENTICATED;
- * - signed in: full view of oneself, the public profile of anyone else;
- * - administrators: full view of everyone.
+ * - suspended: every query returns null, every mutation FORBIDDEN;
+ * - guests (anonymous): their own record, nothing of anyone else;
+ * - signed in: their own record in full, the public profile of anyone else
+ *   who has signed in, nothing of a person who never did;
+ * - administrators: everyone in full.
  */
 import { v } from "convex/values";
 import { callerQuery, userSyncMutation } from "./functions";
@@ -33,8 +37,9 @@ export const getCurrentUser = callerQuery({
 });
 
 /**
- * A user by `users` id or `auth_users` id, whichever the client holds. Null
- * for signed-out callers, unknown ids and strings that are no id at all.
+ * A user by `users` id or `auth_users` id, whichever the client holds, as
+ * viewFor allows. Null for signed-out callers, unknown ids, strings that are
+ * no id at all, and whatever the caller may not see.
  */
 export const getUserById = callerQuery({
   args: { id: v.string() },
@@ -49,7 +54,10 @@ export const getUserById = callerQuery({
 
 /**
  * A user by exact email, case and whitespace aside, as an "invite a
- * teammate" form would look them up: others get the public profile only.
+ * teammate" form would look them up: a person who has signed in, by an
+ * address a provider verified, as viewFor allows (others: the public
+ * profile; guests: nothing; a legacy row nobody signed in to: administrators
+ * only).
  */
 export const getUserByEmail = callerQuery({
   args: { email: v.string() },

@@ -17,6 +17,7 @@ import {
   MAX_AUDIT_CHANGES,
   UNNAMED_TABLE,
 } from "./casePolicy.js";
+import { boundedPage } from "./pages.js";
 import { getDoc, insertDoc, type ReadCtx, type WriteCtx } from "./steps.js";
 import type { AuditChange, AuditEntry } from "./validators.js";
 
@@ -307,7 +308,8 @@ export function recordingDb<DB extends object>(
 export const MAX_AUDIT_PAGE = 100;
 
 /**
- * One page of the log, newest first.
+ * One page of the log, newest first: at most MAX_AUDIT_PAGE entries, a
+ * cursor it never made INVALID_ARGUMENT (see boundedPage).
  *
  * @example const { page, continueCursor, isDone } = await auditPage(ctx, { numItems: 20, cursor: null });
  */
@@ -315,12 +317,11 @@ export async function auditPage(
   ctx: { db: GenericDatabaseReader<GenericDataModel> },
   paginationOpts: PaginationOptions,
 ): Promise<{ page: AuditEntry[]; continueCursor: string; isDone: boolean }> {
-  const result = await ctx.db
-    .query("sync_audit")
-    .order("desc")
-    .paginate({
-      ...paginationOpts,
-      numItems: Math.min(Math.max(1, paginationOpts.numItems), MAX_AUDIT_PAGE),
-    });
+  const result = await boundedPage(
+    ctx.db.query("sync_audit").order("desc"),
+    paginationOpts,
+    MAX_AUDIT_PAGE,
+    "Not a cursor of the audit log",
+  );
   return { ...result, page: result.page as AuditEntry[] };
 }

@@ -13,6 +13,7 @@ import {
 import { type Infer, v } from "convex/values";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
+import { boundedPage, pageSize } from "./pages.js";
 import { mismatchedFields, normalizeEmail } from "./policy.js";
 import {
   advance,
@@ -401,30 +402,18 @@ export function makeDriftReport(shape: Shape) {
       pageSize?: number;
     },
   ) {
-    if (
-      args.pageSize !== undefined &&
-      !(Number.isInteger(args.pageSize) && args.pageSize >= 1)
-    ) {
-      throw appError("INVALID_ARGUMENT", "pageSize must be a whole number ≥ 1");
-    }
-    const numItems = Math.min(args.pageSize ?? 200, MAX_PAGE_SIZE);
+    const numItems = pageSize(args.pageSize ?? 200, MAX_PAGE_SIZE, "pageSize");
     if (args.table === "both") {
       return await bothPage(ctx, args.cursor, numItems);
     }
     const findings = new Findings();
     const table = args.table === "users" ? "users" : shape.table;
-    let result;
-    try {
-      result = await ctx.db
-        .query(table)
-        .withIndex("by_creation_time")
-        .paginate({ numItems, cursor: args.cursor });
-    } catch (error) {
-      // Convex refuses a cursor it did not make; say so with a code. Any
-      // other failure (a limit) stays what it is.
-      if (args.cursor === null) throw error;
-      throw appError("INVALID_ARGUMENT", "Not a cursor this report returned");
-    }
+    const result = await boundedPage(
+      ctx.db.query(table).withIndex("by_creation_time"),
+      { numItems, cursor: args.cursor },
+      MAX_PAGE_SIZE,
+      "Not a cursor this report returned",
+    );
     for (const doc of result.page as AnyDoc[]) {
       if (args.table === "users") await checkUser(ctx, shape, doc, findings);
       else await checkRow(ctx, shape, doc, findings);

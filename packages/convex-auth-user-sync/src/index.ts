@@ -119,6 +119,7 @@ export {
   type FieldSourceKind,
   MAX_AUDIT_CHANGES,
 } from "./casePolicy.js";
+export { boundedPage, type BoundedPage, pageSize } from "./pages.js";
 export {
   type CaseRow,
   type CaseView,

@@ -33,6 +33,7 @@ import { type Actor, audited, type Target } from "./audit.js";
 import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
+import { boundedPage } from "./pages.js";
 import {
   isEmptyPlan,
   keepSuspension,
@@ -125,7 +126,8 @@ export async function loadCase(
 
 /**
  * One page of open cases (never resolved), oldest first, each with both
- * sides (see loadCase).
+ * sides (see loadCase): at most MAX_CASES_PAGE, a cursor it never made
+ * INVALID_ARGUMENT (see boundedPage).
  *
  * @example const { page, continueCursor, isDone } = await openCases(ctx, shape, { numItems: 10, cursor: null });
  */
@@ -138,15 +140,18 @@ export async function openCases(
   continueCursor: string;
   isDone: boolean;
 }> {
-  const result = await ctx.db
-    .query("sync_reviews")
-    // Open cases: resolved_at absent (the generic data model types every
-    // value as a defined Value; absent is what the index stores).
-    .withIndex("by_resolved_at", (q) => q.eq("resolved_at", undefined as never))
-    .paginate({
-      ...paginationOpts,
-      numItems: Math.min(Math.max(1, paginationOpts.numItems), MAX_CASES_PAGE),
-    });
+  const result = await boundedPage(
+    ctx.db
+      .query("sync_reviews")
+      // Open cases: resolved_at absent (the generic data model types every
+      // value as a defined Value; absent is what the index stores).
+      .withIndex("by_resolved_at", (q) =>
+        q.eq("resolved_at", undefined as never),
+      ),
+    paginationOpts,
+    MAX_CASES_PAGE,
+    "Not a cursor of the review queue",
+  );
   const page: CaseView[] = [];
   for (const review of result.page as AnyDoc[]) {
     page.push(await loadCase(ctx, shape, review));
