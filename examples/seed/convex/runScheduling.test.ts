@@ -7,7 +7,6 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
 import { signInOrThrow } from "./signIn.helpers";
 import {
   type Backend,
@@ -58,11 +57,7 @@ async function worldWithDrift(t: Backend) {
 
 async function latestRun(t: Backend) {
   return await t.run(
-    async (ctx) =>
-      (await ctx.db
-        .query("sync_runs")
-        .order("desc")
-        .first()) as Doc<"sync_runs"> | null,
+    async (ctx) => await ctx.db.query("sync_runs").order("desc").first(),
   );
 }
 
