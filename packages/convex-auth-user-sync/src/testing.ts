@@ -72,6 +72,16 @@ export async function offlineAuthEnv(
   };
 }
 
+/**
+ * `t.run`'s context, whatever the app's schema: a data model of the app's
+ * own tables is no GenericDataModel to the type checker (its query
+ * initializers differ), so the helpers take any.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: any app's data model
+type AnyMutationCtx = GenericMutationCtx<any>;
+/** The same, as the library's steps take it. */
+type Ctx = GenericMutationCtx<GenericDataModel>;
+
 /** What the helpers need of a convex-test backend (`convexTest(...)`). */
 export type TestBackend = {
   mutation(
@@ -82,9 +92,7 @@ export type TestBackend = {
     reference: FunctionReference<"action", "public" | "internal">,
     args: Record<string, unknown>,
   ): Promise<unknown>;
-  run<Output>(
-    func: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Output>,
-  ): Promise<Output>;
+  run<Output>(func: (ctx: AnyMutationCtx) => Promise<Output>): Promise<Output>;
   finishAllScheduledFunctions(
     advanceTimers: () => void,
     maxIterations?: number,
@@ -169,7 +177,7 @@ export async function signInWithPassword<
  */
 export async function runToCompletion(
   t: Pick<TestBackend, "mutation" | "run" | "finishAllScheduledFunctions">,
-  start: FunctionReference<"mutation", "internal">,
+  start: FunctionReference<"mutation", "public" | "internal">,
   options: {
     advanceTimers: () => void;
     /** The run's arguments: pageSize, workers, dryRun. */
@@ -208,11 +216,7 @@ type Doc<
 async function pairIn<
   DataModel extends GenericDataModel,
   Table extends TableNamesInDataModel<DataModel>,
->(
-  ctx: GenericMutationCtx<GenericDataModel>,
-  userSync: UserSync<DataModel, Table>,
-  userId: GenericId<"users">,
-) {
+>(ctx: Ctx, userSync: UserSync<DataModel, Table>, userId: GenericId<"users">) {
   const user = (await getDoc(ctx, "users", userId)) as Doc<
     DataModel,
     "users"
@@ -239,7 +243,7 @@ export async function readPair<
   user: Doc<DataModel, "users"> | null;
   row: Doc<DataModel, Table> | null;
 }> {
-  return await t.run(async (ctx) => await pairIn(ctx, userSync, userId));
+  return await t.run(async (ctx) => await pairIn(ctx as Ctx, userSync, userId));
 }
 
 /**
@@ -259,7 +263,7 @@ export async function checkPair<
 ): Promise<{ user: Doc<DataModel, "users">; row: Doc<DataModel, Table> }> {
   const { shape } = userSync;
   const { user, row, rows } = await t.run(async (ctx) => {
-    const { user, row } = await pairIn(ctx, userSync, userId);
+    const { user, row } = await pairIn(ctx as Ctx, userSync, userId);
     // Every row naming the user, and the row it names: what checkTables
     // weighs for this one user.
     const rows = new Map(
@@ -316,8 +320,11 @@ export async function checkAllPairs<
   unlinkedRows: number;
 }> {
   const { users, rows } = await t.run(async (ctx) => ({
-    users: await ctx.db.query("users").collect(),
-    rows: await ctx.db.query(userSync.shape.table).collect(),
+    users: (await ctx.db.query("users").collect()) as Doc<DataModel, "users">[],
+    rows: (await ctx.db.query(userSync.shape.table).collect()) as Doc<
+      DataModel,
+      Table
+    >[],
   }));
   const { problems, unlinkedRows } = userSync.checkTables(users, rows);
   if (problems.length > 0) {
