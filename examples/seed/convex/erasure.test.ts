@@ -9,6 +9,7 @@ import { makeFunctionReference } from "convex/server";
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import schema from "./schema";
+import { signInAction, signInOrThrow } from "./signIn.helpers";
 import {
   type Backend,
   expectAppError,
@@ -16,6 +17,7 @@ import {
   makeAdmin,
   newBackend,
   newBackendWithAppCode,
+  newBackendWithFastPasswords,
   runDueFunctions,
   signInWithOAuth,
   useFakeClock,
@@ -220,6 +222,33 @@ describe("an account deletion leaves nothing of the person", () => {
       "auditLog:eraseAuditTraces",
     );
     await expectNoTraceOf(t, ADA_STRINGS);
+  });
+
+  test("a password account with a failed sign-in (Convex Auth's rate limit)", async () => {
+    const t = newBackendWithFastPasswords();
+    const password = "a long enough password";
+    const ada = await signInOrThrow(t, "password", {
+      email: ADA.email,
+      password,
+      flow: "signUp",
+    });
+    await ada.asUser.mutation(api.users.updateUserProfile, {
+      company: ADA.company,
+    });
+    await expect(
+      signInAction(t, "password", {
+        email: ADA.email,
+        password: "a wrong password",
+        flow: "signIn",
+      }),
+    ).rejects.toThrow();
+    // Convex Auth counts the failure against the account's id.
+    const limits = await t.run(
+      async (ctx) => await ctx.db.query("authRateLimits").collect(),
+    );
+    expect(limits).toHaveLength(1);
+    await ada.asUser.mutation(api.users.deleteAccount, {});
+    await expectNoTraceOf(t, [ADA.email, ADA.company]);
   });
 
   test("a resolution that retires a row", async () => {
