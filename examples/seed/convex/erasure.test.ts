@@ -171,11 +171,28 @@ describe("an account deletion leaves nothing of the person", () => {
       expect(change).not.toHaveProperty("before");
       expect(change).not.toHaveProperty("after");
     }
-    // Grace's data is untouched.
+    // Grace's data is untouched, and a later command on her keeps its
+    // values: an erasure marks its own transaction only.
     const graceNow = await t.run(
       async (ctx) => await ctx.db.get("users", grace.userId),
     );
     expect(graceNow?.name).toBe("Grace Hopper");
+    await t.mutation(internal.admin.editUser, {
+      userId: grace.userId,
+      name: "Grace B. Hopper",
+    });
+    const [edit] = (
+      await t.query(internal.reviews.auditLog, {
+        paginationOpts: { numItems: 1, cursor: null },
+      })
+    ).page;
+    expect(edit!.changes).toContainEqual(
+      expect.objectContaining({
+        field: "name",
+        before: "Grace Hopper",
+        after: "Grace B. Hopper",
+      }),
+    );
   });
 
   test("admin:deleteRecord on the users row", async () => {
