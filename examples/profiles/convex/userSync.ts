@@ -22,6 +22,8 @@ export const {
   syncAllUsers,
   page,
   summary,
+  purgeAuditLog,
+  eraseAuditTraces,
 } = userSync.functions({
   internalMutation: internalSyncMutation,
   internalQuery,

@@ -5,6 +5,7 @@
  * @example npx convex run admin:setAdmin '{"email":"ada@example.com","isAdmin":true}'
  * @example npx convex run admin:setStatus '{"email":"ada@example.com","status":"suspended"}'
  * @example npx convex run admin:deleteAccount '{"email":"ada@example.com"}'
+ * @example npx convex run admin:exportUserData '{"email":"ada@example.com"}'
  */
 import { CLI_ACTOR } from "convex-auth-user-sync";
 import { v } from "convex/values";
@@ -12,7 +13,11 @@ import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 import { userSync } from "./sync";
 import { appError } from "./errors";
-import { internalMutation, internalSyncMutation } from "./functions";
+import {
+  internalMutation,
+  internalQuery,
+  internalSyncMutation,
+} from "./functions";
 import {
   cleanEmail,
   cleanImageUrl,
@@ -26,6 +31,7 @@ import {
   pairTargets,
   type UserPair,
 } from "./userLookup";
+import { personExportValidator } from "./userViews";
 import { accountStatusValidator } from "./validators";
 
 /** Exactly one of `email` or `id` (a users or auth_users id). */
@@ -259,5 +265,19 @@ export const deleteRecord = internalMutation({
       },
     );
     return null;
+  },
+});
+
+/**
+ * One person's data, for a request an operator answers (a data-access
+ * request): both records as linked, their sign-in methods and their
+ * starter templates. Named by email or by a users or auth_users id.
+ */
+export const exportUserData = internalQuery({
+  args: targetArgs,
+  returns: personExportValidator,
+  handler: async (ctx, args) => {
+    const { user, authUser } = await findTarget(ctx, args);
+    return await userSync.exportPerson(ctx, { user, row: authUser });
   },
 });

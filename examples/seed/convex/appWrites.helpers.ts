@@ -5,6 +5,7 @@
  * triggers cover such writes (a multi-dot file: never deployed).
  */
 import { v } from "convex/values";
+import type { Id } from "./_generated/dataModel";
 import { internalMutation } from "./functions";
 import { accountStatusValidator } from "./validators";
 
@@ -58,6 +59,18 @@ export const replaceAuthUser = internalMutation({
     if (row === null) throw new Error("no such row");
     const { _id, _creationTime, ...rest } = row;
     await ctx.db.replace("auth_users", id, { ...rest, ...fields });
+    return null;
+  },
+});
+
+/** Deletes a `users` or `auth_users` row, as app code would. */
+export const deleteRow = internalMutation({
+  args: { id: v.union(v.id("users"), v.id("auth_users")) },
+  returns: v.null(),
+  handler: async (ctx, { id }) => {
+    const userId = ctx.db.normalizeId("users", id);
+    if (userId !== null) await ctx.db.delete("users", userId);
+    else await ctx.db.delete("auth_users", id as Id<"auth_users">);
     return null;
   },
 });

@@ -131,18 +131,22 @@ describe("link", () => {
       name_source: "user",
     });
     expect(authUsers.some((row) => row._id === ownId)).toBe(false);
-    expect(reviews.find((r) => r._id === view.review._id)).toMatchObject({
+    // A resolution that deletes a row keeps no free text (erasure).
+    const resolved = reviews.find((r) => r._id === view.review._id);
+    expect(resolved).toMatchObject({
       resolution: "link",
       resolved_by: "operator (CLI)",
-      note: "Grace confirmed by phone",
     });
+    expect(resolved).not.toHaveProperty("note");
     expect((await checkConsistency(t)).consistent).toBe(true);
-    // The retired row's fields are in the audit entry.
+    // The retired row's field names are in the audit entry, not its values;
+    // the user who stays keeps its values.
     const [entry] = await auditEntries(t);
     expect(entry).toMatchObject({
       action: "resolve:link",
       actor: "operator (CLI)",
       review_id: view.review._id,
+      summary: `Linked users ${grace.userId} and auth_users ${legacyId}, retiring auth_users ${ownId}`,
     });
     expect(entry!.ids).toEqual(
       expect.arrayContaining([grace.userId, legacyId, ownId]),
@@ -151,7 +155,6 @@ describe("link", () => {
       table: "auth_users",
       id: ownId,
       field: "convex_user_id",
-      before: grace.userId,
     });
     expect(entry!.changes).toContainEqual({
       table: "users",
@@ -412,7 +415,7 @@ describe("retire", () => {
     };
   }
 
-  test("deletes a duplicate in no pair and keeps its fields in the audit log", async () => {
+  test("deletes a duplicate in no pair and keeps its field names in the audit log", async () => {
     const { t, ada, own, copy, view } = await duplicate();
     await t.mutation(internal.reviews.retire, {
       reviewId: view.review._id,
@@ -424,11 +427,11 @@ describe("retire", () => {
     expect(users[0]!._id).toBe(ada.userId);
     const [entry] = await auditEntries(t);
     expect(entry!.action).toBe("resolve:retire");
+    // Names, never values: the row was a person's (erasure).
     expect(entry!.changes).toContainEqual({
       table: "auth_users",
       id: copy,
       field: "company",
-      before: "Imported copy",
     });
     expect((await checkConsistency(t)).consistent).toBe(true);
   });

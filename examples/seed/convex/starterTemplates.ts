@@ -1,5 +1,5 @@
 import type { Doc, Id } from "./_generated/dataModel";
-import type { MutationCtx } from "./_generated/server";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
 
 /** What every new user starts with. `key` is unique per owner. */
 export const STARTER_TEMPLATES = [
@@ -95,4 +95,27 @@ export async function deleteStarterTemplates(
     }
   }
   return deleted;
+}
+
+/**
+ * The sync's exportRow hook: a row's templates, for an export of its
+ * owner's data (users:exportMyData, admin:exportUserData).
+ */
+export async function exportStarterTemplates(
+  ctx: QueryCtx,
+  row: Doc<"auth_users">,
+): Promise<{ templates: { key: string; title: string; body: string }[] }> {
+  const templates = [];
+  for (const template of STARTER_TEMPLATES) {
+    const owned = await ctx.db
+      .query("starter_templates")
+      .withIndex("by_owner_id_and_key", (q) =>
+        q.eq("owner_id", row._id).eq("key", template.key),
+      )
+      .take(100);
+    for (const { key, title, body } of owned) {
+      templates.push({ key, title, body });
+    }
+  }
+  return { templates };
 }

@@ -8,6 +8,7 @@ import { defineUserSync } from "convex-auth-user-sync";
 import type { DataModel } from "./_generated/dataModel";
 import {
   deleteStarterTemplates,
+  exportStarterTemplates,
   provisionOnFirstSignIn,
 } from "./starterTemplates";
 
@@ -39,10 +40,12 @@ export const userSync = defineUserSync<DataModel>()({
   hooks: {
     onSignIn: provisionOnFirstSignIn,
     onDeleteRow: deleteStarterTemplates,
+    exportRow: exportStarterTemplates,
   },
   modules: {
     signIn: "authSync",
     engine: "syncEngine",
     driftReport: "driftReport",
+    audit: "auditLog",
   },
 });

@@ -2,8 +2,31 @@
  * Shapes one user across both tables into what a caller may see. Pure: no
  * Convex calls.
  */
+import { personDataValidator } from "convex-auth-user-sync";
+import { v } from "convex/values";
+import { doc } from "convex-helpers/validators";
 import type { Doc } from "./_generated/dataModel";
+import schema from "./schema";
 import type { PublicProfile, UnifiedUser, UserView } from "./validators";
+
+/**
+ * One person's data as an export returns it (users:exportMyData,
+ * admin:exportUserData): the library's export, typed for this app.
+ */
+export const personExportValidator = v.object({
+  user: v.union(v.null(), doc(schema, "users")),
+  row: v.union(v.null(), doc(schema, "auth_users")),
+  accounts: personDataValidator.fields.accounts,
+  // The starter templates (the exportRow hook of convex/sync.ts).
+  app: v.union(
+    v.null(),
+    v.object({
+      templates: v.array(
+        v.object({ key: v.string(), title: v.string(), body: v.string() }),
+      ),
+    }),
+  ),
+});
 
 type Pair = {
   user: Doc<"users"> | null;

@@ -22,7 +22,7 @@ import type { Doc } from "./_generated/dataModel";
 import { appError } from "./errors";
 import { userSync } from "./sync";
 import { findPairByEmail, loadPairById } from "./userLookup";
-import { toUnifiedUser, viewFor } from "./userViews";
+import { personExportValidator, toUnifiedUser, viewFor } from "./userViews";
 import { unifiedUserValidator, userViewValidator } from "./validators";
 
 /**
@@ -123,6 +123,26 @@ export const updateUserProfile = userSyncMutation({
     }
     return toUnifiedUser({ user, authUser: row });
   },
+});
+
+/**
+ * Everything the app holds of the signed-in user: both records, their
+ * sign-in methods and their starter templates (a copy of their data, to
+ * keep or take elsewhere). Only ever the caller's own; null when signed
+ * out.
+ *
+ * @example const data = await convex.query(api.users.exportMyData, {});
+ */
+export const exportMyData = callerQuery({
+  args: {},
+  returns: v.union(v.null(), personExportValidator),
+  handler: async (ctx) =>
+    ctx.caller === null
+      ? null
+      : await userSync.exportPerson(ctx, {
+          user: ctx.caller.user,
+          row: ctx.caller.authUser,
+        }),
 });
 
 /**

@@ -9,6 +9,7 @@
 import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { GenericId } from "convex/values";
 import type { AnyDoc, Shape } from "./declaration.js";
+import { eraseTraces, peopleOf } from "./erasure.js";
 import {
   byIndex,
   ensurePair,
@@ -36,6 +37,7 @@ export type MutationCtx = GenericMutationCtx<GenericDataModel>;
  * verification codes, sessions and refresh tokens (a user with more than a
  * page of sessions has the rest ended by a scheduled job, see endSessions). Rows still naming the
  * deleted user were never provably its own: they stay, recorded for review.
+ * What the sync's own tables hold of the person is erased (erasure.ts).
  * Deleting twice is harmless. Returns how many documents it deleted.
  *
  * @example await deleteAccountData(ctx, shape, userId);
@@ -44,20 +46,34 @@ export async function deleteAccountData(
   ctx: MutationCtx,
   shape: Shape,
   userId: GenericId<"users">,
-  /** The counterpart, when the caller already knows it (a trigger). */
-  knownCounterpart?: GenericId<string>,
+  /**
+   * What the caller already knows (a trigger): the counterpart, and the
+   * user or the row as they were if app code deleted them already.
+   */
+  known: {
+    counterpart?: GenericId<string>;
+    user?: AnyDoc;
+    row?: AnyDoc;
+  } = {},
 ): Promise<number> {
   let deleted = 0;
 
   // 1. The counterpart and its data.
   const user = await getDoc(ctx, "users", userId);
   const counterpart =
-    knownCounterpart ??
+    known.counterpart ??
     (user === null
       ? undefined
       : (await readPair(ctx, shape, user)).counterpart?._id);
+  const row =
+    known.row ??
+    (counterpart === undefined
+      ? null
+      : await getDoc(ctx, shape.table, counterpart));
   if (counterpart !== undefined) {
-    deleted += await deleteAppRow(ctx, shape, counterpart);
+    deleted += await deleteAppRow(ctx, shape, counterpart, undefined, {
+      erase: false,
+    });
   }
 
   // 2. Convex Auth's rows: sessions and refresh tokens through its own
@@ -92,12 +108,21 @@ export async function deleteAccountData(
       { now: Date.now() },
     );
   }
+
+  // 5. What the sync's own tables hold of the person.
+  const person = user ?? known.user ?? null;
+  await eraseTraces(ctx, shape, {
+    ...peopleOf(shape, person, row),
+    // The user is named by id even when it was gone already.
+    userIds: [userId],
+  });
   return deleted;
 }
 
 /**
  * Deletes one app row and its own data (the onDeleteRow hook), nothing
- * else. Returns how many documents it deleted (the hook's, if it says).
+ * else, and erases what the sync's own tables hold of it (erasure.ts).
+ * Returns how many documents it deleted (the hook's, if it says).
  */
 export async function deleteAppRow(
   ctx: MutationCtx,
@@ -105,13 +130,23 @@ export async function deleteAppRow(
   rowId: GenericId<string>,
   /** The row as it was, when it is gone already (a trigger). */
   deletedRow?: AnyDoc,
+  /** The account's deletion erases the row with its user. */
+  options: { erase: boolean } = { erase: true },
 ): Promise<number> {
   const row = deletedRow ?? (await getDoc(ctx, shape.table, rowId));
   const own = row === null ? 0 : await shape.hooks.onDeleteRow?.(ctx, row);
-  const deleted = typeof own === "number" ? own : 0;
-  if ((await getDoc(ctx, shape.table, rowId)) === null) return deleted;
-  await ctx.db.delete(shape.table, rowId);
-  return deleted + 1;
+  let deleted = typeof own === "number" ? own : 0;
+  if ((await getDoc(ctx, shape.table, rowId)) !== null) {
+    await ctx.db.delete(shape.table, rowId);
+    deleted++;
+  }
+  if (options.erase) {
+    await eraseTraces(ctx, shape, {
+      ...peopleOf(shape, null, row),
+      rowIds: [rowId],
+    });
+  }
+  return deleted;
 }
 
 /** Rows naming one user that a status change reaches (duplicates: a few). */

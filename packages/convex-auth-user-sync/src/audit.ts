@@ -3,6 +3,13 @@
  * command, with who, when, what, the ids, and every field it changed before
  * and after. Written in the command's own transaction, so a refused command
  * leaves no entry; read a bounded page at a time, newest first.
+ *
+ * Personal data: in the entry of a command that erased a person (deleted
+ * an account or a row, see erasure.ts), every document that is gone
+ * afterwards and every case the erasure scrubbed keeps its field names,
+ * never its values, and the entry keeps no free-text note. The people an
+ * entry names and its actor are indexed in `sync_audit_subjects`, so a
+ * later erasure finds every entry about them.
  */
 import type {
   GenericDatabaseReader,
@@ -92,6 +99,33 @@ function boundChange(change: AuditChange): AuditChange {
 }
 
 /**
+ * Transactions that erased a person (see markErased), keyed like
+ * `running`: the ids of the documents whose values the erasure removed.
+ */
+const erasing = new WeakMap<object, Set<string>>();
+
+/**
+ * Marks the transaction of `db` as one that erased a person, and `ids` as
+ * documents whose values its audit entry must not keep (see audited).
+ */
+export function markErased(db: unknown, ids: Iterable<string> = []): void {
+  const key = transactionKey(db);
+  const erased = erasing.get(key) ?? new Set<string>();
+  for (const id of ids) erased.add(id);
+  erasing.set(key, erased);
+}
+
+/** Whether the transaction of `db` erased a person. */
+export function erasedIn(db: unknown): boolean {
+  return erasing.has(transactionKey(db));
+}
+
+/** A change with its values left out: the table, id and field name. */
+export function withoutValues(change: AuditChange): AuditChange {
+  return { table: change.table, id: change.id, field: change.field };
+}
+
+/**
  * Records one entry; more than MAX_AUDIT_CHANGES changes keep the first ones
  * and say so, and a value longer than MAX_AUDIT_VALUE keeps its start.
  *
@@ -106,20 +140,44 @@ export async function recordAudit(
     reviewId?: GenericId<"sync_reviews">;
     changes?: readonly AuditChange[];
     summary: string;
+    /** Free text of the person who acted, after the summary. */
+    note?: string;
+    /** The ids that name a person (users and app rows): see erasure.ts. */
+    subjects?: readonly string[];
+    /** Documents whose changes keep field names only (see audited). */
+    withoutValuesOf?: ReadonlySet<string>;
   },
 ): Promise<void> {
   const changes = entry.changes ?? [];
-  await insertDoc(ctx, "sync_audit", {
+  const hidden = entry.withoutValuesOf ?? new Set<string>();
+  const bound = (change: AuditChange) =>
+    hidden.has(change.id) ? withoutValues(change) : boundChange(change);
+  // A command that erased someone keeps no free text.
+  const erased = erasedIn(ctx.db);
+  const summary =
+    entry.note === undefined || erased
+      ? entry.summary
+      : `${entry.summary}: ${entry.note}`;
+  const auditId = await insertDoc(ctx, "sync_audit", {
     action: entry.action,
     actor: entry.actor.label,
     actor_user_id: entry.actor.userId,
     ids: [...new Set(entry.ids)],
     review_id: entry.reviewId,
-    changes: changes.slice(0, MAX_AUDIT_CHANGES).map(boundChange),
+    changes: changes.slice(0, MAX_AUDIT_CHANGES).map(bound),
     truncated: changes.length > MAX_AUDIT_CHANGES ? true : undefined,
-    summary: entry.summary.slice(0, 1000),
+    summary: summary.slice(0, 1000),
+    erased: changes.some((change) => hidden.has(change.id)) ? true : undefined,
     at: Date.now(),
   });
+  const subjects = new Set(entry.subjects ?? []);
+  if (entry.actor.userId !== undefined) subjects.add(entry.actor.userId);
+  for (const subject of subjects) {
+    await insertDoc(ctx, "sync_audit_subjects", {
+      subject,
+      audit_id: auditId,
+    });
+  }
 }
 
 /**
@@ -137,8 +195,12 @@ export async function audited<T>(
     reviewId?: GenericId<"sync_reviews">;
     /** What was done, in words; or worked out from the result. */
     summary: string | ((result: T) => string);
+    /** Free text of the person who acted (kept unless someone is erased). */
+    note?: string;
     /** Tables an old-form write (no table named) may be in. */
     tables?: readonly string[];
+    /** Tables whose documents are people (users and the app table). */
+    people?: readonly string[];
   },
   command: () => Promise<T>,
   /**
@@ -182,13 +244,29 @@ export async function audited<T>(
     .map(({ target }) => target)
     .filter((target) => auditsDocument(target.table));
   const after = await snapshot(ctx, targets);
+  // A person erased: what is gone, and what the erasure scrubbed, keeps
+  // field names only (the values were theirs).
+  const scrubbed = erasing.get(transactionKey(ctx.db));
+  const withoutValuesOf =
+    scrubbed === undefined
+      ? undefined
+      : new Set([
+          ...scrubbed,
+          ...[...after.values()]
+            .filter(({ doc }) => doc === null)
+            .map(({ target }) => target.id),
+        ]);
   await recordAudit(ctx, {
+    withoutValuesOf,
     ...entry,
     summary:
       typeof entry.summary === "string" ? entry.summary : entry.summary(result),
     ids: targets.map((target) => target.id),
     // diffDoc keeps no field of a table the log does not record.
     changes: changesBetween(before, after),
+    subjects: targets
+      .filter((target) => entry.people?.includes(target.table) === true)
+      .map((target) => target.id),
   });
   return result;
 }

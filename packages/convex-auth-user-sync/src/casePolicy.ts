@@ -124,14 +124,23 @@ export const AUDITED_AUTH_FIELDS: Readonly<
  */
 export const UNNAMED_TABLE = "(table not named)";
 
+/**
+ * The log's own tables, never recorded: an erasure's scrub of earlier
+ * entries would otherwise copy into the new entry what it removes.
+ */
+const UNAUDITED_TABLES: ReadonlySet<string> = new Set([
+  "sync_audit",
+  "sync_audit_subjects",
+]);
+
 /** Whether the audit log records this document at all. */
 export function auditsDocument(table: string): boolean {
-  return AUDITED_AUTH_FIELDS[table] !== "none";
+  return AUDITED_AUTH_FIELDS[table] !== "none" && !UNAUDITED_TABLES.has(table);
 }
 
 /** Whether the audit log records this field's values. */
 export function auditsField(table: string, field: string): boolean {
-  if (table === UNNAMED_TABLE) return false;
+  if (table === UNNAMED_TABLE || UNAUDITED_TABLES.has(table)) return false;
   const kept = AUDITED_AUTH_FIELDS[table];
   return kept === undefined || (kept !== "none" && kept.includes(field));
 }

@@ -8,6 +8,7 @@ import type {
   DocumentByName,
   GenericDataModel,
   GenericMutationCtx,
+  GenericQueryCtx,
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
@@ -83,6 +84,15 @@ export type UserSyncHooks<
     ctx: GenericMutationCtx<DataModel>,
     row: DocumentByName<DataModel, Table>,
   ) => Promise<number | void>;
+  /**
+   * When a person's data is exported (see UserSync.exportPerson): the
+   * app's own data of their row, as plain values (the `app` field of the
+   * export). Read a bounded amount; it runs in a query.
+   */
+  exportRow?: (
+    ctx: GenericQueryCtx<DataModel>,
+    row: DocumentByName<DataModel, Table>,
+  ) => Promise<unknown>;
 };
 
 /**
@@ -154,6 +164,8 @@ export type UserSyncDeclaration<
     engine?: string;
     /** page (see driftReportFunctions). */
     driftReport?: string;
+    /** purgeAuditLog, eraseAuditTraces (see auditFunctions). */
+    audit?: string;
   };
 };
 
@@ -208,8 +220,17 @@ export type Shape = {
       ctx: GenericMutationCtx<GenericDataModel>,
       row: AnyDoc,
     ) => Promise<number | void>;
+    exportRow?: (
+      ctx: GenericQueryCtx<GenericDataModel>,
+      row: AnyDoc,
+    ) => Promise<unknown>;
   };
-  modules: { signIn: string; engine: string; driftReport: string };
+  modules: {
+    signIn: string;
+    engine: string;
+    driftReport: string;
+    audit: string;
+  };
 };
 
 /** A document of either table, as the library handles it. */
@@ -292,6 +313,7 @@ export function resolveShape<
       signIn: modules.signIn ?? "userSync",
       engine: modules.engine ?? "userSync",
       driftReport: modules.driftReport ?? "userSync",
+      audit: modules.audit ?? "userSync",
     },
   };
 }

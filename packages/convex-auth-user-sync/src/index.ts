@@ -15,19 +15,20 @@
  * export const { auth, signIn, signOut, store, isAuthenticated } =
  *   convexAuth({ providers: [Password], callbacks: userSync.callbacks() });
  */
-import type {
-  ActionBuilder,
-  DocumentByName,
-  FunctionReference,
-  GenericDataModel,
-  GenericMutationCtx,
-  GenericQueryCtx,
-  MutationBuilder,
-  PaginationOptions,
-  QueryBuilder,
-  TableNamesInDataModel,
+import {
+  type ActionBuilder,
+  type DocumentByName,
+  type FunctionReference,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  makeFunctionReference,
+  type MutationBuilder,
+  type PaginationOptions,
+  type QueryBuilder,
+  type TableNamesInDataModel,
 } from "convex/server";
-import type { GenericId } from "convex/values";
+import { type GenericId, v } from "convex/values";
 import type { Triggers } from "convex-helpers/server/triggers";
 import {
   deleteAccountData,
@@ -59,6 +60,7 @@ import {
   type UserSyncDeclaration,
 } from "./declaration.js";
 import { type DriftSummary, makeDriftReport } from "./driftReport.js";
+import { exportPerson, purgeAuditLog, scrubAuditEntries } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
@@ -84,6 +86,7 @@ import { onRowChange, onUsersChange, type TableChange } from "./triggers.js";
 import {
   type AccountStatus,
   type AuditEntry,
+  type PersonData,
   type SyncReview,
   syncRunValidator,
 } from "./validators.js";
@@ -110,6 +113,12 @@ export {
   snapshot,
   type Target,
 } from "./audit.js";
+export {
+  ERASE_PAGE,
+  ERASED_TEXT,
+  PURGE_PAGE,
+  type ErasedPeople,
+} from "./erasure.js";
 export {
   AUDITED_AUTH_FIELDS,
   boundAuditValue,
@@ -235,10 +244,56 @@ export class UserSync<
   }
 
   /**
+   * The audit log's jobs, built with the app's raw internal mutation
+   * builder; export them from `modules.audit` (default `userSync`):
+   * - `purgeAuditLog { days }`: the retention. Deletes a page of entries
+   *   older than `days` days and schedules itself for the rest; run it from
+   *   a cron (see docs/console.md).
+   * - `eraseAuditTraces`: the continuation of an erasure whose person has
+   *   more audit entries than one transaction scrubs (see erasure.ts).
+   *
+   * @example export const { purgeAuditLog, eraseAuditTraces } = userSync.auditFunctions({ internalMutation });
+   */
+  auditFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+  }) {
+    const shape = this.shape;
+    const internalMutation =
+      builders.internalMutation as unknown as MutationBuilder<
+        GenericDataModel,
+        "internal"
+      >;
+    return {
+      purgeAuditLog: internalMutation({
+        args: { days: v.number() },
+        returns: v.object({ deleted: v.number(), more: v.boolean() }),
+        handler: async (ctx, { days }) => await purgeAuditLog(ctx, shape, days),
+      }),
+      eraseAuditTraces: internalMutation({
+        args: { userIds: v.array(v.string()), rowIds: v.array(v.string()) },
+        returns: v.null(),
+        handler: async (ctx, people) => {
+          if (await scrubAuditEntries(ctx, people)) {
+            await ctx.scheduler.runAfter(
+              0,
+              makeFunctionReference<"mutation">(
+                `${shape.modules.audit}:eraseAuditTraces`,
+              ),
+              people,
+            );
+          }
+          return null;
+        },
+      }),
+    };
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
-   * sign-in's, the engine's, the drift report's, and `syncAllUsers`, which
-   * starts a run over every pair (the migration of existing data too).
+   * sign-in's, the engine's, the drift report's, the audit log's, and
+   * `syncAllUsers`, which starts a run over every pair (the migration of
+   * existing data too).
    *
    * @example
    * // convex/userSync.ts
@@ -251,10 +306,10 @@ export class UserSync<
     internalQuery: QueryBuilder<DataModel, "internal">;
     internalAction: ActionBuilder<DataModel, "internal">;
   }) {
-    const { signIn, engine, driftReport } = this.shape.modules;
-    if (signIn !== engine || engine !== driftReport) {
+    const { signIn, engine, driftReport, audit } = this.shape.modules;
+    if (signIn !== engine || engine !== driftReport || driftReport !== audit) {
       throw new Error(
-        "userSync.functions() builds every function for one module, but the declaration's `modules` name several: export signInFunctions, engineFunctions and driftReportFunctions from each instead",
+        "userSync.functions() builds every function for one module, but the declaration's `modules` name several: export signInFunctions, engineFunctions, driftReportFunctions and auditFunctions from each instead",
       );
     }
     const { internalMutation } = builders;
@@ -262,6 +317,7 @@ export class UserSync<
       ...this.signInFunctions(builders),
       ...this.engineFunctions(builders),
       ...this.driftReportFunctions(builders),
+      ...this.auditFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).
@@ -429,7 +485,11 @@ export class UserSync<
   ): Promise<T> {
     return await audited(
       ctx as never,
-      { ...entry, tables: this.knownTables() },
+      {
+        ...entry,
+        tables: this.knownTables(),
+        people: ["users", this.shape.table],
+      },
       command,
       created,
     );
@@ -545,6 +605,28 @@ export class UserSync<
     userId: GenericId<"users">,
   ): Promise<number> {
     return await deleteAccountData(ctx as never, this.shape, userId);
+  }
+
+  /**
+   * One person's data: both documents, their sign-in methods (provider and
+   * account id, never a secret) and the app's own data of the row (the
+   * exportRow hook). Pass the pair as linked (see loadPairById).
+   *
+   * @example return await userSync.exportPerson(ctx, { user: caller.user, row: caller.authUser });
+   */
+  async exportPerson(
+    ctx: Ctx<DataModel>,
+    pair: {
+      user: Doc<DataModel, "users"> | null;
+      row: Doc<DataModel, Table> | null;
+    },
+  ): Promise<
+    Omit<PersonData, "user" | "row"> & {
+      user: Doc<DataModel, "users"> | null;
+      row: Doc<DataModel, Table> | null;
+    }
+  > {
+    return await exportPerson(ctx as never, this.shape, pair as never);
   }
 
   /** Deletes one app row (and the app's data of it), nothing else. */

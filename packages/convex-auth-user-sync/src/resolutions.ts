@@ -29,7 +29,7 @@ import type {
 } from "convex/server";
 import type { GenericId } from "convex/values";
 import { deleteAppRow } from "./accounts.js";
-import { type Actor, audited, type Target } from "./audit.js";
+import { type Actor, audited, erasedIn, type Target } from "./audit.js";
 import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
@@ -294,7 +294,7 @@ export async function resolveCase(
         targets.push({ table: "users", id: user._id });
       }
       run = async () => await retireRow(ctx, shape, row, pointing, now);
-      summary = `Retired ${shape.table} ${row._id} (its fields are in this entry)`;
+      summary = `Retired ${shape.table} ${row._id}`;
       break;
     }
     case "dismiss":
@@ -302,8 +302,6 @@ export async function resolveCase(
       summary = "Dismissed";
       break;
   }
-  if (note !== undefined) summary += `: ${note}`;
-
   await audited(
     ctx,
     {
@@ -312,7 +310,11 @@ export async function resolveCase(
       targets,
       reviewId: request.reviewId,
       summary,
+      // Free text: left out of the entry and the case when the resolution
+      // deleted a row (erasure.ts).
+      note,
       tables: ["users", shape.table, ...Object.keys(AUDITED_AUTH_FIELDS)],
+      people: ["users", shape.table],
     },
     async () => {
       await run();
@@ -320,13 +322,14 @@ export async function resolveCase(
         resolved_at: now,
         resolution,
         resolved_by: request.actor.label,
-        note,
+        note: erasedIn(ctx.db) ? undefined : note,
       });
       if (request.action !== "dismiss") {
         await recordWhatRemains(ctx, shape, view, now);
       }
     },
   );
+  if (note !== undefined && !erasedIn(ctx.db)) summary += `: ${note}`;
   return { resolution, summary };
 }
 

@@ -78,6 +78,9 @@ export const syncTables = {
   // decided (see docs/troubleshooting.md).
   sync_reviews: defineTable(syncReviewFields)
     .index("by_key", ["key"])
+    // The cases of a person, for an erasure (see erasure.ts).
+    .index("by_user_id", ["user_id"])
+    .index("by_email", ["email"])
     // Open cases first (resolved_at absent), oldest first: the review queue.
     .index("by_resolved_at", ["resolved_at"]),
 
@@ -92,8 +95,20 @@ export const syncTables = {
     .index("by_row_id", ["row_id"]),
 
   // Every resolution and operator command: who, when, what, the fields
-  // before and after. Read a page at a time, newest first.
+  // before and after. Read a page at a time, newest first; trimmed by age
+  // through the built-in by_creation_time index (see purgeAuditLog).
   sync_audit: defineTable(auditEntryFields),
+
+  // The people each audit entry names (users and app-row ids) or was made
+  // by: an erasure finds every entry about a person here (an entry's `ids`
+  // is an array, which no index reaches).
+  sync_audit_subjects: defineTable({
+    subject: v.string(),
+    audit_id: v.id("sync_audit"),
+  })
+    .index("by_subject", ["subject"])
+    // An entry's rows, deleted with it by the retention job.
+    .index("by_audit_id", ["audit_id"]),
 
   // One row per bulk run.
   sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),

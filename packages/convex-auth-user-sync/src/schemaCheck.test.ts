@@ -124,6 +124,7 @@ describe("checkSchema", () => {
         "sync_reviews",
         "sync_separations",
         "sync_audit",
+        "sync_audit_subjects",
         "sync_runs",
         "sync_run_workers",
         "sync_run_changes",

@@ -113,7 +113,10 @@ export async function onUsersChange(
         );
         if (rows.length === 1) counterpart = rows[0]!._id;
       }
-      await deleteAccountData(ctx, shape, userId, counterpart);
+      await deleteAccountData(ctx, shape, userId, {
+        counterpart,
+        user: change.oldDoc,
+      });
       return;
     }
   }
@@ -188,12 +191,10 @@ export async function onRowChange(
             ).length === 0);
       if (wasCounterpart) {
         await shape.hooks.onDeleteRow?.(ctx, change.oldDoc);
-        await deleteAccountData(
-          ctx,
-          shape,
-          user._id as GenericId<"users">,
-          change.id,
-        );
+        await deleteAccountData(ctx, shape, user._id as GenericId<"users">, {
+          counterpart: change.id,
+          row: change.oldDoc,
+        });
       } else {
         await deleteAppRow(ctx, shape, change.id, change.oldDoc);
         // With the app's reference alone, a row still naming the user may

@@ -50,7 +50,8 @@ export const resolutionValidator = v.union(
   v.literal("link"),
   // The two never link automatically again.
   v.literal("keep_separate"),
-  // A row in no pair was deleted, its fields kept in the audit log.
+  // A row in no pair was deleted (its field names, never its values, in
+  // the audit log).
   v.literal("retire"),
   // Nothing to do: the case is closed as it is.
   v.literal("dismiss"),
@@ -107,6 +108,9 @@ export const auditEntryFields = {
   // More changes than one entry keeps were made; the first ones are kept.
   truncated: v.optional(v.boolean()),
   summary: v.string(),
+  // The entry keeps no values: its command erased a person, or a later
+  // erasure of a person it named scrubbed it (see erasure.ts).
+  erased: v.optional(v.boolean()),
   at: v.number(),
 };
 export const auditEntryValidator = v.object({
@@ -115,6 +119,21 @@ export const auditEntryValidator = v.object({
   ...auditEntryFields,
 });
 export type AuditEntry = Infer<typeof auditEntryValidator>;
+
+/** One person's data, as an export returns it (see erasure.ts). */
+export const personDataValidator = v.object({
+  // The `users` document and the app row, as stored.
+  user: v.union(v.null(), v.any()),
+  row: v.union(v.null(), v.any()),
+  // The sign-in methods: which provider, under which account id (never a
+  // secret).
+  accounts: v.array(
+    v.object({ provider: v.string(), providerAccountId: v.string() }),
+  ),
+  // The app's own data of the row, from its exportRow hook (null without).
+  app: v.any(),
+});
+export type PersonData = Infer<typeof personDataValidator>;
 
 /** What one sync step did to a pair. */
 export const syncOutcomeValidator = v.union(

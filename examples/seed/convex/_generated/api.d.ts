@@ -14,9 +14,11 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as admin from "../admin.js";
+import type * as auditLog from "../auditLog.js";
 import type * as auth from "../auth.js";
 import type * as authSync from "../authSync.js";
 import type * as console from "../console.js";
+import type * as crons from "../crons.js";
 import type * as driftReport from "../driftReport.js";
 import type * as errors from "../errors.js";
 import type * as functions from "../functions.js";
@@ -44,9 +46,11 @@ import type * as validators from "../validators.js";
  */
 declare const fullApi: ApiFromModules<{
   admin: typeof admin;
+  auditLog: typeof auditLog;
   auth: typeof auth;
   authSync: typeof authSync;
   console: typeof console;
+  crons: typeof crons;
   driftReport: typeof driftReport;
   errors: typeof errors;
   functions: typeof functions;

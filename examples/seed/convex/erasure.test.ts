@@ -1,0 +1,432 @@
+/**
+ * Erasure (issue 17): after any account deletion, no document anywhere
+ * holds the person's personal data, the audit log and the review queue
+ * included; the audit log is trimmed by its retention job; a person can
+ * export their own data, and an operator anyone's.
+ */
+import { CLI_ACTOR, ERASE_PAGE } from "convex-auth-user-sync";
+import { makeFunctionReference } from "convex/server";
+import { describe, expect, test, vi } from "vitest";
+import { api, internal } from "./_generated/api";
+import schema from "./schema";
+import { signInAction, signInOrThrow } from "./signIn.helpers";
+import {
+  type Backend,
+  expectAppError,
+  insertLegacyRow,
+  makeAdmin,
+  newBackend,
+  newBackendWithAppCode,
+  newBackendWithFastPasswords,
+  runDueFunctions,
+  signInWithOAuth,
+  useFakeClock,
+} from "./test.helpers";
+
+const T0 = Date.UTC(2026, 4, 1, 9, 0, 0);
+useFakeClock(T0);
+const DAY = 24 * 60 * 60 * 1000;
+
+/** What Ada leaves in the deployment, each a string only she holds. */
+const ADA = {
+  email: "ada.erasure@example.com",
+  providerName: "Ada Provider-Name",
+  name: "Ada Chosen-Name",
+  adminName: "Ada Edited-By-Admin",
+  company: "Analytical Engines Ltd",
+  adminCompany: "Difference Engines plc",
+  role: "Countess of Computing",
+  template: "Ada's private plan for the engine",
+};
+
+/**
+ * Ada signs in, edits her profile and a template, is made an administrator
+ * and syncs herself from the app (an entry with her as the actor), and an
+ * operator edits both her rows (entries with her values before and after).
+ * A case about her is on the review queue. Grace, who stays, is there too.
+ */
+async function adaWithHistory(t: Backend) {
+  const ada = await signInWithOAuth(t, {
+    providerAccountId: "gh-ada",
+    profile: { name: ADA.providerName, email: ADA.email },
+  });
+  const grace = await signInWithOAuth(t, {
+    providerAccountId: "gh-grace",
+    profile: { name: "Grace Hopper", email: "grace@example.com" },
+  });
+  await ada.asUser.mutation(api.users.updateUserProfile, {
+    name: ADA.name,
+    company: ADA.company,
+    role: ADA.role,
+  });
+  const authUserId = await t.run(async (ctx) => {
+    const user = await ctx.db.get("users", ada.userId);
+    const row = await ctx.db.get("auth_users", user!.auth_user_id!);
+    // The app's own data of her: a template she wrote in.
+    const [template] = await ctx.db
+      .query("starter_templates")
+      .withIndex("by_owner_id_and_key", (q) => q.eq("owner_id", row!._id))
+      .take(1);
+    await ctx.db.patch("starter_templates", template!._id, {
+      body: ADA.template,
+    });
+    // A case about her, as a sign-in records one.
+    await ctx.db.insert("sync_reviews", {
+      kind: "duplicate_account",
+      key: `duplicate_account:${ada.userId}`,
+      user_id: ada.userId,
+      row_ids: [row!._id],
+      email: ADA.email,
+      detail:
+        "A second account proved an address another account's row holds verified.",
+      first_seen_at: Date.now(),
+    });
+    return row!._id;
+  });
+  await makeAdmin(t, ADA.email);
+  await ada.asUser.mutation(api.userSync.syncConvexUserToAuthUser, {
+    userId: ada.userId,
+  });
+  await t.mutation(internal.admin.editUser, {
+    userId: ada.userId,
+    name: ADA.adminName,
+  });
+  await t.mutation(internal.admin.editAuthUser, {
+    authUserId,
+    company: ADA.adminCompany,
+  });
+  return { ada: { ...ada, authUserId }, grace };
+}
+
+/**
+ * Every document of every table of the schema (and the scheduler's), as
+ * JSON: the deleted person's strings must be in none of them.
+ */
+async function everyDocument(t: Backend): Promise<string[]> {
+  return await t.run(async (ctx) => {
+    const docs: string[] = [];
+    for (const table of Object.keys(schema.tables)) {
+      for (const doc of await ctx.db.query(table as never).collect()) {
+        docs.push(`${table} ${JSON.stringify(doc)}`);
+      }
+    }
+    for (const job of await ctx.db.system
+      .query("_scheduled_functions")
+      .collect()) {
+      docs.push(`_scheduled_functions ${JSON.stringify(job)}`);
+    }
+    return docs;
+  });
+}
+
+async function expectNoTraceOf(t: Backend, strings: readonly string[]) {
+  await runDueFunctions(t);
+  const docs = await everyDocument(t);
+  for (const text of strings) {
+    const holding = docs.filter((doc) =>
+      doc.toLowerCase().includes(text.toLowerCase()),
+    );
+    expect(holding, `documents still holding "${text}"`).toEqual([]);
+  }
+}
+
+const ADA_STRINGS = Object.values(ADA);
+
+// The test-only app module (convex/appWrites.helpers.ts).
+const deleteRowAsAppCode = makeFunctionReference<"mutation">(
+  "appWrites:deleteRow",
+);
+
+describe("an account deletion leaves nothing of the person", () => {
+  test("users:deleteAccount, the person's own", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    await ada.asUser.mutation(api.users.deleteAccount, {});
+    await expectNoTraceOf(t, ADA_STRINGS);
+  });
+
+  test("admin:deleteAccount keeps who, when, what and ids only", async () => {
+    const t = newBackend();
+    const { ada, grace } = await adaWithHistory(t);
+    await t.mutation(internal.admin.deleteAccount, { email: ADA.email });
+    await expectNoTraceOf(t, ADA_STRINGS);
+    const [entry] = (
+      await t.query(internal.reviews.auditLog, {
+        paginationOpts: { numItems: 1, cursor: null },
+      })
+    ).page;
+    expect(entry).toMatchObject({
+      action: "admin:deleteAccount",
+      actor: CLI_ACTOR.label,
+      at: T0,
+      summary: "Deleted the account",
+    });
+    expect(entry!.ids).toEqual(
+      expect.arrayContaining([ada.userId, ada.authUserId]),
+    );
+    // Field names, never values.
+    const fields = entry!.changes.filter((c) => c.id === ada.authUserId);
+    expect(fields.map((c) => c.field)).toContain("company");
+    for (const change of entry!.changes) {
+      expect(change).not.toHaveProperty("before");
+      expect(change).not.toHaveProperty("after");
+    }
+    // Grace's data is untouched, and a later command on her keeps its
+    // values: an erasure marks its own transaction only.
+    const graceNow = await t.run(
+      async (ctx) => await ctx.db.get("users", grace.userId),
+    );
+    expect(graceNow?.name).toBe("Grace Hopper");
+    await t.mutation(internal.admin.editUser, {
+      userId: grace.userId,
+      name: "Grace B. Hopper",
+    });
+    const [edit] = (
+      await t.query(internal.reviews.auditLog, {
+        paginationOpts: { numItems: 1, cursor: null },
+      })
+    ).page;
+    expect(edit!.changes).toContainEqual(
+      expect.objectContaining({
+        field: "name",
+        before: "Grace Hopper",
+        after: "Grace B. Hopper",
+      }),
+    );
+  });
+
+  test("admin:deleteRecord on the users row", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    await t.mutation(internal.admin.deleteRecord, { id: ada.userId });
+    await expectNoTraceOf(t, ADA_STRINGS);
+  });
+
+  test("admin:deleteRecord on the auth_users row", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    await t.mutation(internal.admin.deleteRecord, { id: ada.authUserId });
+    await expectNoTraceOf(t, ADA_STRINGS);
+  });
+
+  test("app code deleting either row through the triggers", async () => {
+    for (const table of ["users", "auth_users"] as const) {
+      const t = newBackendWithAppCode();
+      const { ada } = await adaWithHistory(t);
+      await t.mutation(deleteRowAsAppCode, {
+        id: table === "users" ? ada.userId : ada.authUserId,
+      });
+      await expectNoTraceOf(t, ADA_STRINGS);
+    }
+  });
+
+  test("a person with more audit entries than one transaction scrubs", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    for (let i = 0; i < ERASE_PAGE + 20; i++) {
+      await t.mutation(internal.admin.editAuthUser, {
+        authUserId: ada.authUserId,
+        role: `${ADA.role} ${i}`,
+      });
+    }
+    await t.mutation(internal.admin.deleteAccount, { id: ada.userId });
+    // The deletion scrubbed a page and left the rest to its job.
+    const scheduled = await t.run(
+      async (ctx) =>
+        await ctx.db.system.query("_scheduled_functions").collect(),
+    );
+    expect(scheduled.map((job) => job.name)).toContain(
+      "auditLog:eraseAuditTraces",
+    );
+    await expectNoTraceOf(t, ADA_STRINGS);
+  });
+
+  test("a password account with a failed sign-in (Convex Auth's rate limit)", async () => {
+    const t = newBackendWithFastPasswords();
+    const password = "a long enough password";
+    const ada = await signInOrThrow(t, "password", {
+      email: ADA.email,
+      password,
+      flow: "signUp",
+    });
+    await ada.asUser.mutation(api.users.updateUserProfile, {
+      company: ADA.company,
+    });
+    await expect(
+      signInAction(t, "password", {
+        email: ADA.email,
+        password: "a wrong password",
+        flow: "signIn",
+      }),
+    ).rejects.toThrow();
+    // Convex Auth counts the failure against the account's id.
+    const limits = await t.run(
+      async (ctx) => await ctx.db.query("authRateLimits").collect(),
+    );
+    expect(limits).toHaveLength(1);
+    await ada.asUser.mutation(api.users.deleteAccount, {});
+    await expectNoTraceOf(t, [ADA.email, ADA.company]);
+  });
+
+  test("a resolution that retires a row", async () => {
+    const t = newBackend();
+    // Two legacy rows share Ken's address; Ken signs in, and an operator
+    // retires the one that is no one's. Its own strings must go.
+    const stale = await insertLegacyRow(t, {
+      email: "ken@example.com",
+      full_name: "Kenneth Stale-Row",
+      company: "Stale Row Corp",
+      role: "Stale Role",
+    });
+    await insertLegacyRow(t, { email: "ken@example.com", company: "Kept" });
+    const ken = await signInWithOAuth(t, {
+      providerAccountId: "gh-ken",
+      profile: { name: "Ken", email: "ken@example.com" },
+    });
+    await t.mutation(internal.admin.editAuthUser, {
+      authUserId: stale,
+      role: "Stale Role Edited",
+    });
+    const view = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.find((c) => c.rows.some((row) => row.id === stale))!;
+    expect(view.user?._id).toBe(ken.userId);
+    await t.mutation(internal.reviews.retire, {
+      reviewId: view.review._id,
+      version: view.version,
+      rowId: stale,
+      note: "Kenneth Stale-Row left in 2019",
+    });
+    await expectNoTraceOf(t, [
+      "Kenneth Stale-Row",
+      "Stale Row Corp",
+      "Stale Role",
+    ]);
+  });
+});
+
+describe("the audit log's retention", () => {
+  test("the job deletes entries older than the days it keeps, a page at a time", async () => {
+    const t = newBackend();
+    // 250 old entries (more than one page) and one recent.
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 250; i++) {
+        await ctx.db.insert("sync_audit", {
+          action: "admin:setStatus",
+          actor: CLI_ACTOR.label,
+          ids: [],
+          changes: [],
+          summary: `old ${i}`,
+          at: Date.now(),
+        });
+      }
+    });
+    vi.advanceTimersByTime(40 * DAY);
+    await t.run(async (ctx) => {
+      await ctx.db.insert("sync_audit", {
+        action: "admin:setStatus",
+        actor: CLI_ACTOR.label,
+        ids: [],
+        changes: [],
+        summary: "recent",
+        at: Date.now(),
+      });
+    });
+    const first = await t.mutation(internal.auditLog.purgeAuditLog, {
+      days: 30,
+    });
+    // One page per transaction; the rest is left to the job it scheduled.
+    expect(first.deleted).toBeLessThan(250);
+    expect(first.more).toBe(true);
+    await runDueFunctions(t);
+    const left = await t.run(async (ctx) =>
+      (await ctx.db.query("sync_audit").collect()).map((e) => e.summary),
+    );
+    expect(left).toEqual(["recent"]);
+  });
+
+  test("an entry's subject rows go with it", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    const count = async () =>
+      await t.run(async (ctx) => ({
+        entries: (await ctx.db.query("sync_audit").collect()).length,
+        subjects: (await ctx.db.query("sync_audit_subjects").collect()).length,
+      }));
+    const before = await count();
+    expect(before.subjects).toBeGreaterThan(0);
+    vi.advanceTimersByTime(31 * DAY);
+    await t.mutation(internal.admin.editUser, {
+      userId: ada.userId,
+      name: "Ada Later",
+    });
+    await t.mutation(internal.auditLog.purgeAuditLog, { days: 30 });
+    // One entry left (the edit), naming Ada's two rows.
+    expect(await count()).toEqual({ entries: 1, subjects: 2 });
+  });
+
+  test("refuses a retention of less than a day", async () => {
+    const t = newBackend();
+    await expectAppError(
+      t.mutation(internal.auditLog.purgeAuditLog, { days: 0 }),
+      "INVALID_ARGUMENT",
+    );
+  });
+
+  test("the seed's cron runs it", async () => {
+    const crons = (await import("./crons")).default as unknown as {
+      crons: Record<string, { name: string; args: unknown[] }>;
+    };
+    const jobs = Object.values(crons.crons);
+    expect(jobs.some((job) => job.name === "auditLog:purgeAuditLog")).toBe(
+      true,
+    );
+  });
+});
+
+describe("exporting a person's data", () => {
+  test("users:exportMyData returns the caller's own data, templates included", async () => {
+    const t = newBackend();
+    const { ada, grace } = await adaWithHistory(t);
+    const mine = await ada.asUser.query(api.users.exportMyData, {});
+    expect(mine?.user?._id).toBe(ada.userId);
+    expect(mine?.row?._id).toBe(ada.authUserId);
+    expect(mine?.row?.company).toBe(ADA.adminCompany);
+    expect(mine?.accounts).toEqual([
+      { provider: "github", providerAccountId: "gh-ada" },
+    ]);
+    expect(JSON.stringify(mine?.app)).toContain(ADA.template);
+    // Grace gets hers, never Ada's.
+    const hers = await grace.asUser.query(api.users.exportMyData, {});
+    expect(hers?.user?._id).toBe(grace.userId);
+    expect(JSON.stringify(hers)).not.toContain(ADA.email);
+    // Signed out: nothing.
+    expect(await t.query(api.users.exportMyData, {})).toBeNull();
+  });
+
+  test("users:exportMyData takes no user id", async () => {
+    const t = newBackend();
+    const { ada, grace } = await adaWithHistory(t);
+    await expect(
+      grace.asUser.query(api.users.exportMyData, {
+        userId: ada.userId,
+      } as never),
+    ).rejects.toThrow();
+  });
+
+  test("admin:exportUserData by email or id", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    const byEmail = await t.query(internal.admin.exportUserData, {
+      email: ADA.email,
+    });
+    const byId = await t.query(internal.admin.exportUserData, {
+      id: ada.authUserId,
+    });
+    expect(byEmail).toEqual(byId);
+    expect(byEmail.user?._id).toBe(ada.userId);
+    expect(JSON.stringify(byEmail.app)).toContain(ADA.template);
+  });
+});

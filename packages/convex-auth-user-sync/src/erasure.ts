@@ -1,0 +1,302 @@
+/**
+ * A person's data: erased with their account, exported on request, and the
+ * audit log's retention.
+ *
+ * What counts as personal data in the sync's own tables: every value of a
+ * person's documents (profile fields, email, names, the app's data of
+ * them), every free-text field written about them (a case's note, an audit
+ * entry's summary) and an actor label naming their address. What does not:
+ * opaque ids, field names, actions, kinds and times. So an erasure leaves
+ * who acted (by id), when, what kind of command and which ids, and nothing
+ * else of the person:
+ * - in the entry of the command that erased them, the documents deleted and
+ *   the cases scrubbed keep field names, never values, and the entry keeps
+ *   no note (audit.ts, markErased);
+ * - every earlier entry naming them (their `users` id or app-row id) loses
+ *   its values and its summary; every entry they made as an administrator
+ *   keeps their id as the actor, not their address;
+ * - their cases on the review queue lose the address, the note, and a
+ *   failure's error text (which may quote a value); a case whose address a
+ *   living account also holds keeps it, as that account's.
+ */
+import {
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  makeFunctionReference,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import { markErased, withoutValues } from "./audit.js";
+import type { AnyDoc, Shape } from "./declaration.js";
+import { appError } from "./errors.js";
+import { normalizeEmail } from "./policy.js";
+import { byIndex, getDoc, patchDoc } from "./steps.js";
+import type { AuditEntry, PersonData, SyncReview } from "./validators.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+type QueryCtx = GenericQueryCtx<GenericDataModel>;
+
+/** Audit entries (or cases) scrubbed per transaction; the rest go on later. */
+export const ERASE_PAGE = 100;
+
+/** The people an erasure is of: their ids and addresses. */
+export type ErasedPeople = {
+  userIds: readonly string[];
+  rowIds: readonly string[];
+  emails?: readonly string[];
+};
+
+/** The ids and addresses of a deleted user and row (either may be null). */
+export function peopleOf(
+  shape: Shape,
+  user: AnyDoc | null,
+  row: AnyDoc | null,
+): ErasedPeople {
+  const emails = [
+    normalizeEmail(user?.email),
+    normalizeEmail(row?.[shape.email]),
+  ];
+  return {
+    userIds: user === null ? [] : [user._id],
+    rowIds: row === null ? [] : [row._id],
+    emails: [...new Set(emails.filter((e): e is string => e !== undefined))],
+  };
+}
+
+/**
+ * Removes what the sync's own tables hold of people just deleted (see the
+ * module's comment), in the deleting transaction; a person with more than
+ * ERASE_PAGE audit entries has the rest scrubbed by the `eraseAuditTraces`
+ * job the app exports from `modules.audit`.
+ *
+ * @example await eraseTraces(ctx, shape, peopleOf(shape, user, row));
+ */
+export async function eraseTraces(
+  ctx: MutationCtx,
+  shape: Shape,
+  people: ErasedPeople,
+): Promise<void> {
+  if (people.userIds.length === 0 && people.rowIds.length === 0) return;
+  markErased(ctx.db, [...people.userIds, ...people.rowIds]);
+  markErased(ctx.db, await scrubCases(ctx, people));
+  const more = await scrubAuditEntries(ctx, people);
+  if (more) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(
+        `${shape.modules.audit}:eraseAuditTraces`,
+      ),
+      { userIds: [...people.userIds], rowIds: [...people.rowIds] },
+    );
+  }
+}
+
+/**
+ * Scrubs the cases of the review queue about the people (see the module);
+ * returns their ids.
+ */
+async function scrubCases(
+  ctx: MutationCtx,
+  people: ErasedPeople,
+): Promise<string[]> {
+  const cases = new Map<string, SyncReview>();
+  for (const userId of people.userIds) {
+    for (const review of await byIndex(
+      ctx,
+      "sync_reviews",
+      "by_user_id",
+      { user_id: userId },
+      ERASE_PAGE,
+    )) {
+      cases.set(review._id, review as unknown as SyncReview);
+    }
+  }
+  for (const email of people.emails ?? []) {
+    for (const review of await byIndex(
+      ctx,
+      "sync_reviews",
+      "by_email",
+      { email },
+      ERASE_PAGE,
+    )) {
+      // An address a living account's case holds is that account's too.
+      const userId = review.user_id as string | undefined;
+      const living =
+        userId !== undefined &&
+        !people.userIds.includes(userId) &&
+        (await getDoc(ctx, "users", userId)) !== null;
+      if (!living) cases.set(review._id, review as unknown as SyncReview);
+    }
+  }
+  for (const review of cases.values()) {
+    const failure =
+      review.kind === "sign_in_sync_failed" ||
+      review.kind === "row_sync_failed";
+    await patchDoc(ctx, "sync_reviews", review._id, {
+      email: undefined,
+      note: undefined,
+      ...(failure ? { detail: ERASED_TEXT } : {}),
+    });
+  }
+  return [...cases.keys()];
+}
+
+/** What replaces free text erased from a case or an entry. */
+export const ERASED_TEXT = "(erased with a person's data)";
+
+/**
+ * Scrubs up to ERASE_PAGE audit entries naming or made by the people, each
+ * found through `sync_audit_subjects` (its index row deleted once done).
+ * Returns whether more may remain.
+ */
+export async function scrubAuditEntries(
+  ctx: MutationCtx,
+  people: ErasedPeople,
+): Promise<boolean> {
+  const erasedIds = new Set([...people.userIds, ...people.rowIds]);
+  let budget = ERASE_PAGE;
+  for (const subject of erasedIds) {
+    const rows = await byIndex(
+      ctx,
+      "sync_audit_subjects",
+      "by_subject",
+      { subject },
+      budget,
+    );
+    for (const row of rows) {
+      const entry = (await getDoc(
+        ctx,
+        "sync_audit",
+        row.audit_id,
+      )) as AuditEntry | null;
+      if (entry !== null) await scrubEntry(ctx, entry, people, erasedIds);
+      await ctx.db.delete(
+        "sync_audit_subjects",
+        row._id as GenericId<"sync_audit_subjects">,
+      );
+    }
+    budget -= rows.length;
+    if (budget === 0) return true;
+  }
+  return false;
+}
+
+async function scrubEntry(
+  ctx: MutationCtx,
+  entry: AuditEntry,
+  people: ErasedPeople,
+  erasedIds: ReadonlySet<string>,
+): Promise<void> {
+  const patch: Partial<AuditEntry> = {};
+  if (entry.erased !== true && entry.ids.some((id) => erasedIds.has(id))) {
+    patch.changes = entry.changes.map(withoutValues);
+    patch.summary = ERASED_TEXT;
+    patch.erased = true;
+  }
+  const actor = entry.actor_user_id;
+  if (actor !== undefined && people.userIds.includes(actor)) {
+    // Who acted stays, by id: the label named their address.
+    const label = `users:${actor}`;
+    if (entry.actor !== label) patch.actor = label;
+    const review =
+      entry.review_id === undefined
+        ? null
+        : await getDoc(ctx, "sync_reviews", entry.review_id);
+    if (review !== null && review.resolved_by === entry.actor) {
+      await patchDoc(ctx, "sync_reviews", review._id, { resolved_by: label });
+    }
+  }
+  if (Object.keys(patch).length > 0) {
+    await patchDoc(ctx, "sync_audit", entry._id, patch);
+  }
+}
+
+/** Entries deleted per transaction by the retention job. */
+export const PURGE_PAGE = 100;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes up to PURGE_PAGE audit entries older than `days` days (oldest
+ * first, by the built-in creation-time index) and their subject rows;
+ * schedules itself (`modules.audit`'s purgeAuditLog) for the rest.
+ *
+ * @example await purgeAuditLog(ctx, shape, 365);
+ */
+export async function purgeAuditLog(
+  ctx: MutationCtx,
+  shape: Shape,
+  days: number,
+): Promise<{ deleted: number; more: boolean }> {
+  if (!Number.isInteger(days) || days < 1) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      "days must be a whole number of days, at least 1",
+    );
+  }
+  const cutoff = Date.now() - days * DAY_MS;
+  const entries = await ctx.db
+    .query("sync_audit")
+    .withIndex("by_creation_time", (q) => q.lt("_creationTime", cutoff))
+    .take(PURGE_PAGE);
+  for (const entry of entries) {
+    for (const subject of await byIndex(
+      ctx,
+      "sync_audit_subjects",
+      "by_audit_id",
+      { audit_id: entry._id },
+      ERASE_PAGE,
+    )) {
+      await ctx.db.delete(
+        "sync_audit_subjects",
+        subject._id as GenericId<"sync_audit_subjects">,
+      );
+    }
+    await ctx.db.delete("sync_audit", entry._id as GenericId<"sync_audit">);
+  }
+  const more = entries.length === PURGE_PAGE;
+  if (more) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(`${shape.modules.audit}:purgeAuditLog`),
+      { days },
+    );
+  }
+  return { deleted: entries.length, more };
+}
+
+/**
+ * One person's data: both documents, their sign-in methods and the app's
+ * own data of the row (the exportRow hook). Pass the pair as linked.
+ *
+ * @example const data = await exportPerson(ctx, shape, { user, row });
+ */
+export async function exportPerson(
+  ctx: QueryCtx,
+  shape: Shape,
+  pair: { user: AnyDoc | null; row: AnyDoc | null },
+): Promise<PersonData> {
+  const accounts =
+    pair.user === null
+      ? []
+      : await byIndex(
+          ctx,
+          "authAccounts",
+          "userIdAndProvider",
+          { userId: pair.user._id },
+          ERASE_PAGE,
+        );
+  const hook = shape.hooks.exportRow;
+  return {
+    user: pair.user,
+    row: pair.row,
+    accounts: accounts.map((account) => ({
+      provider: account.provider as string,
+      providerAccountId: account.providerAccountId as string,
+    })),
+    app:
+      pair.row === null || hook === undefined
+        ? null
+        : await hook(ctx, pair.row),
+  };
+}
