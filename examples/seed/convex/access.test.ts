@@ -22,7 +22,7 @@ import {
   signInWithOAuth,
   useFakeClock,
 } from "./test.helpers";
-import { signInOrThrow } from "./signIn.helpers";
+import { signInOrThrow, startOAuthSignIn } from "./signIn.helpers";
 import {
   type FunctionKind,
   publicFunctions,
@@ -36,13 +36,22 @@ const KINDS = ["signedOut", "guest", "user", "suspended", "admin"] as const;
 type Kind = (typeof KINDS)[number];
 
 /**
- * What a caller gets: null; its own full record; the public profile or the
+ * What a caller gets: null; its own full record; its own data export; the
+ * public profile or the
  * full record of the person asked about; an answer of any other shape (a
  * caller allowed in); true or false; or a ConvexError of this code (for a
  * mutation: with nothing written).
  */
 type Outcome =
-  "null" | "own" | "public" | "full" | "allowed" | "true" | "false" | ErrorCode;
+  | "null"
+  | "own"
+  | "ownExport"
+  | "public"
+  | "full"
+  | "allowed"
+  | "true"
+  | "false"
+  | ErrorCode;
 
 /**
  * A world with one of each caller kind and the people they ask about:
@@ -226,6 +235,13 @@ const ACCESS: Record<string, Probe[]> = {
       expect: each("null"),
     },
   ],
+  "users:exportMyData": [
+    {
+      what: "",
+      args: () => ({}),
+      expect: { ...each("ownExport"), signedOut: "null", suspended: "null" },
+    },
+  ],
   "users:updateUserProfile": [
     {
       what: "",
@@ -354,6 +370,12 @@ async function expectOutcome(
       });
       return;
     }
+    case "ownExport": {
+      // A person's own data, and nobody else's.
+      const data = (await run()) as { user: { _id: string } } | null;
+      expect(data?.user._id, label).toBe(w.ids[kind]);
+      return;
+    }
     case "public":
     case "full": {
       const view = (await run()) as Record<string, unknown>;
@@ -423,5 +445,50 @@ describe("lookups reveal nothing to guests, nor anyone who never signed in", () 
     expect(
       await user.query(api.users.getUserById, { id: w.graceRow }),
     ).toBeNull();
+  });
+});
+
+describe("a sign-in never completed is nobody's to find (found by review)", () => {
+  const eve = {
+    sub: "g-eve",
+    email: "eve@corp.com",
+    email_verified: true,
+    name: "Eve Example",
+    picture: "https://example.com/eve.png",
+  };
+
+  test("by address: an OAuth sign-in never redeemed, or refused for a suspension", async () => {
+    const t = newBackend();
+    const bob = await signInWithOAuth(t, {
+      providerAccountId: "gh-bob",
+      profile: { name: "Bob", email: "bob@corp.com", emailVerified: true },
+    });
+    await startOAuthSignIn(t, "google", eve);
+    expect(
+      await bob.asUser.query(api.users.getUserByEmail, {
+        email: "eve@corp.com",
+      }),
+    ).toBeNull();
+  });
+
+  test("by users id: a legacy row is never joined to a sign-in never completed", async () => {
+    const t = newBackend();
+    const bob = await signInWithOAuth(t, {
+      providerAccountId: "gh-bob",
+      profile: { name: "Bob", email: "bob@corp.com", emailVerified: true },
+    });
+    await startOAuthSignIn(t, "google", eve);
+    const legacy = await insertLegacyRow(t, {
+      email: "eve@corp.com",
+      company: "Corp",
+      role: "CFO",
+    });
+    // The id leaked somehow (an old invitation, a log): still nothing.
+    const pending = (await readTables(t)).users.find(
+      (u) => u.email === "eve@corp.com",
+    )!;
+    for (const id of [pending._id, legacy]) {
+      expect(await bob.asUser.query(api.users.getUserById, { id })).toBeNull();
+    }
   });
 });

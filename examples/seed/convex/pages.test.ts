@@ -9,7 +9,9 @@ import { api, internal } from "./_generated/api";
 import {
   type Backend,
   expectAppError,
+  insertLegacyRow,
   makeAdmin,
+  runDueFunctions,
   newBackend,
   signInWithOAuth,
   useFakeClock,
@@ -169,4 +171,30 @@ describe("pages are bounded whatever the caller sends", () => {
       );
     },
   );
+});
+
+describe("a dry run's planned changes are paged the same way (found by review)", () => {
+  test("a malformed cursor and a page size that is not a number are INVALID_ARGUMENT", async () => {
+    const t = newBackend();
+    await insertLegacyRow(t, { email: "Lin@Example.com" });
+    const run = await t.mutation(internal.userSync.syncAllUsers, {
+      dryRun: true,
+    });
+    await runDueFunctions(t);
+    const runId = (run as { _id: string })._id;
+    const first = await t.query(internal.syncEngine.plannedChanges, {
+      runId,
+      paginationOpts: { numItems: 1000, cursor: null },
+    });
+    expect(first.page.length).toBeGreaterThan(0);
+    for (const paginationOpts of [
+      { numItems: 10, cursor: "not a cursor" },
+      { numItems: Number.NaN, cursor: null },
+    ]) {
+      await expectAppError(
+        t.query(internal.syncEngine.plannedChanges, { runId, paginationOpts }),
+        "INVALID_ARGUMENT",
+      );
+    }
+  });
 });

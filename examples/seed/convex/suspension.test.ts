@@ -5,7 +5,7 @@
  * answers stubbed; emailed codes with Resend's API stubbed).
  */
 import { describe, expect, test } from "vitest";
-import { internal } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import {
   type GitHubAccount,
@@ -30,13 +30,13 @@ const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 
 useFakeClock(T0);
 
-function github(id: number, email: string): GitHubAccount {
+function github(id: number, email: string, verified = true): GitHubAccount {
   return {
     id,
     login: `user${id}`,
     name: `User ${id}`,
     email: null,
-    emails: [{ email, primary: true, verified: true }],
+    emails: [{ email, primary: true, verified }],
   };
 }
 
@@ -139,7 +139,7 @@ describe("a suspended record refuses every sign-in that proves its address", () 
     expect(await sessions(t)).toEqual([]);
   });
 
-  test("suspending a legacy row signs out the accounts that prove its address", async () => {
+  test("suspending a legacy row suspends and signs out the accounts that prove its address", async () => {
     const t = newBackend();
     const legacy = await insertLegacyRow(t, { email: "eve@corp.com" });
     await insertLegacyRow(t, { email: "eve@corp.com" });
@@ -152,11 +152,11 @@ describe("a suspended record refuses every sign-in that proves its address", () 
       redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
       "FORBIDDEN",
     );
-    // Her own row is untouched: the suspension is the legacy row's.
-    const own = (await readTables(t)).authUsers.find(
-      (row) => row.convex_user_id === eve.userId,
-    );
-    expect(own?.status).toBeUndefined();
+    // Her account is suspended with it, on both tables.
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === eve.userId)?.status).toBe("suspended");
+    const own = authUsers.find((row) => row.convex_user_id === eve.userId);
+    expect(own?.status).toBe("suspended");
   });
 
   test("an unverified claim that was suspended refuses nobody who proves the address", async () => {
@@ -328,5 +328,99 @@ describe("pairing two records keeps a suspension", () => {
       auth_user_id: legacy,
     });
     expect(await sessions(t)).toEqual([]);
+  });
+});
+
+describe("a suspended person cannot move the suspension off their address (found by review)", () => {
+  /** Eve, suspended; then a refused GitHub sign-in with `next`, and a run. */
+  async function suspendedThenRefused(next: GitHubAccount) {
+    const t = newBackend();
+    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    await t.mutation(internal.admin.setStatus, {
+      id: eve.userId,
+      status: "suspended",
+    });
+    // Refused, but Convex Auth has already written the new profile to users.
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "github", next)),
+      "FORBIDDEN",
+    );
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    const row = (await readTables(t)).authUsers.find(
+      (r) => r.convex_user_id === eve.userId,
+    );
+    // The suspended row keeps the address it was suspended with.
+    expect(row).toMatchObject({
+      email: "eve@corp.com",
+      email_verified: true,
+      status: "suspended",
+    });
+    return t;
+  }
+
+  test("a new address at the provider, then a run", async () => {
+    const t = await suspendedThenRefused(github(1, "eve@home.example"));
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
+      "FORBIDDEN",
+    );
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("a new, unverified address at the provider, then a run", async () => {
+    const t = await suspendedThenRefused(github(1, "eve@home.example", false));
+    await expectAppError(signInWithCode(t, "eve@corp.com"), "FORBIDDEN");
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("the same address called unverified, then a run", async () => {
+    const t = await suspendedThenRefused(github(1, "eve@corp.com", false));
+    await expectAppError(signInWithCode(t, "Eve@Corp.com"), "FORBIDDEN");
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("a second account is suspended with the first: a new address brings it back neither by sign-in nor by token", async () => {
+    const t = newBackend();
+    const primary = await signInViaOAuth(t, "google", eveAtGoogle);
+    const second = await signInViaOAuth(t, "github", github(5, "EVE@corp.com"));
+    expect(second.userId).not.toBe(primary.userId);
+    await t.mutation(internal.admin.setStatus, {
+      id: primary.userId,
+      status: "suspended",
+    });
+    expect((await readTables(t)).users.map((u) => u.status)).toEqual([
+      "suspended",
+      "suspended",
+    ]);
+    // Its token, still valid for up to an hour, is refused like the first's.
+    await expectAppError(
+      second.asUser.mutation(api.users.updateUserProfile, { company: "x" }),
+      "FORBIDDEN",
+    );
+    await expectAppError(
+      redeemOAuthCode(
+        t,
+        await startOAuthSignIn(t, "github", github(5, "eve@home.example")),
+      ),
+      "FORBIDDEN",
+    );
+    expect(await sessions(t)).toEqual([]);
+  });
+
+  test("a suspended legacy row imported with its address unnormalized refuses at once", async () => {
+    const t = newBackend();
+    const legacy = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "Eve@Corp.com",
+        created_at: T0,
+        updated_at: T0,
+      }),
+    );
+    await suspendRow(t, legacy);
+    await expectAppError(
+      redeemOAuthCode(t, await startOAuthSignIn(t, "google", eveAtGoogle)),
+      "FORBIDDEN",
+    );
   });
 });

@@ -95,6 +95,15 @@ export function viewFor(
   pair: Pair,
 ): UserView | null {
   if (caller.isAdmin || isSelf(caller, pair)) return toUnifiedUser(pair);
-  if (caller.guest || pair.user === null) return null;
+  // A person who never completed a sign-in (a legacy row alone, or a
+  // sign-in started and never finished) is nobody's to find but an
+  // administrator's (found by review: a pending user showed its name).
+  if (
+    caller.guest ||
+    pair.user === null ||
+    pair.user.pendingFirstSignIn === true
+  ) {
+    return null;
+  }
   return toPublicProfile(pair);
 }

@@ -19,13 +19,14 @@ import {
   readPair,
   recordReview,
 } from "./steps.js";
+import { normalizeEmail } from "./policy.js";
 import {
   endSessions,
   endSignIns,
   PER_ACCOUNT_LIMIT,
   revokePendingSignIns,
 } from "./sessions.js";
-import { endSignInsOfAddress } from "./suspension.js";
+import { suspendAddressHolders } from "./suspension.js";
 import type { AccountStatus } from "./validators.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -205,7 +206,7 @@ export async function setAccountStatus(
   if (status === "suspended") {
     await endSignIns(ctx, shape, userId);
     // The person's other accounts (another method or spelling) too.
-    if (row !== null) await endSignInsOfAddress(ctx, shape, row);
+    if (row !== null) await suspendAddressHolders(ctx, shape, row);
   }
 }
 
@@ -235,8 +236,17 @@ export async function setRowStatus(
       `${shape.table} ${rowId} is in a pair: set its account's status`,
     );
   }
-  if (row[shape.status] !== status) {
-    await patchDoc(ctx, shape.table, rowId, { [shape.status]: status });
+  // The email key too, as a run would store it (an import may not have):
+  // the sign-in finds suspended holders of an address by its key.
+  const email = normalizeEmail(row[shape.email]);
+  const patch = {
+    ...(row[shape.status] !== status ? { [shape.status]: status } : {}),
+    ...(email !== row[shape.email] ? { [shape.email]: email } : {}),
+  };
+  if (Object.keys(patch).length > 0) {
+    await patchDoc(ctx, shape.table, rowId, patch);
   }
-  if (status === "suspended") await endSignInsOfAddress(ctx, shape, row);
+  if (status === "suspended") {
+    await suspendAddressHolders(ctx, shape, { ...row, [shape.email]: email });
+  }
 }

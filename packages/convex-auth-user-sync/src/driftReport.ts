@@ -238,7 +238,10 @@ async function keptApartFromEveryOwner(
   row: AnyDoc,
   email: string,
 ) {
-  const owners = await verifiedUsersWithEmail(ctx, shape, email, CLAIM_LIMIT);
+  // A sign-in never completed owns nothing, as the pairing decision says.
+  const owners = await verifiedUsersWithEmail(ctx, shape, email, CLAIM_LIMIT, {
+    signedIn: true,
+  });
   if (owners.length === 0) return false;
   for (const owner of owners) {
     if ((await separatedFrom(ctx, owner._id, [row._id])).size === 0) {

@@ -37,6 +37,7 @@
  * exceeded that it cannot even record its failure) is noticed by the run's
  * supervisor job, which does the same.
  */
+import { boundedPage } from "./pages.js";
 import {
   type GenericDataModel,
   type GenericMutationCtx,
@@ -1241,11 +1242,14 @@ export function makeEngine(shape: Shape) {
           if (id === null) {
             throw appError("INVALID_ARGUMENT", "not an id of table sync_runs");
           }
-          const numItems = Math.min(Math.max(1, paginationOpts.numItems), 100);
-          const result = await ctx.db
-            .query("sync_run_changes")
-            .withIndex("by_run_id_and_page", (q) => q.eq("run_id", id))
-            .paginate({ numItems, cursor: paginationOpts.cursor });
+          const result = await boundedPage(
+            ctx.db
+              .query("sync_run_changes")
+              .withIndex("by_run_id_and_page", (q) => q.eq("run_id", id)),
+            paginationOpts,
+            100,
+            "not a cursor of this run's planned changes",
+          );
           return {
             page: result.page.flatMap((row) => row.changes as string[]),
             continueCursor: result.continueCursor,

@@ -63,7 +63,10 @@ async function wouldLink(
   user: AnyDoc,
   read: PairRead,
 ): Promise<AnyDoc | null> {
-  if (read.duplicates.length > 0) return null;
+  // A sign-in never completed links nothing, so a lookup joins nothing.
+  if (read.duplicates.length > 0 || user.pendingFirstSignIn === true) {
+    return null;
+  }
   const { decision, rows } = await weighUser(ctx, shape, user, read);
   if (decision.action !== "link" || decision.reviews.length > 0) return null;
   return rows.find((row) => row._id === decision.rowId) ?? null;
@@ -135,8 +138,12 @@ export async function findPairByEmail(
   const unlinked = await unlinkedRowsWithEmail(ctx, shape, email);
   if (unlinked.length === 1) return { user: null, row: unlinked[0]! };
   if (options.unique && unlinked.length > 1) throw ambiguous();
-  // 3. A user whose provider verified it (not synced yet, or drifted).
-  const users = await verifiedUsersWithEmail(ctx, shape, email, 2);
+  // 3. A user whose provider verified it (not synced yet, or drifted). A
+  //    sign-in never completed is found only by an operator's command
+  //    (`unique`), which must see every account it could act on.
+  const users = await verifiedUsersWithEmail(ctx, shape, email, 2, {
+    signedIn: !options.unique,
+  });
   if (options.unique && users.length > 1) throw ambiguous();
   const [user] = users;
   if (user === undefined) return null;

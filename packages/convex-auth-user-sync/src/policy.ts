@@ -163,8 +163,19 @@ export function planPairSync(
     }
   }
 
-  // 2. Mirrored fields resolved by ownership.
+  // 2. Mirrored fields resolved by ownership. A suspended pair keeps the
+  //    address it was suspended with: a refused sign-in still lets Convex
+  //    Auth write a new address to `users`, and carrying it (or its lost
+  //    verification) onto the row would take the suspension off the address
+  //    (found by review).
+  const frozen = holdsSuspendedAddress(shape, user, row, stored);
   for (const pair of fieldMap(shape)) {
+    if (
+      frozen &&
+      (pair.app === shape.email || pair.app === shape.emailVerified)
+    ) {
+      continue;
+    }
     const value = resolvePair(pair, user, row);
     const appSideChanges = row[pair.app] !== value;
     const usersSideChanges = pair.usersWritable && user[pair.users] !== value;
@@ -200,6 +211,26 @@ export function planPairSync(
   }
 
   return { usersPatch, rowPatch, mismatched };
+}
+
+/**
+ * Whether a row already paired with this user is suspended (its status, or
+ * the user's where the app declares none), so that its address and
+ * verification stay as they were. A draft, or a row being linked, is not:
+ * it takes the user's address as any link does.
+ */
+function holdsSuspendedAddress(
+  shape: Shape,
+  user: UserSide,
+  row: RowSide,
+  stored: RowSide | null,
+): boolean {
+  if (stored === null || stored[shape.appRef] !== user._id) return false;
+  const status =
+    shape.status === undefined
+      ? user.status
+      : (row[shape.status] ?? user.status);
+  return status === "suspended";
 }
 
 /** True when a plan writes nothing. */

@@ -6,11 +6,11 @@
  * refuses every sign-in that proves it.
  */
 import type { GenericId } from "convex/values";
-import { getDoc, indexRange, type ReadCtx } from "./db.js";
+import { getDoc, indexRange, patchDoc, type ReadCtx } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { normalizeEmail } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
-import { separatedFrom } from "./steps.js";
+import { readPair, separatedFrom } from "./steps.js";
 
 /**
  * The suspended record that holds this user's verified address, or null:
@@ -77,15 +77,17 @@ export async function suspendedHolder(
 /**
  * When a record is suspended, the other accounts that prove its address
  * (the same person under another method or spelling, each with a row
- * verified for the key) are signed out too: their next sign-in would be
- * refused (see suspendedHolder), and a session made before the suspension
- * must not outlive it. Rows a person kept apart from the suspended one, and
- * a suspended row made for an unverified claim, reach nobody. One index
- * range over the verified rows of the key, read at suspension only.
+ * verified for the key) are suspended with it and signed out: a session
+ * made before the suspension must not outlive it, and a sign-in of theirs
+ * must stay refused even after the provider changes their address (found
+ * by review: one signed out but not suspended came back under a new one).
+ * Reactivating is per account. Rows a person kept apart from the suspended
+ * one, and a suspended row made for an unverified claim, reach nobody. One
+ * index range over the verified rows of the key, read at suspension only.
  *
- * @example await endSignInsOfAddress(ctx, shape, suspendedRow);
+ * @example await suspendAddressHolders(ctx, shape, suspendedRow);
  */
-export async function endSignInsOfAddress(
+export async function suspendAddressHolders(
   ctx: MutationCtx,
   shape: Shape,
   suspended: AnyDoc,
@@ -117,6 +119,19 @@ export async function endSignInsOfAddress(
     }
     if ((await separatedFrom(ctx, user._id, [suspended._id])).size > 0) {
       continue;
+    }
+    if (user.status !== "suspended") {
+      await patchDoc(ctx, "users", user._id, { status: "suspended" });
+    }
+    const counterpart = (await readPair(ctx, shape, user)).counterpart;
+    if (
+      shape.status !== undefined &&
+      counterpart !== null &&
+      counterpart[shape.status] !== "suspended"
+    ) {
+      await patchDoc(ctx, shape.table, counterpart._id, {
+        [shape.status]: "suspended",
+      });
     }
     await endSignIns(ctx, shape, user._id as GenericId<"users">);
   }

@@ -12,7 +12,7 @@ import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { GenericId } from "convex/values";
 import { deleteAccountData, deleteAppRow } from "./accounts.js";
 import { endSignIns } from "./sessions.js";
-import { endSignInsOfAddress } from "./suspension.js";
+import { suspendAddressHolders } from "./suspension.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   editsFromRowWrite,
@@ -89,7 +89,7 @@ export async function onUsersChange(
           : user.status === "suspended";
       if (change.oldDoc.status !== "suspended" && nowSuspended) {
         await endSignIns(ctx, shape, change.id as GenericId<"users">);
-        if (row !== null) await endSignInsOfAddress(ctx, shape, row);
+        if (row !== null) await suspendAddressHolders(ctx, shape, row);
       }
       return;
     }
@@ -166,7 +166,7 @@ export async function onRowChange(
           await endSignIns(ctx, shape, user._id as GenericId<"users">);
         }
         // The person's other accounts, which prove the row's address.
-        if (row !== null) await endSignInsOfAddress(ctx, shape, row);
+        if (row !== null) await suspendAddressHolders(ctx, shape, row);
       }
       return;
     }
