@@ -24,6 +24,7 @@ export const {
   summary,
   purgeAuditLog,
   eraseAuditTraces,
+  indexAuditSubjects,
 } = userSync.functions({
   internalMutation: internalSyncMutation,
   internalQuery,

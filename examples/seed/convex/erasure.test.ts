@@ -307,6 +307,67 @@ describe("an account deletion leaves nothing of the person", () => {
   });
 });
 
+describe("a dry run's log", () => {
+  test("holds no address of a row deleted since (found by review)", async () => {
+    const t = newBackend();
+    // An imported address, not yet a key: a dry run records the key its
+    // first phase would give the row.
+    const lin = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "Lin.Import@Example.com",
+        full_name: "Lin Import",
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+    await t.mutation(internal.userSync.syncAllUsers, { dryRun: true });
+    await runDueFunctions(t);
+    const planned = await t.run(async (ctx) =>
+      ctx.db.query("sync_run_planned_keys").collect(),
+    );
+    expect(planned.map((key) => key.email)).toEqual(["lin.import@example.com"]);
+    await t.mutation(internal.admin.deleteRecord, { id: lin });
+    await expectNoTraceOf(t, ["lin.import@example.com", "Lin Import"]);
+  });
+});
+
+describe("upgrading an audit log written before erasures could find it", () => {
+  test("indexAuditSubjects gives older entries the rows an erasure finds them by", async () => {
+    const t = newBackend();
+    const { ada } = await adaWithHistory(t);
+    // An entry as an older version wrote it: no subject rows, and the
+    // administrator only in the actor label.
+    const old = await t.run(async (ctx) => {
+      const id = await ctx.db.insert("sync_audit", {
+        action: "admin:editUser",
+        actor: `users:${ada.userId} ${ADA.email}`,
+        ids: [ada.userId],
+        changes: [
+          {
+            table: "users",
+            id: ada.userId,
+            field: "name",
+            before: "Ada Before-The-Upgrade",
+            after: ADA.name,
+          },
+        ],
+        summary: "Set name",
+        at: Date.now(),
+      });
+      return id;
+    });
+    const first = await t.mutation(internal.auditLog.indexAuditSubjects, {});
+    expect(first.indexed).toBe(1);
+    expect(
+      (await t.mutation(internal.auditLog.indexAuditSubjects, {})).indexed,
+    ).toBe(0);
+    await ada.asUser.mutation(api.users.deleteAccount, {});
+    await expectNoTraceOf(t, [...ADA_STRINGS, "Ada Before-The-Upgrade"]);
+    const entry = await t.run(async (ctx) => ctx.db.get("sync_audit", old));
+    expect(entry?.erased).toBe(true);
+  });
+});
+
 describe("the audit log's retention", () => {
   test("the job deletes entries older than the days it keeps, a page at a time", async () => {
     const t = newBackend();

@@ -17,7 +17,8 @@
  *   keeps their id as the actor, not their address;
  * - their cases on the review queue lose the address, the note, and a
  *   failure's error text (which may quote a value); a case whose address a
- *   living account also holds keeps it, as that account's.
+ *   living account also holds keeps it, as that account's;
+ * - the email keys dry runs planned for their rows are deleted.
  */
 import {
   type GenericDataModel,
@@ -79,6 +80,7 @@ export async function eraseTraces(
   if (people.userIds.length === 0 && people.rowIds.length === 0) return;
   markErased(ctx.db, [...people.userIds, ...people.rowIds]);
   markErased(ctx.db, await scrubCases(ctx, people));
+  await deletePlannedKeys(ctx, people);
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
     await ctx.scheduler.runAfter(
@@ -139,6 +141,28 @@ async function scrubCases(
     });
   }
   return [...cases.keys()];
+}
+
+/**
+ * Deletes the email keys dry runs planned for the people's rows (a dry
+ * run's log keeps them, one per run: see engine.ts).
+ */
+async function deletePlannedKeys(
+  ctx: MutationCtx,
+  people: ErasedPeople,
+): Promise<void> {
+  for (const rowId of people.rowIds) {
+    const keys = await byIndex(
+      ctx,
+      "sync_run_planned_keys",
+      "by_row_id",
+      { row_id: rowId },
+      ERASE_PAGE,
+    );
+    for (const key of keys) {
+      await ctx.db.delete("sync_run_planned_keys", key._id as never);
+    }
+  }
 }
 
 /** What replaces free text erased from a case or an entry. */
@@ -263,6 +287,67 @@ export async function purgeAuditLog(
     );
   }
   return { deleted: entries.length, more };
+}
+
+/**
+ * The upgrade step for an audit log written before `sync_audit_subjects`
+ * existed: gives each entry without subject rows the ones an erasure finds
+ * it by (every id it names, and the administrator who made it, read from
+ * the actor label an older entry keeps as "users:<id> …"). Entries already
+ * indexed are skipped, so it is safe to run again. A page of PURGE_PAGE
+ * entries per transaction; it schedules itself for the rest.
+ *
+ * @example npx convex run userSync:indexAuditSubjects '{}'
+ */
+export async function indexAuditSubjects(
+  ctx: MutationCtx,
+  shape: Shape,
+  cursor: string | null,
+): Promise<{ indexed: number; more: boolean }> {
+  const result = await ctx.db
+    .query("sync_audit")
+    .withIndex("by_creation_time")
+    .paginate({ numItems: PURGE_PAGE, cursor });
+  let indexed = 0;
+  for (const entry of result.page as unknown as AuditEntry[]) {
+    const [known] = await byIndex(
+      ctx,
+      "sync_audit_subjects",
+      "by_audit_id",
+      { audit_id: entry._id },
+      1,
+    );
+    if (known !== undefined) continue;
+    const subjects = new Set(entry.ids);
+    let actor: string | null | undefined = entry.actor_user_id;
+    if (actor === undefined) {
+      // An older entry names its administrator in the label alone: the id
+      // is kept beside it, as newer entries keep it, for the scrub.
+      const named = /^users:(\S+)/.exec(entry.actor)?.[1];
+      actor = named === undefined ? null : ctx.db.normalizeId("users", named);
+      if (actor !== null) {
+        await patchDoc(ctx, "sync_audit", entry._id, { actor_user_id: actor });
+      }
+    }
+    if (actor !== null) subjects.add(actor);
+    for (const subject of subjects) {
+      await ctx.db.insert("sync_audit_subjects", {
+        subject,
+        audit_id: entry._id,
+      } as never);
+    }
+    indexed++;
+  }
+  if (!result.isDone) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(
+        `${shape.modules.audit}:indexAuditSubjects`,
+      ),
+      { cursor: result.continueCursor },
+    );
+  }
+  return { indexed, more: !result.isDone };
 }
 
 /**

@@ -60,7 +60,12 @@ import {
   type UserSyncDeclaration,
 } from "./declaration.js";
 import { type DriftSummary, makeDriftReport } from "./driftReport.js";
-import { exportPerson, purgeAuditLog, scrubAuditEntries } from "./erasure.js";
+import {
+  exportPerson,
+  indexAuditSubjects,
+  purgeAuditLog,
+  scrubAuditEntries,
+} from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
@@ -251,8 +256,10 @@ export class UserSync<
    *   a cron (see docs/console.md).
    * - `eraseAuditTraces`: the continuation of an erasure whose person has
    *   more audit entries than one transaction scrubs (see erasure.ts).
+   * - `indexAuditSubjects {}`: once, after upgrading from a version without
+   *   `sync_audit_subjects`, so that an erasure finds older entries too.
    *
-   * @example export const { purgeAuditLog, eraseAuditTraces } = userSync.auditFunctions({ internalMutation });
+   * @example export const { purgeAuditLog, eraseAuditTraces, indexAuditSubjects } = userSync.auditFunctions({ internalMutation });
    */
   auditFunctions(builders: {
     internalMutation: MutationBuilder<DataModel, "internal">;
@@ -268,6 +275,12 @@ export class UserSync<
         args: { days: v.number() },
         returns: v.object({ deleted: v.number(), more: v.boolean() }),
         handler: async (ctx, { days }) => await purgeAuditLog(ctx, shape, days),
+      }),
+      indexAuditSubjects: internalMutation({
+        args: { cursor: v.optional(v.union(v.string(), v.null())) },
+        returns: v.object({ indexed: v.number(), more: v.boolean() }),
+        handler: async (ctx, { cursor }) =>
+          await indexAuditSubjects(ctx, shape, cursor ?? null),
       }),
       eraseAuditTraces: internalMutation({
         args: { userIds: v.array(v.string()), rowIds: v.array(v.string()) },

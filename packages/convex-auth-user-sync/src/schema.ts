@@ -135,5 +135,8 @@ export const syncTables = {
     email: v.string(),
     legacy: v.boolean(),
     row_id: v.string(),
-  }).index("by_run_id_and_email_and_legacy", ["run_id", "email", "legacy"]),
+  })
+    .index("by_run_id_and_email_and_legacy", ["run_id", "email", "legacy"])
+    // An erased row's keys go with it.
+    .index("by_row_id", ["row_id"]),
 };
