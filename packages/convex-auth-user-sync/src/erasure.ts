@@ -334,7 +334,7 @@ export async function indexAuditSubjects(
       await ctx.db.insert("sync_audit_subjects", {
         subject,
         audit_id: entry._id,
-      } as never);
+      });
     }
     indexed++;
   }
