@@ -49,7 +49,11 @@ function Case({ view }: { view: CaseView }) {
     run.catch((e: unknown) => setError(errorText(e)));
   };
   return (
-    <section className="card case" data-testid={`case-${review.kind}`}>
+    <section
+      className="card case"
+      data-testid={`case-${review.kind}`}
+      data-review={review._id}
+    >
       <h2>
         {review.kind}{" "}
         <span className="muted small">{time(review.first_seen_at)}</span>
