@@ -9,7 +9,7 @@ import { makeFunctionReference } from "convex/server";
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import schema from "./schema";
-import { signInAction, signInOrThrow } from "./signIn.helpers";
+import { requestCode, signInAction, signInOrThrow } from "./signIn.helpers";
 import {
   type Backend,
   expectAppError,
@@ -489,5 +489,161 @@ describe("exporting a person's data", () => {
     expect(byEmail).toEqual(byId);
     expect(byEmail.user?._id).toBe(ada.userId);
     expect(JSON.stringify(byEmail.app)).toContain(ADA.template);
+  });
+});
+
+// Found by the second review: what an erasure reaches beyond the account.
+
+async function holding(t: Backend, text: string) {
+  await runDueFunctions(t);
+  return (await everyDocument(t)).filter((doc) =>
+    doc.toLowerCase().includes(text.toLowerCase()),
+  );
+}
+
+async function openCasesNow(t: Backend) {
+  return (
+    await t.query(internal.reviews.openCases, {
+      paginationOpts: { numItems: 20, cursor: null },
+    })
+  ).page;
+}
+
+/** Ken signs in; two legacy rows hold his address; one is someone else's. */
+async function kenWithStaleRow(t: Backend) {
+  const stale = await insertLegacyRow(t, {
+    email: "ken@example.com",
+    full_name: "Kenneth Stale-Row",
+    company: "Stale Row Corp",
+  });
+  const kept = await insertLegacyRow(t, {
+    email: "ken@example.com",
+    company: "Kept Corp",
+  });
+  const ken = await signInWithOAuth(t, {
+    providerAccountId: "gh-ken",
+    profile: { name: "Ken Living", email: "ken@example.com" },
+  });
+  return { stale, kept, ken };
+}
+
+describe("erasure of a row kept apart from a living account", () => {
+  test("the keep-separate note about the deleted row is erased with it", async () => {
+    const t = newBackend();
+    const { stale, ken } = await kenWithStaleRow(t);
+    const view = (await openCasesNow(t)).find((c) =>
+      c.rows.some((row) => row.id === stale),
+    )!;
+    expect(view.user?._id).toBe(ken.userId);
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: ken.userId,
+      rowId: stale,
+      note: "Kenneth Stale-Row is a different person",
+    });
+    // The stale row is deleted (an erasure of its person).
+    await t.mutation(internal.admin.deleteRecord, { id: stale });
+    expect(await holding(t, "Kenneth Stale-Row")).toEqual([]);
+  });
+});
+
+describe("an audit entry that erased one person, naming another", () => {
+  test("the other person's values go when they are erased later", async () => {
+    const t = newBackend();
+    const { kept, ken } = await kenWithStaleRow(t);
+    const view = (await openCasesNow(t)).find((c) =>
+      c.rows.some((row) => row.id === kept),
+    )!;
+    // Ken is linked to the legacy row, retiring his fresh row: the entry
+    // erased that row (marked erased) and records Ken's values on the kept
+    // row.
+    await t.mutation(internal.reviews.link, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: ken.userId,
+      rowId: kept,
+      retireCurrent: await t.run(
+        async (ctx) => (await ctx.db.get("users", ken.userId))!.auth_user_id!,
+      ),
+    });
+    expect(
+      (await holding(t, "Ken Living")).some((d) => d.startsWith("sync_audit ")),
+    ).toBe(true);
+    // Ken deletes his account.
+    await ken.asUser.mutation(api.users.deleteAccount, {});
+    expect(await holding(t, "Ken Living")).toEqual([]);
+  });
+});
+
+describe("Convex Auth's tables after an erasure", () => {
+  test("a mistyped emailed code leaves no address in authRateLimits", async () => {
+    const t = newBackend();
+    const email = "ada.otp@example.com";
+    const code = await requestCode(t, "resend-otp", { email });
+    const ada = await signInOrThrow(t, "resend-otp", { email, code });
+    // Later she requests a code and mistypes it once.
+    await requestCode(t, "resend-otp", { email });
+    const wrong = await signInAction(t, "resend-otp", {
+      email,
+      code: "00000000",
+    }).catch(() => null);
+    expect(wrong).toBeNull();
+    await t
+      .withIdentity({ subject: `${ada.userId}|${ada.sessionId}` })
+      .mutation(api.users.deleteAccount, {});
+    expect(await holding(t, email)).toEqual([]);
+  });
+});
+
+describe("a person with more than a page of planned keys", () => {
+  test("every dry run's planned key of a deleted row goes", async () => {
+    const t = newBackend();
+    const lin = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "Lin.Import@Example.com",
+        full_name: "Lin Import",
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+    for (let i = 0; i < 101; i++) {
+      await t.mutation(internal.userSync.syncAllUsers, { dryRun: true });
+      await runDueFunctions(t);
+    }
+    const planned = await t.run(async (ctx) =>
+      ctx.db.query("sync_run_planned_keys").collect(),
+    );
+    expect(planned.length).toBe(101);
+    await t.mutation(internal.admin.deleteRecord, { id: lin });
+    expect(await holding(t, "lin.import@example.com")).toEqual([]);
+  }, 120_000);
+});
+
+describe("an administrator's label on a case after the retention job", () => {
+  test("an administrator who resolved a case, erased after the entry aged out, leaves no address", async () => {
+    const t = newBackend();
+    const ada = await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada.admin@example.com" },
+    });
+    await makeAdmin(t, "ada.admin@example.com");
+    const { stale } = await kenWithStaleRow(t);
+    const view = (
+      await ada.asUser.query(api.console.openCases, {
+        paginationOpts: { numItems: 20, cursor: null },
+      })
+    ).page.find((c) => c.rows.some((row) => row.id === stale))!;
+    await ada.asUser.mutation(api.console.dismiss, {
+      reviewId: view.review._id,
+      version: view.version,
+    });
+    // A year and a day later the retention job trims the log ...
+    vi.advanceTimersByTime(366 * 24 * 60 * 60 * 1000);
+    await t.mutation(internal.auditLog.purgeAuditLog, { days: 365 });
+    await runDueFunctions(t);
+    // ... and then Ada deletes her account.
+    await ada.asUser.mutation(api.users.deleteAccount, {});
+    expect(await holding(t, "ada.admin@example.com")).toEqual([]);
   });
 });

@@ -424,3 +424,110 @@ describe("a suspended person cannot move the suspension off their address (found
     );
   });
 });
+
+async function openCases(t: Backend) {
+  return (
+    await t.query(internal.reviews.openCases, {
+      paginationOpts: { numItems: 20, cursor: null },
+    })
+  ).page;
+}
+
+// Found by the second review.
+describe("keep-separate holds for a suspension's reach", () => {
+  test("accounts an operator kept apart are not suspended together, whichever came first", async () => {
+    const t = newBackend();
+    const second = await signInWithCode(t, "Eve@Corp.com");
+    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    expect(second!.userId).not.toBe(first.userId);
+    // The case names the later account and the earlier account's row; an
+    // operator decides they are two people and keeps them apart.
+    const [view] = await openCases(t);
+    expect(view!.review.user_id).toBe(first.userId);
+    const { authUsers } = await readTables(t);
+    const secondRow = authUsers.find(
+      (r) => r.convex_user_id === second!.userId,
+    )!;
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: first.userId,
+      rowId: secondRow._id,
+    });
+    // The GitHub account is suspended: the other person is not.
+    await t.mutation(internal.admin.setStatus, {
+      id: first.userId,
+      status: "suspended",
+    });
+    const { users } = await readTables(t);
+    expect(users.find((u) => u._id === second!.userId)?.status).not.toBe(
+      "suspended",
+    );
+    expect(await signInWithCode(t, "Eve@Corp.com")).toMatchObject({
+      userId: second!.userId,
+    });
+  });
+
+  test("an account kept apart, reactivated by an operator, signs in again", async () => {
+    const t = newBackend();
+    const second = await signInWithCode(t, "Eve@Corp.com");
+    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    const [view] = await openCases(t);
+    const { authUsers } = await readTables(t);
+    const secondRow = authUsers.find(
+      (r) => r.convex_user_id === second!.userId,
+    )!;
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: first.userId,
+      rowId: secondRow._id,
+    });
+    await t.mutation(internal.admin.setStatus, {
+      id: first.userId,
+      status: "suspended",
+    });
+    // The operator undoes the reach on the other person.
+    await t.mutation(internal.admin.setStatus, {
+      id: second!.userId,
+      status: "active",
+    });
+    expect(await signInWithCode(t, "Eve@Corp.com")).toMatchObject({
+      userId: second!.userId,
+    });
+  });
+
+  test("suspending a one-sided row signs out the account that proves its address", async () => {
+    const t = newBackend();
+    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    // An imported duplicate that names Eve's user, verified for her address.
+    const dup = await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "eve@corp.com",
+        email_verified: true,
+        convex_user_id: eve.userId,
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+    await t.mutation(internal.admin.setStatus, {
+      id: dup,
+      status: "suspended",
+    });
+    // Her next sign-in is refused by it ...
+    const refused = await signInViaOAuth(
+      t,
+      "github",
+      github(1, "eve@corp.com"),
+    ).then(
+      () => "signed in",
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/suspended/);
+    // ... so the session she has must have ended with the suspension.
+    const sessions = await t.run(async (ctx) =>
+      ctx.db.query("authSessions").collect(),
+    );
+    expect(sessions.filter((s) => s._id === eve.sessionId)).toEqual([]);
+  });
+});

@@ -224,7 +224,9 @@ export function makeConvexAuthAdapter(shape: Shape) {
           // this person's under another method or spelling (Convex Auth
           // matches addresses exactly, the sync by key): the suspension
           // holds, whatever the link decision would be. One index range.
-          if ((await suspendedHolder(ctx, shape, user)) !== null) {
+          if (
+            (await suspendedHolder(ctx, shape, user, read.counterpart)) !== null
+          ) {
             throw appError("FORBIDDEN", "This account is suspended");
           }
           // Another live holder of the address is a second account of one

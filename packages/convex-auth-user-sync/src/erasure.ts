@@ -18,7 +18,8 @@
  * - their cases on the review queue lose the address, the note, and a
  *   failure's error text (which may quote a value); a case whose address a
  *   living account also holds keeps it, as that account's;
- * - the email keys dry runs planned for their rows are deleted.
+ * - the email keys dry runs planned for their rows are deleted, and so are
+ *   Convex Auth's rate-limit records keyed by their addresses.
  */
 import {
   type GenericDataModel,
@@ -31,6 +32,7 @@ import { markErased, withoutValues } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import { normalizeEmail } from "./policy.js";
+import { indexRange } from "./db.js";
 import { byIndex, getDoc, patchDoc } from "./steps.js";
 import type { AuditEntry, PersonData, SyncReview } from "./validators.js";
 
@@ -44,7 +46,10 @@ export const ERASE_PAGE = 100;
 export type ErasedPeople = {
   userIds: readonly string[];
   rowIds: readonly string[];
+  /** Their email keys. */
   emails?: readonly string[];
+  /** Their addresses as stored, where they differ from the keys. */
+  addresses?: readonly string[];
 };
 
 /** The ids and addresses of a deleted user and row (either may be null). */
@@ -57,10 +62,14 @@ export function peopleOf(
     normalizeEmail(user?.email),
     normalizeEmail(row?.[shape.email]),
   ];
+  const stored = [user?.email, row?.[shape.email]].filter(
+    (e): e is string => typeof e === "string",
+  );
   return {
     userIds: user === null ? [] : [user._id],
     rowIds: row === null ? [] : [row._id],
     emails: [...new Set(emails.filter((e): e is string => e !== undefined))],
+    addresses: [...new Set(stored)],
   };
 }
 
@@ -81,6 +90,7 @@ export async function eraseTraces(
   markErased(ctx.db, [...people.userIds, ...people.rowIds]);
   markErased(ctx.db, await scrubCases(ctx, people));
   await deletePlannedKeys(ctx, people);
+  await deleteRateLimits(ctx, people);
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
     await ctx.scheduler.runAfter(
@@ -151,16 +161,42 @@ async function deletePlannedKeys(
   ctx: MutationCtx,
   people: ErasedPeople,
 ): Promise<void> {
+  // Every one: a row has one key per dry run at most, so the count is the
+  // number of dry runs an operator started (found by review: a page of
+  // ERASE_PAGE left the rest).
   for (const rowId of people.rowIds) {
-    const keys = await byIndex(
-      ctx,
-      "sync_run_planned_keys",
-      "by_row_id",
-      { row_id: rowId },
-      ERASE_PAGE,
-    );
-    for (const key of keys) {
+    const keys = indexRange(ctx, "sync_run_planned_keys", "by_row_id", {
+      row_id: rowId,
+    });
+    for await (const key of keys) {
       await ctx.db.delete("sync_run_planned_keys", key._id as never);
+    }
+  }
+}
+
+/**
+ * Deletes Convex Auth's rate-limit records keyed by the people's addresses
+ * (an emailed code mistyped keys one by the address typed; found by
+ * review). Each address as stored on either side, and its key: a spelling
+ * typed otherwise and never stored is not known here, and its record holds
+ * nothing but that spelling, an attempt count and a time.
+ */
+async function deleteRateLimits(
+  ctx: MutationCtx,
+  people: ErasedPeople,
+): Promise<void> {
+  for (const identifier of new Set([
+    ...(people.emails ?? []),
+    ...(people.addresses ?? []),
+  ])) {
+    for (const limit of await byIndex(
+      ctx,
+      "authRateLimits",
+      "identifier",
+      { identifier },
+      ERASE_PAGE,
+    )) {
+      await ctx.db.delete("authRateLimits", limit._id as never);
     }
   }
 }
@@ -212,7 +248,14 @@ async function scrubEntry(
   erasedIds: ReadonlySet<string>,
 ): Promise<void> {
   const patch: Partial<AuditEntry> = {};
-  if (entry.erased !== true && entry.ids.some((id) => erasedIds.has(id))) {
+  // An entry the command of another erasure marked keeps the values of the
+  // documents that survived it: they go now (found by review).
+  const holdsValues =
+    entry.summary !== ERASED_TEXT ||
+    entry.changes.some(
+      (change) => change.before !== undefined || change.after !== undefined,
+    );
+  if (holdsValues && entry.ids.some((id) => erasedIds.has(id))) {
     patch.changes = entry.changes.map(withoutValues);
     patch.summary = ERASED_TEXT;
     patch.erased = true;

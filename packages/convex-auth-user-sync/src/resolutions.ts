@@ -318,11 +318,17 @@ export async function resolveCase(
     },
     async () => {
       await run();
+      // The case keeps who resolved it by id and no free text: a note about
+      // a row, or an administrator's address, would outlive an erasure that
+      // cannot find the case (found by review). The note is in the audit
+      // entry, which an erasure finds by every id it names.
       await patchDoc(ctx, "sync_reviews", review._id, {
         resolved_at: now,
         resolution,
-        resolved_by: request.actor.label,
-        note: erasedIn(ctx.db) ? undefined : note,
+        resolved_by:
+          request.actor.userId === undefined
+            ? request.actor.label
+            : `users:${request.actor.userId}`,
       });
       if (request.action !== "dismiss") {
         await recordWhatRemains(ctx, shape, view, now);

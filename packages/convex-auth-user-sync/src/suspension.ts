@@ -12,10 +12,32 @@ import { normalizeEmail } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
 import { readPair, separatedFrom } from "./steps.js";
 
+/** One side of a pair, as a keep-separate marker may name it. */
+type Side = { userId: unknown; rowId: unknown };
+
+/**
+ * Whether a person kept two accounts apart (a keep-separate resolution):
+ * a marker between either's user and the other's row, whichever way the
+ * case named them (found by review: a marker made from the other side was
+ * missed, and a person kept apart was suspended with the other).
+ */
+async function keptApart(ctx: ReadCtx, a: Side, b: Side): Promise<boolean> {
+  for (const [user, row] of [
+    [a.userId, b.rowId],
+    [b.userId, a.rowId],
+  ]) {
+    if (user === undefined || user === null || row === undefined) continue;
+    if (row === null) continue;
+    if ((await separatedFrom(ctx, user, [row])).size > 0) return true;
+  }
+  return false;
+}
+
 /**
  * The suspended record that holds this user's verified address, or null:
  * an app row with the address's key, legacy (never paired) or verified by
- * its owner, suspended, and not kept apart from this user by a person. A row
+ * its owner, suspended, and not kept apart from this user (and its row,
+ * `row`) by a person. A row
  * made for an unverified claim proves nothing about the address's owner and
  * refuses nobody; a user whose own address is unverified is refused only by
  * its own pair's status.
@@ -32,14 +54,19 @@ export async function suspendedHolder(
   ctx: ReadCtx,
   shape: Shape,
   user: AnyDoc,
+  row: AnyDoc | null,
 ): Promise<AnyDoc | null> {
   const key = normalizeEmail(user.email);
   if (key === undefined || user.emailVerificationTime === undefined) {
     return null;
   }
-  const counts = async (row: AnyDoc) =>
-    row[shape.emailVerified] !== false &&
-    (await separatedFrom(ctx, user._id, [row._id])).size === 0;
+  const self: Side = { userId: user._id, rowId: row?._id };
+  const counts = async (holder: AnyDoc) =>
+    holder[shape.emailVerified] !== false &&
+    !(await keptApart(ctx, self, {
+      userId: holder[shape.appRef],
+      rowId: holder._id,
+    }));
 
   if (shape.status !== undefined && shape.indexes.appByEmailStatus) {
     const suspended = indexRange(
@@ -51,8 +78,8 @@ export async function suspendedHolder(
         [shape.status]: "suspended",
       },
     );
-    for await (const row of suspended) {
-      if (await counts(row)) return row;
+    for await (const holder of suspended) {
+      if (await counts(holder)) return holder;
     }
     return null;
   }
@@ -65,11 +92,11 @@ export async function suspendedHolder(
       [shape.email]: key,
     },
   );
-  for await (const row of holders) {
-    const named = row[shape.appRef];
+  for await (const holder of holders) {
+    const named = holder[shape.appRef];
     if (named === undefined || named === user._id) continue;
-    const holder = await getDoc(ctx, "users", named);
-    if (holder?.status === "suspended" && (await counts(row))) return row;
+    const owner = await getDoc(ctx, "users", named);
+    if (owner?.status === "suspended" && (await counts(holder))) return holder;
   }
   return null;
 }
@@ -105,24 +132,30 @@ export async function suspendAddressHolders(
       [shape.emailVerified]: true,
     },
   );
+  const suspendedSide: Side = {
+    userId: suspended[shape.appRef],
+    rowId: suspended._id,
+  };
   for await (const row of verified) {
     const userId = row[shape.appRef];
     if (row._id === suspended._id || userId === undefined) continue;
-    if (userId === suspended[shape.appRef]) continue;
     const user = await getDoc(ctx, "users", userId);
+    // Already suspended (the record's own user, say): its sign-ins ended
+    // with that suspension.
     if (
       user === null ||
+      user.status === "suspended" ||
       user.emailVerificationTime === undefined ||
       normalizeEmail(user.email) !== key
     ) {
       continue;
     }
-    if ((await separatedFrom(ctx, user._id, [suspended._id])).size > 0) {
+    if (
+      await keptApart(ctx, suspendedSide, { userId: user._id, rowId: row._id })
+    ) {
       continue;
     }
-    if (user.status !== "suspended") {
-      await patchDoc(ctx, "users", user._id, { status: "suspended" });
-    }
+    await patchDoc(ctx, "users", user._id, { status: "suspended" });
     const counterpart = (await readPair(ctx, shape, user)).counterpart;
     if (
       shape.status !== undefined &&
