@@ -433,67 +433,57 @@ async function openCases(t: Backend) {
   ).page;
 }
 
+/**
+ * Two accounts proving one address, the second's row kept apart from the
+ * first by an operator (the duplicate_account case names the later account
+ * and the earlier account's row), then the first suspended.
+ */
+async function keptApartThenSuspended(t: Backend) {
+  const second = await signInWithCode(t, "Eve@Corp.com");
+  const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+  expect(second!.userId).not.toBe(first.userId);
+  const [view] = await openCases(t);
+  expect(view!.review.user_id).toBe(first.userId);
+  const secondRow = (await readTables(t)).authUsers.find(
+    (r) => r.convex_user_id === second!.userId,
+  )!;
+  await t.mutation(internal.reviews.keepSeparate, {
+    reviewId: view!.review._id,
+    version: view!.version,
+    userId: first.userId,
+    rowId: secondRow._id,
+  });
+  await t.mutation(internal.admin.setStatus, {
+    id: first.userId,
+    status: "suspended",
+  });
+  return { first, second: second! };
+}
+
 // Found by the second review.
 describe("keep-separate holds for a suspension's reach", () => {
   test("accounts an operator kept apart are not suspended together, whichever came first", async () => {
     const t = newBackend();
-    const second = await signInWithCode(t, "Eve@Corp.com");
-    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
-    expect(second!.userId).not.toBe(first.userId);
-    // The case names the later account and the earlier account's row; an
-    // operator decides they are two people and keeps them apart.
-    const [view] = await openCases(t);
-    expect(view!.review.user_id).toBe(first.userId);
-    const { authUsers } = await readTables(t);
-    const secondRow = authUsers.find(
-      (r) => r.convex_user_id === second!.userId,
-    )!;
-    await t.mutation(internal.reviews.keepSeparate, {
-      reviewId: view!.review._id,
-      version: view!.version,
-      userId: first.userId,
-      rowId: secondRow._id,
-    });
-    // The GitHub account is suspended: the other person is not.
-    await t.mutation(internal.admin.setStatus, {
-      id: first.userId,
-      status: "suspended",
-    });
+    const { second } = await keptApartThenSuspended(t);
     const { users } = await readTables(t);
-    expect(users.find((u) => u._id === second!.userId)?.status).not.toBe(
+    expect(users.find((u) => u._id === second.userId)?.status).not.toBe(
       "suspended",
     );
     expect(await signInWithCode(t, "Eve@Corp.com")).toMatchObject({
-      userId: second!.userId,
+      userId: second.userId,
     });
   });
 
   test("an account kept apart, reactivated by an operator, signs in again", async () => {
     const t = newBackend();
-    const second = await signInWithCode(t, "Eve@Corp.com");
-    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
-    const [view] = await openCases(t);
-    const { authUsers } = await readTables(t);
-    const secondRow = authUsers.find(
-      (r) => r.convex_user_id === second!.userId,
-    )!;
-    await t.mutation(internal.reviews.keepSeparate, {
-      reviewId: view!.review._id,
-      version: view!.version,
-      userId: first.userId,
-      rowId: secondRow._id,
-    });
+    const { second } = await keptApartThenSuspended(t);
+    // An operator's reactivation of it holds.
     await t.mutation(internal.admin.setStatus, {
-      id: first.userId,
-      status: "suspended",
-    });
-    // The operator undoes the reach on the other person.
-    await t.mutation(internal.admin.setStatus, {
-      id: second!.userId,
+      id: second.userId,
       status: "active",
     });
     expect(await signInWithCode(t, "Eve@Corp.com")).toMatchObject({
-      userId: second!.userId,
+      userId: second.userId,
     });
   });
 
