@@ -52,6 +52,8 @@ export const replaceAuthUser = internalMutation({
     id: v.id("auth_users"),
     full_name: v.optional(v.string()),
     company: v.optional(v.string()),
+    email: v.optional(v.string()),
+    status: v.optional(accountStatusValidator),
   },
   returns: v.null(),
   handler: async (ctx, { id, ...fields }) => {

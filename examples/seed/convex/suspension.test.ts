@@ -4,6 +4,7 @@
  * go through Convex Auth's real flows (OAuth routes with the provider's HTTP
  * answers stubbed; emailed codes with Resend's API stubbed).
  */
+import { makeFunctionReference } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -21,6 +22,7 @@ import {
   expectAppError,
   insertLegacyRow,
   newBackend,
+  newBackendWithAppCode,
   readTables,
   runDueFunctions,
   useFakeClock,
@@ -519,5 +521,91 @@ describe("keep-separate holds for a suspension's reach", () => {
       ctx.db.query("authSessions").collect(),
     );
     expect(sessions.filter((s) => s._id === eve.sessionId)).toEqual([]);
+  });
+});
+
+// Found by the third review.
+describe("a suspended pair's address is nobody else's to take", () => {
+  const replaceRow = makeFunctionReference<"mutation">(
+    "appWrites:replaceAuthUser",
+  );
+
+  test("an app edit of a suspended row's email is undone, and refuses nobody else", async () => {
+    const t = newBackendWithAppCode();
+    const ann = await signInViaOAuth(t, "github", github(1, "ann@corp.com"));
+    await t.mutation(internal.admin.setStatus, {
+      id: ann.userId,
+      status: "suspended",
+    });
+    const annRow = (await readTables(t)).authUsers.find(
+      (r) => r.convex_user_id === ann.userId,
+    )!;
+    await t.mutation(replaceRow, { id: annRow._id, email: "bob@corp.com" });
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    const after = (await readTables(t)).authUsers.find(
+      (r) => r._id === annRow._id,
+    );
+    expect(after?.email).toBe("ann@corp.com");
+    // Bob, who proves bob@corp.com, is nobody suspended.
+    const bob = await signInViaOAuth(t, "github", github(2, "bob@corp.com"));
+    expect(bob.userId).not.toBe(ann.userId);
+  });
+
+  test("an app write that suspends a row and puts another's address on it suspends nobody else", async () => {
+    const t = newBackendWithAppCode();
+    const ann = await signInViaOAuth(t, "github", github(1, "ann@corp.com"));
+    const bob = await signInViaOAuth(t, "github", github(2, "bob@corp.com"));
+    const annRow = (await readTables(t)).authUsers.find(
+      (r) => r.convex_user_id === ann.userId,
+    )!;
+    await t.mutation(replaceRow, {
+      id: annRow._id,
+      email: "bob@corp.com",
+      status: "suspended",
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === bob.userId)?.status).toBeUndefined();
+    expect(authUsers.find((r) => r._id === annRow._id)).toMatchObject({
+      email: "ann@corp.com",
+      status: "suspended",
+    });
+    const live = await sessions(t);
+    expect(live.filter((s) => s.userId === bob.userId)).toHaveLength(1);
+  });
+
+  test("a one-sided duplicate row does not carry a suspension across a keep-separate decision", async () => {
+    const t = newBackend();
+    // As keptApartThenSuspended, with an imported duplicate naming the
+    // second account (damage: one-sided) before the suspension.
+    const second = (await signInWithCode(t, "Eve@Corp.com"))!;
+    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
+    const [view] = await openCases(t);
+    const secondRow = (await readTables(t)).authUsers.find(
+      (r) => r.convex_user_id === second.userId,
+    )!;
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: first.userId,
+      rowId: secondRow._id,
+    });
+    await t.run(async (ctx) =>
+      ctx.db.insert("auth_users", {
+        email: "eve@corp.com",
+        email_verified: true,
+        convex_user_id: second.userId,
+        created_at: 1,
+        updated_at: 1,
+      }),
+    );
+    await t.mutation(internal.admin.setStatus, {
+      id: first.userId,
+      status: "suspended",
+    });
+    const { users } = await readTables(t);
+    expect(users.find((u) => u._id === second.userId)?.status).not.toBe(
+      "suspended",
+    );
   });
 });

@@ -214,10 +214,10 @@ export function planPairSync(
 }
 
 /**
- * Whether a row already paired with this user is suspended (its status, or
- * the user's where the app declares none), so that its address and
- * verification stay as they were. A draft, or a row being linked, is not:
- * it takes the user's address as any link does.
+ * Whether a row already paired with this user is suspended (see
+ * isSuspendedPair), so that its address and verification stay as they
+ * were. A draft, or a row being linked, is not: it takes the user's address
+ * as any link does.
  */
 function holdsSuspendedAddress(
   shape: Shape,
@@ -226,6 +226,18 @@ function holdsSuspendedAddress(
   stored: RowSide | null,
 ): boolean {
   if (stored === null || stored[shape.appRef] !== user._id) return false;
+  return isSuspendedPair(shape, user, row);
+}
+
+/**
+ * Whether a pair is suspended: the row's status where the app declares one
+ * (it owns status), else the user's.
+ */
+export function isSuspendedPair(
+  shape: Shape,
+  user: UserSide,
+  row: RowSide,
+): boolean {
   const status =
     shape.status === undefined
       ? user.status
@@ -659,13 +671,23 @@ export function editsFromUsersWrite(
  * What an app write to the app table means: a value the user may choose,
  * set by the app, is the app's choice from then on. Identity fields stay the
  * provider's: an app edit of the email is planned back to the users value.
+ * A suspended pair's row keeps the address it was suspended with (see
+ * planPairSync), so there (`suspendedPair`) an app edit of the email or its
+ * verification is undone from the old document instead (found by review: the
+ * edit was kept, and put another person's address under a suspension).
  */
 export function editsFromRowWrite(
   shape: Shape,
   oldDoc: RowSide,
   newDoc: RowSide,
+  suspendedPair = false,
 ): RowSide {
   const edits: RowSide = {};
+  if (suspendedPair) {
+    for (const field of [shape.email, shape.emailVerified]) {
+      if (oldDoc[field] !== newDoc[field]) edits[field] = oldDoc[field];
+    }
+  }
   for (const pair of shape.mirror) {
     if (pair.chosenBy === undefined) continue;
     if (

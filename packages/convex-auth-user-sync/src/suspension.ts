@@ -12,25 +12,56 @@ import { normalizeEmail } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
 import { readPair, separatedFrom } from "./steps.js";
 
-/** One side of a pair, as a keep-separate marker may name it. */
-type Side = { userId: unknown; rowId: unknown };
+/**
+ * One account, as a keep-separate marker may name it: its user and the rows
+ * that stand for it (the row in hand, and the user's counterpart when that
+ * is another row: a one-sided row must not carry a decision past it).
+ */
+type Side = { userId: unknown; rowIds: readonly unknown[] };
 
 /**
  * Whether a person kept two accounts apart (a keep-separate resolution):
- * a marker between either's user and the other's row, whichever way the
- * case named them (found by review: a marker made from the other side was
- * missed, and a person kept apart was suspended with the other).
+ * a marker between either's user and a row of the other, whichever way the
+ * case named them (found by review: a marker made from the other side, or
+ * on the counterpart of a user a one-sided row names, was missed, and a
+ * person kept apart was suspended with the other).
  */
 async function keptApart(ctx: ReadCtx, a: Side, b: Side): Promise<boolean> {
-  for (const [user, row] of [
-    [a.userId, b.rowId],
-    [b.userId, a.rowId],
-  ]) {
-    if (user === undefined || user === null || row === undefined) continue;
-    if (row === null) continue;
-    if ((await separatedFrom(ctx, user, [row])).size > 0) return true;
+  for (const [user, rows] of [
+    [a.userId, b.rowIds],
+    [b.userId, a.rowIds],
+  ] as const) {
+    if (user === undefined || user === null) continue;
+    const named = rows.filter((row) => row !== undefined && row !== null);
+    if (named.length === 0) continue;
+    if ((await separatedFrom(ctx, user, named)).size > 0) return true;
   }
   return false;
+}
+
+/** The side of the account a row names: the row and the user's counterpart. */
+async function sideOf(
+  ctx: ReadCtx,
+  shape: Shape,
+  row: AnyDoc,
+  user?: AnyDoc | null,
+): Promise<Side> {
+  const userId = row[shape.appRef];
+  const owner =
+    user !== undefined
+      ? user
+      : userId === undefined
+        ? null
+        : await getDoc(ctx, "users", userId);
+  const counterpart =
+    owner === null ? null : (await readPair(ctx, shape, owner)).counterpart;
+  return {
+    userId,
+    rowIds:
+      counterpart === null || counterpart._id === row._id
+        ? [row._id]
+        : [row._id, counterpart._id],
+  };
 }
 
 /**
@@ -60,13 +91,10 @@ export async function suspendedHolder(
   if (key === undefined || user.emailVerificationTime === undefined) {
     return null;
   }
-  const self: Side = { userId: user._id, rowId: row?._id };
+  const self: Side = { userId: user._id, rowIds: [row?._id] };
   const counts = async (holder: AnyDoc) =>
     holder[shape.emailVerified] !== false &&
-    !(await keptApart(ctx, self, {
-      userId: holder[shape.appRef],
-      rowId: holder._id,
-    }));
+    !(await keptApart(ctx, self, await sideOf(ctx, shape, holder)));
 
   if (shape.status !== undefined && shape.indexes.appByEmailStatus) {
     const suspended = indexRange(
@@ -132,10 +160,7 @@ export async function suspendAddressHolders(
       [shape.emailVerified]: true,
     },
   );
-  const suspendedSide: Side = {
-    userId: suspended[shape.appRef],
-    rowId: suspended._id,
-  };
+  const suspendedSide = await sideOf(ctx, shape, suspended);
   for await (const row of verified) {
     const userId = row[shape.appRef];
     if (row._id === suspended._id || userId === undefined) continue;
@@ -150,11 +175,8 @@ export async function suspendAddressHolders(
     ) {
       continue;
     }
-    if (
-      await keptApart(ctx, suspendedSide, { userId: user._id, rowId: row._id })
-    ) {
-      continue;
-    }
+    const side = await sideOf(ctx, shape, row, user);
+    if (await keptApart(ctx, suspendedSide, side)) continue;
     await patchDoc(ctx, "users", user._id, { status: "suspended" });
     const counterpart = (await readPair(ctx, shape, user)).counterpart;
     if (

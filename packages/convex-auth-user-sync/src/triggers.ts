@@ -16,6 +16,7 @@ import { suspendAddressHolders } from "./suspension.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   editsFromRowWrite,
+  isSuspendedPair,
   editsFromUsersWrite,
   keepsVerification,
 } from "./policy.js";
@@ -139,7 +140,22 @@ export async function onRowChange(
       await syncFromRow(ctx, shape, change.newDoc, { now });
       return;
     case "update": {
-      const edits = editsFromRowWrite(shape, change.oldDoc, change.newDoc);
+      // Only a write to the identity fields needs to know the pair.
+      const identityWritten =
+        change.oldDoc[shape.email] !== change.newDoc[shape.email] ||
+        change.oldDoc[shape.emailVerified] !==
+          change.newDoc[shape.emailVerified];
+      const paired = identityWritten
+        ? await findPairedUser(ctx, shape, change.oldDoc)
+        : null;
+      const edits = editsFromRowWrite(
+        shape,
+        change.oldDoc,
+        change.newDoc,
+        paired !== null &&
+          (isSuspendedPair(shape, paired as never, change.oldDoc) ||
+            isSuspendedPair(shape, paired as never, change.newDoc)),
+      );
       if (Object.keys(edits).length > 0) {
         await patchDoc(ctx, shape.table, change.id, edits);
       }
