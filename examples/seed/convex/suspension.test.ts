@@ -42,6 +42,16 @@ function github(id: number, email: string, verified = true): GitHubAccount {
   };
 }
 
+/** A GitHub account that signed in, then was suspended by an operator. */
+async function suspendedOnGitHub(t: Backend, id: number, email: string) {
+  const account = await signInViaOAuth(t, "github", github(id, email));
+  await t.mutation(internal.admin.setStatus, {
+    id: account.userId,
+    status: "suspended",
+  });
+  return account;
+}
+
 const eveAtGoogle = {
   sub: "g-eve",
   email: "eve@corp.com",
@@ -278,11 +288,7 @@ describe("pairing two records keeps a suspension", () => {
 
   test("a run that links a suspended user keeps the suspension", async () => {
     const t = newBackend();
-    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
-    await t.mutation(internal.admin.setStatus, {
-      id: eve.userId,
-      status: "suspended",
-    });
+    const eve = await suspendedOnGitHub(t, 1, "eve@corp.com");
     // Damage: the user's row is gone (written raw, past the triggers), and
     // an import brings back a row of hers, marked active.
     const legacy = await t.run(async (ctx) => {
@@ -337,11 +343,7 @@ describe("a suspended person cannot move the suspension off their address (found
   /** Eve, suspended; then a refused GitHub sign-in with `next`, and a run. */
   async function suspendedThenRefused(next: GitHubAccount) {
     const t = newBackend();
-    const eve = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
-    await t.mutation(internal.admin.setStatus, {
-      id: eve.userId,
-      status: "suspended",
-    });
+    const eve = await suspendedOnGitHub(t, 1, "eve@corp.com");
     // Refused, but Convex Auth has already written the new profile to users.
     await expectAppError(
       redeemOAuthCode(t, await startOAuthSignIn(t, "github", next)),
@@ -440,7 +442,10 @@ async function openCases(t: Backend) {
  * first by an operator (the duplicate_account case names the later account
  * and the earlier account's row), then the first suspended.
  */
-async function keptApartThenSuspended(t: Backend) {
+async function keptApartThenSuspended(
+  t: Backend,
+  beforeSuspension?: (second: { userId: Id<"users"> }) => Promise<unknown>,
+) {
   const second = await signInWithCode(t, "Eve@Corp.com");
   const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
   expect(second!.userId).not.toBe(first.userId);
@@ -455,6 +460,7 @@ async function keptApartThenSuspended(t: Backend) {
     userId: first.userId,
     rowId: secondRow._id,
   });
+  await beforeSuspension?.(second!);
   await t.mutation(internal.admin.setStatus, {
     id: first.userId,
     status: "suspended",
@@ -532,11 +538,7 @@ describe("a suspended pair's address is nobody else's to take", () => {
 
   test("an app edit of a suspended row's email is undone, and refuses nobody else", async () => {
     const t = newBackendWithAppCode();
-    const ann = await signInViaOAuth(t, "github", github(1, "ann@corp.com"));
-    await t.mutation(internal.admin.setStatus, {
-      id: ann.userId,
-      status: "suspended",
-    });
+    const ann = await suspendedOnGitHub(t, 1, "ann@corp.com");
     const annRow = (await readTables(t)).authUsers.find(
       (r) => r.convex_user_id === ann.userId,
     )!;
@@ -576,33 +578,19 @@ describe("a suspended pair's address is nobody else's to take", () => {
 
   test("a one-sided duplicate row does not carry a suspension across a keep-separate decision", async () => {
     const t = newBackend();
-    // As keptApartThenSuspended, with an imported duplicate naming the
-    // second account (damage: one-sided) before the suspension.
-    const second = (await signInWithCode(t, "Eve@Corp.com"))!;
-    const first = await signInViaOAuth(t, "github", github(1, "eve@corp.com"));
-    const [view] = await openCases(t);
-    const secondRow = (await readTables(t)).authUsers.find(
-      (r) => r.convex_user_id === second.userId,
-    )!;
-    await t.mutation(internal.reviews.keepSeparate, {
-      reviewId: view!.review._id,
-      version: view!.version,
-      userId: first.userId,
-      rowId: secondRow._id,
-    });
-    await t.run(async (ctx) =>
-      ctx.db.insert("auth_users", {
-        email: "eve@corp.com",
-        email_verified: true,
-        convex_user_id: second.userId,
-        created_at: 1,
-        updated_at: 1,
-      }),
+    // An imported duplicate naming the second account (damage: one-sided),
+    // before the suspension.
+    const { second } = await keptApartThenSuspended(t, async (second) =>
+      t.run(async (ctx) =>
+        ctx.db.insert("auth_users", {
+          email: "eve@corp.com",
+          email_verified: true,
+          convex_user_id: second.userId,
+          created_at: 1,
+          updated_at: 1,
+        }),
+      ),
     );
-    await t.mutation(internal.admin.setStatus, {
-      id: first.userId,
-      status: "suspended",
-    });
     const { users } = await readTables(t);
     expect(users.find((u) => u._id === second.userId)?.status).not.toBe(
       "suspended",
