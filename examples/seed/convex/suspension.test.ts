@@ -596,4 +596,35 @@ describe("a suspended pair's address is nobody else's to take", () => {
       "suspended",
     );
   });
+
+  // Found by the fourth review: a suspended row in no pair, too.
+  test("an app edit of a suspended legacy row's email is undone, in the same write as the suspension or after it", async () => {
+    const t = newBackendWithAppCode();
+    const bob = await signInViaOAuth(t, "github", github(2, "bob@corp.com"));
+    const before = await insertLegacyRow(t, { email: "ann@corp.com" });
+    await suspendRow(t, before);
+    await t.mutation(replaceRow, { id: before, email: "bob@corp.com" });
+    const inOneWrite = await insertLegacyRow(t, { email: "ann@corp.com" });
+    await t.mutation(replaceRow, {
+      id: inOneWrite,
+      email: "bob@corp.com",
+      status: "suspended",
+    });
+    const { users, authUsers } = await readTables(t);
+    for (const id of [before, inOneWrite]) {
+      expect(authUsers.find((r) => r._id === id)?.email).toBe("ann@corp.com");
+    }
+    expect(users.find((u) => u._id === bob.userId)?.status).toBeUndefined();
+    expect(
+      (await signInViaOAuth(t, "github", github(2, "bob@corp.com"))).userId,
+    ).toBe(bob.userId);
+  });
+
+  test("an app fix of an active legacy row's address still stands", async () => {
+    const t = newBackendWithAppCode();
+    const typo = await insertLegacyRow(t, { email: "ann@corp.con" });
+    await t.mutation(replaceRow, { id: typo, email: "ann@corp.com" });
+    const { authUsers } = await readTables(t);
+    expect(authUsers.find((r) => r._id === typo)?.email).toBe("ann@corp.com");
+  });
 });

@@ -671,19 +671,20 @@ export function editsFromUsersWrite(
  * What an app write to the app table means: a value the user may choose,
  * set by the app, is the app's choice from then on. Identity fields stay the
  * provider's: an app edit of the email is planned back to the users value.
- * A suspended pair's row keeps the address it was suspended with (see
- * planPairSync), so there (`suspendedPair`) an app edit of the email or its
- * verification is undone from the old document instead (found by review: the
- * edit was kept, and put another person's address under a suspension).
+ * A suspended record keeps the address it was suspended with (see
+ * planPairSync), so for one (`suspended`: the row, or its pair) an app edit
+ * of the email or its verification is undone from the old document instead
+ * (found by review: the edit was kept, and put another person's address
+ * under a suspension).
  */
 export function editsFromRowWrite(
   shape: Shape,
   oldDoc: RowSide,
   newDoc: RowSide,
-  suspendedPair = false,
+  suspended = false,
 ): RowSide {
   const edits: RowSide = {};
-  if (suspendedPair) {
+  if (suspended) {
     for (const field of [shape.email, shape.emailVerified]) {
       if (oldDoc[field] !== newDoc[field]) edits[field] = oldDoc[field];
     }

@@ -140,21 +140,32 @@ export async function onRowChange(
       await syncFromRow(ctx, shape, change.newDoc, { now });
       return;
     case "update": {
-      // Only a write to the identity fields needs to know the pair.
+      // A suspended record keeps the address it was suspended with: an app
+      // write of its email or verification is undone (found by review),
+      // whether the row is suspended itself or its pair is (the user's
+      // status, where the app declares none). Only such a write needs to
+      // know the pair.
       const identityWritten =
         change.oldDoc[shape.email] !== change.newDoc[shape.email] ||
         change.oldDoc[shape.emailVerified] !==
           change.newDoc[shape.emailVerified];
-      const paired = identityWritten
-        ? await findPairedUser(ctx, shape, change.oldDoc)
-        : null;
+      const rowSuspended =
+        shape.status !== undefined &&
+        (change.oldDoc[shape.status] === "suspended" ||
+          change.newDoc[shape.status] === "suspended");
+      const paired =
+        identityWritten && !rowSuspended
+          ? await findPairedUser(ctx, shape, change.oldDoc)
+          : null;
       const edits = editsFromRowWrite(
         shape,
         change.oldDoc,
         change.newDoc,
-        paired !== null &&
-          (isSuspendedPair(shape, paired as never, change.oldDoc) ||
-            isSuspendedPair(shape, paired as never, change.newDoc)),
+        identityWritten &&
+          (rowSuspended ||
+            (paired !== null &&
+              (isSuspendedPair(shape, paired as never, change.oldDoc) ||
+                isSuspendedPair(shape, paired as never, change.newDoc)))),
       );
       if (Object.keys(edits).length > 0) {
         await patchDoc(ctx, shape.table, change.id, edits);
