@@ -503,6 +503,28 @@ export function keepSuspension(
 }
 
 /**
+ * The writes that make a user and a row not yet paired one pair (a link on
+ * any path: a sign-in, a run, a manual sync, a resolution): the field map
+ * over the row as it comes (`row`, edits included; a legacy row's chosen
+ * values stay chosen), with a suspension on either side kept (see
+ * keepSuspension). `stored` is the row as the database holds it.
+ *
+ * @example const { plan, kept } = planLink(shape, user, row, row, now, true);
+ */
+export function planLink(
+  shape: Shape,
+  user: UserSide,
+  row: RowSide,
+  stored: RowSide,
+  now: number,
+  legacy: boolean,
+): { plan: PairPlan; kept: "user" | "row" | null } {
+  const { row: draft, kept } = keepSuspension(shape, user, row);
+  const linked = legacy ? linkLegacyRow(shape, draft) : draft;
+  return { plan: planPairSync(shape, user, linked, stored, now), kept };
+}
+
+/**
  * The fields a legacy row keeps when it is linked: values of pairs declared
  * `legacyValueIsChosen` count as chosen in the app, so they survive provider
  * renames.

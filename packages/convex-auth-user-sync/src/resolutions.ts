@@ -34,15 +34,8 @@ import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import { boundedPage } from "./pages.js";
+import { planLink } from "./policy.js";
 import {
-  isEmptyPlan,
-  keepSuspension,
-  linkLegacyRow,
-  planPairSync,
-} from "./policy.js";
-import { endSignIns } from "./sessions.js";
-import {
-  applyPairPlan,
   byIndex,
   CLAIM_LIMIT,
   ensurePair,
@@ -55,6 +48,7 @@ import {
   recordReview,
   separatedFrom,
   suspensionKept,
+  writeLink,
 } from "./steps.js";
 import type { Resolution, ReviewKind } from "./validators.js";
 
@@ -392,7 +386,9 @@ async function prepareLink(
       "Other rows name this user too; retire them or keep them apart first",
     );
   }
-  const { kept } = keepSuspension(shape, user as never, row);
+  const legacy =
+    row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
+  const link = planLink(shape, user as never, row, row, now, legacy);
   const run = async () => {
     if (current !== null) {
       // The user's row goes, as a retirement would take it: its fields are
@@ -400,26 +396,9 @@ async function prepareLink(
       await deleteAppRow(ctx, shape, current._id);
     }
     await clearSeparation(ctx, user._id, row._id);
-    const fresh = (await getDoc(ctx, "users", user._id))!;
-    const legacy =
-      row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
-    const draft = keepSuspension(shape, fresh as never, row).row;
-    const plan = planPairSync(
-      shape,
-      fresh as never,
-      legacy ? linkLegacyRow(shape, draft) : draft,
-      row,
-      now,
-    );
-    if (!isEmptyPlan(plan)) {
-      await applyPairPlan(ctx, shape, user._id, row._id, plan);
-    }
-    // The row was suspended: the user is now, and its sign-ins end.
-    if (kept === "row") {
-      await endSignIns(ctx, shape, user._id as GenericId<"users">);
-    }
+    await writeLink(ctx, shape, user._id, row._id, link);
   };
-  return { run, kept };
+  return { run, kept: link.kept };
 }
 
 /**

@@ -18,8 +18,7 @@ import {
   decidePairing,
   isEmptyPlan,
   isTwoWay,
-  keepSuspension,
-  linkLegacyRow,
+  planLink,
   normalizeEmail,
   type PairingDecision,
   type PairPlan,
@@ -596,29 +595,21 @@ export async function ensurePair(
   }
   if (decision.action === "link") {
     const row = rows.find((candidate) => candidate._id === decision.rowId)!;
-    // A suspension on either side holds in the pair.
-    const { row: draft, kept } = keepSuspension(shape, user as never, {
-      ...row,
-      ...edits,
-    });
-    const plan = signInDone(
-      planPairSync(
-        shape,
-        user as never,
-        decision.legacy ? linkLegacyRow(shape, draft) : draft,
-        row,
-        now,
-      ),
+    const link = planLink(
+      shape,
+      user as never,
+      { ...row, ...edits },
+      row,
+      now,
+      decision.legacy === true,
     );
-    if (!dryRun) await applyPairPlan(ctx, shape, user._id, row._id, plan);
-    changes.push(...describePlan(shape, user._id, row._id, plan));
-    if (kept !== null) {
-      changes.push(suspensionKept(shape, user._id, row._id, kept));
+    const plan = signInDone(link.plan);
+    if (!dryRun) {
+      await writeLink(ctx, shape, user._id, row._id, { plan, kept: link.kept });
     }
-    // The row was suspended: the user is now, and its sign-ins end as a
-    // suspension ends them.
-    if (kept === "row" && !dryRun) {
-      await endSignIns(ctx, shape, user._id as GenericId<"users">);
+    changes.push(...describePlan(shape, user._id, row._id, plan));
+    if (link.kept !== null) {
+      changes.push(suspensionKept(shape, user._id, row._id, link.kept));
     }
     return result(decision.legacy ? "linked" : "repaired", row, changes, plan);
   }
@@ -684,6 +675,24 @@ export async function ensurePair(
     user: { ...user, ...usersPatch },
     row: created,
   };
+}
+
+/**
+ * Writes a planned link (see planLink); when the suspension it keeps was the
+ * row's, the user is suspended now and its sign-ins end as a suspension
+ * ends them.
+ */
+export async function writeLink(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: unknown,
+  rowId: unknown,
+  link: { plan: PairPlan; kept: "user" | "row" | null },
+): Promise<void> {
+  await applyPairPlan(ctx, shape, userId, rowId, link.plan);
+  if (link.kept === "row") {
+    await endSignIns(ctx, shape, userId as GenericId<"users">);
+  }
 }
 
 /** A change's words for a suspension a link kept (see keepSuspension). */

@@ -39,13 +39,17 @@ async function keptApart(ctx: ReadCtx, a: Side, b: Side): Promise<boolean> {
   return false;
 }
 
-/** The side of the account a row names: the row and the user's counterpart. */
-async function sideOf(
+/**
+ * The account a row names: its side (the row and the user's counterpart)
+ * and that counterpart. `user` is the user the row names, when the caller
+ * has read it already.
+ */
+async function accountOf(
   ctx: ReadCtx,
   shape: Shape,
   row: AnyDoc,
   user?: AnyDoc | null,
-): Promise<Side> {
+): Promise<{ side: Side; counterpart: AnyDoc | null }> {
   const userId = row[shape.appRef];
   const owner =
     user !== undefined
@@ -55,21 +59,19 @@ async function sideOf(
         : await getDoc(ctx, "users", userId);
   const counterpart =
     owner === null ? null : (await readPair(ctx, shape, owner)).counterpart;
-  return {
-    userId,
-    rowIds:
-      counterpart === null || counterpart._id === row._id
-        ? [row._id]
-        : [row._id, counterpart._id],
-  };
+  const rowIds =
+    counterpart === null || counterpart._id === row._id
+      ? [row._id]
+      : [row._id, counterpart._id];
+  return { side: { userId, rowIds }, counterpart };
 }
 
 /**
  * The suspended record that holds this user's verified address, or null:
  * an app row with the address's key, legacy (never paired) or verified by
  * its owner, suspended, and not kept apart from this user (and its row,
- * `row`) by a person. A row
- * made for an unverified claim proves nothing about the address's owner and
+ * `row`) by a person. A row made for an unverified claim proves nothing
+ * about the address's owner and
  * refuses nobody; a user whose own address is unverified is refused only by
  * its own pair's status.
  *
@@ -79,7 +81,7 @@ async function sideOf(
  * declared the status lives on `users`, and the rows of the key are read
  * with the user each names.
  *
- * @example if ((await suspendedHolder(ctx, shape, user)) !== null) throw appError("FORBIDDEN", "This account is suspended");
+ * @example if ((await suspendedHolder(ctx, shape, user, read.counterpart)) !== null) throw appError("FORBIDDEN", "This account is suspended");
  */
 export async function suspendedHolder(
   ctx: ReadCtx,
@@ -92,9 +94,13 @@ export async function suspendedHolder(
     return null;
   }
   const self: Side = { userId: user._id, rowIds: [row?._id] };
-  const counts = async (holder: AnyDoc) =>
+  const counts = async (holder: AnyDoc, owner?: AnyDoc | null) =>
     holder[shape.emailVerified] !== false &&
-    !(await keptApart(ctx, self, await sideOf(ctx, shape, holder)));
+    !(await keptApart(
+      ctx,
+      self,
+      (await accountOf(ctx, shape, holder, owner)).side,
+    ));
 
   if (shape.status !== undefined && shape.indexes.appByEmailStatus) {
     const suspended = indexRange(
@@ -124,7 +130,9 @@ export async function suspendedHolder(
     const named = holder[shape.appRef];
     if (named === undefined || named === user._id) continue;
     const owner = await getDoc(ctx, "users", named);
-    if (owner?.status === "suspended" && (await counts(holder))) return holder;
+    if (owner?.status === "suspended" && (await counts(holder, owner))) {
+      return holder;
+    }
   }
   return null;
 }
@@ -160,7 +168,7 @@ export async function suspendAddressHolders(
       [shape.emailVerified]: true,
     },
   );
-  const suspendedSide = await sideOf(ctx, shape, suspended);
+  const suspendedSide = (await accountOf(ctx, shape, suspended)).side;
   for await (const row of verified) {
     const userId = row[shape.appRef];
     if (row._id === suspended._id || userId === undefined) continue;
@@ -175,10 +183,9 @@ export async function suspendAddressHolders(
     ) {
       continue;
     }
-    const side = await sideOf(ctx, shape, row, user);
+    const { side, counterpart } = await accountOf(ctx, shape, row, user);
     if (await keptApart(ctx, suspendedSide, side)) continue;
     await patchDoc(ctx, "users", user._id, { status: "suspended" });
-    const counterpart = (await readPair(ctx, shape, user)).counterpart;
     if (
       shape.status !== undefined &&
       counterpart !== null &&

@@ -124,6 +124,38 @@ export async function onUsersChange(
 }
 
 /**
+ * Whether an app write to a row wrote the email or its verification of a
+ * suspended record: the row suspended itself (before or by this write), or
+ * its pair (the user's status, where the app declares none). Such a record
+ * keeps the address it was suspended with, so the write is undone (found by
+ * review). Only such a write reads the pair.
+ */
+async function identityOfSuspended(
+  ctx: MutationCtx,
+  shape: Shape,
+  change: { oldDoc: AnyDoc; newDoc: AnyDoc },
+): Promise<boolean> {
+  const { oldDoc, newDoc } = change;
+  const identityWritten =
+    oldDoc[shape.email] !== newDoc[shape.email] ||
+    oldDoc[shape.emailVerified] !== newDoc[shape.emailVerified];
+  if (!identityWritten) return false;
+  if (
+    shape.status !== undefined &&
+    (oldDoc[shape.status] === "suspended" ||
+      newDoc[shape.status] === "suspended")
+  ) {
+    return true;
+  }
+  const paired = await findPairedUser(ctx, shape, oldDoc);
+  return (
+    paired !== null &&
+    (isSuspendedPair(shape, paired as never, oldDoc) ||
+      isSuspendedPair(shape, paired as never, newDoc))
+  );
+}
+
+/**
  * After an app write to the app table: link a new row, carry the change to
  * its user, or delete the whole account with it when it was the user's
  * counterpart. A row that was not (a duplicate, a one-sided claim, a legacy
@@ -140,32 +172,11 @@ export async function onRowChange(
       await syncFromRow(ctx, shape, change.newDoc, { now });
       return;
     case "update": {
-      // A suspended record keeps the address it was suspended with: an app
-      // write of its email or verification is undone (found by review),
-      // whether the row is suspended itself or its pair is (the user's
-      // status, where the app declares none). Only such a write needs to
-      // know the pair.
-      const identityWritten =
-        change.oldDoc[shape.email] !== change.newDoc[shape.email] ||
-        change.oldDoc[shape.emailVerified] !==
-          change.newDoc[shape.emailVerified];
-      const rowSuspended =
-        shape.status !== undefined &&
-        (change.oldDoc[shape.status] === "suspended" ||
-          change.newDoc[shape.status] === "suspended");
-      const paired =
-        identityWritten && !rowSuspended
-          ? await findPairedUser(ctx, shape, change.oldDoc)
-          : null;
       const edits = editsFromRowWrite(
         shape,
         change.oldDoc,
         change.newDoc,
-        identityWritten &&
-          (rowSuspended ||
-            (paired !== null &&
-              (isSuspendedPair(shape, paired as never, change.oldDoc) ||
-                isSuspendedPair(shape, paired as never, change.newDoc)))),
+        await identityOfSuspended(ctx, shape, change),
       );
       if (Object.keys(edits).length > 0) {
         await patchDoc(ctx, shape.table, change.id, edits);
