@@ -18,6 +18,7 @@ import {
   newBackend,
   newBackendWithAppCode,
   newBackendWithFastPasswords,
+  openCases,
   runDueFunctions,
   signInWithOAuth,
   useFakeClock,
@@ -307,19 +308,25 @@ describe("an account deletion leaves nothing of the person", () => {
   });
 });
 
+/**
+ * A legacy row imported with an address that is not yet a key: a dry run
+ * records the key its first phase would give the row.
+ */
+async function insertImportedLin(t: Backend) {
+  return await t.run(async (ctx) =>
+    ctx.db.insert("auth_users", {
+      email: "Lin.Import@Example.com",
+      full_name: "Lin Import",
+      created_at: 1,
+      updated_at: 1,
+    }),
+  );
+}
+
 describe("a dry run's log", () => {
   test("holds no address of a row deleted since (found by review)", async () => {
     const t = newBackend();
-    // An imported address, not yet a key: a dry run records the key its
-    // first phase would give the row.
-    const lin = await t.run(async (ctx) =>
-      ctx.db.insert("auth_users", {
-        email: "Lin.Import@Example.com",
-        full_name: "Lin Import",
-        created_at: 1,
-        updated_at: 1,
-      }),
-    );
+    const lin = await insertImportedLin(t);
     await t.mutation(internal.userSync.syncAllUsers, { dryRun: true });
     await runDueFunctions(t);
     const planned = await t.run(async (ctx) =>
@@ -501,14 +508,6 @@ async function holding(t: Backend, text: string) {
   );
 }
 
-async function openCasesNow(t: Backend) {
-  return (
-    await t.query(internal.reviews.openCases, {
-      paginationOpts: { numItems: 20, cursor: null },
-    })
-  ).page;
-}
-
 /** Ken signs in; two legacy rows hold his address; one is someone else's. */
 async function kenWithStaleRow(t: Backend) {
   const stale = await insertLegacyRow(t, {
@@ -531,7 +530,7 @@ describe("erasure of a row kept apart from a living account", () => {
   test("the keep-separate note about the deleted row is erased with it", async () => {
     const t = newBackend();
     const { stale, ken } = await kenWithStaleRow(t);
-    const view = (await openCasesNow(t)).find((c) =>
+    const view = (await openCases(t)).find((c) =>
       c.rows.some((row) => row.id === stale),
     )!;
     expect(view.user?._id).toBe(ken.userId);
@@ -552,7 +551,7 @@ describe("an audit entry that erased one person, naming another", () => {
   test("the other person's values go when they are erased later", async () => {
     const t = newBackend();
     const { kept, ken } = await kenWithStaleRow(t);
-    const view = (await openCasesNow(t)).find((c) =>
+    const view = (await openCases(t)).find((c) =>
       c.rows.some((row) => row.id === kept),
     )!;
     // Ken is linked to the legacy row, retiring his fresh row: the entry
@@ -599,14 +598,7 @@ describe("Convex Auth's tables after an erasure", () => {
 describe("a person with more than a page of planned keys", () => {
   test("every dry run's planned key of a deleted row goes", async () => {
     const t = newBackend();
-    const lin = await t.run(async (ctx) =>
-      ctx.db.insert("auth_users", {
-        email: "Lin.Import@Example.com",
-        full_name: "Lin Import",
-        created_at: 1,
-        updated_at: 1,
-      }),
-    );
+    const lin = await insertImportedLin(t);
     for (let i = 0; i < 101; i++) {
       await t.mutation(internal.userSync.syncAllUsers, { dryRun: true });
       await runDueFunctions(t);

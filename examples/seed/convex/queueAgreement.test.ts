@@ -16,6 +16,7 @@ import {
   expectRejectedWithoutWrites,
   insertLegacyRow,
   newBackend,
+  openCases,
   readTables,
   runDueFunctions,
   signInWithOAuth,
@@ -124,14 +125,6 @@ async function uncovered(t: Backend) {
       !explained(id) &&
       !(kind === "ambiguous_email" && !provenBySomeone(id)),
   );
-}
-
-async function openCases(t: Backend) {
-  return (
-    await t.query(internal.reviews.openCases, {
-      paginationOpts: { numItems: 20, cursor: null },
-    })
-  ).page;
 }
 
 async function syncRun(t: Backend) {

@@ -13,6 +13,7 @@ import {
   runDueFunctions,
   signInWithOAuth,
   useFakeClock,
+  openCases,
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 4, 1, 9, 0, 0);
@@ -20,12 +21,6 @@ const T0 = Date.UTC(2026, 4, 1, 9, 0, 0);
 useFakeClock(T0);
 
 const page = { numItems: 10, cursor: null };
-
-/** The open cases, as the CLI lists them. */
-async function openCases(t: Backend) {
-  return (await t.query(internal.reviews.openCases, { paginationOpts: page }))
-    .page;
-}
 
 /** The one open case of this kind. */
 async function openCase(t: Backend, kind: string) {

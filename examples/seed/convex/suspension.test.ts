@@ -23,6 +23,7 @@ import {
   insertLegacyRow,
   newBackend,
   newBackendWithAppCode,
+  openCases,
   readTables,
   runDueFunctions,
   useFakeClock,
@@ -428,14 +429,6 @@ describe("a suspended person cannot move the suspension off their address (found
     );
   });
 });
-
-async function openCases(t: Backend) {
-  return (
-    await t.query(internal.reviews.openCases, {
-      paginationOpts: { numItems: 20, cursor: null },
-    })
-  ).page;
-}
 
 /**
  * Two accounts proving one address, the second's row kept apart from the

@@ -152,6 +152,15 @@ async function runOAuthSignIn(
   return { session };
 }
 
+/** The open cases of the review queue (one page, as many as it holds). */
+export async function openCases(t: Backend) {
+  return (
+    await t.query(internal.reviews.openCases, {
+      paginationOpts: { numItems: 20, cursor: null },
+    })
+  ).page;
+}
+
 /** Both user tables and the templates, for assertions. */
 export async function readTables(t: Backend) {
   return await t.run(async (ctx) => ({
