@@ -7,6 +7,7 @@
  * would), and runs.
  */
 import { describe, expect, test, vi } from "vitest";
+import { fault } from "./onSignInFault.helpers";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { ErrorCode } from "./errors";
@@ -24,22 +25,9 @@ import {
 } from "./test.helpers";
 
 // A fault in the app's onSignIn hook makes a sign-in's sync fail.
-const fault = vi.hoisted(() => ({ armed: false }));
-vi.mock("./starterTemplates", async (importOriginal) => {
-  const real = await importOriginal<typeof import("./starterTemplates")>();
-  return {
-    ...real,
-    provisionOnFirstSignIn: async (
-      ...args: Parameters<typeof real.provisionOnFirstSignIn>
-    ) => {
-      if (fault.armed) {
-        fault.armed = false;
-        throw new Error("injected fault");
-      }
-      await real.provisionOnFirstSignIn(...args);
-    },
-  };
-});
+vi.mock("./starterTemplates", async (importOriginal) =>
+  (await import("./onSignInFault.helpers")).withFault(importOriginal),
+);
 
 useFakeClock(Date.UTC(2026, 5, 1, 9, 0, 0));
 

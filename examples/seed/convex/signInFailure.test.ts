@@ -5,6 +5,7 @@
  * other paths to heal, not hidden as pending.
  */
 import { describe, expect, test, vi } from "vitest";
+import { fault } from "./onSignInFault.helpers";
 import { api, internal } from "./_generated/api";
 import { signInOrThrow } from "./signIn.helpers";
 import {
@@ -14,23 +15,10 @@ import {
   useFakeClock,
 } from "./test.helpers";
 
-const fault = vi.hoisted(() => ({ armed: false }));
-
-vi.mock("./starterTemplates", async (importOriginal) => {
-  const real = await importOriginal<typeof import("./starterTemplates")>();
-  return {
-    ...real,
-    provisionOnFirstSignIn: async (
-      ...args: Parameters<typeof real.provisionOnFirstSignIn>
-    ) => {
-      if (fault.armed) {
-        fault.armed = false;
-        throw new Error("injected fault");
-      }
-      await real.provisionOnFirstSignIn(...args);
-    },
-  };
-});
+// A fault in the app's onSignIn hook makes a sign-in's sync fail.
+vi.mock("./starterTemplates", async (importOriginal) =>
+  (await import("./onSignInFault.helpers")).withFault(importOriginal),
+);
 
 useFakeClock(Date.UTC(2026, 10, 3, 9, 0, 0));
 

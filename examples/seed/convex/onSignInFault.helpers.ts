@@ -1,0 +1,30 @@
+/**
+ * A fault in the app's onSignIn hook, the one place app code runs inside a
+ * sign-in's sync: arm it and the next completed sign-in's sync throws once.
+ * A test file mounts it in place of the real hook with
+ *
+ * @example vi.mock("./starterTemplates", async (original) => (await import("./onSignInFault.helpers")).withFault(original));
+ */
+import type * as StarterTemplates from "./starterTemplates";
+
+/** Armed: the next onSignIn throws, and disarms it. */
+export const fault = { armed: false };
+
+/** The starter templates module, its onSignIn hook failing when armed. */
+export async function withFault(
+  importOriginal: () => Promise<typeof StarterTemplates>,
+): Promise<typeof StarterTemplates> {
+  const real = await importOriginal();
+  return {
+    ...real,
+    provisionOnFirstSignIn: async (
+      ...args: Parameters<typeof real.provisionOnFirstSignIn>
+    ) => {
+      if (fault.armed) {
+        fault.armed = false;
+        throw new Error("injected fault");
+      }
+      await real.provisionOnFirstSignIn(...args);
+    },
+  };
+}
