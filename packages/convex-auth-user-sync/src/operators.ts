@@ -26,6 +26,7 @@ import {
 import { type GenericId, type Infer, v } from "convex/values";
 import {
   deleteAccountData,
+  type MutationCtx,
   setAccountStatus,
   setRowStatus,
 } from "./accounts.js";
@@ -58,7 +59,6 @@ import {
   type SyncResult,
   syncFromRow,
 } from "./steps.js";
-import type { MutationCtx } from "./accounts.js";
 import {
   type AccountStatus,
   auditEntryValidator,
