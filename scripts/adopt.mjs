@@ -11,7 +11,10 @@
 // - ```sh: each command, offline: `npm install` puts the library's packed
 //   tarball in the app's node_modules (other packages must already be in the
 //   workspace); `npx convex dev --once` becomes the same codegen and
-//   typecheck, offline; `npx convex run` calls are made by the check.
+//   typecheck, offline; `npx convex run f` and `npx convex run f '{json}'`
+//   calls are made by the check, in order, with their JSON argument (a "…"
+//   in it stands for a value the previous command answered: the check fills
+//   it in, as the guide tells the reader to).
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
@@ -122,6 +125,24 @@ function convexTypecheck() {
   typechecked = true;
 }
 
+/** A guide's `npx convex run name '{json}'`: its argument must be JSON. */
+function convexRun(name, json) {
+  if (json === undefined) return { name, args: {} };
+  let args;
+  try {
+    args = JSON.parse(json);
+  } catch (error) {
+    throw new Error(
+      `The guide runs ${name} with an argument that is not JSON: ${json} (${error.message})`,
+      { cause: error },
+    );
+  }
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    throw new Error(`The guide runs ${name} with ${json}: not a JSON object`);
+  }
+  return { name, args };
+}
+
 for (const { lang, body } of blocks) {
   switch (lang) {
     case "sh":
@@ -131,11 +152,11 @@ for (const { lang, body } of blocks) {
         if (line === "") continue;
         console.log(`adopt: $ ${line}`);
         const installing = /^npm install (.+)$/.exec(line);
-        const running = /^npx convex run (\S+)$/.exec(line);
+        const running = /^npx convex run (\S+)(?: '([^']*)')?$/.exec(line);
         if (installing) install(installing[1].split(/\s+/));
         else if (/^npx convex (dev --once|deploy)$/.test(line))
           convexTypecheck();
-        else if (running) runs.push(running[1]);
+        else if (running) runs.push(convexRun(running[1], running[2]));
         else
           throw new Error(
             `The guide runs \`${line}\`, which adopt.mjs cannot follow`,
@@ -187,7 +208,7 @@ cpSync(
   join(app, "convex", "adopted.test.ts"),
 );
 console.log("adopt: the app's own tests and the adoption check, after");
-appTests({ ADOPTION_RUNS: runs.join(",") });
+appTests({ ADOPTION_RUNS: JSON.stringify(runs) });
 console.log(
   `adopt: the guide worked: ${written.lines} lines changed or written in ${written.files} files, ${runs.length} commands run.`,
 );

@@ -21,8 +21,15 @@ const schema = (
   }
 ).default;
 
-/** The functions the guide's commands run (ADOPTION_RUNS, from the guide). */
-const runs = (process.env.ADOPTION_RUNS ?? "").split(",").filter(Boolean);
+/**
+ * The guide's commands, in order (ADOPTION_RUNS, from the guide): each
+ * function and its JSON argument, where "…" stands for a value the command
+ * before answered.
+ */
+const runs = JSON.parse(process.env.ADOPTION_RUNS ?? "[]") as {
+  name: string;
+  args: Record<string, unknown>;
+}[];
 
 const signIn = makeFunctionReference<"action">("auth:signIn");
 const join = makeFunctionReference<"mutation">("members:join");
@@ -113,20 +120,26 @@ test("the guide's commands bring existing data in line", async () => {
     // A member row nobody has claimed yet, with an address: the report
     // looks it up by email (found by review: a guide that left that index
     // out passed).
-    await ctx.db.insert("members", {
+    const old = await ctx.db.insert("members", {
       email: "old@example.com",
-      plan: "free",
+      nickname: "Old Timer",
+      plan: "pro",
       createdAt: 1,
     });
-    return { bob, cy };
+    return { bob, cy, old };
   });
-  for (const name of runs) {
+  // What the operator commands last showed (a case), for the "…" the guide
+  // tells the reader to copy from it.
+  let shown: OpenCase | undefined;
+  let ann: { userId: string } | undefined;
+  for (const { name, args } of runs) {
     const [module, fn] = name.split(":");
     if (fn === "syncAllUsers") {
       // As the library's testing guide drives a run (docs/testing.md): every
       // timer at once, the run's supervisor included.
       await runToCompletion(t, makeFunctionReference<"mutation">(name), {
         advanceTimers: vi.runAllTimers,
+        args,
       });
       const run: unknown = await t.query(
         makeFunctionReference<"query">(`${module}:getRun`),
@@ -136,9 +149,31 @@ test("the guide's commands bring existing data in line", async () => {
     } else if (fn === "summary") {
       const summary: unknown = await t.action(
         makeFunctionReference<"action">(name),
-        {},
+        args,
       );
       expect(summary).toMatchObject({ consistent: true });
+    } else if (fn === "openCases") {
+      // The guide's case: the owner of the unclaimed member row signs up
+      // with a password on its address, which nothing verifies.
+      ann ??= await signUp(t, "old@example.com");
+      const { page } = (await t.query(
+        makeFunctionReference<"query">(name),
+        args,
+      )) as { page: OpenCase[] };
+      expect(page).toMatchObject([
+        {
+          review: { kind: "unverified_email_match", user_id: ann.userId },
+          rows: [{ id: before.old }],
+        },
+      ]);
+      shown = page[0];
+    } else if (fn === "resolveCase") {
+      expect(shown).toBeDefined();
+      const result: unknown = await t.mutation(
+        makeFunctionReference<"mutation">(name),
+        fillIn(args, shown!),
+      );
+      expect(result).toMatchObject({ resolution: args.action });
     } else {
       throw new Error(`The guide runs ${name}, which this check does not know`);
     }
@@ -159,4 +194,53 @@ test("the guide's commands bring existing data in line", async () => {
   expect(after.users.find((u) => u._id === before.bob)).toMatchObject({
     name: "Bobby",
   });
+  // The guide's resolution linked the new account to the member row from
+  // before (the row its sign-up got retired), recorded as the CLI's.
+  expect(ann).toBeDefined();
+  expect(memberOf(ann!.userId)).toMatchObject([
+    { _id: before.old, nickname: "Old Timer", plan: "pro" },
+  ]);
+  const audit = (await t.run(async (ctx) =>
+    ctx.db.query("sync_audit").collect(),
+  )) as { action: string; actor: string }[];
+  expect(
+    audit.filter((entry) => entry.action.startsWith("resolve:")),
+  ).toMatchObject([{ action: "resolve:link", actor: "operator (CLI)" }]);
+  const summary: unknown = await t.action(
+    makeFunctionReference<"action">("userSync:summary"),
+    {},
+  );
+  expect(summary).toMatchObject({ consistent: true });
 });
+
+/** A case as the guide's openCases shows it. */
+type OpenCase = {
+  review: { _id: string; user_id?: string };
+  counterpart: { _id: string } | null;
+  rows: { id: string }[];
+  version: string;
+};
+
+/**
+ * The guide's arguments with each "…" filled in from the case shown, as the
+ * guide tells the reader: `review._id`, `version`, `review.user_id`, the
+ * row's `id` and `counterpart._id`.
+ */
+function fillIn(args: Record<string, unknown>, shown: OpenCase) {
+  const from: Record<string, unknown> = {
+    reviewId: shown.review._id,
+    version: shown.version,
+    userId: shown.review.user_id,
+    rowId: shown.rows[0]?.id,
+    retireCurrent: shown.counterpart?._id,
+  };
+  return Object.fromEntries(
+    Object.entries(args).map(([key, value]) => {
+      if (value !== "…") return [key, value];
+      if (from[key] === undefined) {
+        throw new Error(`The guide leaves ${key} for the reader to fill in`);
+      }
+      return [key, from[key]];
+    }),
+  );
+}

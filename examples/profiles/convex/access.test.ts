@@ -83,10 +83,7 @@ async function world() {
     });
   const user = await signUp("ada@example.com");
   const suspended = await signUp("sam@example.com");
-  await t.mutation(internal.admin.setStatus, {
-    userId: suspended.userId,
-    status: "suspended",
-  });
+  await t.mutation(internal.userSync.suspend, { id: suspended.userId });
   return {
     callers: { signedOut: t, user: user.asUser, suspended: suspended.asUser },
     ids: { signedOut: null, user: user.userId, suspended: suspended.userId },

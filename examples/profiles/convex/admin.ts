@@ -1,39 +1,15 @@
 /**
- * Operator commands (internal: run them from the CLI).
+ * Edits and deletions made as app code makes them (internal: run them from
+ * the CLI), through the triggers. Suspending, deleting an account and the
+ * rest are the library's operator commands, exported from userSync.ts.
  *
- * @example npx convex run admin:setStatus '{"userId":"...","status":"suspended"}'
+ * @example npx convex run admin:editProfile '{"profileId":"...","displayName":"Ada"}'
  */
-import { accountStatusValidator, appError } from "convex-auth-user-sync";
+import { appError } from "convex-auth-user-sync";
 import { v } from "convex/values";
 import type { QueryCtx } from "./_generated/server";
-import { internalMutation, internalSyncMutation } from "./functions";
+import { internalMutation } from "./functions";
 import { cleanDisplayName } from "./profiles";
-import { userSync } from "./sync";
-
-/** Suspends or reactivates an account. */
-export const setStatus = internalSyncMutation({
-  args: { userId: v.string(), status: accountStatusValidator },
-  returns: v.null(),
-  handler: async (ctx, args) => {
-    const userId = ctx.db.normalizeId("users", args.userId);
-    if (userId === null || (await ctx.db.get("users", userId)) === null) {
-      throw appError("NOT_FOUND", "No such user");
-    }
-    await userSync.setStatus(ctx, userId, args.status);
-    return null;
-  },
-});
-
-/** Deletes an account and its profile. */
-export const deleteAccount = internalSyncMutation({
-  args: { userId: v.string() },
-  returns: v.object({ deleted: v.number() }),
-  handler: async (ctx, args) => {
-    const userId = ctx.db.normalizeId("users", args.userId);
-    if (userId === null) throw appError("INVALID_ARGUMENT", "Not a users id");
-    return { deleted: await userSync.deleteAccount(ctx, userId) };
-  },
-});
 
 /** A profile's id, checked: NOT_FOUND for anything else. */
 async function existingProfileId(ctx: QueryCtx, id: string) {

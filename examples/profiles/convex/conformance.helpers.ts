@@ -39,11 +39,17 @@ export const profilesApp: ConformanceApp = {
   deleteOwnAccount: async (session) => {
     await session.mutation(api.profiles.deleteMyAccount, {});
   },
-  setStatus: async (t, userId, status) => {
-    await t.mutation(internal.admin.setStatus, { userId, status });
+  // The library's operator commands, as the app exports them.
+  setStatus: async (t, id, status) => {
+    await t.mutation(
+      status === "suspended"
+        ? internal.userSync.suspend
+        : internal.userSync.reactivate,
+      { id },
+    );
   },
-  deleteAccount: async (t, userId) => {
-    await t.mutation(internal.admin.deleteAccount, { userId });
+  deleteAccount: async (t, id) => {
+    await t.mutation(internal.userSync.deleteAccount, { id });
   },
   editRowName: async (t, profileId, displayName) => {
     await t.mutation(internal.admin.editProfile, { profileId, displayName });

@@ -3,6 +3,7 @@
  * administrator, suspend or delete someone through a public function.
  *
  * @example npx convex run admin:setAdmin '{"email":"ada@example.com","isAdmin":true}'
+ * @example npx convex run admin:setAdmin '{"id":"<users or auth_users id>","isAdmin":true}'
  * @example npx convex run admin:setStatus '{"email":"ada@example.com","status":"suspended"}'
  * @example npx convex run admin:deleteAccount '{"email":"ada@example.com"}'
  * @example npx convex run admin:exportUserData '{"email":"ada@example.com"}'
@@ -57,18 +58,21 @@ async function findTarget(
   return pair;
 }
 
-/** Grants or revokes administrator rights. */
+/**
+ * Grants or revokes administrator rights, on the account named by email or
+ * by id. A password sign-up's address is unverified, and an unverified
+ * address names nobody here: name such an account by id (operators:findUser
+ * lists every holder of an address with their ids).
+ */
 export const setAdmin = internalMutation({
-  args: { email: v.string(), isAdmin: v.boolean() },
+  args: { ...targetArgs, isAdmin: v.boolean() },
   returns: v.id("auth_users"),
   handler: async (ctx, args) => {
-    const pair = await findPairByEmail(ctx, cleanEmail(args.email), {
-      unique: true,
-    });
-    if (pair?.authUser == null) {
+    const pair = await findTarget(ctx, args);
+    if (pair.authUser === null) {
       throw appError(
         "NOT_FOUND",
-        "No auth_users row with this email (the user must have signed in once)",
+        "This account has no auth_users row (the user must have signed in once)",
       );
     }
     const authUserId = pair.authUser._id;

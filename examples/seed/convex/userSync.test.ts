@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
+import { signInOrThrow } from "./signIn.helpers";
 import {
   checkConsistency,
   expectAppError,
@@ -7,6 +8,7 @@ import {
   insertLegacyRow,
   makeAdmin,
   newBackend,
+  newBackendWithFastPasswords,
   readTables,
   signInWithOAuth,
   useFakeClock,
@@ -234,5 +236,45 @@ describe("operator commands (internal)", () => {
     expect(
       (await ada.asUser.query(api.users.getCurrentUser, {}))?.isAdmin,
     ).toBe(true);
+  });
+
+  test("a password-only operator names the first administrator by id, found with operators:findUser", async () => {
+    const t = newBackendWithFastPasswords();
+    const eve = await signInOrThrow(t, "password", {
+      email: "eve@example.com",
+      password: "correct horse battery",
+      flow: "signUp",
+    });
+    // A password sign-up's address is unverified: it names nobody.
+    await expectRejectedWithoutWrites(
+      t,
+      () =>
+        t.mutation(internal.admin.setAdmin, {
+          email: "eve@example.com",
+          isAdmin: true,
+        }),
+      "NOT_FOUND",
+    );
+    const { candidates } = await t.query(internal.operators.findUser, {
+      email: "eve@example.com",
+    });
+    expect(candidates).toMatchObject([
+      { userId: eve.userId, emailVerified: false, signInMethods: ["password"] },
+    ]);
+    await t.mutation(internal.admin.setAdmin, {
+      id: candidates[0]!.userId!,
+      isAdmin: true,
+    });
+    expect(
+      (await eve.asUser.query(api.users.getCurrentUser, {}))?.isAdmin,
+    ).toBe(true);
+    await expectAppError(
+      t.mutation(internal.admin.setAdmin, {
+        id: eve.userId,
+        email: "eve@example.com",
+        isAdmin: false,
+      }),
+      "INVALID_ARGUMENT",
+    );
   });
 });

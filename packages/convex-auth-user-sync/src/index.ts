@@ -68,6 +68,7 @@ import {
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
+import { makeOperatorFunctions } from "./operators.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import { checkSchema, type SchemaLike } from "./schemaCheck.js";
 import {
@@ -302,16 +303,55 @@ export class UserSync<
   }
 
   /**
+   * Ready operator commands, internal functions run with `npx convex run
+   * <module>:<name> '{…}'` or from the dashboard (docs/console.md). Built
+   * with the app's raw builders, as the sync's own functions: their writes
+   * are planned by the field map, and a trigger-wrapped builder would take a
+   * provider value they copy for an app edit. Export them from any module
+   * (`userSync.functions()` includes them). A person is named by `id` (a
+   * `users` id or an app-row id) or by an `email` that one account holds
+   * verified (or one legacy row) and nothing else holds, not even
+   * unverified; anything else is refused with a code and writes nothing.
+   * - `findUser { id? | email? }`: every holder of an address, verified or
+   *   not, or the pair an id names, each with its ids (a query);
+   * - `suspend`, `reactivate { id? | email?, note? }`: the account on both
+   *   tables (a row in no pair: its status);
+   * - `deleteAccount { id? | email?, note? }`: the account and what is
+   *   provably its own (see deleteAccount);
+   * - `deleteRow { id, note? }`: an app row in no pair, as a retirement
+   *   takes it (CONFLICT for a row in a pair);
+   * - `syncUser { id? | email? }`: brings one pair into agreement;
+   * - `openCases { paginationOpts }`: the review queue, both sides and the
+   *   version of each case (a query);
+   * - `resolveCase { reviewId, version, action, userId?, rowId?,
+   *   retireCurrent?, note? }`: `link`, `keep_separate`, `retire` or
+   *   `dismiss` (see resolveCase);
+   * - `auditLog { paginationOpts }`: the audit log, newest first (a query).
+   *
+   * Every writing command is audited with the actor CLI_ACTOR.
+   *
+   * @example export const { findUser, suspend, reactivate, deleteAccount, deleteRow, syncUser, openCases, resolveCase, auditLog } = userSync.operatorFunctions({ internalMutation, internalQuery });
+   */
+  operatorFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+    internalQuery: QueryBuilder<DataModel, "internal">;
+  }) {
+    return makeOperatorFunctions(this.shape, builders as never);
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
-   * sign-in's, the engine's, the drift report's, the audit log's, and
-   * `syncAllUsers`, which starts a run over every pair (the migration of
-   * existing data too).
+   * sign-in's, the engine's, the drift report's, the audit log's, the
+   * operator commands (see operatorFunctions), and `syncAllUsers`, which
+   * starts a run over every pair (the migration of existing data too).
    *
    * @example
    * // convex/userSync.ts
    * export const { completeSignIn, endSessions, runPage, processPage, supervise,
-   *   resumeRun, getRun, plannedChanges, syncAllUsers, page, summary } =
+   *   resumeRun, getRun, plannedChanges, syncAllUsers, page, summary,
+   *   findUser, suspend, reactivate, deleteAccount, deleteRow, syncUser,
+   *   openCases, resolveCase, auditLog } =
    *   userSync.functions({ internalMutation, internalQuery, internalAction });
    */
   functions(builders: {
@@ -331,6 +371,7 @@ export class UserSync<
       ...this.engineFunctions(builders),
       ...this.driftReportFunctions(builders),
       ...this.auditFunctions(builders),
+      ...this.operatorFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).

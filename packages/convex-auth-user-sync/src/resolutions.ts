@@ -287,7 +287,9 @@ export async function resolveCase(
       for (const user of pointing) {
         targets.push({ table: "users", id: user._id });
       }
-      run = async () => await retireRow(ctx, shape, row, pointing, now);
+      run = async () => {
+        await retireRow(ctx, shape, row, pointing, now);
+      };
       summary = `Retired ${shape.table} ${row._id}`;
       break;
     }
@@ -481,7 +483,7 @@ async function keepSeparate(
 }
 
 /** Users whose reference names this row (one-sided: it is in no pair). */
-async function usersPointingAt(
+export async function usersPointingAt(
   ctx: ReadCtx,
   shape: Shape,
   rowId: string,
@@ -501,19 +503,20 @@ async function usersPointingAt(
 /**
  * Deletes a row in no pair (with the app's own data of it, onDeleteRow),
  * clears the one-sided references to it, and lets each user it was tied to
- * get or keep its pair.
+ * get or keep its pair. Returns how many documents it deleted (see
+ * deleteAppRow). The operators' deleteRow shares it (operators.ts).
  */
-async function retireRow(
+export async function retireRow(
   ctx: MutationCtx,
   shape: Shape,
   row: AnyDoc,
   pointing: readonly AnyDoc[],
   now: number,
-): Promise<void> {
+): Promise<number> {
   for (const user of pointing) {
     await patchDoc(ctx, "users", user._id, { [shape.usersRef!]: undefined });
   }
-  await deleteAppRow(ctx, shape, row._id);
+  const deleted = await deleteAppRow(ctx, shape, row._id);
   const named = row[shape.appRef];
   const affected = new Set<string>(pointing.map((user) => user._id));
   if (typeof named === "string") affected.add(named);
@@ -523,6 +526,7 @@ async function retireRow(
       normalized === null ? null : await getDoc(ctx, "users", normalized);
     if (user !== null) await ensurePair(ctx, shape, user, {}, { now });
   }
+  return deleted;
 }
 
 async function clearSeparation(

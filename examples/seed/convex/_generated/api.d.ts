@@ -25,6 +25,7 @@ import type * as functions from "../functions.js";
 import type * as http from "../http.js";
 import type * as inputs from "../inputs.js";
 import type * as migrations_syncUserTables from "../migrations/syncUserTables.js";
+import type * as operators from "../operators.js";
 import type * as providers from "../providers.js";
 import type * as reviews from "../reviews.js";
 import type * as starterTemplates from "../starterTemplates.js";
@@ -57,6 +58,7 @@ declare const fullApi: ApiFromModules<{
   http: typeof http;
   inputs: typeof inputs;
   "migrations/syncUserTables": typeof migrations_syncUserTables;
+  operators: typeof operators;
   providers: typeof providers;
   reviews: typeof reviews;
   starterTemplates: typeof starterTemplates;
