@@ -273,15 +273,18 @@ export function consistencyProperty(name: string, app: ConformanceApp): void {
         return;
       }
       case "deleteAnyRow": {
-        // App code deletes any row: a counterpart takes its account along,
-        // anything else goes alone.
+        // App code deletes any row: a counterpart takes its account along
+        // (onRowDelete: "deleteAccount"), anything else goes alone.
         const tables = await readTables(t, app);
         const row = tables.rows[s.pick % Math.max(1, tables.rows.length)];
         if (row === undefined) return;
         world.expectedDeletions.add(row._id);
-        const paired = tables.users.find(
-          (u) => counterpartIn(app, tables, u)?._id === row._id,
-        );
+        const paired =
+          app.userSync.shape.onRowDelete === "deleteAccount"
+            ? tables.users.find(
+                (u) => counterpartIn(app, tables, u)?._id === row._id,
+              )
+            : undefined;
         if (paired !== undefined) world.expectedDeletions.add(paired._id);
         await app.deleteRow(t, row._id);
         if (paired !== undefined) forgetUser(world, paired._id);

@@ -69,7 +69,11 @@ import {
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { checkTables, type PairProblem } from "./policy.js";
-import { checkSchema, type SchemaLike } from "./schemaCheck.js";
+import {
+  checkDeclaration,
+  checkSchema,
+  type SchemaLike,
+} from "./schemaCheck.js";
 import {
   loadCase,
   openCases,
@@ -98,7 +102,9 @@ import {
 
 export type {
   FieldOf,
+  FieldOfType,
   MirrorDeclaration,
+  RowDeletion,
   Owner,
   UserSyncDeclaration,
   UserSyncHooks,
@@ -192,6 +198,9 @@ export class UserSync<
 
   constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
     this.shape = resolveShape(declaration);
+    // Misconfiguration fails where Convex loads the module (a push, every
+    // test), not at each sign-in (see checkDeclaration).
+    checkDeclaration(this.shape, declaration.schema);
     this.adapter = makeConvexAuthAdapter(this.shape);
     this.engine = makeEngine(this.shape);
     this.drift = makeDriftReport(this.shape);

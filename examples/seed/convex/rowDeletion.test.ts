@@ -1,0 +1,19 @@
+/**
+ * The other choice of what deleting a row does: this app declares
+ * `onRowDelete: "deleteAccount"` (the conformance suite checks it), and
+ * here the same app with `"keepAccount"` deletes the row alone, through
+ * its own mutations and triggers.
+ */
+import { vi } from "vitest";
+import { rowDeletionConformance } from "../../../conformance/rowDeletion";
+import { seedApp } from "./conformance.helpers";
+
+// The app's own declaration, with the other choice (one module instance per
+// test file: the other files keep the app's choice).
+vi.mock("./sync", async (importOriginal) => {
+  const real = await importOriginal<typeof import("./sync")>();
+  Object.assign(real.userSync.shape, { onRowDelete: "keepAccount" });
+  return real;
+});
+
+rowDeletionConformance(seedApp);
