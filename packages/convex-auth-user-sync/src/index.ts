@@ -68,6 +68,7 @@ import {
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
+import { adoptAppReferences } from "./references.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import {
   checkDeclaration,
@@ -311,6 +312,51 @@ export class UserSync<
   }
 
   /**
+   * `adoptAppReferences {}`: once, when an app whose rows already name
+   * their users (an app-side reference only) adopts references on both
+   * sides: each user the one row naming it does not name back gets that
+   * row as its `users`-side reference, a page per transaction, the rest
+   * scheduled (see references.ts). Run it before the first `syncAllUsers`.
+   * Export it from `modules.engine` (default `userSync`; `functions()`
+   * includes it).
+   *
+   * @example npx convex run userSync:adoptAppReferences
+   */
+  referenceFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+  }) {
+    const shape = this.shape;
+    const internalMutation =
+      builders.internalMutation as unknown as MutationBuilder<
+        GenericDataModel,
+        "internal"
+      >;
+    return {
+      adoptAppReferences: internalMutation({
+        args: { cursor: v.optional(v.union(v.string(), v.null())) },
+        returns: v.object({ adopted: v.number(), more: v.boolean() }),
+        handler: async (ctx, args) => {
+          const { adopted, cursor } = await adoptAppReferences(
+            ctx,
+            shape,
+            args.cursor ?? null,
+          );
+          if (cursor !== null) {
+            await ctx.scheduler.runAfter(
+              0,
+              makeFunctionReference<"mutation">(
+                `${shape.modules.engine}:adoptAppReferences`,
+              ),
+              { cursor },
+            );
+          }
+          return { adopted, more: cursor !== null };
+        },
+      }),
+    };
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
    * sign-in's, the engine's, the drift report's, the audit log's, and
@@ -340,6 +386,7 @@ export class UserSync<
       ...this.engineFunctions(builders),
       ...this.driftReportFunctions(builders),
       ...this.auditFunctions(builders),
+      ...this.referenceFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).
