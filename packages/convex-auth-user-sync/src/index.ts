@@ -9,6 +9,8 @@
  *   reference: { app: "userId" },
  *   email: { app: "email", verified: "emailVerified" },
  *   mirror: [{ users: "name", app: "displayName", owner: "app" }],
+ *   onRowDelete: "deleteAccount",
+ *   schema,
  * });
  * export const { completeSignIn } = userSync.signInFunctions({ internalMutation });
  * // convex/auth.ts
@@ -795,8 +797,10 @@ export type Pair<
 
 /**
  * Declares the sync for an app, once: its user table, the reference on each
- * side, and the field map. Typed against the app's data model (pass it as
- * the type argument; the table is inferred).
+ * side, the field map and what deleting a row does. Typed against the app's
+ * data model (pass it as the type argument; the table is inferred). Throws
+ * when the declaration's `schema` lacks what the sync needs, naming every
+ * problem, or when `onRowDelete` is missing.
  *
  * @example
  * export const userSync = defineUserSync<DataModel>()({
@@ -811,6 +815,8 @@ export type Pair<
  *   lastLoginAt: "last_login_at",
  *   updatedAt: "updated_at",
  *   newRow: (now) => ({ created_at: now }),
+ *   onRowDelete: "deleteAccount",
+ *   schema,
  * });
  */
 export function defineUserSync<DataModel extends GenericDataModel>() {
