@@ -2,9 +2,14 @@
  * The other choice of what deleting a row does: this app declares
  * `onRowDelete: "deleteAccount"` (the conformance suite checks it), and
  * here the same app with `"keepAccount"` deletes the row alone, through
- * its own mutations and triggers.
+ * its own mutations and triggers; the conformance property holds for it
+ * too.
  */
 import { vi } from "vitest";
+import {
+  consistencyProperty,
+  OTHER_CHOICE_RUNS,
+} from "../../../conformance/property";
 import { rowDeletionConformance } from "../../../conformance/rowDeletion";
 import { profilesApp } from "./conformance.helpers";
 
@@ -17,3 +22,4 @@ vi.mock("./sync", async (importOriginal) => {
 });
 
 rowDeletionConformance(profilesApp);
+consistencyProperty("profiles, keepAccount", profilesApp, OTHER_CHOICE_RUNS);
