@@ -13,6 +13,7 @@ import type { Backend, ConformanceApp } from "./app";
 import { codeOf, passwordSignIn } from "./client";
 import { driftConformance } from "./drift";
 import { consistencyProperty } from "./property";
+import { rowDeletionConformance } from "./rowDeletion";
 import { syncEverything } from "./runs";
 import {
   counterpartIn,
@@ -194,19 +195,6 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
       const again = await signUp(t, "ada@example.com");
       expect(again.userId).not.toBe(ada.userId);
       expect((await pairOf(t, again.userId)).row).not.toBeNull();
-    });
-
-    test("app code deleting a paired row takes the account with it; an unpaired row goes alone", async () => {
-      const t = app.newBackend();
-      const ada = await signUp(t, "ada@example.com");
-      const bob = await signUp(t, "bob@example.com");
-      const legacyId = await insertLegacyRow(t, "old@example.com", "Old");
-      await app.deleteRow(t, (await pairOf(t, ada.userId)).row!._id);
-      await app.deleteRow(t, legacyId);
-      const after = await readTables(t, app);
-      expect(after.users.map((u) => u._id)).toEqual([bob.userId]);
-      expect(after.rows.map((r) => r[shape.appRef])).toEqual([bob.userId]);
-      expect(after.sessions.map((s) => s.userId)).toEqual([bob.userId]);
     });
 
     test("a bulk run is the migration: users that predate the sync get rows, and a second run changes nothing", async () => {
@@ -431,6 +419,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
   });
 
+  rowDeletionConformance(app);
   driftConformance(name, app);
   consistencyProperty(name, app);
 }

@@ -7,11 +7,15 @@
  */
 import { convexTest } from "convex-test";
 import {
+  type GenericDataModel,
+  type GenericMutationCtx,
   type GenericSchema,
   makeFunctionReference,
   type SchemaDefinition,
 } from "convex/server";
 import { runToCompletion } from "convex-auth-user-sync/testing";
+import { Triggers } from "convex-helpers/server/triggers";
+import type { GenericId } from "convex/values";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 
 const modules = import.meta.glob("./**/!(*.*.*)*.*s");
@@ -31,7 +35,7 @@ const runs = JSON.parse(process.env.ADOPTION_RUNS ?? "[]") as {
   args: Record<string, unknown>;
 }[];
 
-const signIn = makeFunctionReference<"action">("auth:signIn");
+const signInAction = makeFunctionReference<"action">("auth:signIn");
 const join = makeFunctionReference<"mutation">("members:join");
 const setNickname = makeFunctionReference<"mutation">("members:setNickname");
 const me = makeFunctionReference<"query">("members:me");
@@ -43,10 +47,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function signUp(t: ReturnType<typeof convexTest>, email: string) {
-  const { tokens } = (await t.action(signIn, {
+async function signUp(
+  t: ReturnType<typeof convexTest>,
+  email: string,
+  flow: "signUp" | "signIn" = "signUp",
+) {
+  const { tokens } = (await t.action(signInAction, {
     provider: "password",
-    params: { email, password: "correct horse", flow: "signUp" },
+    params: { email, password: "correct horse", flow },
   })) as { tokens: { token: string } };
   const { sub } = JSON.parse(atob(tokens.token.split(".")[1]!)) as {
     sub: string;
@@ -56,6 +64,9 @@ async function signUp(t: ReturnType<typeof convexTest>, email: string) {
     asUser: t.withIdentity({ subject: sub }),
   };
 }
+
+const signIn = (t: ReturnType<typeof convexTest>, email: string) =>
+  signUp(t, email, "signIn");
 
 test("a sign-up gets its member row from the sync, and the app's writes reach users", async () => {
   const t = convexTest(schema, modules);
@@ -134,7 +145,11 @@ test("the guide's commands bring existing data in line", async () => {
   let ann: { userId: string } | undefined;
   for (const { name, args } of runs) {
     const [module, fn] = name.split(":");
-    if (fn === "syncAllUsers") {
+    if (fn === "adoptAppReferences") {
+      // Every page, the first and those it schedules.
+      await t.mutation(makeFunctionReference<"mutation">(name), {});
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+    } else if (fn === "syncAllUsers") {
       // As the library's testing guide drives a run (docs/testing.md): every
       // timer at once, the run's supervisor included.
       await runToCompletion(t, makeFunctionReference<"mutation">(name), {
@@ -244,3 +259,102 @@ function fillIn(args: Record<string, unknown>, shown: OpenCase) {
     }),
   );
 }
+
+test("the guide's choice: deleting a member row keeps the account, which gets a fresh row at its next sign-in", async () => {
+  const { userSync } = (await modules["./userSync.ts"]!()) as {
+    userSync: {
+      shape: { onRowDelete: string };
+      registerTriggers: (triggers: unknown) => void;
+    };
+  };
+  expect(userSync.shape.onRowDelete).toBe("keepAccount");
+  const t = convexTest(schema, modules);
+  const ada = await signUp(t, "ada@example.com");
+  // The customised users table's own field is the app's, untouched.
+  await t.run(async (ctx) => {
+    await ctx.db.patch(ada.userId as never, { favoriteColor: "teal" } as never);
+  });
+  await ada.asUser.mutation(setNickname, { nickname: "Ada" });
+  const read = () =>
+    t.run(async (ctx) => ({
+      users: (await ctx.db.query("users").collect()) as Record<
+        string,
+        unknown
+      >[],
+      members: (await ctx.db.query("members").collect()) as Record<
+        string,
+        unknown
+      >[],
+      accounts: await ctx.db.query("authAccounts").collect(),
+      sessions: await ctx.db.query("authSessions").collect(),
+    }));
+  const before = await read();
+  expect(before.users[0]).toMatchObject({ name: "Ada", favoriteColor: "teal" });
+  // App code deletes the member row, through the app's triggers.
+  const triggers = new Triggers<GenericDataModel>();
+  userSync.registerTriggers(triggers);
+  await t.run(async (ctx) => {
+    const { db } = triggers.wrapDB(
+      ctx as unknown as GenericMutationCtx<GenericDataModel>,
+    );
+    await db.delete(before.members[0]!._id as GenericId<"members">);
+  });
+  const after = await read();
+  expect(after.members).toEqual([]);
+  expect(after.users.map((u) => u._id)).toEqual([ada.userId]);
+  expect(after.users[0]!.memberId).toBeUndefined();
+  expect(after.accounts).toEqual(before.accounts);
+  expect(after.sessions).toEqual(before.sessions);
+  await signIn(t, "ada@example.com");
+  const again = await read();
+  expect(again.members).toMatchObject([
+    { userId: ada.userId, email: "ada@example.com" },
+  ]);
+  expect(again.users[0]).toMatchObject({
+    memberId: again.members[0]!._id,
+    favoriteColor: "teal",
+  });
+});
+
+test("a userId typed by hand hands no member row to that user (references on both sides)", async () => {
+  const t = convexTest(schema, modules);
+  // A user with no member row yet, and someone else's row, whose userId
+  // someone types in by hand (the dashboard, an import): raw writes.
+  const { cy, theirs } = await t.run(async (ctx) => {
+    const cy = await ctx.db.insert("users", { email: "cy@example.com" });
+    const theirs = await ctx.db.insert("members", {
+      email: "old@example.com",
+      nickname: "Old",
+      plan: "pro",
+      createdAt: 1,
+    });
+    await ctx.db.patch(theirs, { userId: cy });
+    return { cy, theirs };
+  });
+  await runToCompletion(
+    t,
+    makeFunctionReference<"mutation">("userSync:syncAllUsers"),
+    {
+      advanceTimers: vi.runAllTimers,
+    },
+  );
+  const after = await t.run(async (ctx) => ({
+    cy: (await ctx.db.get(cy)) as Record<string, unknown> | null,
+    theirs: (await ctx.db.get(theirs)) as Record<string, unknown> | null,
+    reviews: (await ctx.db.query("sync_reviews" as never).collect()) as Record<
+      string,
+      unknown
+    >[],
+  }));
+  // The row keeps its own address and data; cy gets none of it.
+  expect(after.theirs).toMatchObject({
+    email: "old@example.com",
+    nickname: "Old",
+  });
+  expect(after.cy!.name).toBeUndefined();
+  expect(after.cy!.memberId).not.toBe(theirs);
+  // A person looks at it.
+  expect(after.reviews).toEqual([
+    expect.objectContaining({ kind: "reference_conflict", row_ids: [theirs] }),
+  ]);
+});

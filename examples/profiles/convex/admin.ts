@@ -41,7 +41,8 @@ export const editProfile = internalMutation({
 
 /**
  * Deletes a profile as any app code would: a user's own profile takes the
- * account with it; any other profile goes alone.
+ * account with it (this app's `onRowDelete: "deleteAccount"`); any other
+ * profile goes alone.
  */
 export const deleteProfile = internalMutation({
   args: { profileId: v.string() },

@@ -4,6 +4,7 @@
  */
 import { defineUserSync } from "convex-auth-user-sync";
 import type { DataModel } from "./_generated/dataModel";
+import schema from "./schema";
 
 export const userSync = defineUserSync<DataModel>()({
   table: "profiles",
@@ -14,4 +15,8 @@ export const userSync = defineUserSync<DataModel>()({
   lastLoginAt: "lastLoginAt",
   updatedAt: "updatedAt",
   newRow: (now) => ({ createdAt: now }),
+  // Deleting a profile (app code, through the triggers) deletes the
+  // account with it: a person is their profile here.
+  onRowDelete: "deleteAccount",
+  schema,
 });

@@ -242,7 +242,8 @@ export const editAuthUser = internalMutation({
 /**
  * Deletes one `users` or `auth_users` row the way app code would, with
  * `ctx.db.delete`: the triggers delete the rest of the account with it when
- * the row was in a two-way pair. A duplicate or one-sided row goes alone.
+ * the row was in a two-way pair (this app's `onRowDelete: "deleteAccount"`).
+ * A duplicate or one-sided row goes alone.
  */
 export const deleteRecord = internalMutation({
   args: { id: v.string() },

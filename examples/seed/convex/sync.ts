@@ -6,6 +6,7 @@
  */
 import { defineUserSync } from "convex-auth-user-sync";
 import type { DataModel } from "./_generated/dataModel";
+import schema from "./schema";
 import {
   deleteStarterTemplates,
   exportStarterTemplates,
@@ -37,6 +38,12 @@ export const userSync = defineUserSync<DataModel>()({
   lastLoginAt: "last_login_at",
   updatedAt: "updated_at",
   newRow: (now) => ({ created_at: now }),
+  // Deleting an auth_users row (app code, through the triggers) deletes the
+  // whole account: in this app the row is the account.
+  onRowDelete: "deleteAccount",
+  // Checked when Convex loads this module: a push or a test fails on a
+  // schema the sync cannot work with, naming every problem.
+  schema,
   hooks: {
     onSignIn: provisionOnFirstSignIn,
     onDeleteRow: deleteStarterTemplates,

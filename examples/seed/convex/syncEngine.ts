@@ -5,6 +5,7 @@
  *
  * @example npx convex run syncEngine:getRun
  * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
+ * @example npx convex run syncEngine:adoptAppReferences
  */
 import { internalQuery, internalSyncMutation } from "./functions";
 import { userSync } from "./sync";
@@ -19,4 +20,10 @@ export const {
 } = userSync.engineFunctions({
   internalMutation: internalSyncMutation,
   internalQuery,
+});
+
+// Once, for rows that named their users before the users side did (see
+// convex-auth-user-sync's referenceFunctions).
+export const { adoptAppReferences } = userSync.referenceFunctions({
+  internalMutation: internalSyncMutation,
 });

@@ -28,6 +28,7 @@ import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
 import type { Shape } from "./declaration.js";
 import { endSessions } from "./sessions.js";
+import { misconfiguration } from "./misconfiguration.js";
 import { appError, isAppError } from "./errors.js";
 import {
   normalizeEmail,
@@ -67,23 +68,41 @@ export function makeConvexAuthAdapter(shape: Shape) {
     `${shape.modules.signIn}:completeSignIn`,
   );
 
+  /**
+   * Logs and records a failure for a person to look at; a misconfiguration
+   * is named with its fix, in the log and the case. Recording it never
+   * fails the sign-in either (a schema without the sync's tables).
+   */
   async function recordFailure(
     ctx: MutationCtx,
     userId: GenericId<"users">,
     error: unknown,
   ): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`Sign-in sync failed for user ${userId}: ${message}`);
-    await recordReview(
-      ctx,
-      {
-        kind: "sign_in_sync_failed",
-        userId,
-        rowIds: [],
-        detail: message.slice(0, 1000),
-      },
-      { now: Date.now() },
+    const fix = misconfiguration(shape, message);
+    console.error(
+      `Sign-in sync failed for user ${userId}: ${fix === undefined ? message : `${fix} (${message})`}`,
     );
+    try {
+      await recordReview(
+        ctx,
+        {
+          kind: "sign_in_sync_failed",
+          userId,
+          rowIds: [],
+          // The fix first: the detail is cut at 1000 characters.
+          detail: (fix === undefined ? message : `${fix} (${message})`).slice(
+            0,
+            1000,
+          ),
+        },
+        { now: Date.now() },
+      );
+    } catch (recording) {
+      console.error(
+        `The failure could not be recorded in sync_reviews: ${recording instanceof Error ? recording.message : String(recording)}`,
+      );
+    }
   }
 
   /** "A profile was written": see the module's comment. */

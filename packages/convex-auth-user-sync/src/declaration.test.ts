@@ -22,12 +22,15 @@ type DataModel = {
     name?: string;
     image?: string;
     phone?: string;
+    memberId?: GenericId<"members">;
+    teamId?: GenericId<"teams">;
   }>;
   members: Table<{
     userId?: GenericId<"users">;
     email?: string;
     emailVerified?: boolean;
     nickname?: string;
+    teamId?: GenericId<"teams">;
     plan: "free" | "pro";
     createdAt: number;
   }>;
@@ -39,6 +42,7 @@ const declaration = {
   reference: { app: "userId" },
   email: { app: "email", verified: "emailVerified" },
   mirror: [{ users: "name", app: "nickname", owner: "app" }],
+  onRowDelete: "keepAccount",
 } as const;
 
 describe("declaration", () => {
@@ -77,6 +81,66 @@ describe("declaration", () => {
       usersByRef: undefined,
       usersByEmailVerified: "by_email_and_emailVerificationTime",
     });
+  });
+
+  test("each option takes only a field of the kind it needs", () => {
+    const twoWay = defineUserSync<DataModel>()({
+      ...declaration,
+      reference: { app: "userId", users: "memberId" },
+    });
+    expect(twoWay.shape.usersRef).toBe("memberId");
+
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error the verification mirror is a boolean, not a string
+      email: { app: "email", verified: "nickname" },
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error the email is a string, not a boolean
+      email: { app: "emailVerified", verified: "emailVerified" },
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error the app's reference holds an Id<"users">, not a string
+      reference: { app: "nickname" },
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error nor an id of another table
+      reference: { app: "teamId" },
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error users' reference holds an id of the app table
+      reference: { app: "userId", users: "teamId" },
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      // @ts-expect-error nor a string
+      reference: { app: "userId", users: "email" },
+    });
+  });
+
+  test("what deleting a user's row does is a required choice", () => {
+    const { onRowDelete: _, ...withoutChoice } = declaration;
+    // @ts-expect-error onRowDelete is required
+    expect(() => defineUserSync<DataModel>()(withoutChoice)).toThrow(
+      /onRowDelete: "deleteAccount".*or "keepAccount"/,
+    );
+    expect(() =>
+      defineUserSync<DataModel>()({
+        ...declaration,
+        // @ts-expect-error only the two choices
+        onRowDelete: "deleteRow",
+      }),
+    ).toThrow(/onRowDelete/);
+    expect(
+      defineUserSync<DataModel>()({
+        ...declaration,
+        onRowDelete: "deleteAccount",
+      }).shape.onRowDelete,
+    ).toBe("deleteAccount");
   });
 
   test("functions() wants every function in one module", () => {

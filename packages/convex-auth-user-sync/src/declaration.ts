@@ -23,6 +23,40 @@ export type FieldOf<
 >;
 
 /**
+ * A field of a table whose value (absent aside) is of type `Value`: a
+ * declaration option that names a boolean or an id takes no other field.
+ * Wrapped in tuples so that a union (`boolean`) is compared whole.
+ */
+export type FieldOfType<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+  Value,
+> = {
+  [Field in FieldOf<DataModel, Table>]: [
+    NonNullable<DocumentByName<DataModel, Table>[Field]>,
+  ] extends [Value]
+    ? Field
+    : never;
+}[FieldOf<DataModel, Table>];
+
+/**
+ * What deleting an app row that is a user's counterpart does (app code
+ * deleting it through the triggers):
+ * - `deleteAccount`: the whole account goes with it (the user, its sign-in
+ *   accounts, codes, sessions and refresh tokens), as `deleteAccount` does;
+ * - `keepAccount`: the row and the app's data of it (onDeleteRow) go, and
+ *   the account stays: the user is left without a row, which the drift
+ *   report shows as `missing_counterpart` and its next sign-in, a run or a
+ *   manual sync heals with a new row (or, under the usual rules, a legacy
+ *   row of its verified address).
+ * A row in no pair is deleted alone either way.
+ */
+export type RowDeletion = "deleteAccount" | "keepAccount";
+
+/** What checkSchema needs of a `defineSchema` result. */
+export type SchemaLike = { tables: Record<string, unknown> };
+
+/**
  * Who owns a mirrored value:
  * - `provider`: Convex Auth writes it at sign-in and the sync copies it to
  *   the app table; with `chosenBy`, a value the user chose in the app wins
@@ -108,6 +142,8 @@ export type UserSyncHooks<
  *   lastLoginAt: "last_login_at",
  *   updatedAt: "updated_at",
  *   newRow: (now) => ({ created_at: now }),
+ *   onRowDelete: "deleteAccount",
+ *   schema,
  * });
  */
 export type UserSyncDeclaration<
@@ -127,17 +163,31 @@ export type UserSyncDeclaration<
    * user is its counterpart.
    */
   reference: {
-    app: FieldOf<DataModel, Table>;
-    users?: FieldOf<DataModel, "users">;
+    /** A field of the app table holding an `Id<"users">`. */
+    app: FieldOfType<DataModel, Table, GenericId<"users">>;
+    /** A field of `users` holding an id of the app table. */
+    users?: FieldOfType<DataModel, "users", GenericId<NoInfer<Table>>>;
   };
   /**
    * The app table's email (stored as a key, see normalizeEmail) and its
    * verification mirror (a boolean, absent on rows from before the sync).
    */
   email: {
-    app: FieldOf<DataModel, Table>;
-    verified: FieldOf<DataModel, Table>;
+    app: FieldOfType<DataModel, Table, string>;
+    verified: FieldOfType<DataModel, Table, boolean>;
   };
+  /**
+   * What app code deleting a user's counterpart row does: the whole
+   * account, or the row only (see RowDeletion). Required: no default.
+   */
+  onRowDelete: RowDeletion;
+  /**
+   * The app's schema (`convex/schema.ts`'s default export). When given,
+   * defining the sync checks it (checkSchema) and throws one error naming
+   * every problem, so `npx convex dev` and every test fail on a schema the
+   * sync cannot work with, instead of each sign-in failing.
+   */
+  schema?: SchemaLike;
   /** The other mirrored fields. */
   mirror?: readonly MirrorDeclaration<DataModel, Table>[];
   /** The app field of the account status ("active" / "suspended"). */
@@ -186,6 +236,7 @@ export type FieldPair = {
 /** The declaration, resolved: plain names every module works from. */
 export type Shape = {
   table: string;
+  onRowDelete: RowDeletion;
   appRef: string;
   usersRef: string | undefined;
   email: string;
@@ -291,6 +342,7 @@ export function resolveShape<
   const modules = declaration.modules ?? {};
   return {
     table: declaration.table,
+    onRowDelete: declaration.onRowDelete,
     appRef: declaration.reference.app,
     usersRef: declaration.reference.users,
     email: declaration.email.app,

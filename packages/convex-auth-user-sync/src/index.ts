@@ -9,6 +9,8 @@
  *   reference: { app: "userId" },
  *   email: { app: "email", verified: "emailVerified" },
  *   mirror: [{ users: "name", app: "displayName", owner: "app" }],
+ *   onRowDelete: "deleteAccount",
+ *   schema,
  * });
  * export const { completeSignIn } = userSync.signInFunctions({ internalMutation });
  * // convex/auth.ts
@@ -69,8 +71,13 @@ import {
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
+import { adoptAppReferences } from "./references.js";
 import { checkTables, type PairProblem } from "./policy.js";
-import { checkSchema, type SchemaLike } from "./schemaCheck.js";
+import {
+  checkDeclaration,
+  checkSchema,
+  type SchemaLike,
+} from "./schemaCheck.js";
 import {
   loadCase,
   openCases,
@@ -99,7 +106,9 @@ import {
 
 export type {
   FieldOf,
+  FieldOfType,
   MirrorDeclaration,
+  RowDeletion,
   Owner,
   UserSyncDeclaration,
   UserSyncHooks,
@@ -193,6 +202,9 @@ export class UserSync<
 
   constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
     this.shape = resolveShape(declaration);
+    // Misconfiguration fails where Convex loads the module (a push, every
+    // test), not at each sign-in (see checkDeclaration).
+    checkDeclaration(this.shape, declaration.schema);
     this.adapter = makeConvexAuthAdapter(this.shape);
     this.engine = makeEngine(this.shape);
     this.drift = makeDriftReport(this.shape);
@@ -340,10 +352,56 @@ export class UserSync<
   }
 
   /**
+   * `adoptAppReferences {}`: once, when an app whose rows already name
+   * their users (an app-side reference only) adopts references on both
+   * sides: each user the one row naming it does not name back gets that
+   * row as its `users`-side reference, a page per transaction, the rest
+   * scheduled (see references.ts). Run it before the first `syncAllUsers`.
+   * Export it from `modules.engine` (default `userSync`; `functions()`
+   * includes it).
+   *
+   * @example npx convex run userSync:adoptAppReferences
+   */
+  referenceFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+  }) {
+    const shape = this.shape;
+    const internalMutation =
+      builders.internalMutation as unknown as MutationBuilder<
+        GenericDataModel,
+        "internal"
+      >;
+    return {
+      adoptAppReferences: internalMutation({
+        args: { cursor: v.optional(v.union(v.string(), v.null())) },
+        returns: v.object({ adopted: v.number(), more: v.boolean() }),
+        handler: async (ctx, args) => {
+          const { adopted, cursor } = await adoptAppReferences(
+            ctx,
+            shape,
+            args.cursor ?? null,
+          );
+          if (cursor !== null) {
+            await ctx.scheduler.runAfter(
+              0,
+              makeFunctionReference<"mutation">(
+                `${shape.modules.engine}:adoptAppReferences`,
+              ),
+              { cursor },
+            );
+          }
+          return { adopted, more: cursor !== null };
+        },
+      }),
+    };
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
    * sign-in's, the engine's, the drift report's, the audit log's, the
-   * operator commands (see operatorFunctions), and `syncAllUsers`, which
+   * operator commands (see operatorFunctions), `adoptAppReferences` (see
+   * referenceFunctions), and `syncAllUsers`, which
    * starts a run over every pair (the migration of existing data too).
    *
    * @example
@@ -372,6 +430,7 @@ export class UserSync<
       ...this.driftReportFunctions(builders),
       ...this.auditFunctions(builders),
       ...this.operatorFunctions(builders),
+      ...this.referenceFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).
@@ -780,8 +839,10 @@ export type Pair<
 
 /**
  * Declares the sync for an app, once: its user table, the reference on each
- * side, and the field map. Typed against the app's data model (pass it as
- * the type argument; the table is inferred).
+ * side, the field map and what deleting a row does. Typed against the app's
+ * data model (pass it as the type argument; the table is inferred). Throws
+ * when the declaration's `schema` lacks what the sync needs, naming every
+ * problem, or when `onRowDelete` is missing.
  *
  * @example
  * export const userSync = defineUserSync<DataModel>()({
@@ -796,6 +857,8 @@ export type Pair<
  *   lastLoginAt: "last_login_at",
  *   updatedAt: "updated_at",
  *   newRow: (now) => ({ created_at: now }),
+ *   onRowDelete: "deleteAccount",
+ *   schema,
  * });
  */
 export function defineUserSync<DataModel extends GenericDataModel>() {

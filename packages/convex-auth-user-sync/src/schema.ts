@@ -46,9 +46,11 @@ export const syncUserFields = {
  * Convex Auth's `users` table with the sync's fields and the indexes both
  * need: Convex Auth's `email` and `phone`, and the sync's
  * verified-owners-first `by_email_and_emailVerificationTime`. Chain more
- * indexes as usual. With a reference on the `users` side too, define the
- * table yourself: these fields and indexes, plus the reference and its
- * `by_<field>` index (see the seed example's schema).
+ * indexes as usual. With a reference on the `users` side too, or a
+ * customised `users` (its own `defineTable`), define the table yourself:
+ * Convex Auth's fields and its `email` and `phone` indexes, `...syncUserFields`
+ * and `by_email_and_emailVerificationTime`, plus the reference and its
+ * `by_<field>` index (see the README's guide and the seed's schema).
  *
  * @example
  * import { authTables } from "@convex-dev/auth/server";

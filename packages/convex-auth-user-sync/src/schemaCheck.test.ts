@@ -2,7 +2,13 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { describe, expect, test } from "vitest";
-import { defineUserSync, syncTables, usersTable } from "./index.js";
+import {
+  defineUserSync,
+  syncTables,
+  syncUserFields,
+  usersTable,
+} from "./index.js";
+import { CONVEX_AUTH_TABLES } from "./schemaCheck.js";
 
 const members = {
   userId: v.optional(v.id("users")),
@@ -34,6 +40,7 @@ const userSync = defineUserSync<never>()({
   email: { app: "email", verified: "emailVerified" },
   mirror: [{ users: "name", app: "nickname", owner: "app" }],
   newRow: (now: number) => ({ plan: "free", createdAt: now }),
+  onRowDelete: "deleteAccount",
 } as never);
 
 describe("checkSchema", () => {
@@ -66,6 +73,7 @@ describe("checkSchema", () => {
       email: { app: "email", verified: "emailVerified" },
       status: "status",
       newRow: (now: number) => ({ plan: "free", createdAt: now }),
+      onRowDelete: "deleteAccount",
     } as never);
     const fields = { ...members, status: v.optional(v.string()) };
     expect(withStatus.checkSchema(schemaWith(fields as never))).toEqual([
@@ -133,5 +141,91 @@ describe("checkSchema", () => {
         (table) => `The schema has no ${table} table (spread ...syncTables).`,
       ),
     ]);
+  });
+
+  test("Convex Auth's tables and indexes are those of authTables", () => {
+    type Indexed = {
+      " indexes": () => { indexDescriptor: string; fields: string[] }[];
+    };
+    const indexesOf = (table: Indexed) =>
+      Object.fromEntries(
+        table[" indexes"]().map((index) => [
+          index.indexDescriptor,
+          index.fields,
+        ]),
+      );
+    const ours = Object.fromEntries(
+      Object.entries(authTables).map(([name, table]) => [
+        name,
+        { indexes: indexesOf(table as unknown as Indexed) },
+      ]),
+    );
+    expect(
+      Object.fromEntries(
+        Object.entries(CONVEX_AUTH_TABLES).map(([name, { indexes }]) => [
+          name,
+          { indexes },
+        ]),
+      ),
+    ).toEqual(ours);
+    expect(CONVEX_AUTH_TABLES.users!.fields).toEqual(
+      Object.keys(authTables.users.validator.fields),
+    );
+  });
+
+  test("a customised users without Convex Auth's phone index, and Convex Auth's tables missing, are named", () => {
+    const { authSessions: _, ...withoutSessions } = authTables;
+    const schema = defineSchema({
+      ...withoutSessions,
+      users: defineTable({
+        name: v.optional(v.string()),
+        email: v.optional(v.string()),
+        emailVerificationTime: v.optional(v.number()),
+        phone: v.optional(v.string()),
+        phoneVerificationTime: v.optional(v.number()),
+        isAnonymous: v.optional(v.boolean()),
+        favoriteColor: v.optional(v.string()),
+        ...syncUserFields,
+      })
+        .index("email", ["email"])
+        .index("by_email_and_emailVerificationTime", [
+          "email",
+          "emailVerificationTime",
+        ]),
+      authRateLimits: defineTable({ identifier: v.string() }),
+      members: schemaWith().tables.members,
+      ...syncTables,
+    });
+    expect(userSync.checkSchema(schema)).toEqual([
+      "users.image is missing.",
+      "users has no index phone on [phone].",
+      "The schema has no authSessions table (spread ...authTables).",
+      "authRateLimits has no index identifier on [identifier].",
+    ]);
+  });
+
+  test("a declaration given the schema throws at once, naming every problem", () => {
+    const declaration = {
+      table: "members",
+      reference: { app: "userId" },
+      email: { app: "email", verified: "emailVerified" },
+      newRow: (now: number) => ({ plan: "free", createdAt: now }),
+      onRowDelete: "keepAccount",
+    };
+    expect(() =>
+      defineUserSync<never>()({
+        ...declaration,
+        schema: defineSchema({
+          ...authTables,
+          members: schemaWith().tables.members,
+        }),
+      } as never),
+    ).toThrow(
+      /convex\/schema.ts lacks what the sync of members needs[^]*- users.lastLoginAt is missing.[^]*- The schema has no sync_run_planned_keys table/,
+    );
+    expect(
+      defineUserSync<never>()({ ...declaration, schema: schemaWith() } as never)
+        .shape.table,
+    ).toBe("members");
   });
 });

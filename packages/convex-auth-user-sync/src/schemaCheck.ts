@@ -5,7 +5,7 @@
  * adoption check) catches what a deployment would only show at the first
  * sign-in or run that needs it.
  */
-import type { Shape } from "./declaration.js";
+import type { SchemaLike, Shape } from "./declaration.js";
 import { syncTables } from "./schema.js";
 
 /** What checkSchema needs of a `defineTable` result. */
@@ -14,8 +14,7 @@ type TableLike = {
   " indexes"?: () => { indexDescriptor: string; fields: string[] }[];
 };
 
-/** What checkSchema needs of a `defineSchema` result. */
-export type SchemaLike = { tables: Record<string, unknown> };
+export type { SchemaLike } from "./declaration.js";
 
 /** The fields the sync keeps on `users` (see syncUserFields). */
 const SYNC_USER_FIELDS = [
@@ -24,6 +23,51 @@ const SYNC_USER_FIELDS = [
   "status",
   "pendingFirstSignIn",
 ];
+
+/**
+ * Convex Auth's (v1) tables and the indexes it queries, by the names it
+ * queries them: `authTables` from `@convex-dev/auth/server`, which the
+ * library does not import at run time (schemaCheck.test.ts keeps the two
+ * in step). A customised `users` must keep these fields and indexes.
+ */
+export const CONVEX_AUTH_TABLES: Record<
+  string,
+  { fields: string[]; indexes: Record<string, string[]> }
+> = {
+  users: {
+    fields: [
+      "name",
+      "image",
+      "email",
+      "emailVerificationTime",
+      "phone",
+      "phoneVerificationTime",
+      "isAnonymous",
+    ],
+    indexes: { email: ["email"], phone: ["phone"] },
+  },
+  authSessions: { fields: [], indexes: { userId: ["userId"] } },
+  authAccounts: {
+    fields: [],
+    indexes: {
+      userIdAndProvider: ["userId", "provider"],
+      providerAndAccountId: ["provider", "providerAccountId"],
+    },
+  },
+  authRefreshTokens: {
+    fields: [],
+    indexes: {
+      sessionId: ["sessionId"],
+      sessionIdAndParentRefreshTokenId: ["sessionId", "parentRefreshTokenId"],
+    },
+  },
+  authVerificationCodes: {
+    fields: [],
+    indexes: { accountId: ["accountId"], code: ["code"] },
+  },
+  authVerifiers: { fields: [], indexes: { signature: ["signature"] } },
+  authRateLimits: { fields: [], indexes: { identifier: ["identifier"] } },
+};
 
 /**
  * The problems, one sentence each; none when the schema fits.
@@ -64,6 +108,9 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
       );
     }
   };
+  for (const name of CONVEX_AUTH_TABLES.users!.fields) {
+    field(users, name, "users", true);
+  }
   for (const name of SYNC_USER_FIELDS) field(users, name, "users", true);
   if (shape.usersRef !== undefined) field(users, shape.usersRef, "users", true);
   field(app, shape.appRef, shape.table, true);
@@ -114,7 +161,10 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     }
   };
   const { indexes } = shape;
-  index(users, "users", "email", ["email"]);
+  // Convex Auth's, which it queries by these names.
+  for (const [name, on] of Object.entries(CONVEX_AUTH_TABLES.users!.indexes)) {
+    index(users, "users", name, on);
+  }
   index(users, "users", indexes.usersByEmailVerified, [
     "email",
     "emailVerificationTime",
@@ -139,11 +189,57 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     ]);
   }
 
-  // 4. The sync's own tables, every one syncTables defines.
+  // 4. Convex Auth's other tables, which the sync reads too (sessions,
+  //    accounts, codes, rate limits).
+  for (const [name, spec] of Object.entries(CONVEX_AUTH_TABLES)) {
+    if (name === "users") continue;
+    const table = schema.tables[name] as TableLike | undefined;
+    if (table === undefined) {
+      problems.push(`The schema has no ${name} table (spread ...authTables).`);
+      continue;
+    }
+    for (const [indexName, on] of Object.entries(spec.indexes)) {
+      index(table, name, indexName, on);
+    }
+  }
+
+  // 5. The sync's own tables, every one syncTables defines.
   for (const name of Object.keys(syncTables)) {
     if (schema.tables[name] === undefined) {
       problems.push(`The schema has no ${name} table (spread ...syncTables).`);
     }
   }
   return problems;
+}
+
+/**
+ * What defining the sync checks, where Convex loads the module (a push,
+ * every test run): an `onRowDelete` choice, and, when the declaration
+ * passes the app's schema, every problem checkSchema finds, in one error.
+ *
+ * @example checkDeclaration(shape, declaration.schema);
+ */
+export function checkDeclaration(
+  shape: Shape,
+  schema: SchemaLike | undefined,
+): void {
+  // Typed as required; a JavaScript declaration may still leave it out.
+  if (
+    shape.onRowDelete !== "deleteAccount" &&
+    shape.onRowDelete !== "keepAccount"
+  ) {
+    throw new Error(
+      `convex-auth-user-sync: the declaration of ${shape.table} must choose what deleting a user's row does: onRowDelete: "deleteAccount" (the whole account goes) or "keepAccount" (the row only; see docs/declaration.md).`,
+    );
+  }
+  if (schema === undefined) return;
+  const problems = checkSchema(shape, schema);
+  if (problems.length > 0) {
+    throw new Error(
+      [
+        `convex-auth-user-sync: convex/schema.ts lacks what the sync of ${shape.table} needs (see docs/declaration.md#schema-requirements):`,
+        ...problems.map((problem) => `- ${problem}`),
+      ].join("\n"),
+    );
+  }
 }

@@ -227,7 +227,21 @@ export async function onRowChange(
                 1,
               )
             ).length === 0);
-      if (wasCounterpart) {
+      if (wasCounterpart && shape.onRowDelete === "keepAccount") {
+        // The row only: the account stays, without a row until its next
+        // sign-in, a run or a manual sync gives it one (missing_counterpart
+        // meanwhile). Its reference to the row is cleared, so no dangling
+        // pointer is left for anything to follow.
+        await deleteAppRow(ctx, shape, change.id, change.oldDoc);
+        if (
+          shape.usersRef !== undefined &&
+          user[shape.usersRef] === change.id
+        ) {
+          await patchDoc(ctx, "users", user._id, {
+            [shape.usersRef]: undefined,
+          });
+        }
+      } else if (wasCounterpart) {
         await shape.hooks.onDeleteRow?.(ctx, change.oldDoc);
         await deleteAccountData(ctx, shape, user._id as GenericId<"users">, {
           counterpart: change.id,

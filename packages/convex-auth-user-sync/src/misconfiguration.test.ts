@@ -1,0 +1,44 @@
+import { describe, expect, test } from "vitest";
+import { resolveShape } from "./declaration.js";
+import { misconfiguration } from "./misconfiguration.js";
+
+const shape = resolveShape({
+  table: "members",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  onRowDelete: "keepAccount",
+} as never);
+
+describe("a failed sign-in sync names a misconfiguration's fix", () => {
+  test("a sync function missing from the module the declaration names", () => {
+    for (const message of [
+      'Could not find module for: "userSync"',
+      'Expected a Convex function exported from module "userSync" as `completeSignIn`, but there is no such export.',
+      "Couldn't find function userSync:completeSignIn",
+    ]) {
+      expect(misconfiguration(shape, message)).toMatch(
+        /export completeSignIn and endSessions from convex\/userSync\.ts/,
+      );
+    }
+  });
+
+  test("a schema without the sync's fields or indexes", () => {
+    for (const message of [
+      "Validator error: Unexpected field `pendingFirstSignIn` in object",
+      'Cannot use index "by_email_and_emailVerificationTime" for table "users" because it is not declared in the schema.',
+      'Failed to insert or update a document in table "users" because it does not match the schema: Object contains extra field `lastLoginAt` that is not in the validator.',
+      "Index users.by_email_and_emailVerificationTime not found.",
+    ]) {
+      expect(misconfiguration(shape, message)).toMatch(
+        /pass schema to defineUserSync.*userSync\.checkSchema\(schema\)/,
+      );
+    }
+  });
+
+  test("any other fault is left as it is", () => {
+    expect(misconfiguration(shape, "injected fault")).toBeUndefined();
+    expect(
+      misconfiguration(shape, "Could not find the starter template"),
+    ).toBeUndefined();
+  });
+});
