@@ -329,7 +329,7 @@ function installed() {
 //    a Convex Auth the sync cannot serve, it is refused with the version.
 let outcome;
 if (expectRefusal === "typecheck") {
-  const needed = `needs @convex-dev/auth@"${library.peerDependencies["@convex-dev/auth"]}"`;
+  const needed = `needs @convex-dev/auth ${library.peerDependencies["@convex-dev/auth"]}`;
   if (refusedTypecheck === undefined || !refusedTypecheck.includes(needed)) {
     throw new Error(
       `The typecheck of \`npx convex dev\` should have refused this Convex Auth with "${needed}"`,

@@ -12,7 +12,7 @@ import {
   CONVEX_AUTH_RANGE,
   UNSUPPORTED_CONVEX_AUTH_V2,
 } from "./compat.js";
-import type { UnsupportedConvexAuth } from "./convexAuth.js";
+import type { ConvexAuthRefusal } from "./convexAuth.js";
 
 const fn = () => undefined;
 /** @convex-dev/auth 2.0.0's server module: components, no convexAuth. */
@@ -37,8 +37,8 @@ describe("the Convex Auth the adapter runs on", () => {
 
   test("the typecheck's message names the same range", () => {
     // A type error (npm run typecheck) if the two drift apart.
-    const key: keyof UnsupportedConvexAuth =
-      `convex-auth-user-sync needs @convex-dev/auth@"${CONVEX_AUTH_RANGE}" (Convex Auth v1 with beforeSessionCreation)` as const;
+    const key: ConvexAuthRefusal =
+      `convex-auth-user-sync needs @convex-dev/auth ${CONVEX_AUTH_RANGE} (Convex Auth v1 with beforeSessionCreation)` as const;
     expect(key).toContain(CONVEX_AUTH_RANGE);
   });
 
