@@ -37,16 +37,55 @@ function floor(name) {
   return version;
 }
 
-/** The newest published version of `name` matching `spec`. */
+/** [major, minor, patch] of a plain version; null for a prerelease. */
+function parts(version) {
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  return match === null ? null : match.slice(1).map(Number);
+}
+
+function compare(a, b) {
+  const [x, y] = [parts(a), parts(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
+/** Whether this Node satisfies an `engines.node` of the form `>=x.y.z`. */
+function nodeRuns(engines) {
+  const floor = /^>=\s*(\d+\.\d+\.\d+)$/.exec(engines?.node ?? "")?.[1];
+  return floor === undefined || compare(process.versions.node, floor) >= 0;
+}
+
+/** Newer versions this Node cannot run, for the table's footnote. */
+const skipped = [];
+
+/**
+ * The newest published version of `name` matching `spec` that this Node
+ * runs (npm's list is in publication order, not version order).
+ */
 function newest(name, spec) {
   const found = JSON.parse(
-    execFileSync("npm", ["view", `${name}@${spec}`, "version", "--json"], {
-      encoding: "utf8",
-    }),
+    execFileSync(
+      "npm",
+      ["view", `${name}@${spec}`, "version", "engines", "--json"],
+      { encoding: "utf8" },
+    ),
   );
-  const versions = [found].flat();
-  if (versions.length === 0) throw new Error(`No ${name}@${spec} published`);
-  return versions.at(-1);
+  const versions = [found]
+    .flat()
+    .map((entry) =>
+      typeof entry === "string" ? { version: entry } : (entry ?? {}),
+    )
+    .filter(({ version }) => version && parts(version) !== null)
+    .sort((a, b) => compare(a.version, b.version));
+  const runnable = versions.filter(({ engines }) => nodeRuns(engines));
+  if (runnable.length === 0) throw new Error(`No ${name}@${spec} runs here`);
+  const chosen = runnable.at(-1).version;
+  const newer = versions.filter(({ version }) => compare(version, chosen) > 0);
+  if (newer.length > 0) {
+    skipped.push(
+      `${name} ${newer.map(({ version }) => version).join(", ")} (engines: node ${newer[0].engines?.node})`,
+    );
+  }
+  return chosen;
 }
 
 const peers = ["convex", "@convex-dev/auth", "convex-helpers"];
@@ -135,6 +174,11 @@ for (const row of rows) {
   console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
 }
 const total = Math.round((Date.now() - started) / 1000);
+if (skipped.length > 0) {
+  console.log(
+    `version-matrix: not run on Node ${process.versions.node}, which they do not support: ${skipped.join("; ")}`,
+  );
+}
 const failed = results.length < entries.length || results.some((r) => !r.ok);
 console.log(
   `version-matrix: ${failed ? "FAILED" : "passed"} in ${total} s (peer ranges: ${peers.map((name) => `${name}@"${range[name]}"`).join(", ")})`,
