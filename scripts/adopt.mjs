@@ -299,6 +299,8 @@ try {
 } finally {
   // The tarball `npm pack` left in this checkout (the app has its copy).
   for (const file of packed) rmSync(file, { force: true });
+  // A link back to the checkout would lead tools that walk it in circles.
+  rmSync(clone, { force: true });
 }
 if (!typechecked)
   throw new Error("The guide never deploys (npx convex dev --once)");
