@@ -7,9 +7,12 @@
  */
 import * as installed from "@convex-dev/auth/server";
 import { describe, expect, test } from "vitest";
+import packageJson from "../package.json" with { type: "json" };
 import {
   assertConvexAuthV1,
   CONVEX_AUTH_RANGE,
+  CONVEX_RANGE,
+  transactionMetrics,
   UNSUPPORTED_CONVEX_AUTH_V2,
 } from "./compat.js";
 import type { ConvexAuthRefusal } from "./convexAuth.js";
@@ -49,5 +52,29 @@ describe("the Convex Auth the adapter runs on", () => {
     expect(() => assertConvexAuthV1({ convexAuth: fn })).toThrow(
       CONVEX_AUTH_RANGE,
     );
+  });
+});
+
+describe("the convex the bulk engine runs on", () => {
+  test("before 1.35 (no ctx.meta.getTransactionMetrics), a run fails naming the version needed", async () => {
+    await expect(transactionMetrics({} as never)).rejects.toThrow(
+      `convex@"${CONVEX_RANGE}"`,
+    );
+    expect(CONVEX_RANGE).toBe("^1.35.0");
+  });
+
+  test("from 1.35, the metrics are convex's own", async () => {
+    const metrics = { rowsRead: { used: 1, remaining: 2 } };
+    const ctx = {
+      meta: { getTransactionMetrics: () => Promise.resolve(metrics) },
+    };
+    expect(await transactionMetrics(ctx as never)).toBe(metrics);
+  });
+});
+
+test("the ranges checked are the package's peer ranges", () => {
+  expect(packageJson.peerDependencies).toMatchObject({
+    "@convex-dev/auth": CONVEX_AUTH_RANGE,
+    convex: CONVEX_RANGE,
   });
 });

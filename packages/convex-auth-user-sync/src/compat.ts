@@ -10,9 +10,13 @@
  *   `beforeSessionCreation`: no runtime shape tells them apart. The type of
  *   `callbacks()` does (`ConvexAuthCallbacks` in convexAuth.ts): with them,
  *   the typecheck `npx convex dev` runs fails with the range below.
+ * - convex before 1.35 has no `ctx.meta.getTransactionMetrics`, which every
+ *   bulk page reads its budget from: checked where it is read, so a run
+ *   fails naming the version rather than on an undefined property.
  * No Node APIs: this runs in Convex's default runtime.
  */
 import * as convexAuthServer from "@convex-dev/auth/server";
+import type { GenericMutationCtx, GenericDataModel } from "convex/server";
 
 /** The Convex Auth versions the adapter works with (the peer range). */
 export const CONVEX_AUTH_RANGE = ">=0.0.91 <0.1.0";
@@ -44,4 +48,32 @@ export function assertConvexAuthV1(
       ? UNSUPPORTED_CONVEX_AUTH_V2
       : UNSUPPORTED_CONVEX_AUTH,
   );
+}
+
+/** The convex versions the library works with (the peer range). */
+export const CONVEX_RANGE = "^1.35.0";
+
+type TransactionMetrics = Awaited<
+  ReturnType<
+    GenericMutationCtx<GenericDataModel>["meta"]["getTransactionMetrics"]
+  >
+>;
+
+/**
+ * What this transaction has used and has left, from convex; before 1.35,
+ * an Error naming the version needed.
+ *
+ * @example const metrics = await transactionMetrics(ctx);
+ */
+export async function transactionMetrics(
+  ctx: GenericMutationCtx<GenericDataModel>,
+): Promise<TransactionMetrics> {
+  // Typed as always there; absent at runtime before convex 1.35.
+  const meta = ctx.meta as Partial<typeof ctx.meta> | undefined;
+  if (meta?.getTransactionMetrics === undefined) {
+    throw new Error(
+      `convex-auth-user-sync's bulk runs need convex@"${CONVEX_RANGE}" (ctx.meta.getTransactionMetrics, new in 1.35.0), and this app's convex is older (see convex-auth-user-sync's docs/compatibility.md).`,
+    );
+  }
+  return await meta.getTransactionMetrics();
 }
