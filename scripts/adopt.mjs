@@ -117,6 +117,16 @@ cpSync(join(root, "fixtures", "minimal-app"), app, {
   filter: (source) => !source.includes("node_modules"),
 });
 {
+  // The copy sits deeper than the fixture: its tsconfig's base, re-pointed.
+  const tsconfig = join(app, "tsconfig.json");
+  const base = relative(app, join(root, "tsconfig.base.json"));
+  writeFileSync(
+    tsconfig,
+    readFileSync(tsconfig, "utf8").replace(
+      '"../../tsconfig.base.json"',
+      JSON.stringify(base),
+    ),
+  );
   const appPackage = JSON.parse(
     readFileSync(join(app, "package.json"), "utf8"),
   );
