@@ -26,6 +26,7 @@ import {
 } from "convex/server";
 import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
+import { assertConvexAuthV1 } from "./compat.js";
 import type { Shape } from "./declaration.js";
 import { endSessions } from "./sessions.js";
 import { misconfiguration } from "./misconfiguration.js";
@@ -56,14 +57,33 @@ export type ProfileWritten = {
   profile: Record<string, unknown>;
 };
 
+type InstalledCallbacks = NonNullable<ConvexAuthConfig["callbacks"]>;
+
+/** What the typecheck says when the installed Convex Auth cannot serve. */
+export type ConvexAuthRefusal =
+  "convex-auth-user-sync needs @convex-dev/auth >=0.0.91 <0.1.0 (Convex Auth v1 with beforeSessionCreation)";
+
 /**
  * Convex Auth's own callbacks type (v1), so an app's existing callbacks,
- * typed by Convex Auth, pass through as they are.
+ * typed by Convex Auth, pass through as they are. Resolved against the
+ * app's installed Convex Auth: with one the sync cannot serve, older than
+ * 0.0.91 (no `beforeSessionCreation`) or v2 (no `ConvexAuthConfig`), it is
+ * an object whose one key says what is needed, so that
+ * `convexAuth({ callbacks: userSync.callbacks() })` fails the typecheck of
+ * `npx convex dev` with the range. A mapped type, not a named one: the
+ * typecheck prints a named type by its name, this one by its key. Keep the
+ * key in step with CONVEX_AUTH_RANGE (compat.test.ts checks it).
  */
-export type ConvexAuthCallbacks = NonNullable<ConvexAuthConfig["callbacks"]>;
+export type ConvexAuthCallbacks = 0 extends 1 & ConvexAuthConfig
+  ? { [Key in ConvexAuthRefusal]: never }
+  : "beforeSessionCreation" extends keyof InstalledCallbacks
+    ? InstalledCallbacks
+    : { [Key in ConvexAuthRefusal]: never };
 
 /** Builds the adapter for one shape. */
 export function makeConvexAuthAdapter(shape: Shape) {
+  // A Convex Auth the adapter cannot serve fails here, at module load.
+  assertConvexAuthV1();
   const completeSignInRef = makeFunctionReference<"mutation">(
     `${shape.modules.signIn}:completeSignIn`,
   );

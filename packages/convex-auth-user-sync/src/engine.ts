@@ -48,6 +48,7 @@ import {
 } from "convex/server";
 import { type GenericId, v } from "convex/values";
 import { type Actor, CLI_ACTOR, recordAudit } from "./audit.js";
+import { transactionMetrics } from "./compat.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import {
@@ -134,7 +135,7 @@ const NO_COUNTS: SyncRunCounts = {
 type Budget = { used: Metrics; remaining: Metrics };
 
 async function readBudget(ctx: MutationCtx): Promise<Budget> {
-  const metrics = await ctx.meta.getTransactionMetrics();
+  const metrics = await transactionMetrics(ctx);
   const used = { ...ZERO };
   const remaining = { ...ZERO };
   for (const key of METRIC_KEYS) {

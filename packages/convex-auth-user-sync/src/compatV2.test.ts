@@ -1,0 +1,26 @@
+/**
+ * Declaring the sync (module load of the app's `convex/userSync.ts`, so
+ * `npx convex dev` fails) with Convex Auth v2 installed: refused, naming the
+ * version the adapter needs. `@convex-dev/auth/server` is replaced by the
+ * exports 2.0.0 ships; scripts/version-matrix.mjs installs the real one.
+ */
+import { expect, test, vi } from "vitest";
+import { UNSUPPORTED_CONVEX_AUTH_V2 } from "./compat.js";
+import { defineUserSync } from "./index.js";
+
+vi.mock("@convex-dev/auth/server", () => {
+  const fn = () => undefined;
+  return { convexAuthProvider: fn, setupConvexAuth: fn, getAuthUserId: fn };
+});
+
+test("declaring the sync with Convex Auth v2 fails, naming the version needed", () => {
+  expect(() =>
+    defineUserSync()({
+      table: "members",
+      reference: { app: "userId" },
+      email: { app: "email", verified: "emailVerified" },
+      mirror: [],
+      newRow: (now: number) => ({ createdAt: now }),
+    }),
+  ).toThrow(UNSUPPORTED_CONVEX_AUTH_V2);
+});
