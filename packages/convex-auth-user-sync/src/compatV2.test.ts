@@ -13,14 +13,23 @@ vi.mock("@convex-dev/auth/server", () => {
   return { convexAuthProvider: fn, setupConvexAuth: fn, getAuthUserId: fn };
 });
 
+const declaration = {
+  table: "members",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  mirror: [],
+  onRowDelete: "keepAccount",
+  newRow: (now: number) => ({ createdAt: now }),
+} as const;
+
 test("declaring the sync with Convex Auth v2 fails, naming the version needed", () => {
+  expect(() => defineUserSync()(declaration)).toThrow(
+    UNSUPPORTED_CONVEX_AUTH_V2,
+  );
+});
+
+test("with a schema to check, the version is still the error (v2's schema lacks v1's tables; found by the version matrix)", () => {
   expect(() =>
-    defineUserSync()({
-      table: "members",
-      reference: { app: "userId" },
-      email: { app: "email", verified: "emailVerified" },
-      mirror: [],
-      newRow: (now: number) => ({ createdAt: now }),
-    }),
+    defineUserSync()({ ...declaration, schema: { tables: {} } }),
   ).toThrow(UNSUPPORTED_CONVEX_AUTH_V2);
 });

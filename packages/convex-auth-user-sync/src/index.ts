@@ -202,10 +202,13 @@ export class UserSync<
 
   constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
     this.shape = resolveShape(declaration);
+    // First the Convex Auth it serves (the adapter refuses v2): on v2 the
+    // schema lacks Convex Auth v1's tables, and that list would hide the
+    // cause (found by the version matrix).
+    this.adapter = makeConvexAuthAdapter(this.shape);
     // Misconfiguration fails where Convex loads the module (a push, every
     // test), not at each sign-in (see checkDeclaration).
     checkDeclaration(this.shape, declaration.schema);
-    this.adapter = makeConvexAuthAdapter(this.shape);
     this.engine = makeEngine(this.shape);
     this.drift = makeDriftReport(this.shape);
   }
