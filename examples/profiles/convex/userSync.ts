@@ -19,10 +19,12 @@ export const {
   resumeRun,
   getRun,
   plannedChanges,
+  health,
   syncAllUsers,
   page,
   summary,
   purgeAuditLog,
+  purgeHistory,
   eraseAuditTraces,
   indexAuditSubjects,
 } = userSync.functions({

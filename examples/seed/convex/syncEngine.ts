@@ -5,6 +5,7 @@
  *
  * @example npx convex run syncEngine:getRun
  * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
+ * @example npx convex run syncEngine:health
  */
 import { internalQuery, internalSyncMutation } from "./functions";
 import { userSync } from "./sync";
@@ -16,6 +17,7 @@ export const {
   resumeRun,
   getRun,
   plannedChanges,
+  health,
 } = userSync.engineFunctions({
   internalMutation: internalSyncMutation,
   internalQuery,

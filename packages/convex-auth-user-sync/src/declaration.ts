@@ -164,7 +164,7 @@ export type UserSyncDeclaration<
     engine?: string;
     /** page (see driftReportFunctions). */
     driftReport?: string;
-    /** purgeAuditLog, eraseAuditTraces (see auditFunctions). */
+    /** purgeAuditLog, purgeHistory, eraseAuditTraces (see auditFunctions). */
     audit?: string;
   };
 };

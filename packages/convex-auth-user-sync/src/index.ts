@@ -68,6 +68,8 @@ import {
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
+import { purgeHistory } from "./retention.js";
+import { syncHealth, syncHealthValidator } from "./health.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import { checkSchema, type SchemaLike } from "./schemaCheck.js";
 import {
@@ -226,7 +228,9 @@ export class UserSync<
 
   /**
    * The bulk engine's functions (runPage, processPage, supervise,
-   * resumeRun, getRun, plannedChanges), built with the app's raw builders.
+   * resumeRun, getRun, plannedChanges) and `health` (the latest run's
+   * outcome and the open failure cases, for a monitor), built with the
+   * app's raw builders.
    * Export them from `modules.engine` (default `userSync`); start runs with
    * startRun.
    */
@@ -234,7 +238,24 @@ export class UserSync<
     internalMutation: MutationBuilder<DataModel, "internal">;
     internalQuery: QueryBuilder<DataModel, "internal">;
   }) {
-    return this.engine.functions(builders as never);
+    const internalQuery = builders.internalQuery as unknown as QueryBuilder<
+      GenericDataModel,
+      "internal"
+    >;
+    return {
+      ...this.engine.functions(builders as never),
+      /**
+       * The latest run's outcome and the open failure cases, for a
+       * monitor: alert when `ok` is false (see docs/deploy.md).
+       *
+       * @example npx convex run userSync:health
+       */
+      health: internalQuery({
+        args: {},
+        returns: syncHealthValidator,
+        handler: async (ctx) => await syncHealth(ctx),
+      }),
+    };
   }
 
   /**
@@ -254,12 +275,14 @@ export class UserSync<
    * - `purgeAuditLog { days }`: the retention. Deletes a page of entries
    *   older than `days` days and schedules itself for the rest; run it from
    *   a cron (see docs/console.md).
+   * - `purgeHistory { days }`: the same for resolved review cases and
+   *   finished runs with their records (see retention.ts); a cron too.
    * - `eraseAuditTraces`: the continuation of an erasure whose person has
    *   more audit entries than one transaction scrubs (see erasure.ts).
    * - `indexAuditSubjects {}`: once, after upgrading from a version without
    *   `sync_audit_subjects`, so that an erasure finds older entries too.
    *
-   * @example export const { purgeAuditLog, eraseAuditTraces, indexAuditSubjects } = userSync.auditFunctions({ internalMutation });
+   * @example export const { purgeAuditLog, purgeHistory, eraseAuditTraces, indexAuditSubjects } = userSync.auditFunctions({ internalMutation });
    */
   auditFunctions(builders: {
     internalMutation: MutationBuilder<DataModel, "internal">;
@@ -275,6 +298,11 @@ export class UserSync<
         args: { days: v.number() },
         returns: v.object({ deleted: v.number(), more: v.boolean() }),
         handler: async (ctx, { days }) => await purgeAuditLog(ctx, shape, days),
+      }),
+      purgeHistory: internalMutation({
+        args: { days: v.number() },
+        returns: v.object({ deleted: v.number(), more: v.boolean() }),
+        handler: async (ctx, { days }) => await purgeHistory(ctx, shape, days),
       }),
       indexAuditSubjects: internalMutation({
         args: { cursor: v.optional(v.union(v.string(), v.null())) },
