@@ -31,4 +31,15 @@ crons.daily(
   { days: HISTORY_RETENTION_DAYS },
 );
 
+// The health run: finds and heals drift (dashboard edits, imports, a sign-in
+// whose sync failed), and records for review what it cannot decide. The
+// default page size (100) and workers (following the last run's size) fit
+// any deployment; a monitor alerts on `syncEngine:health`.
+crons.daily(
+  "health run",
+  { hourUTC: 4, minuteUTC: 7 },
+  internal.userSync.syncAllUsers,
+  {},
+);
+
 export default crons;

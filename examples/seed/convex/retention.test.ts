@@ -168,7 +168,7 @@ describe("purgeHistory", () => {
     );
   });
 
-  test("the seed's crons run both retention jobs", async () => {
+  test("the seed's crons run both retention jobs and the health run", async () => {
     const crons = (await import("./crons")).default as unknown as {
       crons: Record<string, { name: string; args: unknown[] }>;
     };
@@ -177,6 +177,7 @@ describe("purgeHistory", () => {
       expect.arrayContaining([
         "auditLog:purgeAuditLog",
         "auditLog:purgeHistory",
+        "userSync:syncAllUsers",
       ]),
     );
   });
