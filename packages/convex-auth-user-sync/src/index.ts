@@ -98,6 +98,9 @@ import {
   syncRunValidator,
 } from "./validators.js";
 
+// The public surface: what an adopter declares, wires and calls. The
+// building blocks behind it (audit recording, case hashing, page and run
+// constants, the sync's table fields) are `convex-auth-user-sync/internals`.
 export type {
   FieldOf,
   MirrorDeclaration,
@@ -108,53 +111,18 @@ export type {
 export { indexNames } from "./declaration.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
-export {
-  type Actor,
-  auditPage,
-  changesBetween,
-  CLI_ACTOR,
-  MAX_AUDIT_PAGE,
-  MAX_AUDIT_VALUE,
-  recordAudit,
-  recordingDb,
-  snapshot,
-  type Target,
-} from "./audit.js";
-export {
-  ERASE_PAGE,
-  ERASED_TEXT,
-  PURGE_PAGE,
-  type ErasedPeople,
-} from "./erasure.js";
-export {
-  AUDITED_AUTH_FIELDS,
-  boundAuditValue,
-  caseVersion,
-  diffDoc,
-  type FieldReport,
-  type FieldSourceKind,
-  MAX_AUDIT_CHANGES,
-} from "./casePolicy.js";
+export { type Actor, CLI_ACTOR, type Target } from "./audit.js";
+export type { FieldReport, FieldSourceKind } from "./casePolicy.js";
 export { boundedPage, type BoundedPage, pageSize } from "./pages.js";
-export {
-  type CaseRow,
-  type CaseView,
-  MAX_CASE_ROWS,
-  MAX_CASES_PAGE,
-  type ResolutionRequest,
-  type ResolutionResult,
+export type {
+  CaseRow,
+  CaseView,
+  ResolutionRequest,
+  ResolutionResult,
 } from "./resolutions.js";
-export {
-  DEFAULT_MAX_WORKERS,
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  MAX_WORKERS,
-  SUPERVISE_EVERY_MS,
-  startRunArgs,
-} from "./engine.js";
+export { startRunArgs } from "./engine.js";
 export {
   type DriftSummary,
-  driftKindValidator,
   driftReportValidator,
   driftSummaryValidator,
 } from "./driftReport.js";
@@ -165,15 +133,32 @@ export {
   type ErrorCode,
   isAppError,
 } from "./errors.js";
-export {
-  normalizeEmail,
-  type PairProblem,
-  type SignInKind,
-  verificationClaim,
-} from "./policy.js";
+export { type SyncHealth, syncHealthValidator } from "./health.js";
+export { normalizeEmail, type PairProblem, type SignInKind } from "./policy.js";
 export { syncTables, syncUserFields, usersTable } from "./schema.js";
-export { isReviewChange, reviewKey, type SyncResult } from "./steps.js";
-export * from "./validators.js";
+export type { SyncResult } from "./steps.js";
+export {
+  type AccountStatus,
+  accountStatusValidator,
+  type AuditChange,
+  type AuditEntry,
+  auditEntryValidator,
+  type FieldSource,
+  type Metrics,
+  type PageReport,
+  type PersonData,
+  personDataValidator,
+  type ReviewKind,
+  reviewKindValidator,
+  type SyncOutcome,
+  syncOutcomeValidator,
+  syncResultValidator,
+  type SyncReview,
+  syncReviewValidator,
+  type SyncRun,
+  type SyncRunCounts,
+  syncRunValidator,
+} from "./validators.js";
 
 type Ctx<DataModel extends GenericDataModel> = GenericQueryCtx<DataModel>;
 type MCtx<DataModel extends GenericDataModel> = GenericMutationCtx<DataModel>;
