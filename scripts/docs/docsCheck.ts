@@ -34,12 +34,15 @@ export type Signature = Place & {
 /** One doc, its lines as checked (the README's adoption guide left out). */
 export type Doc = { file: string; lines: { text: string; app: App }[] };
 
-const APP_MARKER = /<!-- docs-check: app=(seed|profiles|adopted) -->/;
+/** A line of its own: `<!-- docs-check: app=profiles -->`, `off` or `on`. */
+const MARKER =
+  /^<!-- docs-check: (?:app=(seed|profiles|adopted)|(off|on)) -->$/;
 
 /**
  * README.md and every docs/*.md. Lines between `adopt:begin` and
- * `adopt:end` are left out (the adoption script runs that guide itself);
- * a `<!-- docs-check: app=… -->` line sets the app of the lines after it.
+ * `adopt:end` are left out (the adoption script runs that guide itself),
+ * and so are lines between `<!-- docs-check: off -->` and `on`; a
+ * `<!-- docs-check: app=… -->` line sets the app of the lines after it.
  */
 export function readDocs(root: string): Doc[] {
   const files = [
@@ -51,15 +54,16 @@ export function readDocs(root: string): Doc[] {
   ];
   return files.map((file) => {
     let app: App = "seed";
-    let inGuide = false;
+    let skipped = false;
     const lines = readFileSync(join(root, file), "utf8")
       .split("\n")
       .map((text) => {
-        const marker = APP_MARKER.exec(text);
-        if (marker !== null) app = marker[1] as App;
-        if (text.includes("<!-- adopt:begin")) inGuide = true;
-        if (text.includes("<!-- adopt:end")) inGuide = false;
-        return { text: inGuide ? "" : text, app };
+        const marker = MARKER.exec(text.trim());
+        if (marker?.[1] !== undefined) app = marker[1] as App;
+        if (marker?.[2] !== undefined) skipped = marker[2] === "off";
+        if (text.startsWith("<!-- adopt:begin")) skipped = true;
+        if (text.startsWith("<!-- adopt:end")) skipped = false;
+        return { text: skipped ? "" : text, app };
       });
     return { file, lines };
   });
