@@ -37,6 +37,16 @@ export default defineConfig({
           environment: "node",
         },
       },
+      {
+        // The docs check: README.md and docs/*.md against the code (see
+        // docs/development.md, "The docs check").
+        extends: true,
+        test: {
+          name: "docs",
+          include: ["scripts/docs/*.test.ts"],
+          environment: "node",
+        },
+      },
       example("seed"),
       example("profiles"),
       {

@@ -6,7 +6,8 @@
  */
 import { internalMutationGeneric, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
-import { metricsValidator, type Metrics } from "convex-auth-user-sync";
+import { type Metrics } from "convex-auth-user-sync";
+import { metricsValidator } from "convex-auth-user-sync/internals";
 
 /**
  * Runs a mutation as a sub-transaction and returns what the whole

@@ -1,12 +1,15 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import schema from "./schema";
+import { signInOrThrow } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import {
   type Backend,
   checkConsistency,
   expectAppError,
   newBackend,
+  newBackendWithFastPasswords,
   readTables,
   signInWithOAuth,
   useFakeClock,
@@ -153,6 +156,52 @@ describe("users:deleteAccount", () => {
       t.mutation(internal.admin.deleteAccount, {}),
       "INVALID_ARGUMENT",
     );
+  });
+});
+
+/** The id of every document of every table of the schema. */
+async function everyDocumentId(t: Backend): Promise<string[]> {
+  return await t.run(async (ctx) => {
+    const ids: string[] = [];
+    for (const table of Object.keys(schema.tables)) {
+      for (const doc of await ctx.db.query(table as "users").collect()) {
+        ids.push(doc._id);
+      }
+    }
+    return ids;
+  });
+}
+
+describe("the count a deletion reports", () => {
+  test("is the number of documents that disappear, sessions and refresh tokens included", async () => {
+    const t = newBackendWithFastPasswords();
+    const credentials = {
+      email: "ada@example.com",
+      password: "correct horse battery",
+    };
+    await signInOrThrow(t, "password", { ...credentials, flow: "signUp" });
+    // A second sign-in: a second session, with its own refresh token.
+    const ada = await signInOrThrow(t, "password", {
+      ...credentials,
+      flow: "signIn",
+    });
+    await signInWithOAuth(t, bob);
+    const mine = await traces(t, ada.userId);
+    expect(mine.sessions).toHaveLength(2);
+    expect(mine.tokens).toHaveLength(2);
+    const before = await everyDocumentId(t);
+
+    const result = await t.mutation(internal.admin.deleteAccount, {
+      id: ada.userId,
+    });
+
+    const after = new Set(await everyDocumentId(t));
+    const gone = before.filter((id) => !after.has(id));
+    expect(await traces(t, ada.userId)).toMatchObject({
+      sessions: [],
+      tokens: [],
+    });
+    expect(result.deleted).toBe(gone.length);
   });
 });
 

@@ -4,7 +4,8 @@
  * never a secret of Convex Auth's; and a case's version covers what it
  * showed, whom each row is paired with included.
  */
-import { boundAuditValue, CLI_ACTOR } from "convex-auth-user-sync";
+import { CLI_ACTOR } from "convex-auth-user-sync";
+import { boundAuditValue } from "convex-auth-user-sync/internals";
 import { Triggers } from "convex-helpers/server/triggers";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";

@@ -1,6 +1,7 @@
 /**
  * The audit log's jobs, built by convex-auth-user-sync (see crons.ts):
- * its retention, the continuation of an erasure whose person has more
+ * its retention and the history's (resolved cases, finished runs), the
+ * continuation of an erasure whose person has more
  * entries than one transaction scrubs, and the one-time index of entries
  * written before erasures could find them.
  *
@@ -9,7 +10,11 @@
 import { internalSyncMutation } from "./functions";
 import { userSync } from "./sync";
 
-export const { purgeAuditLog, eraseAuditTraces, indexAuditSubjects } =
-  userSync.auditFunctions({
-    internalMutation: internalSyncMutation,
-  });
+export const {
+  purgeAuditLog,
+  purgeHistory,
+  eraseAuditTraces,
+  indexAuditSubjects,
+} = userSync.auditFunctions({
+  internalMutation: internalSyncMutation,
+});

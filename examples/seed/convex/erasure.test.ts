@@ -4,7 +4,8 @@
  * included; the audit log is trimmed by its retention job; a person can
  * export their own data, and an operator anyone's.
  */
-import { CLI_ACTOR, ERASE_PAGE } from "convex-auth-user-sync";
+import { CLI_ACTOR } from "convex-auth-user-sync";
+import { ERASE_PAGE } from "convex-auth-user-sync/internals";
 import { makeFunctionReference } from "convex/server";
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";

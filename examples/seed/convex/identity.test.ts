@@ -14,7 +14,7 @@ import {
   signInViaOAuth,
   startOAuthSignIn,
 } from "./signIn.helpers";
-import { verificationClaim } from "convex-auth-user-sync";
+import { verificationClaim } from "convex-auth-user-sync/internals";
 import {
   expectAppError,
   expectRejectedWithoutWrites,

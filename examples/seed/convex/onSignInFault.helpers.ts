@@ -7,8 +7,11 @@
  */
 import type * as StarterTemplates from "./starterTemplates";
 
-/** Armed: the next onSignIn throws, and disarms it. */
-export const fault = { armed: false };
+/**
+ * Armed: the next onSignIn throws `error` (an unexpected one by default),
+ * and disarms it.
+ */
+export const fault: { armed: boolean; error?: Error } = { armed: false };
 
 /** The starter templates module, its onSignIn hook failing when armed. */
 export async function withFault(
@@ -22,7 +25,9 @@ export async function withFault(
     ) => {
       if (fault.armed) {
         fault.armed = false;
-        throw new Error("injected fault");
+        const error = fault.error ?? new Error("injected fault");
+        fault.error = undefined;
+        throw error;
       }
       await real.provisionOnFirstSignIn(...args);
     },

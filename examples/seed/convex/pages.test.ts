@@ -3,7 +3,10 @@
  * (administrators) and the CLI's (operators), answers a bounded page
  * whatever the caller sends, and a cursor it never made is INVALID_ARGUMENT.
  */
-import { MAX_AUDIT_PAGE, MAX_CASES_PAGE } from "convex-auth-user-sync";
+import {
+  MAX_AUDIT_PAGE,
+  MAX_CASES_PAGE,
+} from "convex-auth-user-sync/internals";
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import {

@@ -302,6 +302,51 @@ describe("keepSeparate", () => {
     expect(separations).toMatchObject([{ user_id: ken, row_id: b }]);
   });
 
+  test("its marker goes with either of the two, when deleted", async () => {
+    const t = newBackend();
+    const a = await insertLegacyRow(t, {
+      email: "ken@example.com",
+      company: "Bell Labs",
+    });
+    const b = await insertLegacyRow(t, {
+      email: "ken@example.com",
+      company: "Imported twice",
+    });
+    const ken = await signInWithOAuth(t, {
+      providerAccountId: "gh-ken",
+      profile: { name: "Ken", email: "ken@example.com" },
+    });
+    const separations = async () =>
+      await t.run(
+        async (ctx) => await ctx.db.query("sync_separations").collect(),
+      );
+    const view = await openCase(t, "ambiguous_email");
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: ken.userId,
+      rowId: b,
+    });
+    expect(await separations()).toHaveLength(1);
+
+    // The row deleted: its marker names nothing any more.
+    await t.mutation(internal.admin.deleteRecord, { id: b });
+    expect(await separations()).toEqual([]);
+
+    // The account deleted: the same. The row left in question, kept apart
+    // too.
+    const left = await openCase(t, "ambiguous_email");
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: left.review._id,
+      version: left.version,
+      userId: ken.userId,
+      rowId: a,
+    });
+    expect(await separations()).toHaveLength(1);
+    await t.mutation(internal.admin.deleteAccount, { id: ken.userId });
+    expect(await separations()).toEqual([]);
+  });
+
   test("a pointer a person denied is cleared, and damage repeating it is ignored", async () => {
     const t = newBackend();
     const stray = await insertLegacyRow(t, {

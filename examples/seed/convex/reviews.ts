@@ -17,11 +17,13 @@ import {
   type Actor,
   auditEntryValidator,
   CLI_ACTOR,
-  MAX_AUDIT_PAGE,
-  MAX_CASES_PAGE,
   pageSize,
   syncReviewValidator,
 } from "convex-auth-user-sync";
+import {
+  MAX_AUDIT_PAGE,
+  MAX_CASES_PAGE,
+} from "convex-auth-user-sync/internals";
 import {
   type PaginationOptions,
   paginationOptsValidator,

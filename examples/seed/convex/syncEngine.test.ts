@@ -1,7 +1,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { SUPERVISE_EVERY_MS } from "convex-auth-user-sync";
+import { SUPERVISE_EVERY_MS } from "convex-auth-user-sync/internals";
 import {
   type Backend,
   canonicalState,

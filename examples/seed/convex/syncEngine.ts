@@ -6,6 +6,7 @@
  * @example npx convex run syncEngine:getRun
  * @example npx convex run syncEngine:resumeRun '{"runId":"...","pageSize":20}'
  * @example npx convex run syncEngine:adoptAppReferences
+ * @example npx convex run syncEngine:health
  */
 import { internalQuery, internalSyncMutation } from "./functions";
 import { userSync } from "./sync";
@@ -17,6 +18,7 @@ export const {
   resumeRun,
   getRun,
   plannedChanges,
+  health,
 } = userSync.engineFunctions({
   internalMutation: internalSyncMutation,
   internalQuery,

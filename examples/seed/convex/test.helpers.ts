@@ -9,6 +9,7 @@ import { COST_MODULES } from "./cost.helpers";
 import { FAST_PASSWORD_MODULES } from "./fastPassword.helpers";
 import { type AppErrorData, type ErrorCode, isAppError } from "./errors";
 import schema from "./schema";
+import { internal } from "./_generated/api";
 import { type Backend, readTables } from "./sync.helpers";
 
 export * from "./sync.helpers";
@@ -115,4 +116,33 @@ export function useFakeClock(start: number): void {
   afterEach(() => {
     vi.useRealTimers();
   });
+}
+
+/**
+ * A run that fails: its worker's own bookkeeping damaged after one page,
+ * with no document to blame (as syncEngine.test.ts does).
+ */
+export async function failedRun(t: Backend) {
+  const run = await t.mutation(internal.userSync.syncAllUsers, {
+    pageSize: 2,
+  });
+  vi.advanceTimersByTime(0);
+  await t.finishInProgressScheduledFunctions();
+  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+  await t.run(async (ctx) => {
+    const worker = await ctx.db
+      .query("sync_run_workers")
+      .withIndex("by_run_id_and_phase_and_worker", (q) =>
+        q.eq("run_id", run._id),
+      )
+      .first();
+    await ctx.db.patch("sync_run_workers", worker!._id, {
+      cursor: "{damaged",
+    });
+  });
+  await runDueFunctions(t);
+  errors.mockRestore();
+  const failed = await t.query(internal.syncEngine.getRun, { runId: run._id });
+  if (failed?.status !== "failed") throw new Error("the run did not fail");
+  return run._id;
 }

@@ -2,8 +2,10 @@
  * The unified user API: clients never need to know a user lives in two
  * tables. Access rules (docs/access.md; tested for every caller kind in
  * access.test.ts):
- * - signed out: every query returns null, every mutation UNAUTHENTICATED;
- * - suspended: every query returns null, every mutation FORBIDDEN;
+ * - signed out: every query here returns null, every mutation
+ *   UNAUTHENTICATED (the console's admin queries throw instead: a paginated
+ *   query must answer with a page, see console.ts);
+ * - suspended: every query here returns null, every mutation FORBIDDEN;
  * - guests (anonymous): their own record, nothing of anyone else;
  * - signed in: their own record in full, the public profile of anyone else
  *   who has signed in, nothing of a person who never did;

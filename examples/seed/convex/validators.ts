@@ -8,10 +8,8 @@ import { type Infer, v } from "convex/values";
 export {
   accountStatusValidator,
   type AccountStatus,
-  fieldSourceValidator,
   type FieldSource,
   type Metrics,
-  metricsValidator,
   type ReviewKind,
   reviewKindValidator,
   type SyncOutcome,
@@ -20,6 +18,10 @@ export {
   type SyncRun,
   syncRunValidator,
 } from "convex-auth-user-sync";
+export {
+  fieldSourceValidator,
+  metricsValidator,
+} from "convex-auth-user-sync/internals";
 
 const nullable = <T extends Parameters<typeof v.union>[0]>(validator: T) =>
   v.union(validator, v.null());

@@ -39,7 +39,8 @@ export type MutationCtx = GenericMutationCtx<GenericDataModel>;
  * page of sessions has the rest ended by a scheduled job, see endSessions). Rows still naming the
  * deleted user were never provably its own: they stay, recorded for review.
  * What the sync's own tables hold of the person is erased (erasure.ts).
- * Deleting twice is harmless. Returns how many documents it deleted.
+ * Deleting twice is harmless. Returns how many documents it deleted in
+ * this transaction (sessions left to the scheduled job are not counted).
  *
  * @example await deleteAccountData(ctx, shape, userId);
  */
@@ -79,7 +80,7 @@ export async function deleteAccountData(
 
   // 2. Convex Auth's rows: sessions and refresh tokens through its own
   //    implementation, then accounts and their verification codes.
-  await endSessions(ctx, shape, userId);
+  deleted += await endSessions(ctx, shape, userId);
   deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
 
   // 3. The users row last.

@@ -148,9 +148,10 @@ export function makeConvexAuthAdapter(shape: Shape) {
   /**
    * "A sign-in completes": the sync runs as a sub-transaction, so that,
    * should it fail unexpectedly, its writes roll back, the failure is
-   * recorded, and the session is still created: the sync is never why a
-   * sign-in fails. The one deliberate refusal, a suspended account, is
-   * rethrown: no session is created.
+   * recorded, and the session is still created. The deliberate refusals, a
+   * suspended account and the onSignIn hook's FORBIDDEN, are rethrown: no
+   * session is created. Its work still counts against the sign-in
+   * transaction's limits, which no rollback gives back.
    */
   async function signInCompletes(
     genericCtx: GenericMutationCtx<AnyDataModel>,

@@ -99,7 +99,11 @@ export type UserSyncHooks<
   /**
    * After every completed sign-in's sync (a session is about to be
    * created), with the user and its paired row as they now are. Starter
-   * content goes here, guarded by a marker of the app's own.
+   * content goes here, guarded by a marker of the app's own. Throwing
+   * `appError("FORBIDDEN", …)` refuses the sign-in; any other error is
+   * recorded (`sign_in_sync_failed`) and the sign-in goes ahead. Its work
+   * counts against the sign-in transaction's limits: keep it small and
+   * bounded (see docs/sign-in.md).
    */
   onSignIn?: (
     ctx: GenericMutationCtx<DataModel>,
@@ -214,7 +218,7 @@ export type UserSyncDeclaration<
     engine?: string;
     /** page (see driftReportFunctions). */
     driftReport?: string;
-    /** purgeAuditLog, eraseAuditTraces (see auditFunctions). */
+    /** purgeAuditLog, purgeHistory, eraseAuditTraces (see auditFunctions). */
     audit?: string;
   };
 };

@@ -19,7 +19,8 @@
  *   failure's error text (which may quote a value); a case whose address a
  *   living account also holds keeps it, as that account's;
  * - the email keys dry runs planned for their rows are deleted, and so are
- *   Convex Auth's rate-limit records keyed by their addresses.
+ *   the keep-separate markers naming them and Convex Auth's rate-limit
+ *   records keyed by their addresses.
  */
 import {
   type GenericDataModel,
@@ -90,6 +91,7 @@ export async function eraseTraces(
   markErased(ctx.db, [...people.userIds, ...people.rowIds]);
   markErased(ctx.db, await scrubCases(ctx, people));
   await deletePlannedKeys(ctx, people);
+  await deleteSeparations(ctx, people);
   await deleteRateLimits(ctx, people);
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
@@ -170,6 +172,32 @@ async function deletePlannedKeys(
     });
     for await (const key of keys) {
       await ctx.db.delete("sync_run_planned_keys", key._id as never);
+    }
+  }
+}
+
+/**
+ * Deletes the keep-separate markers naming the people: with one side gone,
+ * a marker decides nothing any more, and would stay forever (its ids are
+ * never reused). A person keeps few apart, so every one goes.
+ */
+async function deleteSeparations(
+  ctx: MutationCtx,
+  people: ErasedPeople,
+): Promise<void> {
+  const ranges = [
+    ...people.userIds.map((userId) =>
+      indexRange(ctx, "sync_separations", "by_user_id_and_row_id", {
+        user_id: userId,
+      }),
+    ),
+    ...people.rowIds.map((rowId) =>
+      indexRange(ctx, "sync_separations", "by_row_id", { row_id: rowId }),
+    ),
+  ];
+  for (const range of ranges) {
+    for await (const marker of range) {
+      await ctx.db.delete("sync_separations", marker._id as never);
     }
   }
 }

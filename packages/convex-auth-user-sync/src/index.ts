@@ -72,6 +72,8 @@ import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
 import { adoptAppReferences } from "./references.js";
+import { purgeHistory } from "./retention.js";
+import { syncHealth, syncHealthValidator } from "./health.js";
 import { checkTables, type PairProblem } from "./policy.js";
 import {
   checkDeclaration,
@@ -104,6 +106,9 @@ import {
   syncRunValidator,
 } from "./validators.js";
 
+// The public surface: what an adopter declares, wires and calls. The
+// building blocks behind it (audit recording, case hashing, page and run
+// constants, the sync's table fields) are `convex-auth-user-sync/internals`.
 export type {
   FieldOf,
   FieldOfType,
@@ -116,53 +121,18 @@ export type {
 export { indexNames } from "./declaration.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
-export {
-  type Actor,
-  auditPage,
-  changesBetween,
-  CLI_ACTOR,
-  MAX_AUDIT_PAGE,
-  MAX_AUDIT_VALUE,
-  recordAudit,
-  recordingDb,
-  snapshot,
-  type Target,
-} from "./audit.js";
-export {
-  ERASE_PAGE,
-  ERASED_TEXT,
-  PURGE_PAGE,
-  type ErasedPeople,
-} from "./erasure.js";
-export {
-  AUDITED_AUTH_FIELDS,
-  boundAuditValue,
-  caseVersion,
-  diffDoc,
-  type FieldReport,
-  type FieldSourceKind,
-  MAX_AUDIT_CHANGES,
-} from "./casePolicy.js";
+export { type Actor, CLI_ACTOR, type Target } from "./audit.js";
+export type { FieldReport, FieldSourceKind } from "./casePolicy.js";
 export { boundedPage, type BoundedPage, pageSize } from "./pages.js";
-export {
-  type CaseRow,
-  type CaseView,
-  MAX_CASE_ROWS,
-  MAX_CASES_PAGE,
-  type ResolutionRequest,
-  type ResolutionResult,
+export type {
+  CaseRow,
+  CaseView,
+  ResolutionRequest,
+  ResolutionResult,
 } from "./resolutions.js";
-export {
-  DEFAULT_MAX_WORKERS,
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  MAX_WORKERS,
-  SUPERVISE_EVERY_MS,
-  startRunArgs,
-} from "./engine.js";
+export { startRunArgs } from "./engine.js";
 export {
   type DriftSummary,
-  driftKindValidator,
   driftReportValidator,
   driftSummaryValidator,
 } from "./driftReport.js";
@@ -173,15 +143,32 @@ export {
   type ErrorCode,
   isAppError,
 } from "./errors.js";
-export {
-  normalizeEmail,
-  type PairProblem,
-  type SignInKind,
-  verificationClaim,
-} from "./policy.js";
+export { type SyncHealth, syncHealthValidator } from "./health.js";
+export { normalizeEmail, type PairProblem, type SignInKind } from "./policy.js";
 export { syncTables, syncUserFields, usersTable } from "./schema.js";
-export { isReviewChange, reviewKey, type SyncResult } from "./steps.js";
-export * from "./validators.js";
+export type { SyncResult } from "./steps.js";
+export {
+  type AccountStatus,
+  accountStatusValidator,
+  type AuditChange,
+  type AuditEntry,
+  auditEntryValidator,
+  type FieldSource,
+  type Metrics,
+  type PageReport,
+  type PersonData,
+  personDataValidator,
+  type ReviewKind,
+  reviewKindValidator,
+  type SyncOutcome,
+  syncOutcomeValidator,
+  syncResultValidator,
+  type SyncReview,
+  syncReviewValidator,
+  type SyncRun,
+  type SyncRunCounts,
+  syncRunValidator,
+} from "./validators.js";
 
 type Ctx<DataModel extends GenericDataModel> = GenericQueryCtx<DataModel>;
 type MCtx<DataModel extends GenericDataModel> = GenericMutationCtx<DataModel>;
@@ -242,7 +229,9 @@ export class UserSync<
 
   /**
    * The bulk engine's functions (runPage, processPage, supervise,
-   * resumeRun, getRun, plannedChanges), built with the app's raw builders.
+   * resumeRun, getRun, plannedChanges) and `health` (the latest run's
+   * outcome and the open failure cases, for a monitor), built with the
+   * app's raw builders.
    * Export them from `modules.engine` (default `userSync`); start runs with
    * startRun.
    */
@@ -250,7 +239,24 @@ export class UserSync<
     internalMutation: MutationBuilder<DataModel, "internal">;
     internalQuery: QueryBuilder<DataModel, "internal">;
   }) {
-    return this.engine.functions(builders as never);
+    const internalQuery = builders.internalQuery as unknown as QueryBuilder<
+      GenericDataModel,
+      "internal"
+    >;
+    return {
+      ...this.engine.functions(builders as never),
+      /**
+       * The latest run's outcome and the open failure cases, for a
+       * monitor: alert when `ok` is false (see docs/deploy.md).
+       *
+       * @example npx convex run userSync:health
+       */
+      health: internalQuery({
+        args: {},
+        returns: syncHealthValidator,
+        handler: async (ctx) => await syncHealth(ctx),
+      }),
+    };
   }
 
   /**
@@ -270,12 +276,14 @@ export class UserSync<
    * - `purgeAuditLog { days }`: the retention. Deletes a page of entries
    *   older than `days` days and schedules itself for the rest; run it from
    *   a cron (see docs/console.md).
+   * - `purgeHistory { days }`: the same for resolved review cases and
+   *   finished runs with their records (see retention.ts); a cron too.
    * - `eraseAuditTraces`: the continuation of an erasure whose person has
    *   more audit entries than one transaction scrubs (see erasure.ts).
    * - `indexAuditSubjects {}`: once, after upgrading from a version without
    *   `sync_audit_subjects`, so that an erasure finds older entries too.
    *
-   * @example export const { purgeAuditLog, eraseAuditTraces, indexAuditSubjects } = userSync.auditFunctions({ internalMutation });
+   * @example export const { purgeAuditLog, purgeHistory, eraseAuditTraces, indexAuditSubjects } = userSync.auditFunctions({ internalMutation });
    */
   auditFunctions(builders: {
     internalMutation: MutationBuilder<DataModel, "internal">;
@@ -291,6 +299,11 @@ export class UserSync<
         args: { days: v.number() },
         returns: v.object({ deleted: v.number(), more: v.boolean() }),
         handler: async (ctx, { days }) => await purgeAuditLog(ctx, shape, days),
+      }),
+      purgeHistory: internalMutation({
+        args: { days: v.number() },
+        returns: v.object({ deleted: v.number(), more: v.boolean() }),
+        handler: async (ctx, { days }) => await purgeHistory(ctx, shape, days),
       }),
       indexAuditSubjects: internalMutation({
         args: { cursor: v.optional(v.union(v.string(), v.null())) },

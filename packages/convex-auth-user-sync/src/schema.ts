@@ -84,7 +84,9 @@ export const syncTables = {
     .index("by_user_id", ["user_id"])
     .index("by_email", ["email"])
     // Open cases first (resolved_at absent), oldest first: the review queue.
-    .index("by_resolved_at", ["resolved_at"]),
+    .index("by_resolved_at", ["resolved_at"])
+    // Open cases of a kind: the failures a monitor alerts on (health.ts).
+    .index("by_kind_and_resolved_at", ["kind", "resolved_at"]),
 
   // Pairs a person decided must never be linked automatically (a
   // keep-separate resolution): the pairing decision skips them.

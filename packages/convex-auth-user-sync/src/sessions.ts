@@ -44,13 +44,15 @@ const TOKEN_PAGE = 100;
  * it the suspension or deletion that asked). What does not fit is ended by
  * the continuation job the app exports as `endSessions` from
  * `modules.signIn`. Until then a suspended user's remaining sessions read
- * nothing and change nothing (the app's builders refuse them).
+ * nothing and change nothing (the app's builders refuse them). Returns how
+ * many documents this transaction deleted (sessions and refresh tokens).
  */
 export async function endSessions(
   ctx: MutationCtx,
   shape: Shape,
   userId: GenericId<"users">,
-): Promise<void> {
+): Promise<number> {
+  let deleted = 0;
   const sessions = await byIndex(
     ctx,
     "authSessions",
@@ -72,6 +74,7 @@ export async function endSessions(
         "authRefreshTokens",
         token._id as GenericId<"authRefreshTokens">,
       );
+      deleted++;
     }
     if (tokens.length === TOKEN_PAGE) {
       more = true;
@@ -81,6 +84,7 @@ export async function endSessions(
       "authSessions",
       session._id as GenericId<"authSessions">,
     );
+    deleted++;
   }
   if (more) {
     await ctx.scheduler.runAfter(
@@ -89,6 +93,7 @@ export async function endSessions(
       { userId },
     );
   }
+  return deleted;
 }
 
 /**

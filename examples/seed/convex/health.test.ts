@@ -1,0 +1,105 @@
+/**
+ * The sync's health for an operator's monitor (syncEngine:health): the
+ * latest run's outcome and the open failure cases, and the onSignIn hook's
+ * one way to refuse a sign-in.
+ */
+import { describe, expect, test, vi } from "vitest";
+import { internal } from "./_generated/api";
+import { appError } from "./errors";
+import { fault } from "./onSignInFault.helpers";
+import { signInAction, signInOrThrow } from "./signIn.helpers";
+import {
+  expectAppError,
+  failedRun,
+  newBackend,
+  openCases,
+  readTables,
+  runDueFunctions,
+  useFakeClock,
+} from "./test.helpers";
+
+// A fault in the app's onSignIn hook makes a sign-in's sync fail.
+vi.mock("./starterTemplates", async (importOriginal) =>
+  (await import("./onSignInFault.helpers")).withFault(importOriginal),
+);
+
+useFakeClock(Date.UTC(2026, 10, 3, 9, 0, 0));
+
+const ada = {
+  email: "ada@example.com",
+  password: "correct horse battery",
+  flow: "signUp",
+};
+
+describe("syncEngine:health", () => {
+  test("is ok with no run and no failure", async () => {
+    const t = newBackend();
+    expect(await t.query(internal.syncEngine.health, {})).toEqual({
+      ok: true,
+      lastRun: null,
+      openSignInFailures: 0,
+      openRowFailures: 0,
+    });
+  });
+
+  test("a failed sign-in sync makes it not ok until its case is resolved", async () => {
+    const t = newBackend();
+    fault.armed = true;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await signInOrThrow(t, "password", ada);
+    errors.mockRestore();
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: false,
+      openSignInFailures: 1,
+    });
+
+    const [view] = await openCases(t);
+    await t.mutation(internal.reviews.dismiss, {
+      reviewId: view!.review._id,
+      version: view!.version,
+    });
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: true,
+      openSignInFailures: 0,
+    });
+  });
+
+  test("a failed run makes it not ok, with the run's error; a completed one after is ok", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 6; i++) {
+        await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
+      }
+    });
+    const runId = await failedRun(t);
+    const health = await t.query(internal.syncEngine.health, {});
+    expect(health).toMatchObject({
+      ok: false,
+      lastRun: { runId, status: "failed", name: "syncAllUsers" },
+    });
+    expect(health.lastRun!.lastError).toMatch(/JSON/);
+
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: true,
+      lastRun: { status: "completed" },
+    });
+  });
+});
+
+describe("the onSignIn hook", () => {
+  test("refuses the sign-in by throwing FORBIDDEN: no session, no pair, no case", async () => {
+    const t = newBackend();
+    fault.armed = true;
+    fault.error = appError("FORBIDDEN", "Sign-ups are closed");
+    await expectAppError(signInAction(t, "password", ada), "FORBIDDEN");
+    const tables = await readTables(t);
+    expect(tables.authUsers).toEqual([]);
+    expect(tables.reviews).toEqual([]);
+    const sessions = await t.run(
+      async (ctx) => await ctx.db.query("authSessions").collect(),
+    );
+    expect(sessions).toEqual([]);
+  });
+});

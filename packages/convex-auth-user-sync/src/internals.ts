@@ -1,0 +1,44 @@
+/**
+ * `convex-auth-user-sync/internals`: the building blocks behind the public
+ * surface, for an app that builds its own console or commands on them, and
+ * for the library's own tests and examples: audit recording and snapshots,
+ * case versions and field diffs, the limits and page sizes, the sync's
+ * table fields and every validator. Not needed to adopt the sync; less
+ * stable than the root entry point.
+ */
+export {
+  auditPage,
+  changesBetween,
+  MAX_AUDIT_PAGE,
+  MAX_AUDIT_VALUE,
+  recordAudit,
+  recordingDb,
+  snapshot,
+} from "./audit.js";
+export {
+  ERASE_PAGE,
+  ERASED_TEXT,
+  PURGE_PAGE,
+  type ErasedPeople,
+} from "./erasure.js";
+export {
+  AUDITED_AUTH_FIELDS,
+  boundAuditValue,
+  caseVersion,
+  diffDoc,
+  MAX_AUDIT_CHANGES,
+} from "./casePolicy.js";
+export { MAX_CASE_ROWS, MAX_CASES_PAGE } from "./resolutions.js";
+export {
+  DEFAULT_MAX_WORKERS,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MAX_WORKERS,
+  SUPERVISE_EVERY_MS,
+} from "./engine.js";
+export { driftKindValidator } from "./driftReport.js";
+export { HEALTH_CASES_CAP } from "./health.js";
+export { verificationClaim } from "./policy.js";
+export { HISTORY_PURGE_PAGE } from "./retention.js";
+export { isReviewChange, reviewKey } from "./steps.js";
+export * from "./validators.js";
