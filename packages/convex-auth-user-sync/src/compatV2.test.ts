@@ -13,23 +13,25 @@ vi.mock("@convex-dev/auth/server", () => {
   return { convexAuthProvider: fn, setupConvexAuth: fn, getAuthUserId: fn };
 });
 
-const declaration = {
-  table: "members",
-  reference: { app: "userId" },
-  email: { app: "email", verified: "emailVerified" },
-  mirror: [],
-  onRowDelete: "keepAccount",
-  newRow: (now: number) => ({ createdAt: now }),
-} as const;
+/** The guide's declaration, with or without a schema to check. */
+function declare(schema?: { tables: Record<string, unknown> }) {
+  // Untyped, as a JavaScript app would declare it: only the runtime checks
+  // are under test here.
+  return defineUserSync()({
+    table: "members",
+    reference: { app: "userId" },
+    email: { app: "email", verified: "emailVerified" },
+    mirror: [],
+    onRowDelete: "keepAccount",
+    newRow: (now: number) => ({ createdAt: now }),
+    schema,
+  } as never);
+}
 
 test("declaring the sync with Convex Auth v2 fails, naming the version needed", () => {
-  expect(() => defineUserSync()(declaration)).toThrow(
-    UNSUPPORTED_CONVEX_AUTH_V2,
-  );
+  expect(() => declare()).toThrow(UNSUPPORTED_CONVEX_AUTH_V2);
 });
 
 test("with a schema to check, the version is still the error (v2's schema lacks v1's tables; found by the version matrix)", () => {
-  expect(() =>
-    defineUserSync()({ ...declaration, schema: { tables: {} } }),
-  ).toThrow(UNSUPPORTED_CONVEX_AUTH_V2);
+  expect(() => declare({ tables: {} })).toThrow(UNSUPPORTED_CONVEX_AUTH_V2);
 });
