@@ -31,9 +31,9 @@ import {
 import type { GenericId } from "convex/values";
 import { markErased, withoutValues } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
-import { appError } from "./errors.js";
 import { normalizeEmail } from "./policy.js";
 import { indexRange } from "./db.js";
+import { retentionCutoff } from "./retention.js";
 import { byIndex, getDoc, patchDoc } from "./steps.js";
 import type { AuditEntry, PersonData, SyncReview } from "./validators.js";
 
@@ -309,8 +309,6 @@ async function scrubEntry(
 /** Entries deleted per transaction by the retention job. */
 export const PURGE_PAGE = 100;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
  * Deletes up to PURGE_PAGE audit entries older than `days` days (oldest
  * first, by the built-in creation-time index) and their subject rows;
@@ -323,13 +321,7 @@ export async function purgeAuditLog(
   shape: Shape,
   days: number,
 ): Promise<{ deleted: number; more: boolean }> {
-  if (!Number.isInteger(days) || days < 1) {
-    throw appError(
-      "INVALID_ARGUMENT",
-      "days must be a whole number of days, at least 1",
-    );
-  }
-  const cutoff = Date.now() - days * DAY_MS;
+  const cutoff = retentionCutoff(days);
   const entries = await ctx.db
     .query("sync_audit")
     .withIndex("by_creation_time", (q) => q.lt("_creationTime", cutoff))

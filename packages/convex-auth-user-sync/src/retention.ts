@@ -28,6 +28,21 @@ export const HISTORY_PURGE_PAGE = 200;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The time before which a retention job deletes: `days` whole days ago
+ * (INVALID_ARGUMENT for anything else, before any write). Shared by the
+ * history's retention and the audit log's (erasure.ts).
+ */
+export function retentionCutoff(days: number): number {
+  if (!Number.isInteger(days) || days < 1) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      "days must be a whole number of days, at least 1",
+    );
+  }
+  return Date.now() - days * DAY_MS;
+}
+
 /** The tables a run leaves records in, each with its index by run. */
 const RUN_RECORDS = [
   ["sync_run_workers", "by_run_id_and_phase_and_worker"],
@@ -59,13 +74,7 @@ export async function purgeHistory(
   shape: Shape,
   days: number,
 ): Promise<{ deleted: number; more: boolean }> {
-  if (!Number.isInteger(days) || days < 1) {
-    throw appError(
-      "INVALID_ARGUMENT",
-      "days must be a whole number of days, at least 1",
-    );
-  }
-  const cutoff = Date.now() - days * DAY_MS;
+  const cutoff = retentionCutoff(days);
   let budget = HISTORY_PURGE_PAGE;
 
   // 1. Resolved cases, oldest resolution first (open ones have no
