@@ -149,7 +149,7 @@ export async function adoptAppReferences(
               : {},
           mismatched: [],
         };
-        await writeLink(ctx as never, shape, user._id, row._id, {
+        await writeLink(ctx, shape, user._id, row._id, {
           plan,
           kept,
         });
