@@ -257,3 +257,33 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
     });
   });
 });
+
+describe("adoption before sign-ins are synced (the guide's order)", () => {
+  test("a user from before, whose row is adopted first, keeps that row at her next sign-in", async () => {
+    const t = newBackend();
+    const ada = await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    // Her row from before the users side named rows: it names her alone.
+    const row = await t.run(async (ctx) => {
+      const user = (await ctx.db.get("users", ada.userId))!;
+      await ctx.db.delete("auth_users", user.auth_user_id!);
+      await ctx.db.patch("users", ada.userId, { auth_user_id: undefined });
+      return await ctx.db.insert("auth_users", {
+        convex_user_id: ada.userId,
+        full_name: "Ada L.",
+        created_at: 1,
+        updated_at: 1,
+      });
+    });
+    await t.mutation(internal.syncEngine.adoptAppReferences, {});
+    await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === ada.userId)!.auth_user_id).toBe(row);
+    expect(authUsers.map((r) => r._id)).toEqual([row]);
+  });
+});
