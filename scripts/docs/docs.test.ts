@@ -170,6 +170,14 @@ describe("the docs' commands", () => {
     expect(read).toContain("deploy for real");
   });
 
+  test("the README is a front door: at most 250 lines, the guide linked", () => {
+    const readme = doc("README.md");
+    expect(readme.lines.length).toBeLessThanOrEqual(250);
+    expect(readme.lines.map((l) => l.text).join("\n")).toContain(
+      "](docs/adoption.md)",
+    );
+  });
+
   test("every npx convex run names an internal function of its app, with arguments its validator accepts", async () => {
     const problems: string[] = [];
     let checked = 0;

@@ -32,7 +32,12 @@ import type { AnyDoc, Shape } from "./declaration.js";
 import { keepSuspension, normalizeEmail } from "./policy.js";
 import { byIndex, getDoc, recordReview, writeLink } from "./steps.js";
 
-/** App rows read per transaction: three reads each at most. */
+/**
+ * App rows read per transaction: three reads each to weigh (the user, the
+ * rows naming it, the user naming the row); an adopted pair adds its two
+ * documents read before and after, one or two writes (a suspension kept),
+ * and two audit subjects.
+ */
 export const ADOPT_PAGE = 100;
 
 /** The pairs of a page, named in its audit entry's summary (bounded). */
