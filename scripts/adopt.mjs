@@ -1,9 +1,10 @@
-// Follows the README's "Add to an existing app" guide, step by step, on a
+// Follows the adoption guide ("Add to an existing app", docs/adoption.md), step by step, on a
 // copy of fixtures/minimal-app (a Convex Auth app that is not one of the
 // examples), then runs Convex's own typecheck and the app's own tests, plus
 // scripts/adoption/adopted.test.ts. A guide that drifts from the code fails.
 //
-//   node scripts/adopt.mjs [guide.md] [--pin name@version]… [--label name]
+//   node scripts/adopt.mjs [guide.md (docs/adoption.md)] [--pin name@version]…
+//                          [--label name]
 //                          [--expect-refusal typecheck|load] [--built]
 //
 // The app is `.adoption/<label>/my-app`, with its own node_modules installed
@@ -27,7 +28,9 @@
 //   `npx convex run f` and `npx convex run f '{json}'` calls are made by the
 //   check, in order, with their JSON argument (a "…" in it stands for a
 //   value the previous command answered: the check fills it in, as the
-//   guide tells the reader to).
+//   guide tells the reader to). `adoptAppReferences` must come before the
+//   deploy that turns on the sync's callbacks or triggers: a person who
+//   signed in in between would get a new row beside their old one.
 import { execFileSync } from "node:child_process";
 import {
   cpSync,
@@ -45,7 +48,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const started = Date.now();
 
 // The command line.
-let guidePath = join(root, "README.md");
+let guidePath = join(root, "docs", "adoption.md");
 let label = "guide";
 let expectRefusal;
 let built = false;
@@ -223,7 +226,17 @@ function convexTypecheck() {
     }
   }
   typechecked = true;
+  const source = (file) =>
+    existsSync(join(app, "convex", file))
+      ? readFileSync(join(app, "convex", file), "utf8")
+      : "";
+  syncedDeploy ||=
+    source("auth.ts").includes("userSync.callbacks") ||
+    source("functions.ts").includes("registerTriggers");
 }
+
+/** A deploy so far had the sync's callbacks or triggers on. */
+let syncedDeploy = false;
 
 /** A guide's `npx convex run name '{json}'`: its argument must be JSON. */
 function convexRun(name, json) {
@@ -272,6 +285,11 @@ function shell(line) {
   } else if (!inClone && /^npx convex (dev --once|deploy)$/.test(line)) {
     convexTypecheck();
   } else if (!inClone && running) {
+    if (running[1].endsWith(":adoptAppReferences") && syncedDeploy) {
+      throw new Error(
+        "The guide adopts references after a deploy that syncs sign-ins or app writes: whoever signed in or wrote in between would get a new row beside their old one",
+      );
+    }
     runs.push(convexRun(running[1], running[2]));
   } else {
     throw new Error(

@@ -1,4 +1,4 @@
-// The version matrix: scripts/adopt.mjs follows the README's guide on
+// The version matrix: scripts/adopt.mjs follows the adoption guide (docs/adoption.md) on
 // fixtures/minimal-app installed with the floor of every peer range and with
 // the newest versions inside them; both must adopt (a sign-up makes the
 // pair, the app's writes reach users, the bulk run and the drift report
@@ -169,7 +169,7 @@ const rows = [
   ]),
 ];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-console.log("\nversion-matrix: the README's guide on fixtures/minimal-app");
+console.log("\nversion-matrix: the adoption guide on fixtures/minimal-app");
 for (const row of rows) {
   console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
 }

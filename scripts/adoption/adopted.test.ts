@@ -1,6 +1,6 @@
 /**
  * What adopting the sync must give the minimal app (fixtures/minimal-app),
- * checked after scripts/adopt.mjs has followed the README's guide on a copy
+ * checked after scripts/adopt.mjs has followed the adoption guide (docs/adoption.md) on a copy
  * of it, where this file runs as convex/adopted.test.ts. It names the app's
  * functions by the names the guide gives them, so a guide that drifts from
  * the code fails here.

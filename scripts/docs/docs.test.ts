@@ -76,7 +76,7 @@ async function functionOf(
   fn: string,
 ): Promise<Registered | undefined> {
   if (app === "adopted") {
-    // The README guide's module: every function userSync.functions()
+    // The adoption guide's module: every function userSync.functions()
     // builds, with the profiles example's declaration (the same shape:
     // one app-side reference).
     if (module !== "userSync") return undefined;
@@ -163,6 +163,21 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("the docs' commands", () => {
+  test("the adoption guide's steps are left to the adoption script, the rest of its file is checked", () => {
+    const guide = doc("docs/adoption.md");
+    const read = guide.lines.map((l) => l.text).join("\n");
+    expect(read).not.toContain("npx convex run userSync:adoptAppReferences");
+    expect(read).toContain("deploy for real");
+  });
+
+  test("the README is a front door: at most 250 lines, the guide linked", () => {
+    const readme = doc("README.md");
+    expect(readme.lines.length).toBeLessThanOrEqual(250);
+    expect(readme.lines.map((l) => l.text).join("\n")).toContain(
+      "](docs/adoption.md)",
+    );
+  });
+
   test("every npx convex run names an internal function of its app, with arguments its validator accepts", async () => {
     const problems: string[] = [];
     let checked = 0;

@@ -31,7 +31,7 @@ export type Signature = Place & {
   args: { name: string; optional: boolean }[];
 };
 
-/** One doc, its lines as checked (the README's adoption guide left out). */
+/** One doc, its lines as checked (the adoption guide's steps left out). */
 export type Doc = { file: string; lines: { text: string; app: App }[] };
 
 /** A line of its own: `<!-- docs-check: app=profiles -->`, `off` or `on`. */

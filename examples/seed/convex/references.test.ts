@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
-import { readTables } from "./sync.helpers";
+import { readTables, signInWithOAuth } from "./sync.helpers";
 import { newBackend, runDueFunctions, useFakeClock } from "./test.helpers";
 
 useFakeClock(Date.UTC(2026, 10, 3, 9, 0, 0));
@@ -63,5 +63,227 @@ describe("adoptAppReferences", () => {
     expect(pointer(ids.bob)).toBeUndefined();
     expect(pointer(ids.cy)).toBe(ids.cyOwn);
     expect(pointer(ids.dee)).toBeUndefined();
+  });
+});
+
+describe("adoptAppReferences trusts no row that anything contradicts", () => {
+  test("a row another user already names is not handed to the user it was edited to name", async () => {
+    const t = newBackend();
+    const bob = await signInWithOAuth(t, {
+      providerAccountId: "gh-bob",
+      profile: { name: "Bob", email: "bob@example.com" },
+    });
+    const ada = await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    const bobRow = await t.run(async (ctx) => {
+      const bobUser = (await ctx.db.get("users", bob.userId))!;
+      const adaUser = (await ctx.db.get("users", ada.userId))!;
+      // Ada's row is gone (as onRowDelete "keepAccount" leaves her), and
+      // Bob's row is hand-edited to name her.
+      await ctx.db.delete("auth_users", adaUser.auth_user_id!);
+      await ctx.db.patch("users", ada.userId, { auth_user_id: undefined });
+      await ctx.db.patch("auth_users", bobUser.auth_user_id!, {
+        convex_user_id: ada.userId,
+        email: "ada@example.com",
+      });
+      return bobUser.auth_user_id!;
+    });
+    expect(
+      await t.mutation(internal.syncEngine.adoptAppReferences, {}),
+    ).toEqual({ adopted: 0, more: false });
+    const { users } = await readTables(t);
+    expect(
+      users.find((u) => u._id === ada.userId)!.auth_user_id,
+    ).toBeUndefined();
+    expect(users.find((u) => u._id === bob.userId)!.auth_user_id).toBe(bobRow);
+  });
+
+  test("a row whose address differs from its user's is recorded for a person, not adopted; no address on either side contradicts nothing", async () => {
+    const t = newBackend();
+    const ids = await t.run(async (ctx) => {
+      const ada = await ctx.db.insert("users", {
+        email: "ada@example.com",
+        emailVerificationTime: 1,
+      });
+      const carolRow = await ctx.db.insert("auth_users", {
+        email: "Carol@Example.com",
+        convex_user_id: ada,
+        created_at: 1,
+        updated_at: 1,
+      });
+      // An unverified address differs all the same.
+      const bob = await ctx.db.insert("users", { email: "bob@example.com" });
+      const deeRow = await ctx.db.insert("auth_users", {
+        email: "dee@example.com",
+        convex_user_id: bob,
+        created_at: 1,
+        updated_at: 1,
+      });
+      const cy = await ctx.db.insert("users", { email: "Cy@example.com" });
+      const cyRow = await ctx.db.insert("auth_users", {
+        email: "cy@example.com",
+        convex_user_id: cy,
+        created_at: 1,
+        updated_at: 1,
+      });
+      const noEmail = await ctx.db.insert("users", {});
+      const noEmailRow = await ctx.db.insert("auth_users", {
+        email: "eve@example.com",
+        convex_user_id: noEmail,
+        created_at: 1,
+        updated_at: 1,
+      });
+      const fay = await ctx.db.insert("users", { email: "fay@example.com" });
+      const fayRow = await ctx.db.insert("auth_users", {
+        convex_user_id: fay,
+        created_at: 1,
+        updated_at: 1,
+      });
+      return {
+        ada,
+        carolRow,
+        bob,
+        deeRow,
+        cy,
+        cyRow,
+        noEmail,
+        noEmailRow,
+        fay,
+        fayRow,
+      };
+    });
+    expect(
+      await t.mutation(internal.syncEngine.adoptAppReferences, {}),
+    ).toEqual({ adopted: 3, more: false });
+    const { users } = await readTables(t);
+    const pointer = (id: string) =>
+      users.find((u) => u._id === id)?.auth_user_id;
+    expect(pointer(ids.ada)).toBeUndefined();
+    expect(pointer(ids.bob)).toBeUndefined();
+    expect(pointer(ids.cy)).toBe(ids.cyRow);
+    expect(pointer(ids.noEmail)).toBe(ids.noEmailRow);
+    expect(pointer(ids.fay)).toBe(ids.fayRow);
+    const cases = await t.run(async (ctx) =>
+      ctx.db.query("sync_reviews").collect(),
+    );
+    expect(
+      cases
+        .map((c) => ({ kind: c.kind, user: c.user_id, rows: c.row_ids }))
+        .sort((a, b) => String(a.user).localeCompare(String(b.user))),
+    ).toEqual(
+      [
+        { kind: "reference_conflict", user: ids.ada, rows: [ids.carolRow] },
+        { kind: "reference_conflict", user: ids.bob, rows: [ids.deeRow] },
+      ].sort((a, b) => String(a.user).localeCompare(String(b.user))),
+    );
+  });
+
+  test("each page that adopts is audited: the operator, and the pairs it made", async () => {
+    const t = newBackend();
+    const ids = await t.run(async (ctx) => {
+      const ada = await ctx.db.insert("users", { email: "ada@example.com" });
+      const row = await ctx.db.insert("auth_users", {
+        email: "ada@example.com",
+        convex_user_id: ada,
+        created_at: 1,
+        updated_at: 1,
+      });
+      return { ada, row };
+    });
+    await t.mutation(internal.syncEngine.adoptAppReferences, {});
+    // A second run adopts nothing and records nothing.
+    await t.mutation(internal.syncEngine.adoptAppReferences, {});
+    const entries = await t.run(async (ctx) =>
+      ctx.db.query("sync_audit").collect(),
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      action: "operator:adoptAppReferences",
+      actor: "operator (CLI)",
+    });
+    expect(entries[0]!.ids).toEqual(expect.arrayContaining([ids.ada, ids.row]));
+    expect(entries[0]!.summary).toContain(
+      `users ${ids.ada} -> auth_users ${ids.row}`,
+    );
+    expect(entries[0]!.changes).toContainEqual(
+      expect.objectContaining({
+        table: "users",
+        id: ids.ada,
+        field: "auth_user_id",
+      }),
+    );
+  });
+
+  test("a suspension on either side is kept by the pair adoption makes", async () => {
+    const t = newBackend();
+    const ids = await t.run(async (ctx) => {
+      const ada = await ctx.db.insert("users", { email: "ada@example.com" });
+      const adaRow = await ctx.db.insert("auth_users", {
+        email: "ada@example.com",
+        status: "suspended",
+        convex_user_id: ada,
+        created_at: 1,
+        updated_at: 1,
+      });
+      const bob = await ctx.db.insert("users", {
+        email: "bob@example.com",
+        status: "suspended",
+      });
+      const bobRow = await ctx.db.insert("auth_users", {
+        email: "bob@example.com",
+        status: "active",
+        convex_user_id: bob,
+        created_at: 1,
+        updated_at: 1,
+      });
+      return { ada, adaRow, bob, bobRow };
+    });
+    expect(
+      await t.mutation(internal.syncEngine.adoptAppReferences, {}),
+    ).toEqual({ adopted: 2, more: false });
+    const { users, authUsers } = await readTables(t);
+    const user = (id: string) => users.find((u) => u._id === id)!;
+    const row = (id: string) => authUsers.find((r) => r._id === id)!;
+    expect(user(ids.ada)).toMatchObject({
+      auth_user_id: ids.adaRow,
+      status: "suspended",
+    });
+    expect(row(ids.bobRow)).toMatchObject({ status: "suspended" });
+    expect(user(ids.bob)).toMatchObject({
+      auth_user_id: ids.bobRow,
+      status: "suspended",
+    });
+  });
+});
+
+describe("adoption before sign-ins are synced (the guide's order)", () => {
+  test("a user from before, whose row is adopted first, keeps that row at her next sign-in", async () => {
+    const t = newBackend();
+    const ada = await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    // Her row from before the users side named rows: it names her alone.
+    const row = await t.run(async (ctx) => {
+      const user = (await ctx.db.get("users", ada.userId))!;
+      await ctx.db.delete("auth_users", user.auth_user_id!);
+      await ctx.db.patch("users", ada.userId, { auth_user_id: undefined });
+      return await ctx.db.insert("auth_users", {
+        convex_user_id: ada.userId,
+        full_name: "Ada L.",
+        created_at: 1,
+        updated_at: 1,
+      });
+    });
+    await t.mutation(internal.syncEngine.adoptAppReferences, {});
+    await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === ada.userId)!.auth_user_id).toBe(row);
+    expect(authUsers.map((r) => r._id)).toEqual([row]);
   });
 });

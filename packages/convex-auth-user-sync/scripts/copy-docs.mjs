@@ -1,4 +1,5 @@
-// prepack: the repository's guide and docs/*.md, shipped in the package
+// prepack: the repository's docs/*.md (the adoption guide, docs/adoption.md,
+// among them), shipped in the package
 // (docs/), so that the package README's links (absolute unpkg URLs pinned
 // to the version) work from the npm page with no repository URL. Links
 // into the library's sources point at the shipped src/; links to the rest
@@ -35,10 +36,3 @@ for (const name of readdirSync(join(repo, "docs"))) {
 for (const name of readdirSync(join(repo, "docs/images"))) {
   copyFileSync(join(repo, "docs/images", name), join(out, "images", name));
 }
-// The repository's README, with the adoption guide, as docs/guide.md.
-writeFileSync(
-  join(out, "guide.md"),
-  readFileSync(join(repo, "README.md"), "utf8")
-    .replaceAll("](docs/", "](./")
-    .replaceAll('src="docs/', 'src="./'),
-);

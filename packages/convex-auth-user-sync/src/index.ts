@@ -371,8 +371,12 @@ export class UserSync<
    * `adoptAppReferences {}`: once, when an app whose rows already name
    * their users (an app-side reference only) adopts references on both
    * sides: each user the one row naming it does not name back gets that
-   * row as its `users`-side reference, a page per transaction, the rest
-   * scheduled (see references.ts). Run it before the first `syncAllUsers`.
+   * row as its `users`-side reference, unless another user names the row
+   * or its email differs from the user's (recorded for a person), keeping a
+   * suspension on either side; a page per transaction, each page that
+   * adopts audited, the rest scheduled (see references.ts). Run it after
+   * the first deploy, before Convex Auth's callbacks and the triggers are
+   * on, and before the first `syncAllUsers`.
    * Export it from `modules.engine` (default `userSync`; `functions()`
    * includes it).
    *

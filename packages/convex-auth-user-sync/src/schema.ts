@@ -50,7 +50,7 @@ export const syncUserFields = {
  * customised `users` (its own `defineTable`), define the table yourself:
  * Convex Auth's fields and its `email` and `phone` indexes, `...syncUserFields`
  * and `by_email_and_emailVerificationTime`, plus the reference and its
- * `by_<field>` index (see the README's guide and the seed's schema).
+ * `by_<field>` index (see the adoption guide, docs/adoption.md, and the seed's schema).
  *
  * @example
  * import { authTables } from "@convex-dev/auth/server";
