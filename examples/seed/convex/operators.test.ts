@@ -161,14 +161,16 @@ describe("deleteAccount", () => {
     const other = await t.run(async (ctx) =>
       ctx.db.insert("users", { email: "Ada@Example.com" }),
     );
-    await expectRejectedWithoutWrites(
-      t,
-      () =>
-        t.mutation(internal.operators.deleteAccount, {
-          email: "ada@example.com",
-        }),
-      "INVALID_ARGUMENT",
-    );
+    for (const command of [
+      internal.operators.deleteAccount,
+      internal.admin.deleteAccount,
+    ]) {
+      await expectRejectedWithoutWrites(
+        t,
+        () => t.mutation(command, { email: "ada@example.com" }),
+        "INVALID_ARGUMENT",
+      );
+    }
     await t.mutation(internal.operators.deleteAccount, { id: ada.userId });
     const tables = await readTables(t);
     expect(tables.users.map((user) => user._id)).toEqual([other]);
