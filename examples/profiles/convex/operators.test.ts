@@ -244,13 +244,19 @@ describe("operator commands refuse what names nobody for sure", () => {
       ["no address", t.mutation(internal.userSync.suspend, { email: "ada" })],
       [
         "unverified only",
+        t.mutation(internal.userSync.suspend, {
+          email: "ada@example.com",
+        }),
+      ],
+      [
+        "deleteAccount takes an id only",
         t.mutation(internal.userSync.deleteAccount, {
           email: "ada@example.com",
         }),
       ],
       [
         "ambiguous",
-        t.mutation(internal.userSync.deleteAccount, {
+        t.mutation(internal.userSync.suspend, {
           email: "twin@example.com",
         }),
       ],
@@ -325,7 +331,7 @@ describe("operator commands refuse what names nobody for sure", () => {
     ).toBe("NOT_FOUND");
     expect(
       await rejection(
-        t.mutation(internal.userSync.deleteAccount, {
+        t.mutation(internal.userSync.suspend, {
           email: "nobody@example.com",
         }),
       ),

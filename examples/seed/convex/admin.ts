@@ -5,7 +5,7 @@
  * @example npx convex run admin:setAdmin '{"email":"ada@example.com","isAdmin":true}'
  * @example npx convex run admin:setAdmin '{"id":"<users or auth_users id>","isAdmin":true}'
  * @example npx convex run admin:setStatus '{"email":"ada@example.com","status":"suspended"}'
- * @example npx convex run admin:deleteAccount '{"email":"ada@example.com"}'
+ * @example npx convex run admin:deleteAccount '{"id":"<users or auth_users id>"}'
  * @example npx convex run admin:exportUserData '{"email":"ada@example.com"}'
  */
 import { CLI_ACTOR } from "convex-auth-user-sync";
@@ -130,12 +130,20 @@ export const setStatus = internalSyncMutation({
 
 /**
  * Deletes an account and everything provably of it (see users:deleteAccount);
- * named by an auth_users row in no pair, deletes that row alone.
+ * named by an auth_users row in no pair, deletes that row alone. By id only:
+ * it cannot be undone, and an address could name another account in other
+ * capitals (operators:findUser lists the holders of an address with ids).
  */
 export const deleteAccount = internalSyncMutation({
   args: targetArgs,
   returns: v.object({ deleted: v.number() }),
   handler: async (ctx, args) => {
+    if (args.email !== undefined) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        "admin:deleteAccount takes an id only: run operators:findUser with this email, and pass the id of the account you mean",
+      );
+    }
     // A user's account is the user and its two-way counterpart; a row that
     // is in no pair (legacy, duplicate, one-sided) is deleted alone.
     const pair = await findTarget(ctx, args);

@@ -150,7 +150,7 @@ describe("an account deletion leaves nothing of the person", () => {
   test("admin:deleteAccount keeps who, when, what and ids only", async () => {
     const t = newBackend();
     const { ada, grace } = await adaWithHistory(t);
-    await t.mutation(internal.admin.deleteAccount, { email: ADA.email });
+    await t.mutation(internal.admin.deleteAccount, { id: ada.userId });
     await expectNoTraceOf(t, ADA_STRINGS);
     const [entry] = (
       await t.query(internal.reviews.auditLog, {

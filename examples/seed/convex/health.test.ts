@@ -4,6 +4,7 @@
  * one way to refuse a sign-in.
  */
 import { describe, expect, test, vi } from "vitest";
+import { RUN_STALLED_AFTER_MS } from "convex-auth-user-sync/internals";
 import { internal } from "./_generated/api";
 import { appError } from "./errors";
 import { fault } from "./onSignInFault.helpers";
@@ -84,6 +85,40 @@ describe("syncEngine:health", () => {
     expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
       ok: true,
       lastRun: { status: "completed" },
+    });
+  });
+});
+
+describe("syncEngine:health judges the runs that sync", () => {
+  test("a dry run started by hand after a failed run does not hide it", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 6; i++) {
+        await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
+      }
+    });
+    const runId = await failedRun(t);
+    await t.mutation(internal.userSync.syncAllUsers, { dryRun: true });
+    await runDueFunctions(t);
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: false,
+      lastRun: { runId, status: "failed", dryRun: false },
+    });
+  });
+
+  test("a run still running past the bound is not ok", async () => {
+    const t = newBackend();
+    const run = await t.mutation(internal.userSync.syncAllUsers, {});
+    // Its pages never run: the clock moves, no scheduled job fires.
+    vi.setSystemTime(Date.now() + RUN_STALLED_AFTER_MS - 1000);
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: true,
+      lastRun: { runId: run._id, status: "running", stalled: false },
+    });
+    vi.setSystemTime(Date.now() + 2000);
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: false,
+      lastRun: { runId: run._id, status: "running", stalled: true },
     });
   });
 });

@@ -9,9 +9,15 @@ import type * as StarterTemplates from "./starterTemplates";
 
 /**
  * Armed: the next onSignIn throws `error` (an unexpected one by default),
- * and disarms it.
+ * or runs `write` (app code whose own write fails), and disarms it.
  */
-export const fault: { armed: boolean; error?: Error } = { armed: false };
+export const fault: {
+  armed: boolean;
+  error?: Error;
+  write?: (
+    ctx: Parameters<typeof StarterTemplates.provisionOnFirstSignIn>[0],
+  ) => Promise<void>;
+} = { armed: false };
 
 /** The starter templates module, its onSignIn hook failing when armed. */
 export async function withFault(
@@ -25,6 +31,9 @@ export async function withFault(
     ) => {
       if (fault.armed) {
         fault.armed = false;
+        const write = fault.write;
+        fault.write = undefined;
+        if (write !== undefined) await write(args[0]);
         const error = fault.error ?? new Error("injected fault");
         fault.error = undefined;
         throw error;

@@ -72,3 +72,25 @@ describe("a first sign-in whose sync fails", () => {
     expect(tables.users[0]!.auth_user_id).toBe(tables.authUsers[0]!._id);
   });
 });
+
+describe("a sign-in sync failing on the app's own write", () => {
+  test("is recorded with the app's error, not named a schema the sync needs", async () => {
+    const t = newBackend();
+    fault.armed = true;
+    fault.write = async (ctx) => {
+      // The app's hook writes its own table a document its schema refuses.
+      await ctx.db.insert("starter_templates", { key: "welcome" } as never);
+    };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await signInOrThrow(t, "password", {
+      email: "ada@example.com",
+      password: "correct horse battery",
+      flow: "signUp",
+    });
+    errors.mockRestore();
+    const [failure] = (await readTables(t)).reviews;
+    expect(failure).toMatchObject({ kind: "sign_in_sync_failed" });
+    expect(failure!.detail).toMatch(/Missing required field `owner_id`/);
+    expect(failure!.detail).not.toMatch(/schema lacks what the sync needs/);
+  });
+});

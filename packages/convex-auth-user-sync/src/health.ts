@@ -1,7 +1,9 @@
 /**
  * The sync's health in one small read, for an operator's monitor to call
- * (after the scheduled health run, say): the latest run's outcome and the
- * open failure cases, which are what needs a person. The drift report
+ * (after the scheduled health run, say): the latest run that syncs (a dry
+ * run started by hand changes nothing, so it neither hides a failed run nor
+ * stands for one), whether it failed or has stalled, and the open failure
+ * cases, which are what needs a person. The drift report
  * (driftReport.ts) is the full picture; this answers "alert or not".
  */
 import type { GenericDataModel, GenericQueryCtx } from "convex/server";
@@ -12,8 +14,17 @@ import { syncRunStatusValidator } from "./validators.js";
 /** Open cases of one kind counted at most; more reads as this number. */
 export const HEALTH_CASES_CAP = 100;
 
+/**
+ * A run still running this long after it started has stalled: a run over a
+ * million users takes minutes (docs/engine.md#scale), and the engine's
+ * supervisor fails a run whose page job died, so an hour means neither is
+ * moving it.
+ */
+export const RUN_STALLED_AFTER_MS = 60 * 60 * 1000;
+
 export const syncHealthValidator = v.object({
-  // False when the latest run failed or a failure case is open.
+  // False when the latest run that syncs failed or stalled, or a failure
+  // case is open.
   ok: v.boolean(),
   lastRun: v.union(
     v.null(),
@@ -25,6 +36,8 @@ export const syncHealthValidator = v.object({
       startedAt: v.number(),
       finishedAt: v.optional(v.number()),
       lastError: v.optional(v.string()),
+      // Still running RUN_STALLED_AFTER_MS after it started.
+      stalled: v.boolean(),
     }),
   ),
   // Open `sign_in_sync_failed` and `row_sync_failed` cases, each counted up
@@ -45,8 +58,8 @@ type Run = {
 };
 
 /**
- * The latest run and the open failure cases: two index ranges and at most
- * 2 * HEALTH_CASES_CAP + 1 documents.
+ * The latest run that syncs and the open failure cases: three index ranges
+ * and at most 2 * HEALTH_CASES_CAP + 1 documents.
  *
  * @example const health = await syncHealth(ctx); if (!health.ok) alert(health);
  */
@@ -55,8 +68,12 @@ export async function syncHealth(
 ): Promise<SyncHealth> {
   const run = (await ctx.db
     .query("sync_runs")
+    .withIndex("by_dry_run", (q) => q.eq("dry_run", false))
     .order("desc")
     .first()) as Run | null;
+  const stalled =
+    run?.status === "running" &&
+    Date.now() - run.started_at >= RUN_STALLED_AFTER_MS;
   const open = async (kind: string) =>
     (
       await byIndex(
@@ -72,6 +89,7 @@ export async function syncHealth(
   return {
     ok:
       run?.status !== "failed" &&
+      !stalled &&
       openSignInFailures === 0 &&
       openRowFailures === 0,
     lastRun:
@@ -85,6 +103,7 @@ export async function syncHealth(
             startedAt: run.started_at,
             finishedAt: run.finished_at,
             lastError: run.last_error,
+            stalled,
           },
     openSignInFailures,
     openRowFailures,

@@ -344,8 +344,8 @@ export class UserSync<
    *   not, or the pair an id names, each with its ids (a query);
    * - `suspend`, `reactivate { id? | email?, note? }`: the account on both
    *   tables (a row in no pair: its status);
-   * - `deleteAccount { id? | email?, note? }`: the account and what is
-   *   provably its own (see deleteAccount);
+   * - `deleteAccount { id, note? }`: the account and what is provably its
+   *   own (see deleteAccount); by id only, as it cannot be undone;
    * - `deleteRow { id, note? }`: an app row in no pair, as a retirement
    *   takes it (CONFLICT for a row in a pair);
    * - `syncUser { id? | email? }`: brings one pair into agreement;

@@ -37,7 +37,7 @@ export {
   SUPERVISE_EVERY_MS,
 } from "./engine.js";
 export { driftKindValidator } from "./driftReport.js";
-export { HEALTH_CASES_CAP } from "./health.js";
+export { HEALTH_CASES_CAP, RUN_STALLED_AFTER_MS } from "./health.js";
 export { verificationClaim } from "./policy.js";
 export { HISTORY_PURGE_PAGE } from "./retention.js";
 export { isReviewChange, reviewKey } from "./steps.js";

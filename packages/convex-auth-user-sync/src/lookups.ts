@@ -4,6 +4,7 @@
  */
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
+import { normalizeEmail } from "./policy.js";
 import {
   findPairedUser,
   getDoc,
@@ -103,7 +104,8 @@ const CLAIM_SCAN = 3;
 /**
  * The pair whose verified email this is (pass an email key). Trusts, in
  * order: a row whose owner's provider verified this address (one in a pair
- * first); a single unlinked legacy row with it; a user whose provider
+ * first, and only when its account's own `email` is this address, verified:
+ * a row edited by hand names nobody); a single unlinked legacy row with it; a user whose provider
  * verified it (not synced yet, or whose row drifted). An unverified claim to
  * an address is never what a lookup by that address finds, however many
  * there are: both indexes order by verification. With `unique`, an address
@@ -126,14 +128,20 @@ export async function findPairByEmail(
     { [shape.email]: email, [shape.emailVerified]: true },
     CLAIM_SCAN,
   );
-  if (options.unique && verifiedRows.length > 1) throw ambiguous();
-  let fallback: UserPair | null = null;
+  // A row in a pair vouches for an address only when its account verified
+  // that very address: a row's fields can be edited (the dashboard, app
+  // code), and an edited row would otherwise hand its account someone
+  // else's address.
+  const vouched: UserPair[] = [];
   for (const row of verifiedRows) {
     const user = await findPairedUser(ctx, shape, row);
-    if (user !== null) return { user, row };
-    fallback ??= { user: null, row };
+    if (user === null || verifiedOwnAddress(user, email)) {
+      vouched.push({ user, row });
+    }
   }
-  if (fallback !== null) return fallback;
+  if (options.unique && vouched.length > 1) throw ambiguous();
+  const found = vouched.find((pair) => pair.user !== null) ?? vouched[0];
+  if (found !== undefined) return found;
   // 2. A legacy row nobody has claimed yet, if it is the only one.
   const unlinked = await unlinkedRowsWithEmail(ctx, shape, email);
   if (unlinked.length === 1) return { user: null, row: unlinked[0]! };
@@ -148,6 +156,15 @@ export async function findPairByEmail(
   const [user] = users;
   if (user === undefined) return null;
   return { user, row: (await readPair(ctx, shape, user)).counterpart };
+}
+
+/** Whether a provider verified this address (an email key) for the user. */
+function verifiedOwnAddress(user: AnyDoc, email: string): boolean {
+  return (
+    typeof user.email === "string" &&
+    normalizeEmail(user.email) === email &&
+    typeof user.emailVerificationTime === "number"
+  );
 }
 
 function ambiguous() {

@@ -35,6 +35,29 @@ describe("a failed sign-in sync names a misconfiguration's fix", () => {
     }
   });
 
+  test("an app's own write or call failing inside a sign-in keeps its plain error", () => {
+    for (const message of [
+      // An onSignIn hook writing its own table a document its schema refuses.
+      'Failed to insert or update a document in table "invites" because it does not match the schema: Object is missing the required field `teamId`.',
+      "Validator error: Missing required field `teamId` in object",
+      'Cannot use index "by_team" for table "invites" because it is not declared in the schema.',
+      "Index invites.by_team not found.",
+      // App code with a name that merely contains the sync's module.
+      "TypeError: userSyncHelpers.notify is not a function",
+      'Could not find module for: "userSyncExtras"',
+    ]) {
+      expect(misconfiguration(shape, message)).toBeUndefined();
+    }
+    // The same errors about the sync's own tables name its fix.
+    for (const message of [
+      'Failed to insert or update a document in table "members" because it does not match the schema: Object is missing the required field `emailVerified`.',
+      'Failed to insert or update a document in table "sync_reviews" because it does not match the schema.',
+      "Validator error: Missing required field `userId` in object",
+    ]) {
+      expect(misconfiguration(shape, message)).toMatch(/pass schema/);
+    }
+  });
+
   test("any other fault is left as it is", () => {
     expect(misconfiguration(shape, "injected fault")).toBeUndefined();
     expect(

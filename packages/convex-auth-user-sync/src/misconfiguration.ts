@@ -7,6 +7,7 @@
  * guess. Pure.
  */
 import type { Shape } from "./declaration.js";
+import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./schemaCheck.js";
 
 /** Convex's errors for a function reference that leads nowhere. */
 const MISSING_FUNCTION =
@@ -18,7 +19,9 @@ const SCHEMA_MISMATCH =
 
 /**
  * The fix, one sentence, or undefined when the error is no
- * misconfiguration this knows.
+ * misconfiguration of the sync's own: an app's own write or call failing
+ * inside a sign-in (an onSignIn hook) keeps its plain error, so the fix
+ * named is only ever the sync's.
  *
  * @example misconfiguration(shape, 'Could not find module for: "userSync"')
  */
@@ -27,14 +30,61 @@ export function misconfiguration(
   message: string,
 ): string | undefined {
   const module = shape.modules.signIn;
-  if (
-    MISSING_FUNCTION.test(message) &&
-    (message.includes(module) || message.includes("completeSignIn"))
-  ) {
+  if (MISSING_FUNCTION.test(message) && namesSyncModule(module, message)) {
     return `The sync's function ${module}:completeSignIn does not exist: export completeSignIn and endSessions from convex/${module}.ts (userSync.functions or userSync.signInFunctions), or set the declaration's modules.signIn to the module that exports them.`;
   }
-  if (SCHEMA_MISMATCH.test(message)) {
+  if (SCHEMA_MISMATCH.test(message) && aboutSyncSchema(shape, message)) {
     return `The schema lacks what the sync needs: pass schema to defineUserSync (it then names every problem when Convex loads the module), or run userSync.checkSchema(schema) in a test (docs/declaration.md#schema-requirements).`;
   }
   return undefined;
+}
+
+/** Whether the error names the sync's module as a module, not in passing. */
+function namesSyncModule(module: string, message: string): boolean {
+  return (
+    message.includes(`"${module}"`) ||
+    message.includes(`${module}:completeSignIn`) ||
+    message.includes(`${module}:endSessions`) ||
+    message.includes(`${module}.js`)
+  );
+}
+
+/**
+ * Whether a schema error is about what the sync reads or writes: the
+ * tables it names (Convex names the table of a failed write or query) are
+ * the sync's (users, the app table, Convex Auth's, sync_*), or, naming no
+ * table (a bare validator error), a field or index it names is the sync's.
+ */
+function aboutSyncSchema(shape: Shape, message: string): boolean {
+  const tables = [
+    ...message.matchAll(/\btable "?([A-Za-z_]\w*)"?/gi),
+    ...message.matchAll(/\bindex "?([A-Za-z_]\w*)\.\w+/gi),
+  ].map((match) => match[1]!);
+  if (tables.length > 0) {
+    return tables.some(
+      (table) =>
+        table === "users" ||
+        table === shape.table ||
+        table.startsWith("sync_") ||
+        table in CONVEX_AUTH_TABLES,
+    );
+  }
+  const syncNames = new Set<string>([
+    ...SYNC_USER_FIELDS,
+    ...shape.mirror.flatMap((pair) => [pair.users, pair.app]),
+    ...shape.bookkeeping,
+    ...[
+      shape.appRef,
+      shape.usersRef,
+      shape.email,
+      shape.emailVerified,
+      shape.status,
+      shape.lastLoginAt,
+      shape.updatedAt,
+    ].filter((name) => name !== undefined),
+    ...Object.values(shape.indexes).filter((name) => name !== undefined),
+  ]);
+  return [...message.matchAll(/[`"]([A-Za-z_]\w*)[`"]/g)].some((match) =>
+    syncNames.has(match[1]!),
+  );
 }

@@ -13,8 +13,13 @@
  * even unverified. An address held only by unverified claims (every
  * password sign-up), or by several accounts or rows, names nobody: anyone
  * can type anyone's address at a password sign-up, so acting on it could
- * hit the wrong person. `findUser` lists every holder of an address,
- * verified or not, with their ids.
+ * hit the wrong person. An account holds an address verified when its own
+ * `email` is that address and its provider verified it (a row's address,
+ * which can be edited, never vouches for its account alone). `findUser`
+ * lists every holder of an address it can read, verified or not, with
+ * their ids; users.email is an exact-match index, so an account holding
+ * the address in other capitals with no row is not seen, and deleteAccount,
+ * which cannot be undone, takes an id only.
  */
 import {
   type GenericDataModel,
@@ -454,6 +459,15 @@ export function makeOperatorFunctions(
       returns: v.object({ deleted: v.number() }),
       handler: async (ctx, args) => {
         const note = operatorNote(args.note);
+        // Irreversible, so by id only: an address is checked against the
+        // spellings an index can read (users.email matches exactly), and an
+        // account holding it in other capitals, with no row, is not seen.
+        if (args.email !== undefined) {
+          throw appError(
+            "INVALID_ARGUMENT",
+            "deleteAccount takes an id only: run findUser with this email, and pass the userId of the account you mean",
+          );
+        }
         const pair = await operatorTarget(ctx, shape, args);
         if (pair.user === null) {
           throw appError(

@@ -115,7 +115,10 @@ export const syncTables = {
     .index("by_audit_id", ["audit_id"]),
 
   // One row per bulk run.
-  sync_runs: defineTable(syncRunFields).index("by_status", ["status"]),
+  sync_runs: defineTable(syncRunFields)
+    .index("by_status", ["status"])
+    // The latest run that syncs, for health (dry runs change nothing).
+    .index("by_dry_run", ["dry_run"]),
 
   // A run's workers: one chain of pages per key range, per phase.
   sync_run_workers: defineTable(syncRunWorkerFields).index(

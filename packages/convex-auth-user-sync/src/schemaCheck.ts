@@ -17,7 +17,7 @@ type TableLike = {
 export type { SchemaLike } from "./declaration.js";
 
 /** The fields the sync keeps on `users` (see syncUserFields). */
-const SYNC_USER_FIELDS = [
+export const SYNC_USER_FIELDS = [
   "lastLoginAt",
   "updatedAt",
   "status",
