@@ -121,6 +121,37 @@ describe("syncEngine:health judges the runs that sync", () => {
       lastRun: { runId: run._id, status: "running", stalled: true },
     });
   });
+  test("a failed run resumed long after it started is not stalled the moment it resumes (found by review)", async () => {
+    const t = newBackend();
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 6; i++) {
+        await ctx.db.insert("users", { name: `u${i}`, email: `u${i}@x.com` });
+      }
+    });
+    const runId = await failedRun(t);
+    // A day later, an operator repairs the damage and resumes the run.
+    vi.setSystemTime(Date.now() + 24 * RUN_STALLED_AFTER_MS);
+    await t.run(async (ctx) => {
+      const worker = await ctx.db
+        .query("sync_run_workers")
+        .withIndex("by_run_id_and_phase_and_worker", (q) =>
+          q.eq("run_id", runId),
+        )
+        .first();
+      await ctx.db.patch("sync_run_workers", worker!._id, { cursor: null });
+    });
+    await t.mutation(internal.syncEngine.resumeRun, { runId });
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: true,
+      lastRun: { runId, status: "running", stalled: false },
+    });
+    // Its own hour counts from the resumption.
+    vi.setSystemTime(Date.now() + RUN_STALLED_AFTER_MS + 1000);
+    expect(await t.query(internal.syncEngine.health, {})).toMatchObject({
+      ok: false,
+      lastRun: { runId, status: "running", stalled: true },
+    });
+  });
 });
 
 describe("the onSignIn hook", () => {

@@ -801,6 +801,7 @@ export function makeEngine(shape: Shape) {
     await ctx.db.patch("sync_runs", runId, {
       status: "running",
       finished_at: undefined,
+      resumed_at: Date.now(),
       ...(pageSize === undefined
         ? {}
         : { page_size: pageSize, current_page_size: pageSize }),

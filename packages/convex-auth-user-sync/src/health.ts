@@ -15,8 +15,9 @@ import { syncRunStatusValidator } from "./validators.js";
 export const HEALTH_CASES_CAP = 100;
 
 /**
- * A run still running this long after it started has stalled: a run over a
- * million users takes minutes (docs/engine.md#scale), and the engine's
+ * A run still running this long after it started (or was last resumed)
+ * has stalled: a run over a million users takes minutes
+ * (docs/engine.md#scale), and the engine's
  * supervisor fails a run whose page job died, so an hour means neither is
  * moving it.
  */
@@ -36,7 +37,7 @@ export const syncHealthValidator = v.object({
       startedAt: v.number(),
       finishedAt: v.optional(v.number()),
       lastError: v.optional(v.string()),
-      // Still running RUN_STALLED_AFTER_MS after it started.
+      // Still running RUN_STALLED_AFTER_MS after it started or resumed.
       stalled: v.boolean(),
     }),
   ),
@@ -53,6 +54,7 @@ type Run = {
   status: "running" | "completed" | "failed";
   dry_run: boolean;
   started_at: number;
+  resumed_at?: number;
   finished_at?: number;
   last_error?: string;
 };
@@ -73,7 +75,7 @@ export async function syncHealth(
     .first()) as Run | null;
   const stalled =
     run?.status === "running" &&
-    Date.now() - run.started_at >= RUN_STALLED_AFTER_MS;
+    Date.now() - (run.resumed_at ?? run.started_at) >= RUN_STALLED_AFTER_MS;
   const open = async (kind: string) =>
     (
       await byIndex(

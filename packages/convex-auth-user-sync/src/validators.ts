@@ -246,6 +246,9 @@ export const syncRunFields = {
   // then the most pages of any one worker, phase by phase.
   critical_path: v.optional(v.number()),
   started_at: v.number(),
+  // When a failed run was last resumed: its life since then is what the
+  // health check times (a resumed run is not stalled for its old hours).
+  resumed_at: v.optional(v.number()),
   // Rows the run is expected to check (both tables), for a progress bar:
   // the last completed run's count, or what the starter passed. Only an
   // estimate: counting the tables would read them whole.
