@@ -256,6 +256,34 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
       status: "suspended",
     });
   });
+  test("a row a person kept apart from the user is not adopted, even if it names the user again (found by review)", async () => {
+    const t = newBackend();
+    const ids = await t.run(async (ctx) => {
+      const ada = await ctx.db.insert("users", { email: "ada@example.com" });
+      const row = await ctx.db.insert("auth_users", {
+        email: "ada@example.com",
+        convex_user_id: ada,
+        created_at: 1,
+        updated_at: 1,
+      });
+      // keepSeparate's marker: a person decided these two are not one.
+      await ctx.db.insert("sync_separations", {
+        user_id: ada,
+        row_id: row,
+        created_at: 1,
+      });
+      return { ada, row };
+    });
+    expect(
+      await t.mutation(internal.syncEngine.adoptAppReferences, {}),
+    ).toEqual({ adopted: 0, more: false });
+    await runDueFunctions(t);
+    const { users, authUsers } = await readTables(t);
+    expect(users.find((u) => u._id === ids.ada)!.auth_user_id).toBeUndefined();
+    expect(authUsers.find((r) => r._id === ids.row)!.convex_user_id).toBe(
+      ids.ada,
+    );
+  });
 });
 
 describe("adoption before sign-ins are synced (the guide's order)", () => {

@@ -10,6 +10,8 @@
  * - another user already names the row (by the `users` index on the
  *   reference): the row is someone's, and a re-run after a row was deleted
  *   and another hand-edited would otherwise hand it over (found by review);
+ * - a person kept the two apart (a keep-separate marker): their decision
+ *   stands;
  * - the row's email key differs from the user's address, verified or not:
  *   the address is evidence the reference is wrong, so the row is recorded
  *   for a person (`reference_conflict`) and not adopted.
@@ -30,11 +32,18 @@ import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import { audited, CLI_ACTOR } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { keepSuspension, normalizeEmail } from "./policy.js";
-import { byIndex, getDoc, recordReview, writeLink } from "./steps.js";
+import {
+  byIndex,
+  getDoc,
+  recordReview,
+  separatedFrom,
+  writeLink,
+} from "./steps.js";
 
 /**
- * App rows read per transaction: three reads each to weigh (the user, the
- * rows naming it, the user naming the row); an adopted pair adds its two
+ * App rows read per transaction: four reads each to weigh (the user, the
+ * rows naming it, the user naming the row, a keep-separate marker); an
+ * adopted pair adds its two
  * documents read before and after, one or two writes (a suspension kept),
  * and two audit subjects.
  */
@@ -93,6 +102,9 @@ export async function adoptAppReferences(
       1,
     );
     if (owner !== undefined) continue;
+    // A person decided these two are not one (keepSeparate): no later
+    // reference, typed or imported, undoes that (found by review).
+    if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) continue;
     const rowEmail = normalizeEmail(row[shape.email]);
     const userEmail = normalizeEmail(user.email);
     if (
