@@ -58,6 +58,22 @@ describe("a failed sign-in sync names a misconfiguration's fix", () => {
     }
   });
 
+  test("an app's own field of users or the app table keeps its plain error; the sync's own field names its fix (found by review)", () => {
+    for (const message of [
+      // An onSignIn hook (or newRow) writing an app field the schema refuses.
+      'Failed to insert or update a document in table "members" because it does not match the schema: Object is missing the required field `teamId`.',
+      'Failed to insert or update a document in table "users" because it does not match the schema: Object contains extra field `favoriteColour` that is not in the validator.',
+    ]) {
+      expect(misconfiguration(shape, message)).toBeUndefined();
+    }
+    for (const message of [
+      'Failed to insert or update a document in table "users" because it does not match the schema: Object contains extra field `lastLoginAt` that is not in the validator.',
+      'Cannot use index "by_userId" for table "members" because it is not declared in the schema.',
+    ]) {
+      expect(misconfiguration(shape, message)).toMatch(/pass schema/);
+    }
+  });
+
   test("any other fault is left as it is", () => {
     expect(misconfiguration(shape, "injected fault")).toBeUndefined();
     expect(

@@ -50,25 +50,38 @@ function namesSyncModule(module: string, message: string): boolean {
 }
 
 /**
- * Whether a schema error is about what the sync reads or writes: the
- * tables it names (Convex names the table of a failed write or query) are
- * the sync's (users, the app table, Convex Auth's, sync_*), or, naming no
- * table (a bare validator error), a field or index it names is the sync's.
+ * Whether a schema error is about what the sync reads or writes. A table
+ * only the sync and Convex Auth write (sync_*, Convex Auth's) is enough;
+ * `users` and the app table hold the app's own fields too, so there (and
+ * in a bare validator error, which names no table) a field or index the
+ * error names must be the sync's: an onSignIn hook's bad write of an app
+ * field keeps its plain error (found by review).
  */
 function aboutSyncSchema(shape: Shape, message: string): boolean {
   const tables = [
     ...message.matchAll(/\btable "?([A-Za-z_]\w*)"?/gi),
     ...message.matchAll(/\bindex "?([A-Za-z_]\w*)\.\w+/gi),
   ].map((match) => match[1]!);
-  if (tables.length > 0) {
-    return tables.some(
+  if (
+    tables.some(
       (table) =>
-        table === "users" ||
-        table === shape.table ||
         table.startsWith("sync_") ||
-        table in CONVEX_AUTH_TABLES,
-    );
+        (table !== "users" && table in CONVEX_AUTH_TABLES),
+    )
+  ) {
+    return true;
   }
+  if (
+    tables.length > 0 &&
+    !tables.some((table) => table === "users" || table === shape.table)
+  ) {
+    return false;
+  }
+  return namesSyncField(shape, message);
+}
+
+/** Whether the error names a field or index the sync declares. */
+function namesSyncField(shape: Shape, message: string): boolean {
   const syncNames = new Set<string>([
     ...SYNC_USER_FIELDS,
     ...shape.mirror.flatMap((pair) => [pair.users, pair.app]),
@@ -84,7 +97,9 @@ function aboutSyncSchema(shape: Shape, message: string): boolean {
     ].filter((name) => name !== undefined),
     ...Object.values(shape.indexes).filter((name) => name !== undefined),
   ]);
-  return [...message.matchAll(/[`"]([A-Za-z_]\w*)[`"]/g)].some((match) =>
-    syncNames.has(match[1]!),
-  );
+  return [
+    ...message.matchAll(/[`"]([A-Za-z_]\w*)[`"]/g),
+    // Convex's "Index users.by_email… not found": the index after the dot.
+    ...message.matchAll(/\bindex "?[A-Za-z_]\w*\.(\w+)/gi),
+  ].some((match) => syncNames.has(match[1]!));
 }
