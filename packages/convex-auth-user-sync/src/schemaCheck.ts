@@ -203,10 +203,17 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     }
   }
 
-  // 5. The sync's own tables, every one syncTables defines.
-  for (const name of Object.keys(syncTables)) {
-    if (schema.tables[name] === undefined) {
+  // 5. The sync's own tables, every one syncTables defines, with the
+  //    indexes it queries (a table written by hand, or spread from an
+  //    older version, may lack a newer one: found by review).
+  for (const [name, spec] of Object.entries(syncTables)) {
+    const table = schema.tables[name] as TableLike | undefined;
+    if (table === undefined) {
       problems.push(`The schema has no ${name} table (spread ...syncTables).`);
+      continue;
+    }
+    for (const [indexName, on] of indexesOf(spec as unknown as TableLike)) {
+      index(table, name, indexName, on);
     }
   }
   return problems;
