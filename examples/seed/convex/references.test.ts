@@ -5,21 +5,33 @@
  */
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
+import type { Doc, Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
 import { readTables, signInWithOAuth } from "./sync.helpers";
 import { newBackend, runDueFunctions, useFakeClock } from "./test.helpers";
 
 useFakeClock(Date.UTC(2026, 10, 3, 9, 0, 0));
+
+/** An auth_users row from before the sync (a legacy row, or one naming a user). */
+async function insertRow(
+  ctx: MutationCtx,
+  fields: Partial<Doc<"auth_users">>,
+): Promise<Id<"auth_users">> {
+  return await ctx.db.insert("auth_users", {
+    created_at: 1,
+    updated_at: 1,
+    ...fields,
+  });
+}
 
 describe("adoptAppReferences", () => {
   test("a user the one row naming it does not name back gets that row; nothing else is touched", async () => {
     const t = newBackend();
     const ids = await t.run(async (ctx) => {
       const row = (email: string, user?: (typeof users)[number]) =>
-        ctx.db.insert("auth_users", {
+        insertRow(ctx, {
           email,
           convex_user_id: user,
-          created_at: 1,
-          updated_at: 1,
         });
       const users = await Promise.all(
         ["ada", "bob", "cy", "dee"].map((name) =>
@@ -107,39 +119,29 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
         email: "ada@example.com",
         emailVerificationTime: 1,
       });
-      const carolRow = await ctx.db.insert("auth_users", {
+      const carolRow = await insertRow(ctx, {
         email: "Carol@Example.com",
         convex_user_id: ada,
-        created_at: 1,
-        updated_at: 1,
       });
       // An unverified address differs all the same.
       const bob = await ctx.db.insert("users", { email: "bob@example.com" });
-      const deeRow = await ctx.db.insert("auth_users", {
+      const deeRow = await insertRow(ctx, {
         email: "dee@example.com",
         convex_user_id: bob,
-        created_at: 1,
-        updated_at: 1,
       });
       const cy = await ctx.db.insert("users", { email: "Cy@example.com" });
-      const cyRow = await ctx.db.insert("auth_users", {
+      const cyRow = await insertRow(ctx, {
         email: "cy@example.com",
         convex_user_id: cy,
-        created_at: 1,
-        updated_at: 1,
       });
       const noEmail = await ctx.db.insert("users", {});
-      const noEmailRow = await ctx.db.insert("auth_users", {
+      const noEmailRow = await insertRow(ctx, {
         email: "eve@example.com",
         convex_user_id: noEmail,
-        created_at: 1,
-        updated_at: 1,
       });
       const fay = await ctx.db.insert("users", { email: "fay@example.com" });
-      const fayRow = await ctx.db.insert("auth_users", {
+      const fayRow = await insertRow(ctx, {
         convex_user_id: fay,
-        created_at: 1,
-        updated_at: 1,
       });
       return {
         ada,
@@ -184,11 +186,9 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
     const t = newBackend();
     const ids = await t.run(async (ctx) => {
       const ada = await ctx.db.insert("users", { email: "ada@example.com" });
-      const row = await ctx.db.insert("auth_users", {
+      const row = await insertRow(ctx, {
         email: "ada@example.com",
         convex_user_id: ada,
-        created_at: 1,
-        updated_at: 1,
       });
       return { ada, row };
     });
@@ -220,23 +220,19 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
     const t = newBackend();
     const ids = await t.run(async (ctx) => {
       const ada = await ctx.db.insert("users", { email: "ada@example.com" });
-      const adaRow = await ctx.db.insert("auth_users", {
+      const adaRow = await insertRow(ctx, {
         email: "ada@example.com",
         status: "suspended",
         convex_user_id: ada,
-        created_at: 1,
-        updated_at: 1,
       });
       const bob = await ctx.db.insert("users", {
         email: "bob@example.com",
         status: "suspended",
       });
-      const bobRow = await ctx.db.insert("auth_users", {
+      const bobRow = await insertRow(ctx, {
         email: "bob@example.com",
         status: "active",
         convex_user_id: bob,
-        created_at: 1,
-        updated_at: 1,
       });
       return { ada, adaRow, bob, bobRow };
     });
@@ -260,11 +256,9 @@ describe("adoptAppReferences trusts no row that anything contradicts", () => {
     const t = newBackend();
     const ids = await t.run(async (ctx) => {
       const ada = await ctx.db.insert("users", { email: "ada@example.com" });
-      const row = await ctx.db.insert("auth_users", {
+      const row = await insertRow(ctx, {
         email: "ada@example.com",
         convex_user_id: ada,
-        created_at: 1,
-        updated_at: 1,
       });
       // keepSeparate's marker: a person decided these two are not one.
       await ctx.db.insert("sync_separations", {
@@ -298,11 +292,9 @@ describe("adoption before sign-ins are synced (the guide's order)", () => {
       const user = (await ctx.db.get("users", ada.userId))!;
       await ctx.db.delete("auth_users", user.auth_user_id!);
       await ctx.db.patch("users", ada.userId, { auth_user_id: undefined });
-      return await ctx.db.insert("auth_users", {
+      return await insertRow(ctx, {
         convex_user_id: ada.userId,
         full_name: "Ada L.",
-        created_at: 1,
-        updated_at: 1,
       });
     });
     await t.mutation(internal.syncEngine.adoptAppReferences, {});

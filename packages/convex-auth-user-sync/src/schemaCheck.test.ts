@@ -67,24 +67,19 @@ describe("checkSchema", () => {
   });
 
   test("a sync table written by hand without an index the sync queries is named (found by review)", () => {
-    const schema = defineSchema({
-      ...authTables,
-      users: usersTable(authTables.users),
-      members: defineTable(members)
-        .index("by_userId", ["userId"])
-        .index("by_email_and_userId_and_emailVerified", [
-          "email",
-          "userId",
-          "emailVerified",
-        ])
-        .index("by_email_and_emailVerified", ["email", "emailVerified"]),
-      ...syncTables,
-      // sync_runs as an older version defined it: no by_dry_run.
-      sync_runs: defineTable(syncTables.sync_runs.validator),
-    });
-    expect(userSync.checkSchema(schema)).toContain(
+    // sync_runs as an older version defined it: no by_dry_run.
+    const schema = {
+      tables: {
+        ...schemaWith().tables,
+        sync_runs: defineTable(syncTables.sync_runs.validator).index(
+          "by_status",
+          ["status"],
+        ),
+      },
+    };
+    expect(userSync.checkSchema(schema)).toEqual([
       "sync_runs has no index by_dry_run on [dry_run].",
-    );
+    ]);
   });
 
   test("a declared status needs the index of an address's suspended holders", () => {
