@@ -212,7 +212,7 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
       problems.push(`The schema has no ${name} table (spread ...syncTables).`);
       continue;
     }
-    for (const [indexName, on] of indexesOf(spec as unknown as TableLike)) {
+    for (const [indexName, on] of indexesOf(spec)) {
       index(table, name, indexName, on);
     }
   }
