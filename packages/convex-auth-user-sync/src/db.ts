@@ -46,6 +46,19 @@ export async function insertDoc(
   return await ctx.db.insert(table, fields as never);
 }
 
+/**
+ * Deletes documents of one table, one by one; returns how many, for the
+ * counts a deletion reports.
+ */
+export async function deleteDocs(
+  ctx: WriteCtx,
+  table: string,
+  docs: readonly { _id: unknown }[],
+): Promise<number> {
+  for (const doc of docs) await ctx.db.delete(table, doc._id as Id);
+  return docs.length;
+}
+
 /** The query of an index range with each field equal to its value. */
 function rangeQuery(
   ctx: ReadCtx,

@@ -18,6 +18,7 @@ import {
   makeFunctionReference,
 } from "convex/server";
 import type { GenericId } from "convex/values";
+import { deleteDocs } from "./db.js";
 import type { Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 
@@ -85,13 +86,7 @@ export async function purgeHistory(
       q.gte("resolved_at", 0).lt("resolved_at", cutoff),
     )
     .take(budget)) as Doc[];
-  for (const review of cases) {
-    await ctx.db.delete(
-      "sync_reviews",
-      review._id as GenericId<"sync_reviews">,
-    );
-  }
-  budget -= cases.length;
+  budget -= await deleteDocs(ctx, "sync_reviews", cases);
 
   // 2. Finished runs, but the latest and the latest completed one.
   const keep = new Set<string>();
@@ -155,10 +150,7 @@ async function purgeRun(
       .query(table)
       .withIndex(index, (q) => q.eq("run_id", runId as never))
       .take(budget - deleted)) as Doc[];
-    for (const record of records) {
-      await ctx.db.delete(table, record._id as never);
-      deleted++;
-    }
+    deleted += await deleteDocs(ctx, table, records);
     if (deleted >= budget) return deleted;
   }
   await ctx.db.delete("sync_runs", runId as GenericId<"sync_runs">);

@@ -9,7 +9,7 @@ import {
   makeFunctionReference,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import { byIndex } from "./db.js";
+import { byIndex, deleteDocs } from "./db.js";
 import type { Shape } from "./declaration.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -69,13 +69,7 @@ export async function endSessions(
       { sessionId: session._id },
       TOKEN_PAGE,
     );
-    for (const token of tokens) {
-      await ctx.db.delete(
-        "authRefreshTokens",
-        token._id as GenericId<"authRefreshTokens">,
-      );
-      deleted++;
-    }
+    deleted += await deleteDocs(ctx, "authRefreshTokens", tokens);
     if (tokens.length === TOKEN_PAGE) {
       more = true;
       continue;
@@ -123,13 +117,7 @@ export async function revokePendingSignIns(
       { accountId: account._id },
       PER_ACCOUNT_LIMIT,
     );
-    for (const code of codes) {
-      await ctx.db.delete(
-        "authVerificationCodes",
-        code._id as GenericId<"authVerificationCodes">,
-      );
-      deleted++;
-    }
+    deleted += await deleteDocs(ctx, "authVerificationCodes", codes);
     if (options.deleteAccounts) {
       await ctx.db.delete(
         "authAccounts",
