@@ -1,7 +1,7 @@
 /**
  * Reading both tables in one shared order, and merging them. Pure: no Convex
- * calls (streams.ts reads the pages, engine.ts and driftReport.ts act on
- * them).
+ * calls (streams.ts reads the pages, the run's phases in runs/phases/ and
+ * driftReport.ts act on them).
  *
  * The shared order is the user id. `users` is read by its `by_id` index; the
  * app table by its reference index `by_<appRef>`, which orders rows by the

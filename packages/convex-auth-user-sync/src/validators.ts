@@ -199,17 +199,13 @@ export const syncRunStatusValidator = v.union(
 );
 
 /**
- * Where a run stands: the unlinked rows first, then both tables merged in
- * user-id order (see merge.ts). "rows" and "users" are the phases of runs
- * made before the merge (each table in turn), kept so their records stay
- * valid.
+ * Where a run stands: the name of a phase of its plan (see runs/runner.ts),
+ * by default "unlinked" (the unlinked rows) then "pairs" (both tables
+ * merged in user-id order, see merge.ts). Any name, so a new phase needs no
+ * schema change; "rows" and "users" are the phases of runs made before the
+ * merge (each table in turn), still valid.
  */
-export const syncRunPhaseValidator = v.union(
-  v.literal("unlinked"),
-  v.literal("pairs"),
-  v.literal("rows"),
-  v.literal("users"),
-);
+export const syncRunPhaseValidator = v.string();
 
 /** A bulk sync run (see engine.ts); shared by schema and returns. */
 export const syncRunFields = {
@@ -223,6 +219,9 @@ export const syncRunFields = {
   // own cursor; `cursor` is null on runs made since (it held the one
   // cursor of runs made before).
   phase: syncRunPhaseValidator,
+  // The phases the run goes through, in order; absent on runs made before
+  // plans, which went through "unlinked" then "pairs".
+  plan: v.optional(v.array(v.string())),
   cursor: v.union(v.string(), v.null()),
   // Workers of the current phase (absent on runs made before workers).
   workers: v.optional(v.number()),
@@ -263,11 +262,8 @@ export const syncRunValidator = v.object({
 });
 export type SyncRun = Infer<typeof syncRunValidator>;
 
-/** The phases a worker works in. */
-export const workerPhaseValidator = v.union(
-  v.literal("unlinked"),
-  v.literal("pairs"),
-);
+/** The phase a worker works in: a name in its run's plan. */
+export const workerPhaseValidator = v.string();
 
 /**
  * One worker of a run's phase: a chain of pages over one key range of the
