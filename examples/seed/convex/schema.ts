@@ -21,6 +21,16 @@ export default defineSchema({
     ...authTables.users.validator.fields,
     ...syncUserFields,
     auth_user_id: v.optional(v.id("auth_users")),
+    // The fold's homes for auth_users' own fields (convex/sync.ts, fold):
+    // copies of the row's values, kept equal by the sync from the expand
+    // phase on (see docs/fold.md).
+    company: v.optional(v.string()),
+    role: v.optional(v.string()),
+    isAdmin: v.optional(v.boolean()),
+    nameSource: v.optional(fieldSourceValidator),
+    avatarSource: v.optional(fieldSourceValidator),
+    starterTemplatesProvisionedAt: v.optional(v.number()),
+    createdAt: v.optional(v.number()),
   })
     // Convex Auth queries "email" and "phone" by name.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
@@ -32,7 +42,9 @@ export default defineSchema({
       "email",
       "emailVerificationTime",
     ])
-    .index("by_auth_user_id", ["auth_user_id"]),
+    .index("by_auth_user_id", ["auth_user_id"])
+    // The fold's placeholders of people who never signed in, by address.
+    .index("by_unclaimed", ["unclaimed"]),
 
   auth_users: defineTable({
     // The sync's reference, email key and verification mirror (absent on
@@ -70,7 +82,9 @@ export default defineSchema({
     .index("by_email_and_status", ["email", "status"]),
 
   starter_templates: defineTable({
-    owner_id: v.id("auth_users"),
+    // The owner's auth_users row, or, once the fold re-points it, their
+    // users row: both are accepted while the fold is under way.
+    owner_id: v.union(v.id("auth_users"), v.id("users")),
     // Stable key of the template in STARTER_TEMPLATES; unique per owner.
     key: v.string(),
     title: v.string(),

@@ -1,5 +1,38 @@
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
+import { referencesHold } from "convex-auth-user-sync";
+
+/**
+ * Who a template names: the auth_users row, or, once the fold's re-point
+ * has started, the users row (see docs/fold.md). A template may name
+ * either while the fold is under way, so a lookup tries both.
+ */
+type OwnerId = Id<"auth_users"> | Id<"users">;
+
+function ownerIdsOf(row: Doc<"auth_users">): OwnerId[] {
+  return row.convex_user_id === undefined
+    ? [row._id]
+    : [row._id, row.convex_user_id];
+}
+
+async function ownedBy(
+  ctx: QueryCtx,
+  row: Doc<"auth_users">,
+  key: string,
+): Promise<Doc<"starter_templates">[]> {
+  const owned = [];
+  for (const ownerId of ownerIdsOf(row)) {
+    owned.push(
+      ...(await ctx.db
+        .query("starter_templates")
+        .withIndex("by_owner_id_and_key", (q) =>
+          q.eq("owner_id", ownerId).eq("key", key),
+        )
+        .take(100)),
+    );
+  }
+  return owned;
+}
 
 /** What every new user starts with. `key` is unique per owner. */
 export const STARTER_TEMPLATES = [
@@ -29,7 +62,7 @@ export const STARTER_TEMPLATES = [
  */
 export async function provisionStarterTemplates(
   ctx: MutationCtx,
-  ownerId: Id<"auth_users">,
+  ownerId: OwnerId,
   now: number,
 ): Promise<number> {
   let inserted = 0;
@@ -67,7 +100,8 @@ export async function provisionOnFirstSignIn(
 ): Promise<void> {
   if (row.starter_templates_provisioned_at !== undefined) return;
   if (user.isAnonymous === true) return;
-  await provisionStarterTemplates(ctx, row._id, now);
+  const ownerId = (await referencesHold(ctx)) === "users" ? user._id : row._id;
+  await provisionStarterTemplates(ctx, ownerId, now);
   await ctx.db.patch("auth_users", row._id, {
     starter_templates_provisioned_at: now,
   });
@@ -83,13 +117,7 @@ export async function deleteStarterTemplates(
 ): Promise<number> {
   let deleted = 0;
   for (const template of STARTER_TEMPLATES) {
-    const owned = await ctx.db
-      .query("starter_templates")
-      .withIndex("by_owner_id_and_key", (q) =>
-        q.eq("owner_id", row._id).eq("key", template.key),
-      )
-      .take(100);
-    for (const copy of owned) {
+    for (const copy of await ownedBy(ctx, row, template.key)) {
       await ctx.db.delete("starter_templates", copy._id);
       deleted++;
     }
@@ -107,13 +135,7 @@ export async function exportStarterTemplates(
 ): Promise<{ templates: { key: string; title: string; body: string }[] }> {
   const templates = [];
   for (const template of STARTER_TEMPLATES) {
-    const owned = await ctx.db
-      .query("starter_templates")
-      .withIndex("by_owner_id_and_key", (q) =>
-        q.eq("owner_id", row._id).eq("key", template.key),
-      )
-      .take(100);
-    for (const { key, title, body } of owned) {
+    for (const { key, title, body } of await ownedBy(ctx, row, template.key)) {
       templates.push({ key, title, body });
     }
   }

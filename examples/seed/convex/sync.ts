@@ -44,6 +44,26 @@ export const userSync = defineUserSync<DataModel>()({
   // Checked when Convex loads this module: a push or a test fails on a
   // schema the sync cannot work with, naming every problem.
   schema,
+  // The way out of two tables (docs/fold.md): auth_users' own fields get
+  // a home on users, and the templates' owner moves to the users id.
+  fold: {
+    fields: {
+      company: "company",
+      role: "role",
+      is_admin: "isAdmin",
+      name_source: "nameSource",
+      avatar_source: "avatarSource",
+      starter_templates_provisioned_at: "starterTemplatesProvisionedAt",
+      created_at: "createdAt",
+    },
+    references: [
+      {
+        table: "starter_templates",
+        field: "owner_id",
+        index: "by_owner_id_and_key",
+      },
+    ],
+  },
   hooks: {
     onSignIn: provisionOnFirstSignIn,
     onDeleteRow: deleteStarterTemplates,

@@ -45,6 +45,8 @@ import {
   recordReview,
 } from "./steps.js";
 import { suspendedHolder } from "./suspension.js";
+import { claimPlaceholder } from "./fold/claim.js";
+import { withFoldCopies } from "./fold/copies.js";
 import { syncOutcomeValidator } from "./validators.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -248,13 +250,13 @@ export function makeConvexAuthAdapter(shape: Shape) {
         }),
         handler: async (ctx, { userId }) => {
           // 1. The user about to get a session.
-          const user = await getDoc(ctx, "users", userId);
+          let user = await getDoc(ctx, "users", userId);
           if (user === null) throw new Error(`users ${userId} not found`);
           const now = Date.now();
 
           // 2. A suspended account is the one deliberate refusal: checked
           //    before any write, and the error stops the session.
-          const read = await readPair(ctx, shape, user);
+          let read = await readPair(ctx, shape, user);
           const suspended = (row: Record<string, unknown> | null) =>
             shape.status !== undefined && row?.[shape.status] === "suspended";
           if (suspended(read.counterpart) || user.status === "suspended") {
@@ -268,6 +270,15 @@ export function makeConvexAuthAdapter(shape: Shape) {
             (await suspendedHolder(ctx, shape, user, read.counterpart)) !== null
           ) {
             throw appError("FORBIDDEN", "This account is suspended");
+          }
+          // The fold: a first sign-in that proves the address of a person
+          // who never signed in takes over their placeholder (fold/claim.ts).
+          if (
+            read.counterpart === null &&
+            (await claimPlaceholder(ctx, shape, user, now))
+          ) {
+            user = (await getDoc(ctx, "users", userId))!;
+            read = await readPair(ctx, shape, user);
           }
           // Another live holder of the address is a second account of one
           // person, for a person to look at. One index range, on a first
@@ -317,12 +328,13 @@ export function makeConvexAuthAdapter(shape: Shape) {
           }
 
           // 4. The app's own work, with the pair as it now is.
-          if (result.row !== null) {
-            await shape.hooks.onSignIn?.(ctx, {
-              user: result.user,
-              row: result.row,
-              now,
-            });
+          if (result.row !== null && shape.hooks.onSignIn !== undefined) {
+            // Its writes to the row pass no trigger: the fold's copies
+            // follow them (fold/copies.ts).
+            await shape.hooks.onSignIn(
+              withFoldCopies(ctx, shape, userId, result.row._id),
+              { user: result.user, row: result.row, now },
+            );
           }
           return { rowId: result.rowId, outcome: result.outcome };
         },

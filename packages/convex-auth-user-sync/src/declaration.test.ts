@@ -193,4 +193,41 @@ describe("declaration", () => {
     expect(callbacks.afterUserCreatedOrUpdated).toBeUndefined();
     expect(seen).toEqual([]);
   });
+
+  test("a fold field needs a users field of its own and an app field the sync does not mirror yet", () => {
+    expect(() =>
+      defineUserSync<DataModel>()({
+        ...declaration,
+        fold: { fields: { nickname: "name", plan: "email" } },
+      }),
+    ).toThrow(
+      /fold.fields.nickname: the sync mirrors members.nickname already; fold.fields.plan: users.email belongs to Convex Auth/,
+    );
+    const userSync = defineUserSync<DataModel>()({
+      ...declaration,
+      fold: {
+        fields: { teamId: "teamId" },
+        references: [{ table: "teams", field: "title", index: "by_title" }],
+      },
+    });
+    expect(userSync.shape.fold).toEqual({
+      fields: [
+        expect.objectContaining({
+          app: "teamId",
+          users: "teamId",
+          exact: true,
+        }),
+      ],
+      references: [{ table: "teams", field: "title", index: "by_title" }],
+    });
+    defineUserSync<DataModel>()({
+      ...declaration,
+      fold: {
+        // @ts-expect-error a fold field's home is a users field
+        fields: { teamId: "nowhere" },
+        // @ts-expect-error a reference's field is its table's
+        references: [{ table: "teams", field: "userId", index: "by_userId" }],
+      },
+    });
+  });
 });

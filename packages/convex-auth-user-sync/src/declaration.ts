@@ -208,6 +208,12 @@ export type UserSyncDeclaration<
   newRow?: (now: number) => NewRow;
   hooks?: UserSyncHooks<DataModel, NoInfer<Table>>;
   /**
+   * The way out of two tables (docs/fold.md): which app fields get a home
+   * on `users`, and which fields of other tables hold an app-table id. Once
+   * declared, every write path keeps the `users` copies equal to the app's.
+   */
+  fold?: FoldDeclaration<DataModel, NoInfer<Table>>;
+  /**
    * Where the app exports the sync's functions, for the sync to call them
    * (defaults: `userSync` for all).
    */
@@ -223,6 +229,36 @@ export type UserSyncDeclaration<
   };
 };
 
+/**
+ * A field of another table that holds an id of the app table (a foreign
+ * key), and an index whose first field it is: the fold re-points it to the
+ * `users` id, and a claim moves it from one user to another.
+ */
+export type FoldReference<DataModel extends GenericDataModel> = {
+  [T in TableNamesInDataModel<DataModel>]: {
+    table: T;
+    field: FieldOf<DataModel, T>;
+    index: string;
+  };
+}[TableNamesInDataModel<DataModel>];
+
+/** What the fold into one table needs, beside the declaration. */
+export type FoldDeclaration<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+> = {
+  /**
+   * The app's own fields and their home on `users`: app field to `users`
+   * field. Fields the sync already mirrors (email, the mirror, status,
+   * times) have one.
+   */
+  fields: {
+    [Field in FieldOf<DataModel, Table>]?: FieldOf<DataModel, "users">;
+  };
+  /** Fields of other tables holding an app-table id. */
+  references?: readonly FoldReference<DataModel>[];
+};
+
 /** One mirrored pair as every module sees it (see fieldMap). */
 export type FieldPair = {
   users: string;
@@ -235,6 +271,18 @@ export type FieldPair = {
   normalize?: (value: unknown) => unknown;
   /** A change here is a profile change (bumps updatedAt). */
   bumpsUpdatedAt: boolean;
+  /**
+   * A fold field: `users` holds exactly the app's value, an absent one
+   * included (clearing it in the app clears the copy).
+   */
+  exact?: boolean;
+};
+
+/** The fold, resolved (see FoldDeclaration). */
+export type FoldShape = {
+  /** The fold's fields, as mirrored pairs (owner "app", exact). */
+  fields: FieldPair[];
+  references: { table: string; field: string; index: string }[];
 };
 
 /** The declaration, resolved: plain names every module works from. */
@@ -249,6 +297,8 @@ export type Shape = {
   lastLoginAt: string | undefined;
   updatedAt: string | undefined;
   mirror: FieldPair[];
+  /** Declared for the fold into one table, or undefined. */
+  fold: FoldShape | undefined;
   newRow: (now: number) => Record<string, unknown>;
   /** App fields whose change is no profile change. */
   bookkeeping: ReadonlySet<string>;
@@ -355,6 +405,7 @@ export function resolveShape<
     lastLoginAt: declaration.lastLoginAt,
     updatedAt: declaration.updatedAt,
     mirror,
+    fold: resolveFold(declaration),
     newRow,
     bookkeeping,
     indexes: indexNames({
@@ -371,5 +422,88 @@ export function resolveShape<
       driftReport: modules.driftReport ?? "userSync",
       audit: modules.audit ?? "userSync",
     },
+  };
+}
+
+/** `users` fields that belong to Convex Auth or the sync: no fold field. */
+const TAKEN_USERS_FIELDS = new Set([
+  "name",
+  "image",
+  "email",
+  "emailVerificationTime",
+  "phone",
+  "phoneVerificationTime",
+  "isAnonymous",
+  "lastLoginAt",
+  "updatedAt",
+  "status",
+  "pendingFirstSignIn",
+  "unclaimed",
+]);
+
+/**
+ * The fold's declaration, checked: a fold field needs a `users` field of
+ * its own (not Convex Auth's, the sync's or another fold field's), and an
+ * app field the sync does not mirror already. Thrown at module load, as a
+ * schema problem is.
+ */
+function resolveFold<
+  DataModel extends GenericDataModel,
+  Table extends TableNamesInDataModel<DataModel>,
+>(declaration: UserSyncDeclaration<DataModel, Table>): FoldShape | undefined {
+  const fold = declaration.fold;
+  if (fold === undefined) return undefined;
+  const mirrored = new Set<string>([
+    declaration.reference.app,
+    declaration.email.app,
+    declaration.email.verified,
+    ...(declaration.mirror ?? []).map((pair) => pair.app as string),
+    ...[declaration.status, declaration.lastLoginAt, declaration.updatedAt]
+      .filter((field) => field !== undefined)
+      .map(String),
+  ]);
+  const taken = new Set(TAKEN_USERS_FIELDS);
+  if (declaration.reference.users !== undefined) {
+    taken.add(declaration.reference.users);
+  }
+  const problems: string[] = [];
+  const fields: FieldPair[] = [];
+  for (const [app, users] of Object.entries(fold.fields) as [
+    string,
+    string | undefined,
+  ][]) {
+    if (users === undefined) continue;
+    if (mirrored.has(app)) {
+      problems.push(
+        `fold.fields.${app}: the sync mirrors ${declaration.table}.${app} already`,
+      );
+    } else if (taken.has(users)) {
+      problems.push(
+        `fold.fields.${app}: users.${users} belongs to Convex Auth, the sync or another fold field`,
+      );
+    } else {
+      taken.add(users);
+      fields.push({
+        users,
+        app,
+        owner: "app",
+        usersWritable: true,
+        bumpsUpdatedAt: true,
+        exact: true,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `convex-auth-user-sync: the fold's declaration is wrong: ${problems.join("; ")}.`,
+    );
+  }
+  return {
+    fields,
+    references: (fold.references ?? []).map((ref) => ({
+      table: ref.table,
+      field: ref.field,
+      index: ref.index,
+    })),
   };
 }

@@ -69,6 +69,8 @@ import {
   scrubAuditEntries,
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
+import { makeFold } from "./fold/commands.js";
+import { foldPhaseNamed } from "./fold/phases.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
 import { adoptAppReferences } from "./references.js";
@@ -119,6 +121,9 @@ export type {
   UserSyncHooks,
 } from "./declaration.js";
 export { indexNames } from "./declaration.js";
+export type { FoldDeclaration, FoldReference } from "./declaration.js";
+export { referencesHold } from "./fold/state.js";
+export type { FoldStatus } from "./fold/state.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export { type Actor, CLI_ACTOR, type Target } from "./audit.js";
@@ -185,6 +190,7 @@ export class UserSync<
   readonly shape: Shape;
   private readonly adapter;
   private readonly engine;
+  private readonly fold;
   private readonly drift;
 
   constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
@@ -196,7 +202,10 @@ export class UserSync<
     // Misconfiguration fails where Convex loads the module (a push, every
     // test), not at each sign-in (see checkDeclaration).
     checkDeclaration(this.shape, declaration.schema);
-    this.engine = makeEngine(this.shape);
+    this.engine = makeEngine(this.shape, (name) =>
+      foldPhaseNamed(this.shape, name),
+    );
+    this.fold = makeFold(this.shape, this.engine);
     this.drift = makeDriftReport(this.shape);
   }
 
@@ -417,6 +426,27 @@ export class UserSync<
   }
 
   /**
+   * The fold into one table's commands (docs/fold.md), for an app whose
+   * declaration has `fold`:
+   * - `foldStatus {}`: the stage, the move under way and its run (a query);
+   * - `startFoldPhase { phase, dryRun?, pageSize?, workers? }`: `expand`,
+   *   `placeholders` or `repoint`, each a run (follow it with getRun);
+   * - `rollbackFoldPhase { phase, confirm, dryRun?, … }`: the latest
+   *   phase, back.
+   * A phase out of order, a run already active, an unknown phase or a
+   * missing confirmation is a coded error that writes nothing. Export them
+   * from any module (`functions()` includes them).
+   *
+   * @example export const { foldStatus, startFoldPhase, rollbackFoldPhase } = userSync.foldFunctions({ internalMutation, internalQuery });
+   */
+  foldFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+    internalQuery: QueryBuilder<DataModel, "internal">;
+  }) {
+    return this.fold.functions(builders as never);
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
    * sign-in's, the engine's, the drift report's, the audit log's, the
@@ -451,6 +481,7 @@ export class UserSync<
       ...this.auditFunctions(builders),
       ...this.operatorFunctions(builders),
       ...this.referenceFunctions(builders),
+      ...this.foldFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).

@@ -74,6 +74,7 @@ export function fieldMap(shape: Shape): FieldPair[] {
       bumpsUpdatedAt: true,
     },
     ...shape.mirror,
+    ...(shape.fold?.fields ?? []),
   ];
   if (shape.status !== undefined) {
     pairs.push({
@@ -115,6 +116,8 @@ export function resolvePair(
     if (typeof fromApp !== "number") return fromUsers;
     return Math.max(fromUsers, fromApp);
   }
+  // A fold field's copy is the app's value exactly, absent included.
+  if (pair.exact === true) return fromApp;
   const appOwns =
     pair.owner === "app" ||
     (pair.chosenBy !== undefined && row[pair.chosenBy] === "user");
@@ -168,7 +171,11 @@ export function planPairSync(
   //    Auth write a new address to `users`, and carrying it (or its lost
   //    verification) onto the row would take the suspension off the address
   //    (found by review).
-  const frozen = holdsSuspendedAddress(shape, user, row, stored);
+  //    A placeholder of the fold (a person who never signed in) holds no
+  //    address of a provider's: its row keeps its own, as a legacy row's.
+  const frozen =
+    holdsSuspendedAddress(shape, user, row, stored) ||
+    user.unclaimed !== undefined;
   for (const pair of fieldMap(shape)) {
     if (
       frozen &&

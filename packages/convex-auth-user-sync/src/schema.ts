@@ -27,6 +27,7 @@ import {
   syncRunFields,
   syncRunWorkerFields,
 } from "./validators.js";
+import { foldTables } from "./fold/state.js";
 
 /** Fields the sync keeps on Convex Auth's `users` rows. */
 export const syncUserFields = {
@@ -40,6 +41,10 @@ export const syncUserFields = {
   // answer), cleared by its first completed sign-in: until then it gets no
   // pair, no starter content and no legacy row.
   pendingFirstSignIn: v.optional(v.boolean()),
+  // The fold's placeholder of a person who never signed in: their address
+  // key ("" without one), until a sign-in proving it claims the user (see
+  // docs/fold.md). Absent on every other user.
+  unclaimed: v.optional(v.string()),
 };
 
 /**
@@ -68,6 +73,8 @@ export function usersTable(authUsers: typeof authTables.users) {
         "email",
         "emailVerificationTime",
       ])
+      // The fold's placeholders by address, for the claim.
+      .index("by_unclaimed", ["unclaimed"])
   );
 }
 
@@ -146,4 +153,6 @@ export const syncTables = {
     .index("by_run_id_and_email_and_legacy", ["run_id", "email", "legacy"])
     // An erased row's keys go with it.
     .index("by_row_id", ["row_id"]),
+
+  ...foldTables,
 };

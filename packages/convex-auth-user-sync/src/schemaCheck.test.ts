@@ -153,9 +153,53 @@ describe("checkSchema", () => {
         "sync_run_workers",
         "sync_run_changes",
         "sync_run_planned_keys",
+        "sync_fold",
       ].map(
         (table) => `The schema has no ${table} table (spread ...syncTables).`,
       ),
+    ]);
+  });
+
+  test("a declared fold needs a home for each field, the placeholders' index and an index on each reference", () => {
+    const folding = defineUserSync<never>()({
+      table: "members",
+      reference: { app: "userId" },
+      email: { app: "email", verified: "emailVerified" },
+      newRow: (now: number) => ({ plan: "free", createdAt: now }),
+      onRowDelete: "deleteAccount",
+      fold: {
+        fields: { plan: "plan", createdAt: "memberSince" },
+        references: [
+          { table: "notes", field: "authorId", index: "by_title" },
+          { table: "gone", field: "ownerId", index: "by_ownerId" },
+        ],
+      },
+    } as never);
+    const schema = defineSchema({
+      ...authTables,
+      users: defineTable({
+        ...authTables.users.validator.fields,
+        ...syncUserFields,
+        plan: v.optional(v.string()),
+      })
+        .index("email", ["email"])
+        .index("phone", ["phone"])
+        .index("by_email_and_emailVerificationTime", [
+          "email",
+          "emailVerificationTime",
+        ]),
+      members: schemaWith().tables.members,
+      notes: defineTable({
+        authorId: v.id("members"),
+        title: v.string(),
+      }).index("by_title", ["title", "authorId"]),
+      ...syncTables,
+    });
+    expect(folding.checkSchema(schema)).toEqual([
+      "users has no index by_unclaimed on [unclaimed].",
+      "users.memberSince is missing.",
+      "notes has no index by_title whose first field is authorId (fold.references).",
+      "fold.references names gone, which the schema has no table of.",
     ]);
   });
 

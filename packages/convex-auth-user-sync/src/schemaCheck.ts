@@ -189,7 +189,34 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     ]);
   }
 
-  // 4. Convex Auth's other tables, which the sync reads too (sessions,
+  // 4. The fold's (docs/fold.md): a home for each field, the placeholders'
+  //    index, and each reference with an index that starts with it.
+  if (shape.fold !== undefined) {
+    field(users, "unclaimed", "users", true);
+    index(users, "users", "by_unclaimed", ["unclaimed"]);
+    for (const pair of shape.fold.fields) {
+      field(app, pair.app, shape.table, false);
+      field(users, pair.users, "users", true);
+    }
+    for (const reference of shape.fold.references) {
+      const table = schema.tables[reference.table] as TableLike | undefined;
+      if (table === undefined) {
+        problems.push(
+          `fold.references names ${reference.table}, which the schema has no table of.`,
+        );
+        continue;
+      }
+      field(table, reference.field, reference.table, false);
+      const on = indexesOf(table).get(reference.index);
+      if (on?.[0] !== reference.field) {
+        problems.push(
+          `${reference.table} has no index ${reference.index} whose first field is ${reference.field} (fold.references).`,
+        );
+      }
+    }
+  }
+
+  // 5. Convex Auth's other tables, which the sync reads too (sessions,
   //    accounts, codes, rate limits).
   for (const [name, spec] of Object.entries(CONVEX_AUTH_TABLES)) {
     if (name === "users") continue;
@@ -203,7 +230,7 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     }
   }
 
-  // 5. The sync's own tables, every one syncTables defines, with the
+  // 6. The sync's own tables, every one syncTables defines, with the
   //    indexes it queries (a table written by hand, or spread from an
   //    older version, may lack a newer one: found by review).
   for (const [name, spec] of Object.entries(syncTables)) {

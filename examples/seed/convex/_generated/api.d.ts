@@ -21,6 +21,7 @@ import type * as console from "../console.js";
 import type * as crons from "../crons.js";
 import type * as driftReport from "../driftReport.js";
 import type * as errors from "../errors.js";
+import type * as fold from "../fold.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
 import type * as inputs from "../inputs.js";
@@ -54,6 +55,7 @@ declare const fullApi: ApiFromModules<{
   crons: typeof crons;
   driftReport: typeof driftReport;
   errors: typeof errors;
+  fold: typeof fold;
   functions: typeof functions;
   http: typeof http;
   inputs: typeof inputs;

@@ -1,0 +1,373 @@
+/**
+ * The fold into one table, phase by phase (docs/fold.md): expand,
+ * placeholders for people who never signed in, re-point, each rolled back;
+ * a placeholder claimed only by a sign-in that proves its address; bad
+ * commands refused with a code and no write.
+ */
+import { describe, expect, test } from "vitest";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { signInViaOAuth } from "./signIn.helpers";
+import { STARTER_TEMPLATES } from "./starterTemplates";
+import {
+  type Backend,
+  checkConsistency,
+  expectAppError,
+  insertLegacyRow,
+  newBackend,
+  readTables,
+  runDueFunctions,
+  signInWithOAuth,
+  useFakeClock,
+} from "./test.helpers";
+
+const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+
+useFakeClock(T0);
+
+type Phase = "expand" | "placeholders" | "repoint";
+
+/** Starts a phase and drives its run to the end. */
+async function forward(t: Backend, phase: Phase, dryRun?: boolean) {
+  const run = await t.mutation(internal.fold.startFoldPhase, {
+    phase,
+    dryRun,
+  });
+  await runDueFunctions(t);
+  return run;
+}
+
+async function back(t: Backend, phase: Phase) {
+  const run = await t.mutation(internal.fold.rollbackFoldPhase, {
+    phase,
+    confirm: true,
+  });
+  await runDueFunctions(t);
+  return run;
+}
+
+async function stage(t: Backend) {
+  return (await t.query(internal.fold.foldStatus, {})).stage;
+}
+
+/** Every table a fold command may write, for "writes nothing". */
+async function everything(t: Backend) {
+  const tables = await readTables(t);
+  return await t.run(async (ctx) => ({
+    ...tables,
+    fold: await ctx.db.query("sync_fold").collect(),
+    runs: await ctx.db.query("sync_runs").collect(),
+    audit: await ctx.db.query("sync_audit").collect(),
+  }));
+}
+
+/** Templates as a legacy app stored them: owned by the row. */
+async function insertTemplates(t: Backend, ownerId: Id<"auth_users">) {
+  await t.run(async (ctx) => {
+    for (const template of STARTER_TEMPLATES) {
+      await ctx.db.insert("starter_templates", {
+        owner_id: ownerId,
+        ...template,
+        created_at: T0,
+      });
+    }
+  });
+}
+
+async function templatesOf(t: Backend, ownerId: string) {
+  const { templates } = await readTables(t);
+  return templates.filter((template) => template.owner_id === ownerId);
+}
+
+/** Ada signed in before the fold; Grace never did, and has templates. */
+async function twoPeople(t: Backend) {
+  const ada = await signInWithOAuth(t, {
+    providerAccountId: "gh-ada",
+    profile: { name: "Ada", email: "ada@example.com" },
+  });
+  const adaRow = (await readTables(t)).authUsers[0]!;
+  await t.run(async (ctx) => {
+    await ctx.db.patch("auth_users", adaRow._id, {
+      company: "Analytical Engines",
+      role: "engineer",
+      is_admin: true,
+    });
+  });
+  const grace = await insertLegacyRow(t, {
+    email: "Grace@Example.com",
+    full_name: "Grace Hopper",
+    company: "Navy",
+    role: "admiral",
+  });
+  await insertTemplates(t, grace);
+  return { ada: ada.userId, adaRow: adaRow._id, grace };
+}
+
+const GRACE_ON_GITHUB = {
+  id: 7,
+  login: "grace",
+  name: "G. Hopper",
+  email: null,
+  emails: [{ email: "grace@example.com", primary: true, verified: true }],
+};
+
+describe("fold", () => {
+  test("two tables to re-pointed references: every value and template kept, each person's own", async () => {
+    const t = newBackend();
+    const { ada, adaRow, grace } = await twoPeople(t);
+    expect(await stage(t)).toBe("two_tables");
+
+    // 1. Expand: the row's own fields get a home on users.
+    await forward(t, "expand");
+    expect(await stage(t)).toBe("expanded");
+    let tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === ada)).toMatchObject({
+      company: "Analytical Engines",
+      role: "engineer",
+      isAdmin: true,
+      createdAt: T0,
+    });
+
+    // 2. Placeholders: Grace, who never signed in, gets a users row that
+    //    holds no address of a provider's.
+    await forward(t, "placeholders");
+    expect(await stage(t)).toBe("placeholders");
+    tables = await readTables(t);
+    const graceRow = tables.authUsers.find((a) => a._id === grace)!;
+    const placeholder = tables.users.find(
+      (u) => u._id === graceRow.convex_user_id,
+    )!;
+    expect(placeholder).toMatchObject({
+      unclaimed: "grace@example.com",
+      auth_user_id: grace,
+      name: "Grace Hopper",
+      company: "Navy",
+      role: "admiral",
+    });
+    expect(placeholder.email).toBeUndefined();
+    expect(placeholder.emailVerificationTime).toBeUndefined();
+    // Her row is still a legacy row's: its address and verification as
+    // they were.
+    expect(graceRow.email).toBe("grace@example.com");
+    expect(graceRow.email_verified).toBeUndefined();
+    expect((await checkConsistency(t)).problems).toEqual([]);
+
+    // 3. Re-point: every template names a users row.
+    await forward(t, "repoint");
+    expect(await stage(t)).toBe("repointed");
+    expect(await templatesOf(t, placeholder._id)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+    expect(await templatesOf(t, ada)).toHaveLength(STARTER_TEMPLATES.length);
+    expect(await templatesOf(t, adaRow)).toEqual([]);
+    expect(await templatesOf(t, grace)).toEqual([]);
+
+    // 4. Grace signs in with GitHub, which vouches for her address: her new
+    //    user takes over the placeholder, its templates and its row.
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder._id)).toBe(false);
+    const graceUser = tables.users.find((u) => u._id === signedIn.userId)!;
+    expect(graceUser).toMatchObject({
+      email: "grace@example.com",
+      auth_user_id: grace,
+      company: "Navy",
+      role: "admiral",
+      // Her legacy name counts as chosen: the provider's does not replace it.
+      name: "Grace Hopper",
+    });
+    expect(graceUser.unclaimed).toBeUndefined();
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      signedIn.userId,
+    );
+    expect(await templatesOf(t, signedIn.userId)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+    expect((await checkConsistency(t)).problems).toEqual([]);
+    const audit = await t.run(async (ctx) =>
+      ctx.db.query("sync_audit").collect(),
+    );
+    expect(audit.map((entry) => entry.action)).toContain("fold:claim");
+  });
+
+  test("each phase rolls back with nothing lost: references, placeholders, stage", async () => {
+    const t = newBackend();
+    const { ada, adaRow, grace } = await twoPeople(t);
+    const noEmail = await insertLegacyRow(t, { full_name: "Anonymous" });
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
+    const before = await readTables(t);
+
+    await back(t, "repoint");
+    expect(await stage(t)).toBe("placeholders");
+    expect(await templatesOf(t, adaRow)).toHaveLength(STARTER_TEMPLATES.length);
+    expect(await templatesOf(t, grace)).toHaveLength(STARTER_TEMPLATES.length);
+    expect(await templatesOf(t, ada)).toEqual([]);
+
+    await back(t, "placeholders");
+    expect(await stage(t)).toBe("expanded");
+    const after = await readTables(t);
+    // The placeholders went; their rows are legacy rows again, as before.
+    expect(after.users.filter((u) => u.unclaimed !== undefined)).toEqual([]);
+    for (const id of [grace, noEmail]) {
+      const row = after.authUsers.find((a) => a._id === id)!;
+      expect(row.convex_user_id).toBeUndefined();
+      expect(row.email_verified).toBeUndefined();
+    }
+    // Ada's pair and every value of it are as they were.
+    expect(after.users.find((u) => u._id === ada)).toEqual(
+      before.users.find((u) => u._id === ada),
+    );
+    expect(after.authUsers.find((a) => a._id === adaRow)).toEqual(
+      before.authUsers.find((a) => a._id === adaRow),
+    );
+
+    await back(t, "expand");
+    expect(await stage(t)).toBe("two_tables");
+    // The expand fields stay in place.
+    expect(
+      (await readTables(t)).users.find((u) => u._id === ada)!.company,
+    ).toBe("Analytical Engines");
+  });
+
+  test("a dry run of each phase plans its changes and writes none of them", async () => {
+    const t = newBackend();
+    await twoPeople(t);
+    await forward(t, "expand");
+    const before = await readTables(t);
+    const run = await forward(t, "placeholders", true);
+    expect(await stage(t)).toBe("expanded");
+    const after = await readTables(t);
+    expect(after.users).toEqual(before.users);
+    expect(after.authUsers).toEqual(before.authUsers);
+    const planned = await t.query(internal.syncEngine.plannedChanges, {
+      runId: run!._id,
+      paginationOpts: { numItems: 50, cursor: null },
+    });
+    expect(planned.page.join("\n")).toContain("insert a placeholder");
+  });
+});
+
+describe("claiming a placeholder", () => {
+  async function folded(t: Backend) {
+    const people = await twoPeople(t);
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
+    const { users } = await readTables(t);
+    const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
+    return { ...people, placeholder };
+  }
+
+  test("a sign-in that does not prove the address claims nothing", async () => {
+    const t = newBackend();
+    const { placeholder, grace } = await folded(t);
+    // GitHub answers an unverified address.
+    const stranger = await signInViaOAuth(t, "github", {
+      ...GRACE_ON_GITHUB,
+      id: 99,
+      login: "stranger",
+      emails: [{ email: "grace@example.com", primary: true, verified: false }],
+    });
+    const tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === placeholder._id)).toBeDefined();
+    expect(await templatesOf(t, placeholder._id)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      placeholder._id,
+    );
+    const strangerUser = tables.users.find((u) => u._id === stranger.userId)!;
+    expect(strangerUser.company).toBeUndefined();
+    expect(tables.reviews.map((review) => review.kind)).toContain(
+      "unverified_email_match",
+    );
+  });
+
+  test("two people who never signed in with one address: neither is claimed, a person decides", async () => {
+    const t = newBackend();
+    const { placeholder } = await folded(t);
+    await insertLegacyRow(t, { email: "grace@example.com", company: "Yale" });
+    await forward(t, "placeholders");
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    const tables = await readTables(t);
+    expect(tables.users.filter((u) => u.unclaimed !== undefined)).toHaveLength(
+      2,
+    );
+    expect(tables.users.find((u) => u._id === signedIn.userId)!.company).toBe(
+      undefined,
+    );
+    expect(await templatesOf(t, placeholder._id)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+    expect(
+      tables.reviews.find((review) => review.kind === "ambiguous_email"),
+    ).toMatchObject({ user_id: signedIn.userId });
+  });
+
+  test("a person suspended before they ever signed in stays suspended", async () => {
+    const t = newBackend();
+    const { grace, placeholder } = await folded(t);
+    await t.run(async (ctx) => {
+      await ctx.db.patch("auth_users", grace, { status: "suspended" });
+    });
+    await expect(
+      signInViaOAuth(t, "github", GRACE_ON_GITHUB),
+    ).rejects.toThrow();
+    const tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === placeholder._id)).toBeDefined();
+    expect(await templatesOf(t, placeholder._id)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+  });
+});
+
+describe("fold commands refuse bad input and write nothing", () => {
+  async function refused(
+    t: Backend,
+    run: () => Promise<unknown>,
+    code: "INVALID_ARGUMENT" | "CONFLICT",
+  ) {
+    const before = await everything(t);
+    await expectAppError(run(), code);
+    expect(await everything(t)).toEqual(before);
+  }
+
+  test("unknown phase, phase out of order, missing confirmation, a run already active", async () => {
+    const t = newBackend();
+    await twoPeople(t);
+    await refused(
+      t,
+      () => t.mutation(internal.fold.startFoldPhase, { phase: "retire" }),
+      "INVALID_ARGUMENT",
+    );
+    await refused(
+      t,
+      () => t.mutation(internal.fold.startFoldPhase, { phase: "repoint" }),
+      "CONFLICT",
+    );
+    await refused(
+      t,
+      () => t.mutation(internal.fold.rollbackFoldPhase, { phase: "expand" }),
+      "INVALID_ARGUMENT",
+    );
+    await refused(
+      t,
+      () =>
+        t.mutation(internal.fold.rollbackFoldPhase, {
+          phase: "expand",
+          confirm: true,
+        }),
+      "CONFLICT",
+    );
+    // A run started and not yet driven is active.
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await refused(
+      t,
+      () => t.mutation(internal.fold.startFoldPhase, { phase: "expand" }),
+      "CONFLICT",
+    );
+    await runDueFunctions(t);
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * A placeholder claimed (see placeholders.ts): at a completed sign-in, the
+ * person's new user takes over the placeholder of the address their
+ * provider just proved, under today's rule for a legacy row: the sign-in's
+ * address is verified, and the placeholder is the only candidate (no
+ * other placeholder or legacy row holds the address, and no other user who
+ * completed a sign-in verified it). Anything else is recorded for a person.
+ *
+ * Claiming moves everything of the placeholder's to the new user, in the
+ * sign-in's transaction: the references to it (at most CLAIM_REFERENCES per
+ * declared reference; more is a case, not a claim), its values, and its
+ * row. The placeholder then goes. Convex Auth itself never links to a
+ * placeholder: it has no `email` (Convex Auth links a new account only to a
+ * unique user holding the verified address).
+ */
+import type { GenericId } from "convex/values";
+import { recordAudit } from "../audit.js";
+import { byIndex, patchDoc } from "../db.js";
+import type { AnyDoc, Shape } from "../declaration.js";
+import { normalizeEmail } from "../policy.js";
+import type { MutationCtx } from "../sessions.js";
+import {
+  readPair,
+  recordReview,
+  unlinkedRowsWithEmail,
+  verifiedUsersWithEmail,
+} from "../steps.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./placeholders.js";
+
+/** The most documents of one declared reference a claim moves. */
+export const CLAIM_REFERENCES = 100;
+
+/** Fields a claim never copies: the new user's own identity, the markers. */
+const IDENTITY = new Set([
+  "_id",
+  "_creationTime",
+  "email",
+  "emailVerificationTime",
+  "phone",
+  "phoneVerificationTime",
+  "isAnonymous",
+  "pendingFirstSignIn",
+  UNCLAIMED,
+]);
+
+/**
+ * Claims the placeholder this first completed sign-in proves, if exactly
+ * one is due (an unverified address, or another candidate, is a case). Returns whether it did (the user's pair is then the
+ * placeholder's row, if it had one).
+ *
+ * @example if (await claimPlaceholder(ctx, shape, user, now)) read = await readPair(ctx, shape, await getDoc(ctx, "users", user._id));
+ */
+export async function claimPlaceholder(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+  now: number,
+): Promise<boolean> {
+  // 1. Only a first completed sign-in that proves an address claims.
+  const key = normalizeEmail(user.email);
+  if (
+    shape.fold === undefined ||
+    user.pendingFirstSignIn !== true ||
+    key === undefined
+  ) {
+    return false;
+  }
+  const placeholders = await byIndex(
+    ctx,
+    "users",
+    UNCLAIMED_INDEX,
+    { [UNCLAIMED]: key },
+    2,
+  );
+  if (placeholders.length === 0) return false;
+  const rowsOf = async (users: AnyDoc[]) =>
+    (
+      await Promise.all(
+        users.map(async (one) => (await readPair(ctx, shape, one)).counterpart),
+      )
+    )
+      .filter((row): row is AnyDoc => row !== null)
+      .map((row) => row._id);
+  if (user.emailVerificationTime === undefined) {
+    // As for a legacy row: an address nobody proved claims nothing.
+    await recordReview(
+      ctx,
+      {
+        kind: "unverified_email_match",
+        userId: user._id,
+        rowIds: await rowsOf(placeholders),
+        email: key,
+        detail:
+          "This user's email is unverified and matches a person who never signed in; their placeholder was not claimed.",
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 2. The only candidate, or a case.
+  const legacyRows = await unlinkedRowsWithEmail(ctx, shape, key);
+  const owners = (
+    await verifiedUsersWithEmail(ctx, shape, key, 2, { signedIn: true })
+  ).filter((owner) => owner._id !== user._id);
+  const [placeholder] = placeholders;
+  if (
+    placeholders.length > 1 ||
+    legacyRows.length > 0 ||
+    owners.length > 0 ||
+    placeholder === undefined
+  ) {
+    await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        userId: user._id,
+        rowIds: [
+          ...(await rowsOf(placeholders)),
+          ...legacyRows.map((row) => row._id),
+        ],
+        email: key,
+        detail: `A sign-in proved an address that ${placeholders.length > 1 ? "several people who never signed in hold" : "a person who never signed in holds, but so do others"}; no placeholder was claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 3. What points at the placeholder, all of it, or no claim.
+  const references = [];
+  for (const reference of shape.fold.references) {
+    const docs = await byIndex(
+      ctx,
+      reference.table,
+      reference.index,
+      { [reference.field]: placeholder._id },
+      CLAIM_REFERENCES + 1,
+    );
+    if (docs.length > CLAIM_REFERENCES) {
+      await recordReview(
+        ctx,
+        {
+          kind: "ambiguous_email",
+          userId: user._id,
+          rowIds: await rowsOf([placeholder]),
+          email: key,
+          detail: `A sign-in proved the address of a person who never signed in, whose placeholder ${placeholder._id} has more than ${CLAIM_REFERENCES} ${reference.table} documents: too many to move in a sign-in; not claimed. Link them by hand.`,
+        },
+        { now },
+      );
+      return false;
+    }
+    references.push({ reference, docs });
+  }
+
+  // 4. The claim: references, values, row; then the placeholder goes.
+  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  for (const { reference, docs } of references) {
+    for (const doc of docs) {
+      await patchDoc(ctx, reference.table, doc._id, {
+        [reference.field]: user._id,
+      });
+    }
+  }
+  const values: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(placeholder)) {
+    if (!IDENTITY.has(field) && field !== shape.usersRef) values[field] = value;
+  }
+  if (row !== null && shape.usersRef !== undefined) {
+    values[shape.usersRef] = row._id;
+  }
+  await patchDoc(ctx, "users", user._id, values);
+  if (row !== null) {
+    await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: user._id });
+  }
+  await ctx.db.delete("users", placeholder._id as GenericId<"users">);
+  await recordAudit(ctx, {
+    action: "fold:claim",
+    actor: { label: "sign-in", userId: user._id as GenericId<"users"> },
+    ids: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
+    subjects: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
+    summary: `A sign-in proved the address: the user took over the placeholder of a person who never signed in${row === null ? "" : ` and its ${shape.table} row`}, with ${references.reduce((sum, { docs }) => sum + docs.length, 0)} references.`,
+  });
+  return true;
+}

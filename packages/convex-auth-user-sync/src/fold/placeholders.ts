@@ -1,0 +1,144 @@
+/**
+ * The fold's second phase: a person who never signed in (a legacy row no
+ * user names) gets a `users` row that no sign-in method owns yet, a
+ * placeholder, so that after the re-point every reference has a user to
+ * name. A placeholder holds no address of a provider's: its `email` is
+ * absent, so Convex Auth's own linking (a unique user with this verified
+ * email) never finds it, and only the sync's claim (claim.ts) hands it to
+ * the person whose provider proves the address in `unclaimed`.
+ *
+ * Back: an unclaimed placeholder goes, and its row is a legacy row again,
+ * as it was (its address and verification mirror were never touched).
+ */
+import type { GenericId } from "convex/values";
+import type { AnyDoc, Shape } from "../declaration.js";
+import { getDoc, insertDoc, patchDoc } from "../db.js";
+import { normalizeEmail, planLink } from "../policy.js";
+import type { MutationCtx } from "../sessions.js";
+import {
+  readPair,
+  type SyncOptions,
+  type SyncResult,
+  syncFromRow,
+  writeLink,
+} from "../steps.js";
+import { documentPhase } from "./documentPhase.js";
+
+/** The `users` field marking a placeholder: its address key, or "". */
+export const UNCLAIMED = "unclaimed";
+/** Its index: the claim finds a person's placeholders by address. */
+export const UNCLAIMED_INDEX = "by_unclaimed";
+
+/** Whether a user is a placeholder of the fold. */
+export function isPlaceholder(user: AnyDoc | null): boolean {
+  return user !== null && typeof user[UNCLAIMED] === "string";
+}
+
+/**
+ * One legacy row's step: linked as any run would link it, if a verified
+ * user proves it now; else given a placeholder. A row with a case (two
+ * users could be its owner, or it was someone's once) is left for a
+ * person: it gets no placeholder, and its references hold the re-point
+ * back until the case is resolved.
+ */
+export async function placeholderFor(
+  ctx: MutationCtx,
+  shape: Shape,
+  row: AnyDoc,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  if (row[shape.appRef] !== undefined) {
+    return { outcome: "unchanged", userId: null, rowId: row._id, changes: [] };
+  }
+  const synced = await syncFromRow(ctx, shape, row, options);
+  const legacy = row[shape.emailVerified] === undefined;
+  if (synced.outcome !== "pending" || !legacy) return synced;
+  const current = options.dryRun
+    ? { ...row, [shape.email]: normalizeEmail(row[shape.email]) }
+    : await getDoc(ctx, shape.table, row._id);
+  if (current === null || current[shape.appRef] !== undefined) return synced;
+
+  const changes = [
+    ...synced.changes,
+    `users: insert a placeholder for ${shape.table} ${row._id} (never signed in)`,
+  ];
+  if (options.dryRun === true) {
+    return { outcome: "created", userId: null, rowId: row._id, changes };
+  }
+  const key = normalizeEmail(current[shape.email]) ?? "";
+  const userId = (await insertDoc(ctx, "users", {
+    [UNCLAIMED]: key,
+    ...(shape.usersRef === undefined ? {} : { [shape.usersRef]: row._id }),
+  })) as GenericId<"users">;
+  const user = (await getDoc(ctx, "users", userId))!;
+  // Linked as a legacy row is: its values count as chosen in the app.
+  const link = planLink(
+    shape,
+    user as never,
+    current,
+    current,
+    options.now,
+    true,
+  );
+  await writeLink(ctx, shape, userId, row._id, link);
+  return { outcome: "created", userId, rowId: row._id, changes };
+}
+
+/**
+ * One row's step back: when its user is an unclaimed placeholder that names
+ * it (or that only it names), the placeholder goes and the row is unlinked.
+ */
+export async function placeholderBack(
+  ctx: MutationCtx,
+  shape: Shape,
+  row: AnyDoc,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const unchanged: SyncResult = {
+    outcome: "unchanged",
+    userId: null,
+    rowId: row._id,
+    changes: [],
+  };
+  if (row[shape.appRef] === undefined) return unchanged;
+  const user = await getDoc(ctx, "users", row[shape.appRef]);
+  if (user === null || !isPlaceholder(user)) return unchanged;
+  const { counterpart } = await readPair(ctx, shape, user);
+  if (counterpart?._id !== row._id) return unchanged;
+  const changes = [
+    `users ${user._id}: delete the placeholder`,
+    `${shape.table} ${row._id}: clear ${shape.appRef}`,
+  ];
+  if (options.dryRun !== true) {
+    await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
+    await ctx.db.delete("users", user._id as GenericId<"users">);
+  }
+  return {
+    outcome: "repaired",
+    userId: user._id as GenericId<"users">,
+    rowId: row._id,
+    changes,
+  };
+}
+
+/** The placeholders phase: over the unlinked rows (the sync's own index). */
+export function placeholdersPhase(shape: Shape) {
+  return documentPhase({
+    stream: {
+      table: shape.table,
+      index: shape.indexes.appByUser,
+      prefix: { [shape.appRef]: undefined },
+    },
+    step: (ctx, row, options) => placeholderFor(ctx, shape, row, options),
+    blame: (row) => ({ rowIds: [row._id], what: `${shape.table} row` }),
+  });
+}
+
+/** Back: over every row (a placeholder's row names it). */
+export function placeholdersBackPhase(shape: Shape) {
+  return documentPhase({
+    stream: { table: shape.table, index: "by_creation_time", prefix: {} },
+    step: (ctx, row, options) => placeholderBack(ctx, shape, row, options),
+    blame: (row) => ({ rowIds: [row._id], what: `${shape.table} row` }),
+  });
+}

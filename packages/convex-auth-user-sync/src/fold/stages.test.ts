@@ -1,0 +1,120 @@
+/**
+ * The fold's stages: which phase may start where, what its run is, and
+ * what a finished run proves.
+ */
+import { describe, expect, test } from "vitest";
+import { isAppError } from "../errors.js";
+import type { Shape } from "../declaration.js";
+import type { SyncRun } from "../validators.js";
+import { checkMove, planOf, runProves } from "./stages.js";
+
+const shape = {
+  fold: {
+    fields: [],
+    references: [
+      { table: "templates", field: "owner_id", index: "by_owner_id" },
+      { table: "notes", field: "author_id", index: "by_author_id" },
+    ],
+  },
+} as unknown as Shape;
+
+function codeOf(act: () => unknown): string | undefined {
+  try {
+    act();
+  } catch (error) {
+    return isAppError(error) ? error.data.code : "not an app error";
+  }
+  return undefined;
+}
+
+const run = (fields: Partial<SyncRun>): SyncRun =>
+  ({
+    status: "completed",
+    dry_run: false,
+    skipped: 0,
+    counts: { checked: 5, needingReview: 0 },
+    ...fields,
+  }) as SyncRun;
+
+describe("fold stages", () => {
+  test("phases go forward in order, each may run again, none skips ahead", () => {
+    expect(
+      checkMove("two_tables", { phase: "expand", direction: "forward" }),
+    ).toBe("expanded");
+    expect(
+      checkMove("expanded", { phase: "expand", direction: "forward" }),
+    ).toBe("expanded");
+    expect(
+      checkMove("expanded", { phase: "placeholders", direction: "forward" }),
+    ).toBe("placeholders");
+    expect(
+      checkMove("repointed", { phase: "placeholders", direction: "forward" }),
+    ).toBe("placeholders");
+    expect(
+      codeOf(() =>
+        checkMove("two_tables", { phase: "repoint", direction: "forward" }),
+      ),
+    ).toBe("CONFLICT");
+    expect(
+      codeOf(() =>
+        checkMove("expanded", { phase: "repoint", direction: "forward" }),
+      ),
+    ).toBe("CONFLICT");
+  });
+
+  test("only the latest phase rolls back, to the stage before it", () => {
+    expect(
+      checkMove("repointed", { phase: "repoint", direction: "back" }),
+    ).toBe("placeholders");
+    expect(checkMove("expanded", { phase: "expand", direction: "back" })).toBe(
+      "two_tables",
+    );
+    expect(
+      codeOf(() =>
+        checkMove("repointed", { phase: "placeholders", direction: "back" }),
+      ),
+    ).toBe("CONFLICT");
+    expect(
+      codeOf(() =>
+        checkMove("two_tables", { phase: "expand", direction: "back" }),
+      ),
+    ).toBe("CONFLICT");
+  });
+
+  test("each move's run: expand is the sync's own, a re-point one phase per reference", () => {
+    expect(planOf(shape, { phase: "expand", direction: "forward" })).toEqual([
+      "unlinked",
+      "pairs",
+    ]);
+    expect(planOf(shape, { phase: "expand", direction: "back" })).toBeNull();
+    expect(planOf(shape, { phase: "placeholders", direction: "back" })).toEqual(
+      ["placeholders_back"],
+    );
+    expect(planOf(shape, { phase: "repoint", direction: "forward" })).toEqual([
+      "repoint:0",
+      "repoint:1",
+    ]);
+    expect(planOf(shape, { phase: "repoint", direction: "back" })).toEqual([
+      "repoint_back:0",
+      "repoint_back:1",
+    ]);
+  });
+
+  test("a run proves its stage only when complete, real and clean", () => {
+    const forward = { phase: "repoint", direction: "forward" } as const;
+    expect(runProves(forward, run({}))).toBe(true);
+    expect(runProves(forward, run({ status: "failed" }))).toBe(false);
+    expect(runProves(forward, run({ dry_run: true }))).toBe(false);
+    expect(runProves(forward, run({ skipped: 1 }))).toBe(false);
+    expect(
+      runProves(forward, run({ counts: { needingReview: 1 } as never })),
+    ).toBe(false);
+    // Cases older than the fold (ambiguous addresses) do not hold expand back.
+    expect(
+      runProves(
+        { phase: "expand", direction: "forward" },
+        run({ counts: { needingReview: 3 } as never }),
+      ),
+    ).toBe(true);
+  });
+});

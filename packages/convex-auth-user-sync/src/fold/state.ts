@@ -1,0 +1,193 @@
+/**
+ * The fold's record: one document saying where the app stands, and the run
+ * of the move under way. A run ends on its own (runs/runner.ts); the record
+ * learns of it when next read (`settle`), so a run that ends, fails or is
+ * resumed needs no callback into the fold.
+ */
+import type {
+  GenericDataModel,
+  GenericMutationCtx,
+  GenericQueryCtx,
+} from "convex/server";
+import { defineTable } from "convex/server";
+import { type GenericId, type Infer, v, type Value } from "convex/values";
+import {
+  type FoldMove,
+  type FoldStage,
+  FOLD_PHASES,
+  FOLD_STAGES,
+  runProves,
+  stageIndex,
+} from "./stages.js";
+import type { SyncRun } from "../validators.js";
+
+type QueryCtx = GenericQueryCtx<GenericDataModel>;
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+export const foldStageValidator = v.union(
+  ...FOLD_STAGES.map((stage) => v.literal(stage)),
+);
+export const foldMoveValidator = v.object({
+  phase: v.union(...FOLD_PHASES.map((phase) => v.literal(phase))),
+  direction: v.union(v.literal("forward"), v.literal("back")),
+});
+
+export const foldRecordFields = {
+  stage: foldStageValidator,
+  // The move under way: its run, and the stage it reaches once the run
+  // proves it (stages.ts, runProves).
+  move: v.optional(foldMoveValidator),
+  run_id: v.optional(v.id("sync_runs")),
+  target: v.optional(foldStageValidator),
+  // What the last move's run came to, in words, for the status.
+  last_outcome: v.optional(v.string()),
+  updated_at: v.number(),
+};
+
+/** The sync's table for the record (spread with syncTables). */
+export const foldTables = {
+  // One document: where the fold into one table stands (docs/fold.md).
+  sync_fold: defineTable(foldRecordFields),
+};
+
+export const foldStatusValidator = v.object({
+  stage: foldStageValidator,
+  move: v.union(v.null(), foldMoveValidator),
+  runId: v.union(v.null(), v.id("sync_runs")),
+  runStatus: v.union(v.null(), v.string()),
+  lastOutcome: v.union(v.null(), v.string()),
+});
+export type FoldStatus = Infer<typeof foldStatusValidator>;
+
+type FoldRecord = Infer<
+  ReturnType<typeof v.object<typeof foldRecordFields>>
+> & {
+  _id: GenericId<"sync_fold">;
+};
+
+/** The record, or null before the first move. */
+export async function readRecord(ctx: QueryCtx): Promise<FoldRecord | null> {
+  return (await ctx.db.query("sync_fold").first()) as FoldRecord | null;
+}
+
+/** What a move's finished run comes to: the stage it reaches, and words. */
+export function outcomeOf(
+  stage: FoldStage,
+  move: FoldMove,
+  target: FoldStage,
+  run: SyncRun | null,
+): { stage: FoldStage; outcome: string } | null {
+  if (run === null) {
+    return {
+      stage,
+      outcome: `The ${move.phase} run was deleted; start it again.`,
+    };
+  }
+  if (run.status === "running" || run.status === "failed") return null;
+  if (runProves(move, run)) {
+    return {
+      stage: target,
+      outcome: `${move.direction === "back" ? "Rolled back" : "Finished"} ${move.phase}: run ${run._id} checked ${run.counts.checked}.`,
+    };
+  }
+  return {
+    stage,
+    outcome: `The ${move.phase} run ${run._id} completed but does not prove the stage: ${run.skipped ?? 0} passed over, ${run.counts.needingReview} for review. Resolve the cases (openCases) and start it again.`,
+  };
+}
+
+/**
+ * Where the fold stands, with a finished run's outcome applied (a query
+ * sees what `settle` will write).
+ */
+export async function foldStatus(ctx: QueryCtx): Promise<FoldStatus> {
+  const record = await readRecord(ctx);
+  if (record === null) {
+    return {
+      stage: "two_tables",
+      move: null,
+      runId: null,
+      runStatus: null,
+      lastOutcome: null,
+    };
+  }
+  const stage = record.stage;
+  const lastOutcome = record.last_outcome ?? null;
+  let run: SyncRun | null = null;
+  if (record.move !== undefined && record.run_id !== undefined) {
+    run = (await ctx.db.get("sync_runs", record.run_id)) as SyncRun | null;
+    const settled = outcomeOf(stage, record.move, record.target ?? stage, run);
+    if (settled !== null) {
+      return {
+        stage: settled.stage,
+        move: null,
+        runId: record.run_id,
+        runStatus: run?.status ?? null,
+        lastOutcome: settled.outcome,
+      };
+    }
+  }
+  return {
+    stage,
+    move: record.move ?? null,
+    runId: record.run_id ?? null,
+    runStatus: run?.status ?? null,
+    lastOutcome,
+  };
+}
+
+/** Writes a finished move's outcome to the record; returns the status. */
+export async function settle(ctx: MutationCtx): Promise<FoldStatus> {
+  const status = await foldStatus(ctx);
+  const record = await readRecord(ctx);
+  if (record !== null && record.move !== undefined && status.move === null) {
+    await ctx.db.patch("sync_fold", record._id, {
+      stage: status.stage,
+      move: undefined,
+      target: undefined,
+      last_outcome: status.lastOutcome ?? undefined,
+      updated_at: Date.now(),
+    });
+  }
+  return status;
+}
+
+/** Records a move: its run (if any) and the stage it reaches. */
+export async function recordMove(
+  ctx: MutationCtx,
+  fields: {
+    stage: FoldStage;
+    move?: FoldMove;
+    runId?: GenericId<"sync_runs">;
+    target?: FoldStage;
+    outcome?: string;
+  },
+): Promise<void> {
+  const record = await readRecord(ctx);
+  const value: Record<string, Value> = {
+    stage: fields.stage,
+    updated_at: Date.now(),
+  };
+  if (fields.move !== undefined) value.move = fields.move;
+  if (fields.runId !== undefined) value.run_id = fields.runId;
+  if (fields.target !== undefined) value.target = fields.target;
+  if (fields.outcome !== undefined) value.last_outcome = fields.outcome;
+  if (record === null) await ctx.db.insert("sync_fold", value);
+  else await ctx.db.replace("sync_fold", record._id, value);
+}
+
+/**
+ * Which id a new reference to a person should hold now (a foreign key the
+ * fold re-points, see FoldDeclaration.references): "users" from the start
+ * of a re-point run until a rollback of it starts, else "app". One or two
+ * reads.
+ *
+ * @example const ownerId = (await referencesHold(ctx)) === "users" ? user._id : row._id;
+ */
+export async function referencesHold(ctx: QueryCtx): Promise<"app" | "users"> {
+  const status = await foldStatus(ctx);
+  if (status.move?.phase === "repoint") {
+    return status.move.direction === "forward" ? "users" : "app";
+  }
+  return stageIndex(status.stage) >= stageIndex("repointed") ? "users" : "app";
+}
