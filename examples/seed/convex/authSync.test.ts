@@ -92,8 +92,10 @@ describe("new user", () => {
     const rerun = await t.mutation(internal.authSync.completeSignIn, {
       userId,
     });
-    // Same clock as the last sign-in: nothing to change but the templates.
-    expect(rerun.outcome).toBe("unchanged");
+    // Same clock as the last sign-in: nothing to change but the templates,
+    // and the marker's fold copy on users, which the out-of-band edit left
+    // behind (convex/sync.ts, fold).
+    expect(rerun.outcome).toBe("repaired");
 
     // 3. Still one pair and one set of templates.
     const { authUser, templates } = await onlyPair(t);
@@ -517,11 +519,15 @@ describe("cost of the sync in a sign-in", () => {
   test("a new user's sign-in fits tight limits (fails the day it grows)", async () => {
     // Measured today: the largest transaction of a new user's sign-in (the
     // session's, with the pairing, three templates and both references)
-    // needs 11 index ranges and 8 writes; one less of either fails the
+    // needs 13 index ranges and 9 writes. The fold (declared in
+    // convex/sync.ts) costs two ranges and a write of these: the lookup of a
+    // placeholder to claim, the fold record the templates' owner id depends
+    // on, and the marker's copy on users (11 and 8 without it). One less of
+    // either fails the
     // sign-in (convex-test counts a failed sub-transaction's work toward its
     // parent), and a sync that failed otherwise would leave a review and no
     // pair, so both are checked.
-    const t = newBackend({ databaseQueries: 11, documentsWritten: 8 });
+    const t = newBackend({ databaseQueries: 13, documentsWritten: 9 });
     await signInWithOAuth(t, { providerAccountId: "gh-ada", profile });
     expect((await checkConsistency(t)).problems).toEqual([]);
     expect((await readTables(t)).reviews).toEqual([]);

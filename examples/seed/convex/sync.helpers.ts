@@ -234,6 +234,9 @@ export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
             ...verifiedUser,
             updatedAt: at,
             lastLoginAt: at,
+            // The fold's copies of the row's own fields (convex/sync.ts).
+            company: legacy.company,
+            createdAt: at,
           });
           const authUserId = await ctx.db.insert("auth_users", {
             convex_user_id: userId,
@@ -324,6 +327,8 @@ export async function seedPairs(t: Backend, n: number, at = 1_700_000_000_000) {
           emailVerificationTime: at,
           updatedAt: at,
           lastLoginAt: at,
+          // The fold's copy of the row's own field (convex/sync.ts).
+          createdAt: at,
         });
         const rowId = await ctx.db.insert("auth_users", {
           convex_user_id: userId,
