@@ -306,6 +306,46 @@ describe("claiming a placeholder", () => {
     ).toMatchObject({ user_id: signedIn.userId });
   });
 
+  test("a person deciding a case links the user to one placeholder: the user takes it over", async () => {
+    const t = newBackend();
+    const { grace, placeholder } = await folded(t);
+    await insertLegacyRow(t, { email: "grace@example.com", company: "Yale" });
+    await forward(t, "placeholders");
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    const ownRow = (await readTables(t)).authUsers.find(
+      (a) => a.convex_user_id === signedIn.userId,
+    )!;
+    const [view] = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    await t.mutation(internal.reviews.link, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: signedIn.userId,
+      rowId: grace,
+      retireCurrent: ownRow._id,
+      note: "Grace confirmed by phone",
+    });
+    const tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder._id)).toBe(false);
+    expect(tables.users.find((u) => u._id === signedIn.userId)).toMatchObject({
+      auth_user_id: grace,
+      company: "Navy",
+      name: "Grace Hopper",
+    });
+    expect(await templatesOf(t, signedIn.userId)).toHaveLength(
+      STARTER_TEMPLATES.length,
+    );
+    expect(await templatesOf(t, placeholder._id)).toEqual([]);
+    // The other person who never signed in keeps their placeholder.
+    expect(tables.users.filter((u) => u.unclaimed !== undefined)).toHaveLength(
+      1,
+    );
+    expect((await checkConsistency(t)).problems).toEqual([]);
+  });
+
   test("a person suspended before they ever signed in stays suspended", async () => {
     const t = newBackend();
     const { grace, placeholder } = await folded(t);

@@ -34,6 +34,8 @@ import { AUDITED_AUTH_FIELDS, caseVersion } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import { boundedPage } from "./pages.js";
+import { CLAIM_REFERENCES, referencesTo, takeOver } from "./fold/claim.js";
+import { isPlaceholder } from "./fold/placeholders.js";
 import { planLink } from "./policy.js";
 import {
   byIndex,
@@ -250,7 +252,15 @@ export async function resolveCase(
     case "link": {
       const user = caseUser(request.userId);
       const row = caseRow(request.rowId);
-      const link = await prepareLink(ctx, shape, user, row, request, now);
+      const link = await prepareLink(
+        ctx,
+        shape,
+        user,
+        row,
+        request,
+        now,
+        request.actor,
+      );
       run = link.run;
       summary = `Linked users ${user._id} and ${shape.table} ${row._id}`;
       if (request.retireCurrent !== undefined) {
@@ -338,7 +348,10 @@ export async function resolveCase(
 /**
  * Checks a link and returns the writes that make it, and which side's
  * suspension the pair keeps (a suspension on either side holds, see
- * keepSuspension). Refused (CONFLICT) when the row is another user's pair,
+ * keepSuspension). A row paired with the fold's placeholder of a person who
+ * never signed in is the person's to give: the user takes the placeholder
+ * over (references, values, row). Refused (CONFLICT) when the row is another
+ * user's pair,
  * when the user has a pair with another row (unless `retireCurrent` names
  * exactly that row), when other rows name the user with the app side's
  * reference only, or when the user never completed a sign-in.
@@ -350,6 +363,7 @@ async function prepareLink(
   row: AnyDoc,
   request: { retireCurrent?: string },
   now: number,
+  actor: Actor,
 ): Promise<{ run: () => Promise<void>; kept: "user" | "row" | null }> {
   if (user.pendingFirstSignIn === true) {
     throw appError(
@@ -358,7 +372,22 @@ async function prepareLink(
     );
   }
   const paired = await findPairedUser(ctx, shape, row);
-  if (paired !== null && paired._id !== user._id) {
+  // The fold's placeholder of a person who never signed in: the person
+  // deciding takes it over for the user (fold/claim.ts), as a sign-in that
+  // proved the address would.
+  const placeholder =
+    paired !== null && paired._id !== user._id && isPlaceholder(paired)
+      ? paired
+      : null;
+  const placeholderReferences =
+    placeholder === null ? [] : await referencesTo(ctx, shape, placeholder._id);
+  if (placeholderReferences === null) {
+    throw appError(
+      "CONFLICT",
+      `The row's placeholder (users ${paired!._id}) is named by more than ${CLAIM_REFERENCES} documents of a declared reference: too many to move in one transaction`,
+    );
+  }
+  if (paired !== null && paired._id !== user._id && placeholder === null) {
     throw appError(
       "CONFLICT",
       `This row is paired with another user (users ${paired._id})`,
@@ -389,13 +418,24 @@ async function prepareLink(
     );
   }
   const legacy =
-    row[shape.appRef] === undefined && row[shape.emailVerified] === undefined;
+    (row[shape.appRef] === undefined || placeholder !== null) &&
+    row[shape.emailVerified] === undefined;
   const link = planLink(shape, user as never, row, row, now, legacy);
   const run = async () => {
     if (current !== null) {
       // The user's row goes, as a retirement would take it: its fields are
       // in the audit entry. The user's reference to it is replaced below.
       await deleteAppRow(ctx, shape, current._id);
+    }
+    if (placeholder !== null) {
+      await takeOver(
+        ctx,
+        shape,
+        user,
+        placeholder,
+        placeholderReferences,
+        actor,
+      );
     }
     await clearSeparation(ctx, user._id, row._id);
     await writeLink(ctx, shape, user._id, row._id, link);

@@ -14,7 +14,7 @@
  * unique user holding the verified address).
  */
 import type { GenericId } from "convex/values";
-import { recordAudit } from "../audit.js";
+import { type Actor, recordAudit } from "../audit.js";
 import { byIndex, patchDoc } from "../db.js";
 import type { AnyDoc, Shape } from "../declaration.js";
 import { normalizeEmail } from "../policy.js";
@@ -128,33 +128,75 @@ export async function claimPlaceholder(
   }
 
   // 3. What points at the placeholder, all of it, or no claim.
-  const references = [];
-  for (const reference of shape.fold.references) {
+  const references = await referencesTo(ctx, shape, placeholder._id);
+  if (references === null) {
+    await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        userId: user._id as GenericId<"users">,
+        rowIds: await rowsOf([placeholder]),
+        email: key,
+        detail: `A sign-in proved the address of a person who never signed in, whose placeholder ${placeholder._id} is named by more than ${CLAIM_REFERENCES} documents of a declared reference: too many to move in a sign-in; not claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 4. The claim.
+  await takeOver(ctx, shape, user, placeholder, references, {
+    label: "sign-in",
+    userId: user._id as GenericId<"users">,
+  });
+  return true;
+}
+
+/** What names a placeholder, per declared reference. */
+export type PlaceholderReferences = {
+  reference: { table: string; field: string; index: string };
+  docs: AnyDoc[];
+}[];
+
+/**
+ * Every document of a declared reference that names `placeholderId`, or
+ * null when one reference has more than CLAIM_REFERENCES of them (one
+ * index range per reference).
+ */
+export async function referencesTo(
+  ctx: MutationCtx,
+  shape: Shape,
+  placeholderId: unknown,
+): Promise<PlaceholderReferences | null> {
+  const found: PlaceholderReferences = [];
+  for (const reference of shape.fold?.references ?? []) {
     const docs = await byIndex(
       ctx,
       reference.table,
       reference.index,
-      { [reference.field]: placeholder._id },
+      { [reference.field]: placeholderId },
       CLAIM_REFERENCES + 1,
     );
-    if (docs.length > CLAIM_REFERENCES) {
-      await recordReview(
-        ctx,
-        {
-          kind: "ambiguous_email",
-          userId: user._id,
-          rowIds: await rowsOf([placeholder]),
-          email: key,
-          detail: `A sign-in proved the address of a person who never signed in, whose placeholder ${placeholder._id} has more than ${CLAIM_REFERENCES} ${reference.table} documents: too many to move in a sign-in; not claimed. Link them by hand.`,
-        },
-        { now },
-      );
-      return false;
-    }
-    references.push({ reference, docs });
+    if (docs.length > CLAIM_REFERENCES) return null;
+    found.push({ reference, docs });
   }
+  return found;
+}
 
-  // 4. The claim: references, values, row; then the placeholder goes.
+/**
+ * `user` takes over `placeholder`: the references to it, its values (the
+ * user's own identity aside), its row; then the placeholder goes, and the
+ * audit log says who made it happen (a sign-in that proved the address, or
+ * an operator's link). Returns the row, if the placeholder had one.
+ */
+export async function takeOver(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+  placeholder: AnyDoc,
+  references: PlaceholderReferences,
+  actor: Actor,
+): Promise<AnyDoc | null> {
   const { counterpart: row } = await readPair(ctx, shape, placeholder);
   for (const { reference, docs } of references) {
     for (const doc of docs) {
@@ -175,12 +217,13 @@ export async function claimPlaceholder(
     await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: user._id });
   }
   await ctx.db.delete("users", placeholder._id as GenericId<"users">);
+  const ids = [user._id, placeholder._id, ...(row === null ? [] : [row._id])];
   await recordAudit(ctx, {
     action: "fold:claim",
-    actor: { label: "sign-in", userId: user._id as GenericId<"users"> },
-    ids: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
-    subjects: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
-    summary: `A sign-in proved the address: the user took over the placeholder of a person who never signed in${row === null ? "" : ` and its ${shape.table} row`}, with ${references.reduce((sum, { docs }) => sum + docs.length, 0)} references.`,
+    actor,
+    ids,
+    subjects: ids,
+    summary: `${actor.label === "sign-in" ? "A sign-in proved the address" : "Linked by a person"}: the user took over the placeholder of a person who never signed in${row === null ? "" : ` and its ${shape.table} row`}, with ${references.reduce((sum, { docs }) => sum + docs.length, 0)} references.`,
   });
-  return true;
+  return row;
 }
