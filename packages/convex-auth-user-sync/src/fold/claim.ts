@@ -134,7 +134,7 @@ export async function claimPlaceholder(
       ctx,
       {
         kind: "ambiguous_email",
-        userId: user._id as GenericId<"users">,
+        userId: user._id,
         rowIds: await rowsOf([placeholder]),
         email: key,
         detail: `A sign-in proved the address of a person who never signed in, whose placeholder ${placeholder._id} is named by more than ${CLAIM_REFERENCES} documents of a declared reference: too many to move in a sign-in; not claimed.`,
