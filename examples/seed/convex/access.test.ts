@@ -275,6 +275,7 @@ const ACCESS: Record<string, Probe[]> = {
     { what: "", args: (w) => ({ userId: w.bob.userId }), expect: adminOnly },
   ],
   "console:runs": [{ what: "", args: () => ({}), expect: adminOnly }],
+  "console:foldStatus": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:startRun": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:resumeRun": [
     {

@@ -43,7 +43,7 @@ import {
 } from "./reviews";
 import { userSync } from "./sync";
 import { loadPairById, type UserPair } from "./userLookup";
-import { normalizeEmail } from "convex-auth-user-sync";
+import { foldStatusValidator, normalizeEmail } from "convex-auth-user-sync";
 
 // --- Sync health -----------------------------------------------------------
 
@@ -56,6 +56,17 @@ export const runs = adminQuery({
   returns: v.array(syncRunValidator),
   handler: async (ctx) =>
     await ctx.db.query("sync_runs").order("desc").take(RUNS_SHOWN),
+});
+
+/**
+ * Where the fold into one table stands (docs/fold.md): its stage, the move
+ * under way and its run, the last move's outcome. Read-only here: an
+ * operator moves the fold from the CLI (convex/fold.ts).
+ */
+export const foldStatus = adminQuery({
+  args: {},
+  returns: foldStatusValidator,
+  handler: async (ctx) => await userSync.foldStatus(ctx),
 });
 
 /**

@@ -151,6 +151,12 @@ describe("fold", () => {
     expect(graceRow.email).toBe("grace@example.com");
     expect(graceRow.email_verified).toBeUndefined();
     expect((await checkConsistency(t)).problems).toEqual([]);
+    // The drift report sees a person waiting for their sign-in, no drift.
+    const drift = await t.action(internal.driftReport.summary, {});
+    expect(drift.consistent).toBe(true);
+    expect(drift.users.findings).toEqual([
+      { kind: "unclaimed_placeholder", count: 1, sampleIds: [placeholder._id] },
+    ]);
 
     // 3. Re-point: every template names a users row.
     await forward(t, "repoint");

@@ -42,6 +42,7 @@ const NEEDS_NO_CASE = new Set([
   "field_mismatch",
   "unnormalized_email",
   "pending_link",
+  "unclaimed_placeholder",
   "awaiting_sign_in",
 ]);
 

@@ -34,6 +34,7 @@ import {
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "./steps.js";
+import { isPlaceholder } from "./fold/placeholders.js";
 import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 
 type QueryCtx = GenericQueryCtx<GenericDataModel>;
@@ -51,6 +52,10 @@ export const driftKindValidator = v.union(
   v.literal("field_mismatch"),
   // A legacy row (never paired), waiting for its owner's sign-in.
   v.literal("pending_link"),
+  // The fold's placeholder of a person who never signed in (a users row
+  // paired with their row, owned by no sign-in method), waiting for a
+  // sign-in that proves its address.
+  v.literal("unclaimed_placeholder"),
   // A row once paired that lost both references: for a person.
   v.literal("orphaned_row"),
   // A user whose first sign-in was started (a code requested) and never
@@ -106,6 +111,7 @@ const MAX_PAGE_SIZE = 500;
 /** Findings that are no drift: they wait for a person's first sign-in. */
 const WAITING: ReadonlySet<Kind> = new Set([
   "pending_link",
+  "unclaimed_placeholder",
   "awaiting_sign_in",
 ]);
 
@@ -148,6 +154,8 @@ async function checkUser(
   if (read.counterpart !== null) {
     if (mismatchedFields(shape, user as never, read.counterpart).length > 0) {
       findings.add("field_mismatch", user._id);
+    } else if (isPlaceholder(user)) {
+      findings.add("unclaimed_placeholder", user._id);
     }
     return;
   }

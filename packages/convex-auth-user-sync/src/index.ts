@@ -71,6 +71,7 @@ import {
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { makeFold } from "./fold/commands.js";
 import { foldPhaseNamed } from "./fold/phases.js";
+import { type FoldStatus, foldStatus as readFoldStatus } from "./fold/state.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
 import { adoptAppReferences } from "./references.js";
@@ -123,7 +124,7 @@ export type {
 export { indexNames } from "./declaration.js";
 export type { FoldDeclaration, FoldReference } from "./declaration.js";
 export { referencesHold } from "./fold/state.js";
-export type { FoldStatus } from "./fold/state.js";
+export { type FoldStatus, foldStatusValidator } from "./fold/state.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export { type Actor, CLI_ACTOR, type Target } from "./audit.js";
@@ -423,6 +424,14 @@ export class UserSync<
         },
       }),
     };
+  }
+
+  /**
+   * Where the fold stands (the `foldStatus` command's answer), for an app's
+   * own admin query. One or two reads.
+   */
+  async foldStatus(ctx: GenericQueryCtx<DataModel>): Promise<FoldStatus> {
+    return await readFoldStatus(ctx as never);
   }
 
   /**

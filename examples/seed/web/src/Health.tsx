@@ -1,7 +1,7 @@
 /**
  * Sync health: the drift report by kind (a chart), and runs with a live
  * progress bar (rows checked of an estimate, pages, the costliest page),
- * with dry run, run and resume.
+ * with dry run, run and resume; where the fold into one table stands.
  */
 import { useAction, useMutation, useQuery } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
@@ -40,7 +40,46 @@ export function Health() {
         )}
       </section>
       <Runs estimate={checked} onFinished={refresh} />
+      <Fold />
     </>
+  );
+}
+
+/** The stages of the fold, in words (docs/fold.md). */
+const FOLD_STAGES: Record<string, string> = {
+  two_tables: "Two tables (the fold has not started)",
+  expanded: "Expanded: auth_users' own fields have a home on users",
+  placeholders:
+    "Placeholders: everyone who never signed in has a users row to claim",
+  repointed: "Re-pointed: references name users ids",
+};
+
+/** Where the fold into one table stands, live; moved from the CLI. */
+function Fold() {
+  const fold = useQuery(api.console.foldStatus);
+  return (
+    <section className="card" data-testid="fold-status">
+      <h2>Fold into one table</h2>
+      {fold === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <p>{FOLD_STAGES[fold.stage] ?? fold.stage}</p>
+          {fold.move !== null && (
+            <p>
+              Under way: {fold.move.direction === "back" ? "rolling back " : ""}
+              {fold.move.phase} (run {fold.runId}, {fold.runStatus})
+            </p>
+          )}
+          {fold.lastOutcome !== null && (
+            <p className="muted">{fold.lastOutcome}</p>
+          )}
+          <p className="muted">
+            Move it from the CLI: npx convex run fold:startFoldPhase
+          </p>
+        </>
+      )}
+    </section>
   );
 }
 
