@@ -4,6 +4,7 @@
  * a placeholder claimed only by a sign-in that proves its address; bad
  * commands refused with a code and no write.
  */
+import { makeFunctionReference } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -15,6 +16,7 @@ import {
   expectAppError,
   insertLegacyRow,
   newBackend,
+  newBackendWithAppCode,
   readTables,
   runDueFunctions,
   signInWithOAuth,
@@ -22,6 +24,13 @@ import {
 } from "./test.helpers";
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
+
+/** "Any other app code" (appWrites.helpers.ts, mounted as `appWrites`). */
+const appWrites = {
+  replaceAuthUser: makeFunctionReference<"mutation">(
+    "appWrites:replaceAuthUser",
+  ),
+};
 
 useFakeClock(T0);
 
@@ -289,6 +298,34 @@ describe("claiming a placeholder", () => {
     expect(tables.reviews.map((review) => review.kind)).toContain(
       "unverified_email_match",
     );
+  });
+
+  test("an app edit of the row's email moves the claim: the old address claims nothing, the new one does", async () => {
+    const t = newBackendWithAppCode();
+    const { grace, placeholder } = await folded(t);
+    await t.mutation(appWrites.replaceAuthUser, {
+      id: grace,
+      email: "Hopper@Navy.mil",
+    });
+    expect(
+      (await readTables(t)).users.find((u) => u._id === placeholder._id),
+    ).toMatchObject({ unclaimed: "hopper@navy.mil" });
+    const old = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    expect(
+      (await readTables(t)).authUsers.find((a) => a._id === grace)!
+        .convex_user_id,
+    ).toBe(placeholder._id);
+    const now = await signInViaOAuth(t, "github", {
+      ...GRACE_ON_GITHUB,
+      id: 8,
+      login: "hopper",
+      emails: [{ email: "hopper@navy.mil", primary: true, verified: true }],
+    });
+    expect(now.userId).not.toBe(old.userId);
+    expect(
+      (await readTables(t)).authUsers.find((a) => a._id === grace)!
+        .convex_user_id,
+    ).toBe(now.userId);
   });
 
   test("two people who never signed in with one address: neither is claimed, a person decides", async () => {

@@ -196,6 +196,15 @@ export function planPairSync(
     if (usersSideChanges) usersPatch[pair.users] = value;
     if (appSideChanges || usersSideChanges) mismatched.push(pair.app);
   }
+  // A placeholder is claimed by the address its row holds now: an app edit
+  // of the row's email moves the claim with it.
+  if (user.unclaimed !== undefined) {
+    const key = normalizeEmail(row[shape.email]) ?? "";
+    if (user.unclaimed !== key) {
+      usersPatch.unclaimed = key;
+      mismatched.push(shape.email);
+    }
+  }
 
   // 3. Cross-references.
   if (
