@@ -389,6 +389,32 @@ describe("claiming a placeholder", () => {
     expect((await checkConsistency(t)).problems).toEqual([]);
   });
 
+  test("an operator finds a person who never signed in by email, and suspends them before their sign-in", async () => {
+    const t = newBackend();
+    const { grace, placeholder } = await folded(t);
+    const found = await t.query(internal.userSync.getUserByEmail, {
+      email: "GRACE@example.com",
+    });
+    expect(found).toMatchObject({ company: "Navy" });
+    await t.mutation(internal.admin.setStatus, {
+      email: "grace@example.com",
+      status: "suspended",
+    });
+    const tables = await readTables(t);
+    expect(tables.authUsers.find((a) => a._id === grace)!.status).toBe(
+      "suspended",
+    );
+    expect(tables.users.find((u) => u._id === placeholder._id)!.status).toBe(
+      "suspended",
+    );
+    await expect(
+      signInViaOAuth(t, "github", GRACE_ON_GITHUB),
+    ).rejects.toThrow();
+    expect(
+      (await readTables(t)).users.some((u) => u._id === placeholder._id),
+    ).toBe(true);
+  });
+
   test("a person suspended before they ever signed in stays suspended", async () => {
     const t = newBackend();
     const { grace, placeholder } = await folded(t);

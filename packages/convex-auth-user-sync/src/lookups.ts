@@ -3,6 +3,7 @@
  * each bounded; they join exactly what the sync would link, nothing more.
  */
 import type { AnyDoc, Shape } from "./declaration.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./fold/placeholders.js";
 import { appError } from "./errors.js";
 import { normalizeEmail } from "./policy.js";
 import {
@@ -105,7 +106,8 @@ const CLAIM_SCAN = 3;
  * The pair whose verified email this is (pass an email key). Trusts, in
  * order: a row whose owner's provider verified this address (one in a pair
  * first, and only when its account's own `email` is this address, verified:
- * a row edited by hand names nobody); a single unlinked legacy row with it; a user whose provider
+ * a row edited by hand names nobody); a single person who never signed in
+ * (an unlinked legacy row, or the fold's placeholder of one); a user whose provider
  * verified it (not synced yet, or whose row drifted). An unverified claim to
  * an address is never what a lookup by that address finds, however many
  * there are: both indexes order by verification. With `unique`, an address
@@ -142,9 +144,27 @@ export async function findPairByEmail(
   if (options.unique && vouched.length > 1) throw ambiguous();
   const found = vouched.find((pair) => pair.user !== null) ?? vouched[0];
   if (found !== undefined) return found;
-  // 2. A legacy row nobody has claimed yet, if it is the only one.
-  const unlinked = await unlinkedRowsWithEmail(ctx, shape, email);
-  if (unlinked.length === 1) return { user: null, row: unlinked[0]! };
+  // 2. A person who never signed in, if they are the only one: a legacy
+  //    row nobody has claimed yet, or the fold's placeholder of one (see
+  //    fold/placeholders.ts), with its row.
+  const unlinked: UserPair[] = (
+    await unlinkedRowsWithEmail(ctx, shape, email)
+  ).map((row) => ({ user: null, row }));
+  if (shape.fold !== undefined) {
+    for (const user of await byIndex(
+      ctx,
+      "users",
+      UNCLAIMED_INDEX,
+      { [UNCLAIMED]: email },
+      2,
+    )) {
+      unlinked.push({
+        user,
+        row: (await readPair(ctx, shape, user)).counterpart,
+      });
+    }
+  }
+  if (unlinked.length === 1) return unlinked[0]!;
   if (options.unique && unlinked.length > 1) throw ambiguous();
   // 3. A user whose provider verified it (not synced yet, or drifted). A
   //    sign-in never completed is found only by an operator's command
