@@ -246,6 +246,41 @@ describe("fold", () => {
     ).toBe("Analytical Engines");
   });
 
+  test("rolling placeholders back keeps one that something names, for a person", async () => {
+    const t = newBackend();
+    const { grace } = await twoPeople(t);
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    const placeholder = (await readTables(t)).users.find(
+      (u) => u.unclaimed !== undefined,
+    )!;
+    // A template written with the users id (say, by code run early).
+    await t.run(async (ctx) => {
+      await ctx.db.insert("starter_templates", {
+        owner_id: placeholder._id,
+        key: "extra",
+        title: "Extra",
+        body: "",
+        created_at: T0,
+      });
+    });
+    await back(t, "placeholders");
+    const status = await t.query(internal.fold.foldStatus, {});
+    expect(status.stage).toBe("placeholders");
+    expect(status.lastOutcome).toMatch(/does not prove the stage/);
+    const tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === placeholder._id)).toBeDefined();
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      placeholder._id,
+    );
+    expect(tables.reviews).toEqual([
+      expect.objectContaining({
+        kind: "reference_conflict",
+        user_id: placeholder._id,
+      }),
+    ]);
+  });
+
   test("a dry run of each phase plans its changes and writes none of them", async () => {
     const t = newBackend();
     await twoPeople(t);

@@ -34,7 +34,7 @@ import {
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "./steps.js";
-import { isPlaceholder } from "./fold/placeholders.js";
+import { isPlaceholder } from "./fold/marker.js";
 import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 
 type QueryCtx = GenericQueryCtx<GenericDataModel>;

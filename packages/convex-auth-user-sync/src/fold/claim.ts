@@ -25,7 +25,7 @@ import {
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "../steps.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./placeholders.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
 
 /** The most documents of one declared reference a claim moves. */
 export const CLAIM_REFERENCES = 100;

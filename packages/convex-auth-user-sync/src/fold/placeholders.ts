@@ -17,22 +17,15 @@ import { normalizeEmail, planLink } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import {
   readPair,
+  recordReview,
   type SyncOptions,
   type SyncResult,
   syncFromRow,
   writeLink,
 } from "../steps.js";
+import { referencesTo } from "./claim.js";
 import { documentPhase } from "./documentPhase.js";
-
-/** The `users` field marking a placeholder: its address key, or "". */
-export const UNCLAIMED = "unclaimed";
-/** Its index: the claim finds a person's placeholders by address. */
-export const UNCLAIMED_INDEX = "by_unclaimed";
-
-/** Whether a user is a placeholder of the fold. */
-export function isPlaceholder(user: AnyDoc | null): boolean {
-  return user !== null && typeof user[UNCLAIMED] === "string";
-}
+import { isPlaceholder, UNCLAIMED } from "./marker.js";
 
 /**
  * One legacy row's step: linked as any run would link it, if a verified
@@ -105,6 +98,23 @@ export async function placeholderBack(
   if (user === null || !isPlaceholder(user)) return unchanged;
   const { counterpart } = await readPair(ctx, shape, user);
   if (counterpart?._id !== row._id) return unchanged;
+  // Something names the placeholder itself (written while references held
+  // users ids): it stays, for a person, rather than leave that dangling.
+  const named = await referencesTo(ctx, shape, user._id);
+  if (named === null || named.some(({ docs }) => docs.length > 0)) {
+    const changes = await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId: user._id,
+        rowIds: [row._id],
+        detail:
+          "The fold's rollback of placeholders left this one: documents of a declared reference name it, not its row. Re-point them to the row (or run the re-point back) and roll back again.",
+      },
+      options,
+    );
+    return { outcome: "conflict", userId: null, rowId: row._id, changes };
+  }
   const changes = [
     `users ${user._id}: delete the placeholder`,
     `${shape.table} ${row._id}: clear ${shape.appRef}`,

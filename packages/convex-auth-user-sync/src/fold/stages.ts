@@ -108,13 +108,20 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
 
 /**
  * Whether a finished run proves its move: it completed, passed over no
- * document, and, for a re-point either way, left no document for review
- * (one not re-pointed still holds the other table's id). Expand and
+ * document, and, for a re-point either way or placeholders back, left no
+ * document for review (one not re-pointed still holds the other table's
+ * id; a placeholder left still has its row). Expand and
  * placeholders may meet cases that predate the fold (ambiguous addresses):
  * those do not hold the stage back.
  */
 export function runProves(move: FoldMove, run: SyncRun): boolean {
   if (run.status !== "completed" || run.dry_run) return false;
   if ((run.skipped ?? 0) > 0) return false;
-  return move.phase !== "repoint" || run.counts.needingReview === 0;
+  // A re-point either way, or placeholders back, that left a document for
+  // a person has not done its work.
+  return (
+    (move.phase !== "repoint" &&
+      !(move.phase === "placeholders" && move.direction === "back")) ||
+    run.counts.needingReview === 0
+  );
 }

@@ -1,0 +1,16 @@
+/**
+ * How a `users` row is marked as the fold's placeholder of a person who
+ * never signed in (see placeholders.ts, claim.ts): every module that must
+ * tell one apart reads it here.
+ */
+import type { AnyDoc } from "../declaration.js";
+
+/** The `users` field marking a placeholder: its address key, or "". */
+export const UNCLAIMED = "unclaimed";
+/** Its index: the claim finds a person's placeholders by address. */
+export const UNCLAIMED_INDEX = "by_unclaimed";
+
+/** Whether a user is a placeholder of the fold. */
+export function isPlaceholder(user: AnyDoc | null): boolean {
+  return user !== null && typeof user[UNCLAIMED] === "string";
+}
