@@ -196,6 +196,12 @@ export function planPairSync(
     if (usersSideChanges) usersPatch[pair.users] = value;
     if (appSideChanges || usersSideChanges) mismatched.push(pair.app);
   }
+  // The address a placeholder is claimed by is its row's, as it is now
+  // (found by review: an address the row had left still claimed it).
+  if (user.unclaimed !== undefined) {
+    const key = normalizeEmail(row[shape.email]) ?? "";
+    if (user.unclaimed !== key) usersPatch.unclaimed = key;
+  }
 
   // 3. Cross-references.
   if (

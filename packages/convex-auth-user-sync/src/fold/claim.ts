@@ -3,8 +3,9 @@
  * person's new user takes over the placeholder of the address their
  * provider just proved, under today's rule for a legacy row: the sign-in's
  * address is verified, and the placeholder is the only candidate (no
- * other placeholder or legacy row holds the address, and no other user who
- * completed a sign-in verified it). Anything else is recorded for a person.
+ * other placeholder or legacy row holds the address, no other user who
+ * completed a sign-in verified it, and the placeholder's row still holds it
+ * as a row never paired). Anything else is recorded for a person.
  *
  * Claiming moves everything of the placeholder's to the new user, in the
  * sign-in's transaction: the references to it (at most CLAIM_REFERENCES per
@@ -45,8 +46,9 @@ const IDENTITY = new Set([
 
 /**
  * Claims the placeholder this first completed sign-in proves, if exactly
- * one is due (an unverified address, or another candidate, is a case). Returns whether it did (the user's pair is then the
- * placeholder's row, if it had one).
+ * one is due (an unverified address, another candidate, or a row that no
+ * longer holds the address, is a case). Returns whether it did (the user's
+ * pair is then the placeholder's row).
  *
  * @example if (await claimPlaceholder(ctx, shape, user, now)) read = await readPair(ctx, shape, await getDoc(ctx, "users", user._id));
  */
@@ -127,7 +129,30 @@ export async function claimPlaceholder(
     return false;
   }
 
-  // 3. What points at the placeholder, all of it, or no claim.
+  // 3. The placeholder's row holds the address now, never paired: an
+  //    address it has left, or a row gone, proves nothing (found by review:
+  //    whoever held the row's old address took the person over).
+  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  if (
+    row === null ||
+    normalizeEmail(row[shape.email]) !== key ||
+    row[shape.emailVerified] !== undefined
+  ) {
+    await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId: user._id,
+        rowIds: row === null ? [] : [row._id],
+        email: key,
+        detail: `A sign-in proved the address placeholder ${placeholder._id} was made for, but ${row === null ? "its row is gone" : "its row no longer holds that address as a person who never signed in"}; not claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 4. What points at the placeholder, all of it, or no claim.
   const references = [];
   for (const reference of shape.fold.references) {
     const docs = await byIndex(
@@ -154,8 +179,7 @@ export async function claimPlaceholder(
     references.push({ reference, docs });
   }
 
-  // 4. The claim: references, values, row; then the placeholder goes.
-  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  // 5. The claim: references, values, row; then the placeholder goes.
   for (const { reference, docs } of references) {
     for (const doc of docs) {
       await patchDoc(ctx, reference.table, doc._id, {
@@ -167,20 +191,16 @@ export async function claimPlaceholder(
   for (const [field, value] of Object.entries(placeholder)) {
     if (!IDENTITY.has(field) && field !== shape.usersRef) values[field] = value;
   }
-  if (row !== null && shape.usersRef !== undefined) {
-    values[shape.usersRef] = row._id;
-  }
+  if (shape.usersRef !== undefined) values[shape.usersRef] = row._id;
   await patchDoc(ctx, "users", user._id, values);
-  if (row !== null) {
-    await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: user._id });
-  }
+  await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: user._id });
   await ctx.db.delete("users", placeholder._id as GenericId<"users">);
   await recordAudit(ctx, {
     action: "fold:claim",
     actor: { label: "sign-in", userId: user._id as GenericId<"users"> },
-    ids: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
-    subjects: [user._id, placeholder._id, ...(row === null ? [] : [row._id])],
-    summary: `A sign-in proved the address: the user took over the placeholder of a person who never signed in${row === null ? "" : ` and its ${shape.table} row`}, with ${references.reduce((sum, { docs }) => sum + docs.length, 0)} references.`,
+    ids: [user._id, placeholder._id, row._id],
+    subjects: [user._id, placeholder._id, row._id],
+    summary: `A sign-in proved the address: the user took over the placeholder of a person who never signed in and its ${shape.table} row, with ${references.reduce((sum, { docs }) => sum + docs.length, 0)} references.`,
   });
   return true;
 }

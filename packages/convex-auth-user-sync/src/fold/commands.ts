@@ -79,6 +79,17 @@ export function makeFold(shape: Shape, engine: Engine) {
     // 1. Everything checked before any write.
     await noActiveRun(ctx);
     const status = await settle(ctx);
+    // A move whose run failed holds the fold until it is resumed: a move
+    // started over it would let the failed run, resumed later, rewrite the
+    // tables under a stage it no longer stands for (found by review: a
+    // rollback of the re-point resumed after a new re-point left references
+    // on app ids at `repointed`).
+    if (status.move !== null && status.runStatus === "failed") {
+      throw appError(
+        "CONFLICT",
+        `The ${status.move.direction === "back" ? "rollback of " : ""}${status.move.phase} run ${status.runId} failed: resume it (resumeRun) first.`,
+      );
+    }
     const target = checkMove(status.stage, move);
     const plan = planOf(shape, move);
     const actor = options.actor ?? CLI_ACTOR;

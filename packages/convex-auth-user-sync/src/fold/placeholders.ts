@@ -12,11 +12,12 @@
  */
 import type { GenericId } from "convex/values";
 import type { AnyDoc, Shape } from "../declaration.js";
-import { getDoc, insertDoc, patchDoc } from "../db.js";
+import { byIndex, getDoc, insertDoc, patchDoc } from "../db.js";
 import { normalizeEmail, planLink } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import {
   readPair,
+  recordReview,
   type SyncOptions,
   type SyncResult,
   syncFromRow,
@@ -87,6 +88,10 @@ export async function placeholderFor(
 /**
  * One row's step back: when its user is an unclaimed placeholder that names
  * it (or that only it names), the placeholder goes and the row is unlinked.
+ * A placeholder a declared reference still names (a re-point that did not
+ * finish, or was not rolled back) is kept, recorded for a person, and holds
+ * the stage (found by review: it was deleted, and the person's documents
+ * named nobody). One index range per declared reference.
  */
 export async function placeholderBack(
   ctx: MutationCtx,
@@ -105,6 +110,32 @@ export async function placeholderBack(
   if (user === null || !isPlaceholder(user)) return unchanged;
   const { counterpart } = await readPair(ctx, shape, user);
   if (counterpart?._id !== row._id) return unchanged;
+  for (const reference of shape.fold?.references ?? []) {
+    const [named] = await byIndex(
+      ctx,
+      reference.table,
+      reference.index,
+      { [reference.field]: user._id },
+      1,
+    );
+    if (named === undefined) continue;
+    const changes = await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId: user._id,
+        rowIds: [row._id],
+        detail: `The placeholder of a person who never signed in is still named by ${reference.table} ${named._id}.${reference.field}: it was kept. Roll the re-point back (or finish it) first.`,
+      },
+      options,
+    );
+    return {
+      outcome: "conflict",
+      userId: user._id as GenericId<"users">,
+      rowId: row._id,
+      changes,
+    };
+  }
   const changes = [
     `users ${user._id}: delete the placeholder`,
     `${shape.table} ${row._id}: clear ${shape.appRef}`,
