@@ -1,8 +1,9 @@
 /**
  * The operator's commands of the fold (docs/fold.md): where it stands, a
  * phase started, a phase rolled back. Each checks everything before it
- * writes: bad input, a phase out of order, or a run already active is a
- * coded error and writes nothing.
+ * writes: bad input, a phase out of order, a run already active, or a
+ * move whose run failed (resume it first) is a coded error and writes
+ * nothing.
  */
 import type {
   GenericDataModel,
