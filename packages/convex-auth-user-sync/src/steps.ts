@@ -618,6 +618,25 @@ export async function ensurePair(
   //    address (damage took its references) may be the user's old row, or
   //    not: a person decides.
   if (options.create === false) return result("pending", null, changes);
+  // A placeholder of the fold (a person who never signed in) whose row is
+  // gone is damage: a row of its own, empty, would take the fold's copies
+  // of their values with its absent ones (found by review).
+  if (user.unclaimed !== undefined) {
+    changes.push(
+      ...(await recordReview(
+        ctx,
+        {
+          kind: "reference_conflict",
+          userId: user._id,
+          rowIds: read.pointed === null ? [] : [read.pointed._id],
+          detail:
+            "The placeholder of a person who never signed in has no row; it was given none. Restore the row, or delete the placeholder.",
+        },
+        options,
+      )),
+    );
+    return result("conflict", null, changes);
+  }
   const orphans = orphaned.filter(
     (row) =>
       !rows.some((seen) => seen._id === row._id) && !separated.has(row._id),

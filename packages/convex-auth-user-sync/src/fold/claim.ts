@@ -3,8 +3,9 @@
  * person's new user takes over the placeholder of the address their
  * provider just proved, under today's rule for a legacy row: the sign-in's
  * address is verified, and the placeholder is the only candidate (no
- * other placeholder or legacy row holds the address, and no other user who
- * completed a sign-in verified it). Anything else is recorded for a person.
+ * other placeholder or legacy row holds the address, no other user who
+ * completed a sign-in verified it, and the placeholder's row still holds it
+ * as a row never paired). Anything else is recorded for a person.
  *
  * Claiming moves everything of the placeholder's to the new user, in the
  * sign-in's transaction: the references to it (at most CLAIM_REFERENCES per
@@ -127,7 +128,30 @@ export async function claimPlaceholder(
     return false;
   }
 
-  // 3. What points at the placeholder, all of it, or no claim.
+  // 3. The placeholder's row holds the address now, never paired: an
+  //    address it has left, or a row gone, proves nothing (found by review:
+  //    whoever held the row's old address took the person over).
+  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  if (
+    row === null ||
+    normalizeEmail(row[shape.email]) !== key ||
+    row[shape.emailVerified] !== undefined
+  ) {
+    await recordReview(
+      ctx,
+      {
+        kind: "reference_conflict",
+        userId: user._id,
+        rowIds: row === null ? [] : [row._id],
+        email: key,
+        detail: `A sign-in proved the address placeholder ${placeholder._id} was made for, but ${row === null ? "its row is gone" : "its row no longer holds that address as a person who never signed in"}; not claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 4. What points at the placeholder, all of it, or no claim.
   const references = await referencesTo(ctx, shape, placeholder._id);
   if (references === null) {
     await recordReview(
@@ -144,7 +168,7 @@ export async function claimPlaceholder(
     return false;
   }
 
-  // 4. The claim.
+  // 5. The claim.
   await takeOver(ctx, shape, user, placeholder, references, {
     label: "sign-in",
     userId: user._id as GenericId<"users">,

@@ -1,8 +1,9 @@
 /**
  * The operator's commands of the fold (docs/fold.md): where it stands, a
  * phase started, a phase rolled back. Each checks everything before it
- * writes: bad input, a phase out of order, or a run already active is a
- * coded error and writes nothing.
+ * writes: bad input, a phase out of order, a run already active, or a
+ * move whose run failed (resume it first) is a coded error and writes
+ * nothing.
  */
 import type {
   GenericDataModel,
@@ -79,6 +80,17 @@ export function makeFold(shape: Shape, engine: Engine) {
     // 1. Everything checked before any write.
     await noActiveRun(ctx);
     const status = await settle(ctx);
+    // A move whose run failed holds the fold until it is resumed: a move
+    // started over it would let the failed run, resumed later, rewrite the
+    // tables under a stage it no longer stands for (found by review: a
+    // rollback of the re-point resumed after a new re-point left references
+    // on app ids at `repointed`).
+    if (status.move !== null && status.runStatus === "failed") {
+      throw appError(
+        "CONFLICT",
+        `The ${status.move.direction === "back" ? "rollback of " : ""}${status.move.phase} run ${status.runId} failed: resume it (resumeRun) first.`,
+      );
+    }
     const target = checkMove(status.stage, move);
     const plan = planOf(shape, move);
     const actor = options.actor ?? CLI_ACTOR;

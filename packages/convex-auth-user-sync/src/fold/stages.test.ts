@@ -47,8 +47,12 @@ describe("fold stages", () => {
     expect(
       checkMove("expanded", { phase: "placeholders", direction: "forward" }),
     ).toBe("placeholders");
+    // Run again later on, a phase keeps the stage the fold has reached.
     expect(
       checkMove("repointed", { phase: "placeholders", direction: "forward" }),
+    ).toBe("repointed");
+    expect(
+      checkMove("placeholders", { phase: "expand", direction: "forward" }),
     ).toBe("placeholders");
     expect(
       codeOf(() =>
@@ -116,5 +120,12 @@ describe("fold stages", () => {
         run({ counts: { needingReview: 3 } as never }),
       ),
     ).toBe(true);
+    // A placeholder kept by its rollback (a reference names it) holds it.
+    expect(
+      runProves(
+        { phase: "placeholders", direction: "back" },
+        run({ counts: { needingReview: 1 } as never }),
+      ),
+    ).toBe(false);
   });
 });

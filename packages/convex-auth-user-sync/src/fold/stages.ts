@@ -49,9 +49,12 @@ export function stageIndex(stage: FoldStage): number {
 
 /**
  * Checks that `move` may start at `stage` and returns the stage it reaches
- * when its run proves it. Forward: the phase's own stage or the one before
- * (a phase may run again, say for rows imported since). Back: only the
- * latest phase, from its own stage.
+ * when its run proves it. Forward: from the stage before the phase's or any
+ * later one (a phase may run again, say for rows imported since); a phase
+ * run again never moves the fold back a stage (found by review: a re-run of
+ * placeholders at `repointed` set the stage to `placeholders`, so references
+ * on users ids were said to hold app ids, and the placeholders they name
+ * could be rolled back). Back: only the latest phase, from its own stage.
  *
  * @example const target = checkMove("expanded", { phase: "placeholders", direction: "forward" });
  */
@@ -72,7 +75,7 @@ export function checkMove(stage: FoldStage, move: FoldMove): FoldStage {
       `The ${move.phase} phase needs the fold at stage ${from} or later; it is at ${stage}. Run ${phaseBefore(move.phase)} first.`,
     );
   }
-  return to;
+  return stageIndex(stage) > stageIndex(to) ? stage : to;
 }
 
 function phaseBefore(phase: FoldPhase): string {
@@ -108,20 +111,17 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
 
 /**
  * Whether a finished run proves its move: it completed, passed over no
- * document, and, for a re-point either way or placeholders back, left no
- * document for review (one not re-pointed still holds the other table's
- * id; a placeholder left still has its row). Expand and
- * placeholders may meet cases that predate the fold (ambiguous addresses):
- * those do not hold the stage back.
+ * document, and, for a re-point either way or a rollback of placeholders,
+ * left no document for review (one not re-pointed still holds the other
+ * table's id; a placeholder a reference still names was kept). Expand and
+ * placeholders forward may meet cases that predate the fold (ambiguous
+ * addresses): those do not hold the stage back.
  */
 export function runProves(move: FoldMove, run: SyncRun): boolean {
   if (run.status !== "completed" || run.dry_run) return false;
   if ((run.skipped ?? 0) > 0) return false;
-  // A re-point either way, or placeholders back, that left a document for
-  // a person has not done its work.
-  return (
-    (move.phase !== "repoint" &&
-      !(move.phase === "placeholders" && move.direction === "back")) ||
-    run.counts.needingReview === 0
-  );
+  const strict =
+    move.phase === "repoint" ||
+    (move.phase === "placeholders" && move.direction === "back");
+  return !strict || run.counts.needingReview === 0;
 }
