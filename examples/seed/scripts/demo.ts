@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: a scripted walkthrough of the sync on an in-process Convex
  * backend (convex-test): sign-ins by OAuth, password and emailed code, a
- * profile update, a dashboard edit healed by syncAllUsers. No network, no
- * Convex account.
+ * profile update, a dashboard edit healed by syncAllUsers; then the fold
+ * into one table (docs/fold.md), phase by phase, and a person who never
+ * signed in claiming their placeholder. No network, no Convex account.
  *
  * Every sign-in goes through Convex Auth's real flows (the OAuth routes,
  * the `auth:signIn` action), with only GitHub's, Google's and Resend's HTTP
@@ -15,9 +16,11 @@ import {
   signInOrThrow,
   signInViaOAuth,
 } from "../convex/signIn.helpers";
+import { STARTER_TEMPLATES } from "../convex/starterTemplates";
 import {
   checkConsistency,
   insertLegacyRow,
+  makeAdmin,
   readTables,
 } from "../convex/sync.helpers";
 import { newScriptBackend } from "./backend";
@@ -180,4 +183,145 @@ console.log(
         `${check.unlinkedRows} legacy row(s) wait for their owner's sign-in.`
     : `INCONSISTENT: ${JSON.stringify(check.problems)}`,
 );
-process.exitCode = check.consistent ? 0 : 1;
+if (!check.consistent) {
+  process.exitCode = 1;
+  process.exit();
+}
+
+console.log("\n━━ The fold: from two tables to one (docs/fold.md) ━━");
+
+step(
+  "An operator makes Ada an administrator; Katherine, who never signed in, has a legacy row and the templates the app once gave it.",
+);
+await makeAdmin(t, "ada@example.com");
+const katherine = await insertLegacyRow(t, {
+  email: "katherine@example.com",
+  full_name: "Katherine Johnson",
+  company: "NASA",
+  role: "Mathematician",
+});
+await t.run(async (ctx) => {
+  const now = Date.now();
+  for (const template of STARTER_TEMPLATES) {
+    await ctx.db.insert("starter_templates", {
+      owner_id: katherine,
+      ...template,
+      created_at: now,
+    });
+  }
+  await ctx.db.patch("auth_users", katherine, {
+    starter_templates_provisioned_at: now,
+  });
+});
+
+type FoldPhase = "expand" | "placeholders" | "repoint";
+
+/** Starts a phase (as `npx convex run fold:startFoldPhase` does), follows its run page by page. */
+async function foldPhase(phase: FoldPhase, what: string) {
+  step(`fold:startFoldPhase {"phase":"${phase}"}: ${what}`);
+  const started = await t.mutation(internal.fold.startFoldPhase, {
+    phase,
+    // Small pages, so that the run's progress shows.
+    pageSize: 2,
+  });
+  if (started === null) throw new Error(`${phase}: nothing to run`);
+  let pages = -1;
+  for (;;) {
+    // The next page job is due at once (runAfter(0)): let it start, then
+    // wait for it, as a deployment's scheduler would run it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await t.finishInProgressScheduledFunctions();
+    const run = await t.query(internal.syncEngine.getRun, {
+      runId: started._id,
+    });
+    if (run === null) throw new Error(`${phase}: its run is gone`);
+    if (run.pages !== pages || run.status !== "running") {
+      pages = run.pages;
+      const { checked, repaired, linked, created, needingReview } = run.counts;
+      console.log(
+        `  ${run.status} (${run.phase}), ${run.pages} page(s): ${checked} checked, ${repaired} repaired, ${linked} linked, ${created} created, ${needingReview} for review`,
+      );
+    }
+    if (run.status !== "running") break;
+  }
+  const status = await t.query(internal.fold.foldStatus, {});
+  console.log(`  stage: ${status.stage}. ${status.lastOutcome ?? ""}`);
+}
+
+await foldPhase(
+  "expand",
+  "auth_users' own fields (company, role, admin flag, sources, marker, creation time) get their home on users. The seed declares the fold from its first deploy, so every write kept the copies already: the run finds nothing to repair.",
+);
+await foldPhase(
+  "placeholders",
+  "Katherine, who never signed in, gets a users row no sign-in method owns: a placeholder, holding no provider's address.",
+);
+await foldPhase(
+  "repoint",
+  "every starter template's owner_id moves from the auth_users id to the users id.",
+);
+
+/** The users table, with each user's templates, by their users id. */
+async function printUsers(title: string) {
+  const folded = await readTables(t);
+  const ids = new Map<string, string>([
+    ...folded.users.map((u, i) => [u._id as string, `U${i + 1}`] as const),
+    ...folded.authUsers.map((a, i) => [a._id as string, `A${i + 1}`] as const),
+  ]);
+  const named = (id: string | undefined) =>
+    id ? (ids.get(id) ?? "dangling") : "—";
+  console.log(`\n${title}`);
+  console.table(
+    folded.users.map((u) => ({
+      _id: named(u._id),
+      name: u.name ?? "—",
+      email: u.email ?? (u.unclaimed === undefined ? "—" : "(placeholder)"),
+      company: u.company ?? "—",
+      role: u.role ?? "—",
+      isAdmin: u.isAdmin === true,
+      auth_user_id: named(u.auth_user_id),
+      templates: folded.templates.filter((tpl) => tpl.owner_id === u._id)
+        .length,
+    })),
+  );
+  const byRow = folded.templates.filter((tpl) =>
+    folded.authUsers.some((a) => a._id === tpl.owner_id),
+  ).length;
+  console.log(
+    `starter_templates: ${folded.templates.length - byRow} owned by a users id, ${byRow} by an auth_users id`,
+  );
+  return folded;
+}
+
+await printUsers("users, folded (Convex Auth's table, now holding the app's)");
+
+step(
+  "Katherine signs in with Google, which vouches for her address: her new user takes over her placeholder, its values, templates and row.",
+);
+const katherineSignIn = await signInViaOAuth(t, "google", {
+  sub: "google-katherine",
+  name: "kjohnson",
+  email: "katherine@example.com",
+  email_verified: true,
+});
+const claimed = await readTables(t);
+const katherineUser = claimed.users.find(
+  (u) => u._id === katherineSignIn.userId,
+)!;
+console.log(
+  `  her user: ${katherineUser.name}, ${katherineUser.company}, ${katherineUser.role}; ` +
+    `${claimed.templates.filter((tpl) => tpl.owner_id === katherineUser._id).length} templates; ` +
+    `placeholders left: ${claimed.users.filter((u) => u.unclaimed !== undefined).length}`,
+);
+
+const folded = await printUsers("users, after the claim");
+const after = await checkConsistency(t);
+const byRow = folded.templates.filter((tpl) =>
+  folded.authUsers.some((a) => a._id === tpl.owner_id),
+).length;
+console.log(
+  after.consistent && byRow === 0
+    ? `CONSISTENT: ${folded.users.length} users, each paired one-to-one with an auth_users row; every template owned by a users id.`
+    : `INCONSISTENT: ${JSON.stringify(after.problems)}; ${byRow} template(s) owned by an auth_users id`,
+);
+process.exitCode = after.consistent && byRow === 0 ? 0 : 1;
