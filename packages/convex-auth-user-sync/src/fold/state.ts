@@ -178,9 +178,11 @@ export async function recordMove(
 
 /**
  * Which id a new reference to a person should hold now (a foreign key the
- * fold re-points, see FoldDeclaration.references): "users" from the start
- * of a re-point run until a rollback of it starts, else "app". One or two
- * reads.
+ * fold re-points, see FoldDeclaration.references): "users" while a re-point
+ * run is under way and once the fold is at `repointed`, else "app" (a
+ * rollback of the re-point under way, or a re-point that ended without
+ * proving its stage: its next run moves what was written meanwhile). One
+ * or two reads.
  *
  * @example const ownerId = (await referencesHold(ctx)) === "users" ? user._id : row._id;
  */
