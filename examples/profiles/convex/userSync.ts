@@ -43,3 +43,14 @@ export const {
   internalQuery,
   internalAction,
 });
+
+/**
+ * The fold into one table (docs/fold.md), phase by phase.
+ *
+ * @example npx convex run userSync:startFoldPhase '{"phase":"expand"}'
+ */
+export const { foldStatus, startFoldPhase, rollbackFoldPhase } =
+  userSync.foldFunctions({
+    internalMutation: internalSyncMutation,
+    internalQuery,
+  });
