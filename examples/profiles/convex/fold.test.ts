@@ -265,4 +265,45 @@ describe("claiming a placeholder, with the reference on the app's side only", ()
       "unverified_email_match",
     );
   });
+
+  test("a placeholder two profiles name is nobody's to claim: a person decides, nothing moves (found by the profiles' fold)", async () => {
+    const t = newBackend();
+    const { grace, placeholder } = await folded(t);
+    // An import names the placeholder too: which profile is Grace's is no
+    // longer proven (the app's reference is the only one).
+    const imported = await t.run(async (ctx) =>
+      ctx.db.insert("profiles", {
+        userId: placeholder._id,
+        email: "eve@example.com",
+        displayName: "Eve",
+        createdAt: T0,
+      }),
+    );
+    const before = await readTables(t);
+    const signedIn = await emailCodeSignIn(t, "grace@example.com");
+    const after = await readTables(t);
+    // The placeholder and both profiles naming it are as they were.
+    expect(after.users.find((u) => u._id === placeholder._id)).toEqual(
+      before.users.find((u) => u._id === placeholder._id),
+    );
+    for (const id of [grace, imported]) {
+      expect(after.profiles.find((p) => p._id === id)).toEqual(
+        before.profiles.find((p) => p._id === id),
+      );
+    }
+    const user = after.users.find((u) => u._id === signedIn.userId)!;
+    expect(user.bio).toBeUndefined();
+    expect(user.name).not.toBe("Grace Hopper");
+    expect(after.audit.map((entry) => entry.action)).not.toContain(
+      "fold:claim",
+    );
+    expect(
+      after.reviews.find(
+        (review) =>
+          review.user_id === signedIn.userId &&
+          review.row_ids.includes(grace) &&
+          review.row_ids.includes(imported),
+      ),
+    ).toBeDefined();
+  });
 });

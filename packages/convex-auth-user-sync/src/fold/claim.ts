@@ -127,7 +127,26 @@ export async function claimPlaceholder(
     return false;
   }
 
-  // 3. What points at the placeholder, all of it, or no claim.
+  // 3. The placeholder's row, proven: with the app's reference alone, the
+  //    one row naming it. Two (an import naming it too) leave neither
+  //    provably the person's: nothing moves, a person decides.
+  const pair = await readPair(ctx, shape, placeholder);
+  if (pair.duplicates.length > 0) {
+    await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        userId: user._id,
+        rowIds: pair.duplicates.map((row) => row._id),
+        email: key,
+        detail: `A sign-in proved the address of a person who never signed in, but several ${shape.table} rows name their placeholder ${placeholder._id}, so none is provably theirs; not claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+
+  // 4. What points at the placeholder, all of it, or no claim.
   const references = [];
   for (const reference of shape.fold.references) {
     const docs = await byIndex(
@@ -154,8 +173,8 @@ export async function claimPlaceholder(
     references.push({ reference, docs });
   }
 
-  // 4. The claim: references, values, row; then the placeholder goes.
-  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  // 5. The claim: references, values, row; then the placeholder goes.
+  const row = pair.counterpart;
   for (const { reference, docs } of references) {
     for (const doc of docs) {
       await patchDoc(ctx, reference.table, doc._id, {
