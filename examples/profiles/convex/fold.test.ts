@@ -235,6 +235,36 @@ describe("fold, with the reference on the app's side only", () => {
   });
 });
 
+test("rolling placeholders back leaves a placeholder two profiles name for a person, and the stage where it was (found by the profiles' fold)", async () => {
+  const t = newBackend();
+  const { grace } = await twoPeople(t);
+  await forward(t, "expand");
+  await forward(t, "placeholders");
+  const placeholder = (await readTables(t)).users.find(
+    (u) => u.unclaimed === "grace@example.com",
+  )!;
+  // An import names Grace's placeholder too: neither profile is provably
+  // its own, so neither can be unlinked from it, nor the placeholder go.
+  const imported = await insertLegacyProfile(t, {
+    email: "eve@example.com",
+    displayName: "Eve",
+  });
+  await t.run(async (ctx) => {
+    await ctx.db.patch("profiles", imported, { userId: placeholder._id });
+  });
+  const before = await readTables(t);
+  await back(t, "placeholders");
+  const after = await readTables(t);
+  // Still a placeholder, so still the placeholders stage.
+  expect(await stage(t)).toBe("placeholders");
+  expect(after.users).toEqual(before.users);
+  expect(after.profiles).toEqual(before.profiles);
+  const review = after.reviews.find(
+    (r) => r.kind === "duplicate_counterpart" && r.user_id === placeholder._id,
+  );
+  expect([...review!.row_ids].sort()).toEqual([grace, imported].sort());
+});
+
 describe("claiming a placeholder, with the reference on the app's side only", () => {
   async function folded(t: Backend) {
     const people = await twoPeople(t);

@@ -108,13 +108,17 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
 
 /**
  * Whether a finished run proves its move: it completed, passed over no
- * document, and, for a re-point either way, left no document for review
- * (one not re-pointed still holds the other table's id). Expand and
- * placeholders may meet cases that predate the fold (ambiguous addresses):
- * those do not hold the stage back.
+ * document, and, for a re-point either way or a rollback of placeholders,
+ * left no document for review (one not re-pointed still holds the other
+ * table's id; a placeholder left for review still stands). Expand and
+ * placeholders forward may meet cases that predate the fold (ambiguous
+ * addresses): those do not hold the stage back.
  */
 export function runProves(move: FoldMove, run: SyncRun): boolean {
   if (run.status !== "completed" || run.dry_run) return false;
   if ((run.skipped ?? 0) > 0) return false;
-  return move.phase !== "repoint" || run.counts.needingReview === 0;
+  const clean =
+    move.phase === "repoint" ||
+    (move.phase === "placeholders" && move.direction === "back");
+  return !clean || run.counts.needingReview === 0;
 }
