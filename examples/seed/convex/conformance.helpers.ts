@@ -1,12 +1,12 @@
 /**
  * This app, as the conformance suite drives it (../../../conformance).
  */
-import type { Backend, ConformanceApp } from "../../../conformance/app";
+import type { ConformanceApp } from "../../../conformance/app";
 import { atStage, type FoldStage } from "../../../conformance/stages";
 import { api, internal } from "./_generated/api";
 import schema from "./schema";
 import { userSync } from "./sync";
-import { newBackendWithFastPasswords } from "./test.helpers";
+import { type Backend, newBackendWithFastPasswords } from "./test.helpers";
 
 export const seedApp: ConformanceApp = {
   schema,
@@ -66,7 +66,7 @@ export async function backendAtStage(
   stage: FoldStage,
   seed?: (t: Backend) => Promise<void>,
 ) {
-  const t = seedApp.newBackend();
+  const t = newBackendWithFastPasswords();
   await seed?.(t);
   await atStage(t, seedApp, stage);
   return t;
