@@ -38,19 +38,13 @@ export const {
   openCases,
   resolveCase,
   auditLog,
+  // The fold into one table (docs/fold.md), phase by phase:
+  // npx convex run userSync:startFoldPhase '{"phase":"expand"}'
+  foldStatus,
+  startFoldPhase,
+  rollbackFoldPhase,
 } = userSync.functions({
   internalMutation: internalSyncMutation,
   internalQuery,
   internalAction,
 });
-
-/**
- * The fold into one table (docs/fold.md), phase by phase.
- *
- * @example npx convex run userSync:startFoldPhase '{"phase":"expand"}'
- */
-export const { foldStatus, startFoldPhase, rollbackFoldPhase } =
-  userSync.foldFunctions({
-    internalMutation: internalSyncMutation,
-    internalQuery,
-  });
