@@ -42,6 +42,9 @@ export type ConformanceApp = {
   syncAllUsers: FunctionReference<"mutation", "internal">;
   /** The latest run (the engine's getRun). */
   getRun: FunctionReference<"query", "internal">;
+  /** The fold's commands (userSync.foldFunctions): start a phase, status. */
+  startFoldPhase: FunctionReference<"mutation", "internal">;
+  foldStatus: FunctionReference<"query", "internal">;
   /** The drift report's summary action. */
   driftSummary: FunctionReference<"action", "internal">;
   /** One page of the drift report (`table`: "users", "rows" or "both"). */

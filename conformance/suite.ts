@@ -12,9 +12,10 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Backend, ConformanceApp } from "./app";
 import { codeOf, passwordSignIn } from "./client";
 import { driftConformance } from "./drift";
-import { consistencyProperty } from "./property";
+import { consistencyProperty, LATER_STAGE_RUNS } from "./property";
 import { rowDeletionConformance } from "./rowDeletion";
 import { syncEverything } from "./runs";
+import { atStage, FOLD_STAGES, type FoldStage } from "./stages";
 import {
   counterpartIn,
   pairsIn,
@@ -25,8 +26,35 @@ import {
 
 const START = Date.UTC(2026, 7, 1);
 
-export function conformanceSuite(name: string, app: ConformanceApp): void {
+export function conformanceSuite(
+  name: string,
+  app: ConformanceApp,
+  /** The fold's stages to run the feature tests in (all by default). */
+  stages: readonly FoldStage[] = FOLD_STAGES.map((entry) => entry.stage),
+): void {
+  for (const stage of stages) featureTests(name, app, stage);
+  rowDeletionConformance(app);
+  driftConformance(name, app);
+  consistencyProperty(name, app);
+  // From the last stage too, on fewer sequences (each runs every phase).
+  const last = stages[stages.length - 1];
+  if (last !== undefined && last !== "two_tables") {
+    consistencyProperty(name, app, LATER_STAGE_RUNS, last);
+  }
+}
+
+/**
+ * The feature tests, each on a backend moved to `stage` first (see
+ * stages.ts): what the app's API does must not depend on where the fold
+ * stands.
+ */
+function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
   const { shape } = app.userSync;
+  const backend = async () => {
+    const t = app.newBackend();
+    await atStage(t, app, stage);
+    return t;
+  };
   const signUp = (t: Backend, email: string, password = "correct horse") =>
     passwordSignIn(t, app, { email, password, flow: "signUp" });
   const signIn = (t: Backend, email: string, password = "correct horse") =>
@@ -52,7 +80,11 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     );
   }
 
-  describe(`conformance: ${name}`, () => {
+  const title =
+    stage === "two_tables"
+      ? `conformance: ${name}`
+      : `conformance: ${name}, fold at ${stage}`;
+  describe(title, () => {
     beforeEach(() => {
       vi.useFakeTimers();
       vi.setSystemTime(START);
@@ -62,7 +94,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a sign-up gets exactly one row, and both sides agree on it", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const { tables, user, row } = await pairOf(t, ada.userId);
       expect(row).not.toBeNull();
@@ -88,7 +120,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a returning sign-in stamps the login on both sides and changes nothing else", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const before = await pairOf(t, ada.userId);
       vi.advanceTimersByTime(60_000);
@@ -105,7 +137,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a person's name edit reaches both tables and survives their next sign-in", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       await app.setOwnName(ada.asUser, "Ada Lovelace");
       await signIn(t, "ada@example.com");
@@ -115,7 +147,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("app code writing the row (through its own builders) carries the change to users", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const { row } = await pairOf(t, ada.userId);
       await app.editRowName(t, row!._id, "Countess of Lovelace");
@@ -129,7 +161,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("an unverified sign-up never claims an existing row: it is left as it was, for review", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const legacyId = await insertLegacyRow(
         t,
         "kim@example.com",
@@ -149,7 +181,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("suspension refuses sign-in and ends sessions; reactivation lets the person back in", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       await app.setStatus(t, ada.userId, "suspended");
       let { tables, row } = await pairOf(t, ada.userId);
@@ -175,7 +207,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("deleting an account removes its pair and Convex Auth records, and nobody else's", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const bob = await signUp(t, "bob@example.com");
       const cy = await signUp(t, "cy@example.com");
@@ -198,7 +230,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a bulk run is the migration: users that predate the sync get rows, and a second run changes nothing", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       // Users Convex Auth made before the app adopted the sync.
       const userIds = await t.run(async (ctx) =>
         Promise.all(
@@ -231,7 +263,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a second row claiming a user is recorded for review, and its data is never shown as theirs", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const imported = await t.run(
         async (ctx) =>
@@ -268,7 +300,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     }
 
     test("a suspension made while two rows claim a user holds once the extra row goes (found by review)", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       // Suspended and reactivated once: her row says "active" explicitly.
       await app.setStatus(t, ada.userId, "suspended");
@@ -291,7 +323,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a reactivation made while two rows claim a user holds once the extra row goes (found by review)", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       await app.setStatus(t, ada.userId, "suspended");
       const imported = await importClaiming(t, ada.userId);
@@ -306,7 +338,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("a run links a legacy row to the user who verified its address, and to nobody else", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const legacyAda = await insertLegacyRow(
         t,
         "ada@example.com",
@@ -369,7 +401,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("two users who verified one address: a legacy row with it is linked to neither (found by review)", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const legacy = await insertLegacyRow(t, "kim@example.com", "Legacy Kim");
       const users = await t.run(async (ctx) =>
         Promise.all(
@@ -397,7 +429,7 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
     });
 
     test("app code deleting a user takes its own row, and no row that is not provably its", async () => {
-      const t = app.newBackend();
+      const t = await backend();
       const ada = await signUp(t, "ada@example.com");
       const bob = await signUp(t, "bob@example.com");
       const adaRow = (await pairOf(t, ada.userId)).row!;
@@ -418,8 +450,4 @@ export function conformanceSuite(name: string, app: ConformanceApp): void {
       expect(after.sessions).toEqual([]);
     });
   });
-
-  rowDeletionConformance(app);
-  driftConformance(name, app);
-  consistencyProperty(name, app);
 }

@@ -26,6 +26,8 @@ export const profilesApp: ConformanceApp = {
   passwordProvider: "password",
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.userSync.getRun,
+  startFoldPhase: internal.userSync.startFoldPhase,
+  foldStatus: internal.userSync.foldStatus,
   driftSummary: internal.userSync.summary,
   driftPage: internal.userSync.page,
   ownName: { users: "name", app: "displayName" },

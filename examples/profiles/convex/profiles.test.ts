@@ -175,6 +175,8 @@ describe("bulk runs with the reference on the app side only", () => {
           email,
           name: `Pair ${i}`,
           emailVerificationTime: 1,
+          // The fold's copy of the profile's createdAt (convex/sync.ts).
+          createdAt: 1,
         });
         await ctx.db.insert("profiles", {
           userId,

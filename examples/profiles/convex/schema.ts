@@ -2,7 +2,7 @@ import { authTables } from "@convex-dev/auth/server";
 import {
   accountStatusValidator,
   syncTables,
-  usersTable,
+  syncUserFields,
 } from "convex-auth-user-sync";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
@@ -15,7 +15,27 @@ import { v } from "convex/values";
 export default defineSchema({
   ...authTables,
 
-  users: usersTable(authTables.users),
+  // usersTable(authTables.users), with the fold's homes for the profile's
+  // own fields (convex/sync.ts, fold): copies of the profile's values, kept
+  // equal by the sync (see docs/fold.md).
+  users: defineTable({
+    ...authTables.users.validator.fields,
+    ...syncUserFields,
+    bio: v.optional(v.string()),
+    createdAt: v.optional(v.number()),
+  })
+    // Convex Auth queries "email" and "phone" by name.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
+    .index("email", ["email"])
+    .index("phone", ["phone"])
+    // The sync's: verified owners of an address first, however many
+    // unverified sign-ups claim it too.
+    .index("by_email_and_emailVerificationTime", [
+      "email",
+      "emailVerificationTime",
+    ])
+    // The fold's placeholders of people who never signed in, by address.
+    .index("by_unclaimed", ["unclaimed"]),
 
   profiles: defineTable({
     userId: v.optional(v.id("users")),

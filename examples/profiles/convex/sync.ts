@@ -19,4 +19,10 @@ export const userSync = defineUserSync<DataModel>()({
   // account with it: a person is their profile here.
   onRowDelete: "deleteAccount",
   schema,
+  // The way out of two tables (docs/fold.md): the profile's own fields get
+  // a home on users. No other table holds a profile's id, so there is
+  // nothing to re-point: the repoint phase has no run here.
+  fold: {
+    fields: { bio: "bio", createdAt: "createdAt" },
+  },
 });

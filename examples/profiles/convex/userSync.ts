@@ -38,6 +38,11 @@ export const {
   openCases,
   resolveCase,
   auditLog,
+  // The fold into one table (docs/fold.md), phase by phase:
+  // npx convex run userSync:startFoldPhase '{"phase":"expand"}'
+  foldStatus,
+  startFoldPhase,
+  rollbackFoldPhase,
 } = userSync.functions({
   internalMutation: internalSyncMutation,
   internalQuery,

@@ -97,6 +97,7 @@ async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
               ...user,
               lastLoginAt: at,
               updatedAt: at,
+              createdAt: at,
             });
             await ctx.db.insert("profiles", {
               ...paired,
@@ -124,6 +125,8 @@ async function seedPairs(t: Backend, n: number, at = 1_700_000_000_000) {
           emailVerificationTime: at,
           lastLoginAt: at,
           updatedAt: at,
+          // The fold's copy of the profile's createdAt (convex/sync.ts).
+          createdAt: at,
         });
         await ctx.db.insert("profiles", {
           userId,

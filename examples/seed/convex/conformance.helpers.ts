@@ -2,10 +2,11 @@
  * This app, as the conformance suite drives it (../../../conformance).
  */
 import type { ConformanceApp } from "../../../conformance/app";
+import { atStage, type FoldStage } from "../../../conformance/stages";
 import { api, internal } from "./_generated/api";
 import schema from "./schema";
 import { userSync } from "./sync";
-import { newBackendWithFastPasswords } from "./test.helpers";
+import { type Backend, newBackendWithFastPasswords } from "./test.helpers";
 
 export const seedApp: ConformanceApp = {
   schema,
@@ -15,6 +16,8 @@ export const seedApp: ConformanceApp = {
   passwordProvider: "password",
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.syncEngine.getRun,
+  startFoldPhase: internal.fold.startFoldPhase,
+  foldStatus: internal.fold.foldStatus,
   driftSummary: internal.driftReport.summary,
   driftPage: internal.driftReport.page,
   ownName: { users: "name", app: "full_name" },
@@ -52,3 +55,19 @@ export const seedApp: ConformanceApp = {
     updated_at: now,
   }),
 };
+
+/**
+ * A fresh backend (fast passwords) holding what `seed` writes, moved to a
+ * stage of the fold by its own commands (conformance/stages.ts).
+ *
+ * @example const t = await backendAtStage("repointed", (t) => insertLegacyRow(t, { email }));
+ */
+export async function backendAtStage(
+  stage: FoldStage,
+  seed?: (t: Backend) => Promise<void>,
+) {
+  const t = newBackendWithFastPasswords();
+  await seed?.(t);
+  await atStage(t, seedApp, stage);
+  return t;
+}

@@ -379,6 +379,15 @@ async function prepareLink(
     paired !== null && paired._id !== user._id && isPlaceholder(paired)
       ? paired
       : null;
+  if (
+    placeholder !== null &&
+    (await readPair(ctx, shape, placeholder)).duplicates.length > 0
+  ) {
+    throw appError(
+      "CONFLICT",
+      `Several rows name the row's placeholder (users ${placeholder._id}); retire the stray one first`,
+    );
+  }
   const placeholderReferences =
     placeholder === null ? [] : await referencesTo(ctx, shape, placeholder._id);
   if (placeholderReferences === null) {

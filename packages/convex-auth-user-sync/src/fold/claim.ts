@@ -131,7 +131,25 @@ export async function claimPlaceholder(
   // 3. The placeholder's row holds the address now, never paired: an
   //    address it has left, or a row gone, proves nothing (found by review:
   //    whoever held the row's old address took the person over).
-  const { counterpart: row } = await readPair(ctx, shape, placeholder);
+  const pair = await readPair(ctx, shape, placeholder);
+  // With the app's reference alone, the one row naming the placeholder is
+  // its row: two (an import naming it too) leave neither provably the
+  // person's (found with the profiles example).
+  if (pair.duplicates.length > 0) {
+    await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        userId: user._id,
+        rowIds: pair.duplicates.map((row) => row._id),
+        email: key,
+        detail: `A sign-in proved the address of a person who never signed in, but several ${shape.table} rows name their placeholder ${placeholder._id}, so none is provably theirs; not claimed.`,
+      },
+      { now },
+    );
+    return false;
+  }
+  const row = pair.counterpart;
   if (
     row === null ||
     normalizeEmail(row[shape.email]) !== key ||

@@ -80,6 +80,9 @@ export async function placeholderFor(
 /**
  * One row's step back: when its user is an unclaimed placeholder that names
  * it (or that only it names), the placeholder goes and the row is unlinked.
+ * A placeholder several rows name (the app's reference alone: an import
+ * naming it too) is no row's provably: it stays, recorded for a person, and
+ * holds the rollback back (stages.ts).
  */
 export async function placeholderBack(
   ctx: MutationCtx,
@@ -96,7 +99,20 @@ export async function placeholderBack(
   if (row[shape.appRef] === undefined) return unchanged;
   const user = await getDoc(ctx, "users", row[shape.appRef]);
   if (user === null || !isPlaceholder(user)) return unchanged;
-  const { counterpart } = await readPair(ctx, shape, user);
+  const { counterpart, duplicates } = await readPair(ctx, shape, user);
+  if (duplicates.some((duplicate) => duplicate._id === row._id)) {
+    const changes = await recordReview(
+      ctx,
+      {
+        kind: "duplicate_counterpart",
+        userId: user._id,
+        rowIds: duplicates.map((duplicate) => duplicate._id),
+        detail: `Rolling back the fold's placeholders: several ${shape.table} rows name the placeholder ${user._id}, so none is provably its row; it stays until a person decides.`,
+      },
+      options,
+    );
+    return { ...unchanged, outcome: "conflict", changes };
+  }
   if (counterpart?._id !== row._id) return unchanged;
   // Something names the placeholder itself (written while references held
   // users ids): it stays, for a person, rather than leave that dangling.

@@ -113,6 +113,13 @@ describe("fold stages", () => {
     expect(
       runProves(forward, run({ counts: { needingReview: 1 } as never })),
     ).toBe(false);
+    // A placeholder a rollback left for review still stands.
+    expect(
+      runProves(
+        { phase: "placeholders", direction: "back" },
+        run({ counts: { needingReview: 1 } as never }),
+      ),
+    ).toBe(false);
     // Cases older than the fold (ambiguous addresses) do not hold expand back.
     expect(
       runProves(

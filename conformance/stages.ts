@@ -1,0 +1,40 @@
+/**
+ * The fold's stages (docs/fold.md), for running the suite in each: an
+ * app's backend is moved to a stage by the fold's own commands, phase by
+ * phase, on whatever data it holds, before a test does anything else.
+ */
+import type { FoldStatus } from "convex-auth-user-sync";
+import { expect } from "vitest";
+import type { Backend, ConformanceApp } from "./app";
+import { runDueFunctions } from "./runs";
+
+export type FoldStage = FoldStatus["stage"];
+
+/** Every stage, in order, with the phase that reaches it. */
+export const FOLD_STAGES: readonly { stage: FoldStage; phase?: string }[] = [
+  { stage: "two_tables" },
+  { stage: "expanded", phase: "expand" },
+  { stage: "placeholders", phase: "placeholders" },
+  { stage: "repointed", phase: "repoint" },
+];
+
+/**
+ * Moves the backend to `stage`: each phase up to it started and its run
+ * driven to the end (fake timers required), the stage checked. From
+ * "two_tables", nothing runs.
+ *
+ * @example await atStage(t, app, "placeholders");
+ */
+export async function atStage(
+  t: Backend,
+  app: ConformanceApp,
+  stage: FoldStage,
+): Promise<void> {
+  const last = FOLD_STAGES.findIndex((entry) => entry.stage === stage);
+  for (const { phase } of FOLD_STAGES.slice(1, last + 1)) {
+    await t.mutation(app.startFoldPhase, { phase });
+    await runDueFunctions(t);
+  }
+  const status = (await t.query(app.foldStatus, {})) as FoldStatus;
+  expect(status.stage).toBe(stage);
+}
