@@ -9,14 +9,18 @@
  *
  * Back: an unclaimed placeholder goes, and its row is a legacy row again,
  * as it was (its address and verification mirror were never touched).
+ * Whatever a re-point moved to the placeholder (one held back by a case
+ * leaves the stage here with some references moved) names the row again
+ * first: a placeholder never goes while anything names it.
  */
 import type { GenericId } from "convex/values";
 import type { AnyDoc, Shape } from "../declaration.js";
-import { getDoc, insertDoc, patchDoc } from "../db.js";
+import { byIndex, getDoc, insertDoc, patchDoc } from "../db.js";
 import { normalizeEmail, planLink } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import {
   readPair,
+  recordReview,
   type SyncOptions,
   type SyncResult,
   syncFromRow,
@@ -84,9 +88,15 @@ export async function placeholderFor(
   return { outcome: "created", userId, rowId: row._id, changes };
 }
 
+/** The most documents of one declared reference a step back moves. */
+export const BACK_REFERENCES = 100;
+
 /**
  * One row's step back: when its user is an unclaimed placeholder that names
- * it (or that only it names), the placeholder goes and the row is unlinked.
+ * it (or that only it names), the references to the placeholder name the
+ * row again, the placeholder goes and the row is unlinked. More than
+ * BACK_REFERENCES documents of one reference: a case, and the placeholder
+ * stays (roll the re-point back first).
  */
 export async function placeholderBack(
   ctx: MutationCtx,
@@ -105,11 +115,51 @@ export async function placeholderBack(
   if (user === null || !isPlaceholder(user)) return unchanged;
   const { counterpart } = await readPair(ctx, shape, user);
   if (counterpart?._id !== row._id) return unchanged;
+  // 1. What names the placeholder, all of it, or a case.
+  const references = [];
+  for (const reference of shape.fold?.references ?? []) {
+    const docs = await byIndex(
+      ctx,
+      reference.table,
+      reference.index,
+      { [reference.field]: user._id },
+      BACK_REFERENCES + 1,
+    );
+    if (docs.length > BACK_REFERENCES) {
+      const changes = await recordReview(
+        ctx,
+        {
+          kind: "reference_conflict",
+          userId: user._id,
+          rowIds: [row._id],
+          detail: `The placeholder ${user._id} is named by more than ${BACK_REFERENCES} ${reference.table} documents: too many to move back in one step; it stays. Roll the re-point back first.`,
+        },
+        options,
+      );
+      return { ...unchanged, outcome: "conflict", changes };
+    }
+    references.push({ reference, docs });
+  }
+
+  // 2. They name the row again; the placeholder goes.
   const changes = [
+    ...references.flatMap(({ reference, docs }) =>
+      docs.map(
+        (doc) =>
+          `${reference.table} ${doc._id}: set ${reference.field} to ${row._id}`,
+      ),
+    ),
     `users ${user._id}: delete the placeholder`,
     `${shape.table} ${row._id}: clear ${shape.appRef}`,
   ];
   if (options.dryRun !== true) {
+    for (const { reference, docs } of references) {
+      for (const doc of docs) {
+        await patchDoc(ctx, reference.table, doc._id, {
+          [reference.field]: row._id,
+        });
+      }
+    }
     await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
     await ctx.db.delete("users", user._id as GenericId<"users">);
   }
