@@ -65,6 +65,8 @@ export type World = {
   suspended: Set<string>;
   /** A counter for fresh values. */
   next: number;
+  /** The tables as the last check read them: what the next step starts from. */
+  seen?: Tables;
 };
 
 export type Tables = Awaited<ReturnType<typeof readAll>>;
@@ -149,7 +151,8 @@ export type Before = {
 };
 
 export async function snapshot(world: World): Promise<Before> {
-  return snapshotOf(await readAll(world.t));
+  world.seen = await readAll(world.t);
+  return snapshotOf(world.seen);
 }
 
 function snapshotOf(tables: Tables): Before {
@@ -183,6 +186,7 @@ export async function checkInvariants(
   facts: StepFacts,
 ): Promise<Before> {
   const tables = await readAll(world.t);
+  world.seen = tables;
   learnOwners(world, tables);
   const docOwner = (id: string) =>
     world.rowOwner.get(id) ?? world.userOwner.get(id);

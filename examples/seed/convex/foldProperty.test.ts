@@ -199,18 +199,16 @@ function expectCode(error: unknown, ...codes: string[]) {
   ).toBe(true);
 }
 
-/** A person's users rows (those the model knows to be theirs). */
-async function usersOf(world: World, person: number) {
-  const tables = await readAll(world.t);
-  return tables.users.filter(
+/** A person's users rows (those the model knows to be theirs), as last read. */
+function usersOf(world: World, person: number) {
+  return world.seen!.users.filter(
     (u) => world.userOwner.get(u._id) === person && u.unclaimed === undefined,
   );
 }
 
-/** A person's rows. */
-async function rowsOf(world: World, person: number) {
-  const tables = await readAll(world.t);
-  return tables.rows.filter((r) => world.rowOwner.get(r._id) === person);
+/** A person's rows, as last read. */
+function rowsOf(world: World, person: number) {
+  return world.seen!.rows.filter((r) => world.rowOwner.get(r._id) === person);
 }
 
 /** The worker of the active run, if one is running. */
@@ -284,7 +282,7 @@ async function apply(world: World, s: Step): Promise<StepFacts> {
     case "password": {
       const email = PEOPLE[s.who]!;
       const key = `${s.provider}:${email}`;
-      const exists = (await readAll(t)).accounts.some(
+      const exists = world.seen!.accounts.some(
         (a) => a.provider === s.provider && a.providerAccountId === email,
       );
       if (!exists) world.passwords.set(key, s.who);
@@ -349,8 +347,8 @@ async function apply(world: World, s: Step): Promise<StepFacts> {
     }
     case "setStatus": {
       // The person's account, or the row of a person who never signed in.
-      const [user] = await usersOf(world, s.who);
-      const [row] = await rowsOf(world, s.who);
+      const [user] = usersOf(world, s.who);
+      const [row] = rowsOf(world, s.who);
       const id = user?._id ?? row?._id;
       if (id === undefined) return {};
       const result = await outcome(() =>
@@ -374,7 +372,7 @@ async function apply(world: World, s: Step): Promise<StepFacts> {
         if (result.error === null) forget(world, s.who);
         return { mayRemovePlaceholders: true };
       }
-      const [user] = await usersOf(world, s.who);
+      const [user] = usersOf(world, s.who);
       if (user === undefined) return {};
       await t.mutation(internal.admin.deleteAccount, { id: user._id });
       forget(world, s.who);
@@ -469,8 +467,8 @@ function forget(world: World, person: number) {
 /** Out-of-band writes (a dashboard edit, a bad script): raw ctx.db. */
 async function damage(world: World, s: Extract<Step, { kind: "damage" }>) {
   const { t } = world;
-  const [user] = await usersOf(world, s.who);
-  const [row] = await rowsOf(world, s.who);
+  const [user] = usersOf(world, s.who);
+  const [row] = rowsOf(world, s.who);
   const value = ownValue(s.who, world.next++);
   await t.run(async (ctx) => {
     switch (s.edit) {
