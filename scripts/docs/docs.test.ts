@@ -52,6 +52,8 @@ const ENVIRONMENT = new Set([
   "FC_RUNS",
   "FC_SEED",
   "FC_CONFORMANCE_RUNS",
+  "FC_FOLD_RUNS",
+  "FC_FOLD_REPLAY",
 ]);
 
 /** The seed's own constants the docs cite, and the module exporting each. */

@@ -23,4 +23,5 @@ export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
 /** Module map entries that mount this file as the app's `auth`. */
 export const FAST_PASSWORD_MODULES = {
   "./auth.ts": () => import("./fastPassword.helpers"),
+  "./http.ts": () => import("./fastPasswordHttp.helpers"),
 };

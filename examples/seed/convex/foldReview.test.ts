@@ -207,7 +207,7 @@ describe("a placeholder whose row is gone", () => {
 });
 
 describe("rolling back placeholders", () => {
-  test("a placeholder a reference still names is kept: rolling back placeholders never leaves a template naming nobody", async () => {
+  test("rolling back placeholders after a re-point that did not finish never leaves a template naming nobody: they name the row again", async () => {
     const t = newBackend();
     const { grace } = await twoPeople(t);
     await forward(t, "expand");
@@ -228,11 +228,11 @@ describe("rolling back placeholders", () => {
     await back(t, "placeholders");
 
     expect(await ownersExist(t)).toEqual(missingBefore);
-    // The rollback did not prove itself: the placeholder is still in use.
-    expect(await stage(t)).toBe("placeholders");
-    expect((await readTables(t)).reviews.map((r) => r.user_id)).toContain(
-      placeholderId,
-    );
+    expect(await stage(t)).toBe("expanded");
+    expect(await templatesOf(t, grace)).toHaveLength(STARTER_TEMPLATES.length);
+    expect(
+      (await readTables(t)).users.some((u) => u._id === placeholderId),
+    ).toBe(false);
   });
 });
 

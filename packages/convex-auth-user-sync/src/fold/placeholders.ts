@@ -9,6 +9,9 @@
  *
  * Back: an unclaimed placeholder goes, and its row is a legacy row again,
  * as it was (its address and verification mirror were never touched).
+ * Whatever a re-point moved to the placeholder (one held back by a case
+ * leaves the stage here with some references moved) names the row again
+ * first: a placeholder never goes while anything names it.
  */
 import type { GenericId } from "convex/values";
 import type { AnyDoc, Shape } from "../declaration.js";
@@ -23,7 +26,7 @@ import {
   syncFromRow,
   writeLink,
 } from "../steps.js";
-import { referencesTo } from "./claim.js";
+import { CLAIM_REFERENCES, referencesTo } from "./claim.js";
 import { documentPhase } from "./documentPhase.js";
 import { isPlaceholder, UNCLAIMED } from "./marker.js";
 
@@ -79,10 +82,14 @@ export async function placeholderFor(
 
 /**
  * One row's step back: when its user is an unclaimed placeholder that names
- * it (or that only it names), the placeholder goes and the row is unlinked.
- * A placeholder several rows name (the app's reference alone: an import
- * naming it too) is no row's provably: it stays, recorded for a person, and
- * holds the rollback back (stages.ts).
+ * it (or that only it names), the references to the placeholder name the
+ * row again (a re-point that did not finish moved them; found by the fold's
+ * property test: they were left naming a deleted user), the placeholder
+ * goes and the row is unlinked. A placeholder several rows name (the app's
+ * reference alone: an import naming it too) is no row's provably, and one
+ * named by more than CLAIM_REFERENCES documents of a reference is too much
+ * for one step: either stays, recorded for a person, and holds the rollback
+ * back (stages.ts).
  */
 export async function placeholderBack(
   ctx: MutationCtx,
@@ -114,28 +121,41 @@ export async function placeholderBack(
     return { ...unchanged, outcome: "conflict", changes };
   }
   if (counterpart?._id !== row._id) return unchanged;
-  // Something names the placeholder itself (written while references held
-  // users ids): it stays, for a person, rather than leave that dangling.
-  const named = await referencesTo(ctx, shape, user._id);
-  if (named === null || named.some(({ docs }) => docs.length > 0)) {
+  // 1. What names the placeholder, all of it, or a case.
+  const references = await referencesTo(ctx, shape, user._id);
+  if (references === null) {
     const changes = await recordReview(
       ctx,
       {
         kind: "reference_conflict",
         userId: user._id,
         rowIds: [row._id],
-        detail:
-          "The fold's rollback of placeholders left this one: documents of a declared reference name it, not its row. Re-point them to the row (or run the re-point back) and roll back again.",
+        detail: `The placeholder ${user._id} is named by more than ${CLAIM_REFERENCES} documents of a declared reference: too many to move back in one step; it stays. Roll the re-point back first.`,
       },
       options,
     );
-    return { outcome: "conflict", userId: null, rowId: row._id, changes };
+    return { ...unchanged, outcome: "conflict", changes };
   }
+
+  // 2. They name the row again; the placeholder goes.
   const changes = [
+    ...references.flatMap(({ reference, docs }) =>
+      docs.map(
+        (doc) =>
+          `${reference.table} ${doc._id}: set ${reference.field} to ${row._id}`,
+      ),
+    ),
     `users ${user._id}: delete the placeholder`,
     `${shape.table} ${row._id}: clear ${shape.appRef}`,
   ];
   if (options.dryRun !== true) {
+    for (const { reference, docs } of references) {
+      for (const doc of docs) {
+        await patchDoc(ctx, reference.table, doc._id, {
+          [reference.field]: row._id,
+        });
+      }
+    }
     await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
     await ctx.db.delete("users", user._id as GenericId<"users">);
   }
