@@ -7,6 +7,7 @@ import type { TestConvex } from "convex-test";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type schema from "./schema";
+import { STARTER_TEMPLATES } from "./starterTemplates";
 import { userSync } from "./sync";
 import type { Metrics } from "./validators";
 import {
@@ -199,19 +200,44 @@ export async function makeAdmin(t: Backend, email: string): Promise<void> {
   await t.mutation(internal.admin.setAdmin, { email, isAdmin: true });
 }
 
+export type SeedMixOptions = {
+  /** Every row owns the starter templates, by row id (the fold's bench). */
+  templates?: boolean;
+};
+
 /**
  * Seeds a realistic mix of `n` identities in the state a deployment is in
  * before the migration: linked pairs (most), users with an unlinked legacy row
  * of the same verified email, users alone, legacy rows alone, drifted fields,
  * dangling and one-sided references, duplicate and unverified email claims,
  * unnormalized imported emails. Inserted raw, as old code or an import would.
+ * With `templates`, every row owns the starter templates by its id, as
+ * before the fold.
  *
  * @example await seedMix(t, 500);
+ * @example await seedMix(t, 500, undefined, { templates: true });
  */
-export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
+export async function seedMix(
+  t: Backend,
+  n: number,
+  at = 1_700_000_000_000,
+  options: SeedMixOptions = {},
+) {
   const BATCH = 200;
   for (let start = 0; start < n; start += BATCH) {
     await t.run(async (ctx) => {
+      // The starter templates a legacy app gave a row: owned by its id.
+      const owns = async (rowId: Id<"auth_users">) => {
+        if (options.templates !== true) return rowId;
+        for (const template of STARTER_TEMPLATES) {
+          await ctx.db.insert("starter_templates", {
+            owner_id: rowId,
+            ...template,
+            created_at: at,
+          });
+        }
+        return rowId;
+      };
       for (let i = start; i < Math.min(n, start + BATCH); i++) {
         const email = `person${i}@example.com`;
         const kind = i % 20;
@@ -238,42 +264,48 @@ export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
             company: legacy.company,
             createdAt: at,
           });
-          const authUserId = await ctx.db.insert("auth_users", {
-            convex_user_id: userId,
-            email,
-            email_verified: true,
-            full_name: `user${i}`,
-            company: legacy.company,
-            last_login_at: at,
-            created_at: at,
-            updated_at: at,
-          });
+          const authUserId = await owns(
+            await ctx.db.insert("auth_users", {
+              convex_user_id: userId,
+              email,
+              email_verified: true,
+              full_name: `user${i}`,
+              company: legacy.company,
+              last_login_at: at,
+              created_at: at,
+              updated_at: at,
+            }),
+          );
           await ctx.db.patch("users", userId, { auth_user_id: authUserId });
         } else if (kind <= 10) {
           // A legacy row and its owner's user, not yet linked.
-          await ctx.db.insert("auth_users", legacy);
+          await owns(await ctx.db.insert("auth_users", legacy));
           await ctx.db.insert("users", verifiedUser);
         } else if (kind <= 12) {
           await ctx.db.insert("users", verifiedUser);
         } else if (kind <= 14) {
           // A legacy row whose owner never signed in; some imported with an
           // unnormalized email.
-          await ctx.db.insert("auth_users", {
-            ...legacy,
-            email: kind === 14 ? `  Person${i}@Example.COM ` : email,
-          });
+          await owns(
+            await ctx.db.insert("auth_users", {
+              ...legacy,
+              email: kind === 14 ? `  Person${i}@Example.COM ` : email,
+            }),
+          );
         } else if (kind === 15) {
           // A linked pair that drifted: dashboard edits on both sides.
           const userId = await ctx.db.insert("users", {
             ...verifiedUser,
             name: "edited in dashboard",
           });
-          const authUserId = await ctx.db.insert("auth_users", {
-            ...legacy,
-            convex_user_id: userId,
-            email: `typo${i}@example.com`,
-            name_source: "user",
-          });
+          const authUserId = await owns(
+            await ctx.db.insert("auth_users", {
+              ...legacy,
+              convex_user_id: userId,
+              email: `typo${i}@example.com`,
+              name_source: "user",
+            }),
+          );
           await ctx.db.patch("users", userId, { auth_user_id: authUserId });
         } else if (kind === 16) {
           // Dangling references, one from each side.
@@ -282,26 +314,32 @@ export async function seedMix(t: Backend, n: number, at = 1_700_000_000_000) {
           await ctx.db.insert("users", { ...verifiedUser, auth_user_id: gone });
           const goneUser = await ctx.db.insert("users", { name: "gone" });
           await ctx.db.delete("users", goneUser);
-          await ctx.db.insert("auth_users", {
-            ...legacy,
-            email: `left${i}@example.com`,
-            convex_user_id: goneUser,
-          });
+          await owns(
+            await ctx.db.insert("auth_users", {
+              ...legacy,
+              email: `left${i}@example.com`,
+              convex_user_id: goneUser,
+            }),
+          );
         } else if (kind === 17) {
           // One-sided: the row points at the user, not back.
           const userId = await ctx.db.insert("users", verifiedUser);
-          await ctx.db.insert("auth_users", {
-            ...legacy,
-            convex_user_id: userId,
-          });
+          await owns(
+            await ctx.db.insert("auth_users", {
+              ...legacy,
+              convex_user_id: userId,
+            }),
+          );
         } else if (kind === 18) {
           // Two unlinked rows claim one verified email.
-          await ctx.db.insert("auth_users", legacy);
-          await ctx.db.insert("auth_users", { ...legacy, company: "Other" });
+          await owns(await ctx.db.insert("auth_users", legacy));
+          await owns(
+            await ctx.db.insert("auth_users", { ...legacy, company: "Other" }),
+          );
           await ctx.db.insert("users", verifiedUser);
         } else {
           // An unverified claim to a legacy row's email.
-          await ctx.db.insert("auth_users", legacy);
+          await owns(await ctx.db.insert("auth_users", legacy));
           await ctx.db.insert("users", { name: `claim${i}`, email });
         }
       }

@@ -4,7 +4,11 @@
  * over to a real deployment), on an in-process backend (convex-test) that
  * enforces a quarter of Convex's per-transaction limits, so any transaction
  * near the real limits fails. Bulk runs are measured with 1, 4 and 16
- * workers, next to the engine before the merge (dev/bench.ts).
+ * workers, next to the engine before the merge (dev/bench.ts); the fold's
+ * phases, forward and back, next to today's migration (foldBench.ts).
+ *
+ * BENCH_PARTS=sync,fold,signin picks the parts (all by default);
+ * BENCH_SIZES, BENCH_WORKERS, BENCH_FOLD_SIZES and BENCH_PAGE_SIZE the sizes.
  *
  * Wall times are printed too, but convex-test scans every document for each
  * indexed query, so its time per query grows with the table whatever the code
@@ -26,6 +30,7 @@ import {
 } from "../convex/sync.helpers";
 import type { Metrics } from "../convex/validators";
 import { newMeasuringBackend } from "./backend";
+import { benchFold } from "./foldBench";
 import {
   type Baseline,
   benchBulkSync,
@@ -47,6 +52,14 @@ const SIZES = (process.env.BENCH_SIZES ?? "500,2000,5000")
   .map(Number);
 const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 100);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,4,16").split(",").map(Number);
+/** The fold's phases (foldBench.ts), one worker each. */
+const FOLD_SIZES = (process.env.BENCH_FOLD_SIZES ?? "500,5000")
+  .split(",")
+  .map(Number);
+/** Which parts run: sync (bulk runs), fold, signin; all by default. */
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? "sync,fold,signin").split(","),
+);
 
 /**
  * The engine before the merge, measured with this data at page size 100
@@ -182,30 +195,44 @@ console.log(
     `${fmt(QUARTER_LIMITS.databaseQueries)} index ranges, ${fmt(QUARTER_LIMITS.documentsWritten)} writes, ` +
     `${fmt(QUARTER_LIMITS.bytesRead / 1024 / 1024)} MiB read/written per transaction). Page size ${PAGE_SIZE}.\n`,
 );
-await benchBulkSync({
-  sizes: SIZES,
-  pageSize: PAGE_SIZE,
-  workers: WORKERS,
-  newBackend: () => newMeasuringBackend(QUARTER_LIMITS),
-  seedMix,
-  seedPairs,
-  functions: {
-    start: internal.migrations.syncUserTables.syncUserTables,
-    getRun: internal.syncEngine.getRun,
-  },
-  checkDrift: async (t, n) => {
-    // The drift report (paginated, so within the limits too) must find only
-    // what waits for people: legacy rows pending a sign-in, review cases.
-    const report = await t.action(internal.driftReport.summary, {});
-    expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
-  },
-  baseline: BEFORE,
-});
+if (PARTS.has("sync")) {
+  await benchBulkSync({
+    sizes: SIZES,
+    pageSize: PAGE_SIZE,
+    workers: WORKERS,
+    newBackend: () => newMeasuringBackend(QUARTER_LIMITS),
+    seedMix,
+    seedPairs,
+    functions: {
+      start: internal.migrations.syncUserTables.syncUserTables,
+      getRun: internal.syncEngine.getRun,
+    },
+    checkDrift: async (t, n) => {
+      // The drift report (paginated, so within the limits too) must find only
+      // what waits for people: legacy rows pending a sign-in, review cases.
+      const report = await t.action(internal.driftReport.summary, {});
+      expectOnlyWaiting(report, WAITING_FOR_PEOPLE, n);
+    },
+    baseline: BEFORE,
+  });
+}
 
-console.log(
-  "\nSign-in cost (a returning user, unchanged profile; every transaction of the sign-in):",
-);
-console.table(await benchSignIn());
+if (PARTS.has("fold")) {
+  console.log("");
+  await benchFold({
+    sizes: FOLD_SIZES,
+    pageSize: PAGE_SIZE,
+    workers: 1,
+    newBackend: () => newMeasuringBackend(QUARTER_LIMITS),
+  });
+}
+
+if (PARTS.has("signin")) {
+  console.log(
+    "\nSign-in cost (a returning user, unchanged profile; every transaction of the sign-in):",
+  );
+  console.table(await benchSignIn());
+}
 
 // convex-test keeps a timer for every scheduled function, due or not (a
 // finished run's watchdog, canceled, still has one): exit now rather than
