@@ -274,6 +274,43 @@ describe("fold", () => {
     expect(tables.reviews).toEqual([]);
   });
 
+  test("a legacy row two verified users could own gets a placeholder and keeps its case: nobody claims it", async () => {
+    const t = newBackend();
+    const { grace } = await twoPeople(t);
+    await forward(t, "expand");
+    // Two accounts verified Grace's address since, neither paired yet: which
+    // of them, if either, is her is a person's question.
+    for (const id of ["gh-1", "gh-2"]) {
+      await t.run(async (ctx) => {
+        await ctx.db.insert("users", {
+          email: "grace@example.com",
+          emailVerificationTime: T0,
+          name: id,
+        });
+      });
+    }
+    await forward(t, "placeholders");
+    expect(await stage(t)).toBe("placeholders");
+    const tables = await readTables(t);
+    const placeholder = tables.users.find(
+      (u) =>
+        u._id === tables.authUsers.find((a) => a._id === grace)!.convex_user_id,
+    )!;
+    expect(placeholder).toMatchObject({ unclaimed: "grace@example.com" });
+    expect(
+      tables.reviews.filter((review) => review.resolved_at === undefined),
+    ).toEqual([
+      expect.objectContaining({ kind: "ambiguous_email", row_ids: [grace] }),
+    ]);
+    // A new sign-in proving the address claims nothing: others verified it.
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    expect(
+      (await readTables(t)).authUsers.find((a) => a._id === grace)!
+        .convex_user_id,
+    ).toBe(placeholder._id);
+    expect(signedIn.userId).not.toBe(placeholder._id);
+  });
+
   test("a dry run of each phase plans its changes and writes none of them", async () => {
     const t = newBackend();
     await twoPeople(t);

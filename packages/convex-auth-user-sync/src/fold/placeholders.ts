@@ -32,10 +32,11 @@ import { isPlaceholder, UNCLAIMED } from "./marker.js";
 
 /**
  * One legacy row's step: linked as any run would link it, if a verified
- * user proves it now; else given a placeholder. A row with a case (two
- * users could be its owner, or it was someone's once) is left for a
- * person: it gets no placeholder, and its references hold the re-point
- * back until the case is resolved.
+ * user proves it now; else given a placeholder, a case or not (two users
+ * who could be its owner: the case stays open, and a person's link, or a
+ * claim once the rule holds, takes the placeholder over). A row that is no
+ * legacy row (it was someone's once) gets none: it is left for a person,
+ * and its references hold the re-point back until its case is resolved.
  */
 export async function placeholderFor(
   ctx: MutationCtx,
@@ -48,7 +49,7 @@ export async function placeholderFor(
   }
   const synced = await syncFromRow(ctx, shape, row, options);
   const legacy = row[shape.emailVerified] === undefined;
-  if (synced.outcome !== "pending" || !legacy) return synced;
+  if (synced.outcome === "linked" || !legacy) return synced;
   const current = options.dryRun
     ? { ...row, [shape.email]: normalizeEmail(row[shape.email]) }
     : await getDoc(ctx, shape.table, row._id);
