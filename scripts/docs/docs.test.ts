@@ -54,6 +54,8 @@ const ENVIRONMENT = new Set([
   "FC_CONFORMANCE_RUNS",
   "FC_FOLD_RUNS",
   "FC_FOLD_REPLAY",
+  "BENCH_FOLD_SIZES",
+  "BENCH_PARTS",
 ]);
 
 /** The seed's own constants the docs cite, and the module exporting each. */

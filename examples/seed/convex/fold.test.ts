@@ -7,7 +7,14 @@
 import { makeFunctionReference } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
+import {
+  back,
+  forward,
+  GRACE_ON_GITHUB,
+  stage,
+  templatesOf,
+  twoPeople as bothPeople,
+} from "./fold.helpers";
 import { signInViaOAuth } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import {
@@ -19,7 +26,6 @@ import {
   newBackendWithAppCode,
   readTables,
   runDueFunctions,
-  signInWithOAuth,
   useFakeClock,
 } from "./test.helpers";
 
@@ -34,31 +40,6 @@ const appWrites = {
 
 useFakeClock(T0);
 
-type Phase = "expand" | "placeholders" | "repoint";
-
-/** Starts a phase and drives its run to the end. */
-async function forward(t: Backend, phase: Phase, dryRun?: boolean) {
-  const run = await t.mutation(internal.fold.startFoldPhase, {
-    phase,
-    dryRun,
-  });
-  await runDueFunctions(t);
-  return run;
-}
-
-async function back(t: Backend, phase: Phase) {
-  const run = await t.mutation(internal.fold.rollbackFoldPhase, {
-    phase,
-    confirm: true,
-  });
-  await runDueFunctions(t);
-  return run;
-}
-
-async function stage(t: Backend) {
-  return (await t.query(internal.fold.foldStatus, {})).stage;
-}
-
 /** Every table a fold command may write, for "writes nothing". */
 async function everything(t: Backend) {
   const tables = await readTables(t);
@@ -70,55 +51,18 @@ async function everything(t: Backend) {
   }));
 }
 
-/** Templates as a legacy app stored them: owned by the row. */
-async function insertTemplates(t: Backend, ownerId: Id<"auth_users">) {
-  await t.run(async (ctx) => {
-    for (const template of STARTER_TEMPLATES) {
-      await ctx.db.insert("starter_templates", {
-        owner_id: ownerId,
-        ...template,
-        created_at: T0,
-      });
-    }
-  });
-}
-
-async function templatesOf(t: Backend, ownerId: string) {
-  const { templates } = await readTables(t);
-  return templates.filter((template) => template.owner_id === ownerId);
-}
-
-/** Ada signed in before the fold; Grace never did, and has templates. */
+/** Ada (who signed in before the fold, with her row's own values) and Grace. */
 async function twoPeople(t: Backend) {
-  const ada = await signInWithOAuth(t, {
-    providerAccountId: "gh-ada",
-    profile: { name: "Ada", email: "ada@example.com" },
-  });
-  const adaRow = (await readTables(t)).authUsers[0]!;
+  const people = await bothPeople(t);
   await t.run(async (ctx) => {
-    await ctx.db.patch("auth_users", adaRow._id, {
+    await ctx.db.patch("auth_users", people.adaRow, {
       company: "Analytical Engines",
       role: "engineer",
       is_admin: true,
     });
   });
-  const grace = await insertLegacyRow(t, {
-    email: "Grace@Example.com",
-    full_name: "Grace Hopper",
-    company: "Navy",
-    role: "admiral",
-  });
-  await insertTemplates(t, grace);
-  return { ada: ada.userId, adaRow: adaRow._id, grace };
+  return people;
 }
-
-const GRACE_ON_GITHUB = {
-  id: 7,
-  login: "grace",
-  name: "G. Hopper",
-  email: null,
-  emails: [{ email: "grace@example.com", primary: true, verified: true }],
-};
 
 describe("fold", () => {
   test("two tables to re-pointed references: every value and template kept, each person's own", async () => {

@@ -12,6 +12,8 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
+import { UNCLAIMED } from "./fold/marker.js";
+import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./schemaCheck.js";
 
 /** A field of a table's documents, system fields aside. */
 export type FieldOf<
@@ -426,19 +428,10 @@ export function resolveShape<
 }
 
 /** `users` fields that belong to Convex Auth or the sync: no fold field. */
-const TAKEN_USERS_FIELDS = new Set([
-  "name",
-  "image",
-  "email",
-  "emailVerificationTime",
-  "phone",
-  "phoneVerificationTime",
-  "isAnonymous",
-  "lastLoginAt",
-  "updatedAt",
-  "status",
-  "pendingFirstSignIn",
-  "unclaimed",
+const TAKEN_USERS_FIELDS: ReadonlySet<string> = new Set([
+  ...CONVEX_AUTH_TABLES.users!.fields,
+  ...SYNC_USER_FIELDS,
+  UNCLAIMED,
 ]);
 
 /**
