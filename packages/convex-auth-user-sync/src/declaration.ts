@@ -12,8 +12,11 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import { UNCLAIMED } from "./fold/marker.js";
-import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./schemaCheck.js";
+import {
+  CONVEX_AUTH_TABLES,
+  SYNC_USER_FIELDS,
+  UNCLAIMED,
+} from "./tableNames.js";
 
 /** A field of a table's documents, system fields aside. */
 export type FieldOf<

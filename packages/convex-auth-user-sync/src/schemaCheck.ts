@@ -7,6 +7,9 @@
  */
 import type { SchemaLike, Shape } from "./declaration.js";
 import { syncTables } from "./schema.js";
+import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./tableNames.js";
+
+export { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./tableNames.js";
 
 /** What checkSchema needs of a `defineTable` result. */
 type TableLike = {
@@ -15,59 +18,6 @@ type TableLike = {
 };
 
 export type { SchemaLike } from "./declaration.js";
-
-/** The fields the sync keeps on `users` (see syncUserFields). */
-export const SYNC_USER_FIELDS = [
-  "lastLoginAt",
-  "updatedAt",
-  "status",
-  "pendingFirstSignIn",
-];
-
-/**
- * Convex Auth's (v1) tables and the indexes it queries, by the names it
- * queries them: `authTables` from `@convex-dev/auth/server`, which the
- * library does not import at run time (schemaCheck.test.ts keeps the two
- * in step). A customised `users` must keep these fields and indexes.
- */
-export const CONVEX_AUTH_TABLES: Record<
-  string,
-  { fields: string[]; indexes: Record<string, string[]> }
-> = {
-  users: {
-    fields: [
-      "name",
-      "image",
-      "email",
-      "emailVerificationTime",
-      "phone",
-      "phoneVerificationTime",
-      "isAnonymous",
-    ],
-    indexes: { email: ["email"], phone: ["phone"] },
-  },
-  authSessions: { fields: [], indexes: { userId: ["userId"] } },
-  authAccounts: {
-    fields: [],
-    indexes: {
-      userIdAndProvider: ["userId", "provider"],
-      providerAndAccountId: ["provider", "providerAccountId"],
-    },
-  },
-  authRefreshTokens: {
-    fields: [],
-    indexes: {
-      sessionId: ["sessionId"],
-      sessionIdAndParentRefreshTokenId: ["sessionId", "parentRefreshTokenId"],
-    },
-  },
-  authVerificationCodes: {
-    fields: [],
-    indexes: { accountId: ["accountId"], code: ["code"] },
-  },
-  authVerifiers: { fields: [], indexes: { signature: ["signature"] } },
-  authRateLimits: { fields: [], indexes: { identifier: ["identifier"] } },
-};
 
 /**
  * The problems, one sentence each; none when the schema fits.

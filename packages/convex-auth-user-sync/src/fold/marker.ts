@@ -4,9 +4,10 @@
  * tell one apart reads it here.
  */
 import type { AnyDoc } from "../declaration.js";
+import { UNCLAIMED } from "../tableNames.js";
 
 /** The `users` field marking a placeholder: its address key, or "". */
-export const UNCLAIMED = "unclaimed";
+export { UNCLAIMED } from "../tableNames.js";
 /** Its index: the claim finds a person's placeholders by address. */
 export const UNCLAIMED_INDEX = "by_unclaimed";
 

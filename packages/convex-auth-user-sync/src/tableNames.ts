@@ -1,0 +1,62 @@
+/**
+ * What belongs to Convex Auth and to the sync, by name: the tables, fields
+ * and indexes a schema must keep (schemaCheck.ts), and the `users` fields
+ * no app field may take (the fold's declaration). Plain data: every module
+ * that needs the names reads them here.
+ */
+
+/** The fields the sync keeps on `users` (see syncUserFields). */
+export const SYNC_USER_FIELDS = [
+  "lastLoginAt",
+  "updatedAt",
+  "status",
+  "pendingFirstSignIn",
+];
+
+/**
+ * Convex Auth's (v1) tables and the indexes it queries, by the names it
+ * queries them: `authTables` from `@convex-dev/auth/server`, which the
+ * library does not import at run time (schemaCheck.test.ts keeps the two
+ * in step). A customised `users` must keep these fields and indexes.
+ */
+export const CONVEX_AUTH_TABLES: Record<
+  string,
+  { fields: string[]; indexes: Record<string, string[]> }
+> = {
+  users: {
+    fields: [
+      "name",
+      "image",
+      "email",
+      "emailVerificationTime",
+      "phone",
+      "phoneVerificationTime",
+      "isAnonymous",
+    ],
+    indexes: { email: ["email"], phone: ["phone"] },
+  },
+  authSessions: { fields: [], indexes: { userId: ["userId"] } },
+  authAccounts: {
+    fields: [],
+    indexes: {
+      userIdAndProvider: ["userId", "provider"],
+      providerAndAccountId: ["provider", "providerAccountId"],
+    },
+  },
+  authRefreshTokens: {
+    fields: [],
+    indexes: {
+      sessionId: ["sessionId"],
+      sessionIdAndParentRefreshTokenId: ["sessionId", "parentRefreshTokenId"],
+    },
+  },
+  authVerificationCodes: {
+    fields: [],
+    indexes: { accountId: ["accountId"], code: ["code"] },
+  },
+  authVerifiers: { fields: [], indexes: { signature: ["signature"] } },
+  authRateLimits: { fields: [], indexes: { identifier: ["identifier"] } },
+};
+
+/** The `users` field marking the fold's placeholder (see fold/marker.ts). */
+export const UNCLAIMED = "unclaimed";
