@@ -251,6 +251,10 @@ export async function takeOver(
   for (const [field, value] of Object.entries(placeholder)) {
     if (!IDENTITY.has(field) && field !== shape.usersRef) values[field] = value;
   }
+  // A suspension on either side holds (see keepSuspension): a placeholder
+  // reactivated once holds status "active", which would lift the
+  // suspension of the user a person links to it (found by review).
+  if (user.status === "suspended") delete values.status;
   if (row !== null && shape.usersRef !== undefined) {
     values[shape.usersRef] = row._id;
   }
