@@ -194,6 +194,55 @@ describe("a person whose first sign-in's sync failed", () => {
   );
 });
 
+describe("a user whose row is gone", () => {
+  // A user with no row claims at a sign-in (as a legacy row was linked to
+  // it), but never a row a person kept apart from it, as no link does.
+  test("claims no placeholder whose row a person kept apart from them", async () => {
+    const t = newBackend();
+    const { grace, placeholder } = await folded(t);
+    const yale = await insertLegacyRow(t, {
+      email: "grace@example.com",
+      company: "Yale",
+    });
+    await forward(t, "placeholders");
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    const [view] = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: signedIn.userId,
+      rowId: grace,
+    });
+    // The other person who never signed in leaves (their account deleted),
+    // and the user's row is deleted by hand (damage).
+    const yalePlaceholder = (await readTables(t)).authUsers.find(
+      (a) => a._id === yale,
+    )!.convex_user_id!;
+    await t.mutation(internal.admin.deleteAccount, { id: yalePlaceholder });
+    await t.run(async (ctx) => {
+      const own = (await ctx.db
+        .query("auth_users")
+        .withIndex("by_convex_user_id", (q) =>
+          q.eq("convex_user_id", signedIn.userId),
+        )
+        .unique())!;
+      await ctx.db.delete("auth_users", own._id);
+    });
+
+    await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+
+    const tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder._id)).toBe(true);
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      placeholder._id,
+    );
+  });
+});
+
 describe("a user with a row of their own", () => {
   // Before the fold, proving an address a legacy row holds recorded
   // verified_legacy_match (two rows of one person, perhaps); once the row
