@@ -266,11 +266,10 @@ describe("a user with a row of their own", () => {
 
     const tables = await readTables(t);
     expect(tables.users.some((u) => u._id === placeholder._id)).toBe(true);
-    expect(
-      tables.reviews.find((r) => r.kind === "verified_legacy_match"),
-    ).toMatchObject({
-      user_id: alan.userId,
-      row_ids: expect.arrayContaining([grace]),
-    });
+    const match = tables.reviews.find(
+      (r) => r.kind === "verified_legacy_match",
+    );
+    expect(match?.user_id).toBe(alan.userId);
+    expect(match?.row_ids).toContain(grace);
   });
 });
