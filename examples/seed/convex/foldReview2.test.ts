@@ -101,6 +101,43 @@ describe("a person's link takes a placeholder over", () => {
   });
 });
 
+describe("a person's decision on one row of a case", () => {
+  // Before the fold, the case's other legacy row, still in question, got a
+  // case of its own (recordWhatRemains); once it has a placeholder it
+  // counted as paired, settled, and the queue emptied while it was not.
+  test("leaves the case's other person who never signed in in question", async () => {
+    const t = newBackend();
+    const { grace } = await folded(t);
+    const yale = await insertLegacyRow(t, {
+      email: "grace@example.com",
+      company: "Yale",
+    });
+    await forward(t, "placeholders");
+    const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    const [view] = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    expect(view!.review.row_ids).toEqual(expect.arrayContaining([grace, yale]));
+
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view!.review._id,
+      version: view!.version,
+      userId: signedIn.userId,
+      rowId: grace,
+    });
+
+    const open = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    expect(open.map((c) => c.review.row_ids)).toEqual([[yale]]);
+    expect(open[0]!.review.user_id).toBe(signedIn.userId);
+  });
+});
+
 describe("lookups by email", () => {
   test("a placeholder whose row left the address (edited past the triggers) is not found by the address it left", async () => {
     const t = newBackend();
