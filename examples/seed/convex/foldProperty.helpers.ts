@@ -178,7 +178,8 @@ export type StepFacts = {
 /**
  * Every invariant, after every step: each person's records, values and
  * templates are theirs and still there; suspended stays suspended; a
- * placeholder goes to a verified first sign-in for its address only.
+ * placeholder goes only to a verified sign-in for its address by a user
+ * with no row yet (a new one, as a rule).
  */
 export async function checkInvariants(
   world: World,
@@ -297,7 +298,7 @@ export async function checkInvariants(
   }
 
   // 5. A placeholder goes only with a claim by a sign-in that proved its
-  //    address (its owner's), as that user's first, or by a step that may
+  //    address (its owner's), by a user with no row yet, or by a step that may
   //    remove it (rollback, deletion, damage).
   const beforeUsers = new Set(before.tables.users.map((u) => u._id as string));
   for (const [id, placeholder] of before.placeholders) {
@@ -313,9 +314,13 @@ export async function checkInvariants(
       const owner = world.rowOwner.get(row!._id);
       expect(facts.provedBy, `placeholder ${id} claimed unproven`).toBe(owner);
       expect(placeholder.key).toBe(PEOPLE[owner!]);
-      expect(beforeUsers.has(claimer._id), "claimed at a later sign-in").toBe(
-        false,
-      );
+      // A new user, or one that had no row (its earlier sign-in's sync
+      // failed, or its row was deleted by hand): as a legacy row is linked.
+      const earlier = before.tables.users.find((u) => u._id === claimer._id);
+      expect(
+        earlier !== undefined && pairedRow(before.tables, earlier) !== null,
+        "claimed by a user who had a row",
+      ).toBe(false);
       continue;
     }
     // A claim whose row is gone (deleted by hand): the values went to a

@@ -158,10 +158,18 @@ export async function findPairByEmail(
       { [UNCLAIMED]: email },
       2,
     )) {
-      unlinked.push({
-        user,
-        row: (await readPair(ctx, shape, user)).counterpart,
-      });
+      const row = (await readPair(ctx, shape, user)).counterpart;
+      // The address its row holds now, as for the claim (fold/claim.ts): a
+      // row that left it (edited past the triggers, `unclaimed` not yet
+      // re-keyed) is not named by it (found by review).
+      if (
+        row !== null &&
+        (normalizeEmail(row[shape.email]) !== email ||
+          row[shape.emailVerified] !== undefined)
+      ) {
+        continue;
+      }
+      unlinked.push({ user, row });
     }
   }
   if (unlinked.length === 1) return unlinked[0]!;

@@ -457,7 +457,8 @@ async function prepareLink(
  * the same kind and user (found by review: keep-separate on one of two
  * candidate rows closed the whole case, while the other row still drifted
  * with nothing in the queue). A row is still in question when it is there,
- * in no pair, and not kept apart from the case's user. Rows the resolution
+ * in no pair (or paired with the fold's placeholder), and not kept apart
+ * from the case's user. Rows the resolution
  * settled (linked, retired, kept apart) are not named again, so the new case
  * has its own key; nothing is recorded when nothing is left.
  */
@@ -477,9 +478,11 @@ async function recordWhatRemains(
     if (separated.has(id)) continue;
     const rowId = ctx.db.normalizeId(shape.table, id);
     const row = rowId === null ? null : await getDoc(ctx, shape.table, rowId);
-    if (row === null || (await findPairedUser(ctx, shape, row)) !== null) {
-      continue;
-    }
+    if (row === null) continue;
+    // A row paired with the fold's placeholder is still a person who never
+    // signed in, in question as their legacy row was (found by review).
+    const paired = await findPairedUser(ctx, shape, row);
+    if (paired !== null && !isPlaceholder(paired)) continue;
     left.push(row);
   }
   if (left.length === 0) return;

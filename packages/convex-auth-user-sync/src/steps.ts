@@ -27,6 +27,7 @@ import {
   rowRef,
 } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./fold/marker.js";
 import type { ReviewKind, SyncOutcome } from "./validators.js";
 
 // Every step module imports these from here.
@@ -753,6 +754,21 @@ async function noteLegacyMatch(
     email,
     options.dryRunId,
   );
+  // The fold's placeholders of people who never signed in, by their rows:
+  // a legacy row with a placeholder is no unlinked row, and was missed
+  // (found by review).
+  if (shape.fold !== undefined) {
+    for (const placeholder of await byIndex(
+      ctx,
+      "users",
+      UNCLAIMED_INDEX,
+      { [UNCLAIMED]: email },
+      2,
+    )) {
+      const { counterpart } = await readPair(ctx, shape, placeholder);
+      if (counterpart !== null) found.push(counterpart);
+    }
+  }
   if (found.length === 0) return [];
   // A row a person kept apart from this user is no longer a question.
   const separated = await separatedFrom(

@@ -23,6 +23,7 @@ import type { MutationCtx } from "../sessions.js";
 import {
   readPair,
   recordReview,
+  separatedFrom,
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "../steps.js";
@@ -57,15 +58,9 @@ export async function claimPlaceholder(
   user: AnyDoc,
   now: number,
 ): Promise<boolean> {
-  // 1. Only a first completed sign-in that proves an address claims.
+  // 1. Only a completed sign-in that proves an address claims.
   const key = normalizeEmail(user.email);
-  if (
-    shape.fold === undefined ||
-    user.pendingFirstSignIn !== true ||
-    key === undefined
-  ) {
-    return false;
-  }
+  if (shape.fold === undefined || key === undefined) return false;
   const placeholders = await byIndex(
     ctx,
     "users",
@@ -74,6 +69,29 @@ export async function claimPlaceholder(
     2,
   );
   if (placeholders.length === 0) return false;
+  // Of a user nothing names yet: a new account, or one whose earlier
+  // sign-in's sync failed (found by review: a legacy row went to such a
+  // user at their next sign-in, a placeholder never did, and they got an
+  // empty row of their own). A user any row names is weighed by the sync
+  // as before (ensurePair), a case where it is not plain.
+  if (user.pendingFirstSignIn !== true) {
+    const read = await readPair(ctx, shape, user);
+    const naming = await byIndex(
+      ctx,
+      shape.table,
+      shape.indexes.appByUser,
+      { [shape.appRef]: user._id },
+      1,
+    );
+    if (
+      read.counterpart !== null ||
+      read.pointed !== null ||
+      read.duplicates.length > 0 ||
+      naming.length > 0
+    ) {
+      return false;
+    }
+  }
   const rowsOf = async (users: AnyDoc[]) =>
     (
       await Promise.all(
@@ -169,6 +187,10 @@ export async function claimPlaceholder(
     return false;
   }
 
+  // A person decided this row is not the user's (keep_separate): no claim,
+  // as no link.
+  if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return false;
+
   // 4. What points at the placeholder, all of it, or no claim.
   const references = await referencesTo(ctx, shape, placeholder._id);
   if (references === null) {
@@ -251,6 +273,10 @@ export async function takeOver(
   for (const [field, value] of Object.entries(placeholder)) {
     if (!IDENTITY.has(field) && field !== shape.usersRef) values[field] = value;
   }
+  // A suspension on either side holds (see keepSuspension): a placeholder
+  // reactivated once holds status "active", which would lift the
+  // suspension of the user a person links to it (found by review).
+  if (user.status === "suspended") delete values.status;
   if (row !== null && shape.usersRef !== undefined) {
     values[shape.usersRef] = row._id;
   }
