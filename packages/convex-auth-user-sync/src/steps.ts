@@ -27,7 +27,7 @@ import {
   rowRef,
 } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./fold/marker.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./tableNames.js";
 import type { ReviewKind, SyncOutcome } from "./validators.js";
 
 // Every step module imports these from here.

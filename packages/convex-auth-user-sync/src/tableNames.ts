@@ -60,3 +60,5 @@ export const CONVEX_AUTH_TABLES: Record<
 
 /** The `users` field marking the fold's placeholder (see fold/marker.ts). */
 export const UNCLAIMED = "unclaimed";
+/** Its index: the claim finds a person's placeholders by address. */
+export const UNCLAIMED_INDEX = "by_unclaimed";

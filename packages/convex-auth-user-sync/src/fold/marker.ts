@@ -6,10 +6,8 @@
 import type { AnyDoc } from "../declaration.js";
 import { UNCLAIMED } from "../tableNames.js";
 
-/** The `users` field marking a placeholder: its address key, or "". */
-export { UNCLAIMED } from "../tableNames.js";
-/** Its index: the claim finds a person's placeholders by address. */
-export const UNCLAIMED_INDEX = "by_unclaimed";
+/** The `users` field marking a placeholder (its address key, or ""), and its index. */
+export { UNCLAIMED, UNCLAIMED_INDEX } from "../tableNames.js";
 
 /** Whether a user is a placeholder of the fold. */
 export function isPlaceholder(user: AnyDoc | null): boolean {
