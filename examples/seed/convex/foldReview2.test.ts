@@ -208,27 +208,35 @@ describe("a person whose first sign-in's sync failed", () => {
     expect(await templatesOf(t, userId)).toHaveLength(STARTER_TEMPLATES.length);
   });
 
-  // The same on the sync's other paths (a run, here): the user gets an
-  // empty row of their own, their placeholder stays unclaimed, and no case
-  // names the two. Not fixed: the claim is made at a sign-in only
-  // (completeSignIn); ensurePair, which a run and a profile edit reach,
-  // would need it too.
-  test.fails(
-    "a run takes her placeholder over, as it linked her legacy row",
-    async () => {
-      const t = newBackend();
-      const { grace, placeholder, userId } = await failedFirstSignIn(t);
+  // The same on the sync's other paths (a run, here): only a sign-in
+  // claims, so the run gives her no empty row of her own (which left her
+  // placeholder unclaimed for good, with no case naming the two): a case
+  // names her placeholder's row, and her next sign-in claims it.
+  test("a run gives her no row of her own: a case names her placeholder's row, and her next sign-in claims it", async () => {
+    const t = newBackend();
+    const { grace, placeholder, userId } = await failedFirstSignIn(t);
 
-      await t.mutation(internal.userSync.syncAllUsers, {});
-      await runDueFunctions(t);
+    await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
 
-      const tables = await readTables(t);
-      expect(tables.users.some((u) => u._id === placeholder._id)).toBe(false);
-      expect(
-        tables.authUsers.find((a) => a._id === grace)!.convex_user_id,
-      ).toBe(userId);
-    },
-  );
+    let tables = await readTables(t);
+    expect(tables.authUsers.some((a) => a.convex_user_id === userId)).toBe(
+      false,
+    );
+    expect(
+      tables.reviews.find(
+        (review) =>
+          review.kind === "ambiguous_email" && review.user_id === userId,
+      ),
+    ).toMatchObject({ row_ids: [grace] });
+
+    await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder._id)).toBe(false);
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      userId,
+    );
+  });
 });
 
 describe("a user whose row is gone", () => {

@@ -638,6 +638,47 @@ export async function ensurePair(
     );
     return result("conflict", null, changes);
   }
+  // A user who proved the address of a person who never signed in, met
+  // away from a sign-in (a run, a profile edit): only a sign-in claims a
+  // placeholder (fold/claim.ts), so the user gets no row of its own now,
+  // which would leave the two apart for good; a case names them, and the
+  // user's next sign-in, or a person's link, decides (found by review).
+  if (
+    shape.fold !== undefined &&
+    options.completesSignIn !== true &&
+    emailKey !== undefined &&
+    user.emailVerificationTime !== undefined
+  ) {
+    const placeholders = await byIndex(
+      ctx,
+      "users",
+      UNCLAIMED_INDEX,
+      { [UNCLAIMED]: emailKey },
+      2,
+    );
+    const heldRows: Id[] = [];
+    for (const placeholder of placeholders) {
+      const held = (await readPair(ctx, shape, placeholder)).counterpart;
+      if (held !== null && !separated.has(held._id)) heldRows.push(held._id);
+    }
+    if (heldRows.length > 0) {
+      changes.push(
+        ...(await recordReview(
+          ctx,
+          {
+            kind: "ambiguous_email",
+            userId: user._id,
+            rowIds: heldRows,
+            email: emailKey,
+            detail:
+              "This user verified the address of a person who never signed in (their row is held by a fold placeholder); it got no row of its own. Its next sign-in claims the placeholder under the usual rule, or a person links the two.",
+          },
+          options,
+        )),
+      );
+      return result("pending", null, changes);
+    }
+  }
   const orphans = orphaned.filter(
     (row) =>
       !rows.some((seen) => seen._id === row._id) && !separated.has(row._id),
