@@ -656,11 +656,17 @@ export async function ensurePair(
       { [UNCLAIMED]: emailKey },
       2,
     );
-    const heldRows: Id[] = [];
+    const held: Id[] = [];
     for (const placeholder of placeholders) {
-      const held = (await readPair(ctx, shape, placeholder)).counterpart;
-      if (held !== null && !separated.has(held._id)) heldRows.push(held._id);
+      const row = (await readPair(ctx, shape, placeholder)).counterpart;
+      if (row !== null) held.push(row._id);
     }
+    // weighUser's separations cover legacy rows only: a placeholder's row
+    // names its placeholder. A row a person kept apart from this user is
+    // no longer theirs to wait for (found by review: keep_separate on this
+    // case left the user without a row).
+    const keptApart = await separatedFrom(ctx, user._id, held);
+    const heldRows = held.filter((rowId) => !keptApart.has(rowId));
     if (heldRows.length > 0) {
       changes.push(
         ...(await recordReview(

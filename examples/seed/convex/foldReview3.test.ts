@@ -1,0 +1,98 @@
+/**
+ * The fold's claim under a third review (issue 16): what landed after the
+ * second one (a user with no row claims at any completed sign-in; away from
+ * a sign-in, a user who proved a placeholder's address gets no row of its
+ * own, and a case names the placeholder's row). Each test keeps a promise
+ * the review found broken.
+ */
+import { describe, expect, test, vi } from "vitest";
+import { internal } from "./_generated/api";
+import { fault } from "./onSignInFault.helpers";
+import { forward, twoPeople, GRACE_ON_GITHUB } from "./fold.helpers";
+import { signInViaOAuth } from "./signIn.helpers";
+import {
+  type Backend,
+  newBackend,
+  readTables,
+  runDueFunctions,
+  useFakeClock,
+} from "./test.helpers";
+
+// A fault in the app's onSignIn hook makes a sign-in's sync fail (armed
+// only where a test says so).
+vi.mock("./starterTemplates", async (importOriginal) =>
+  (await import("./onSignInFault.helpers")).withFault(importOriginal),
+);
+
+useFakeClock(Date.UTC(2026, 11, 1, 9, 0, 0));
+
+/**
+ * Every phase forward; then Grace's first sign-in proves her address and
+ * its sync fails, and a run meets her: she has no row, and a case names
+ * her placeholder's row.
+ */
+async function graceMetByARun(t: Backend) {
+  const people = await twoPeople(t);
+  await forward(t, "expand");
+  await forward(t, "placeholders");
+  await forward(t, "repoint");
+  fault.armed = true;
+  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+  const first = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+  errors.mockRestore();
+  fault.armed = false;
+  await t.mutation(internal.userSync.syncAllUsers, {});
+  await runDueFunctions(t);
+  const { users, authUsers } = await readTables(t);
+  const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
+  expect(authUsers.some((a) => a.convex_user_id === first.userId)).toBe(false);
+  const [view] = (
+    await t.query(internal.reviews.openCases, {
+      paginationOpts: { numItems: 10, cursor: null },
+    })
+  ).page.filter(
+    (c) =>
+      c.review.kind === "ambiguous_email" && c.review.user_id === first.userId,
+  );
+  expect(view!.review.row_ids).toEqual([people.grace]);
+  return { ...people, placeholder, userId: first.userId, view: view! };
+}
+
+describe("a person's keep-separate on the case of a user a run left without a row", () => {
+  // keep_separate promises the user gets or keeps a row of their own. The
+  // run's new branch (no row for a user who proved a placeholder's
+  // address) weighed the person's decision only against legacy rows, never
+  // the placeholder's row: the user stayed without a row, every later run
+  // recorded the (closed) case again, and nothing was left in the queue.
+  test("gives the user a row of their own, and leaves the placeholder with its row", async () => {
+    const t = newBackend();
+    const { grace, placeholder, userId, view } = await graceMetByARun(t);
+
+    await t.mutation(internal.reviews.keepSeparate, {
+      reviewId: view.review._id,
+      version: view.version,
+      userId,
+      rowId: grace,
+    });
+
+    let tables = await readTables(t);
+    const own = tables.authUsers.find((a) => a.convex_user_id === userId);
+    expect(own).toBeDefined();
+    expect(own!._id).not.toBe(grace);
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      placeholder._id,
+    );
+
+    // A later run leaves them as they are, with nothing for review.
+    const run = await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+    const finished = await t.query(internal.syncEngine.getRun, {
+      runId: run!._id,
+    });
+    expect(finished?.counts.needingReview).toBe(0);
+    tables = await readTables(t);
+    expect(tables.authUsers.find((a) => a._id === grace)!.convex_user_id).toBe(
+      placeholder._id,
+    );
+  });
+});
