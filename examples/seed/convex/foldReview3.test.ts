@@ -96,3 +96,45 @@ describe("a person's keep-separate on the case of a user a run left without a ro
     );
   });
 });
+
+describe("a user a run meets who proved an address a placeholder was made for", () => {
+  // The claim and the lookups by email hold a placeholder to the address
+  // its row holds now, as a row never paired; the run's check took its
+  // `unclaimed` at its word: a row edited past the triggers to another
+  // address still cost the user their row, with a case saying the row held
+  // their address.
+  test("whose placeholder's row has left the address gets a row of their own, as their sign-in would give", async () => {
+    const t = newBackend();
+    const { grace } = await twoPeople(t);
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
+    await t.run(async (ctx) => {
+      await ctx.db.patch("auth_users", grace, {
+        email: "grace.hopper@navy.example",
+      });
+    });
+    fault.armed = true;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const first = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+    errors.mockRestore();
+    fault.armed = false;
+
+    // An operator syncs her (a run meets the placeholder first, by creation
+    // order, and re-keys it: the sync reaches her here before that).
+    const synced = await t.mutation(internal.userSync.syncUser, {
+      userId: first.userId,
+    });
+
+    expect(synced.outcome).toBe("created");
+    const tables = await readTables(t);
+    expect(
+      tables.authUsers.find((a) => a.convex_user_id === first.userId),
+    ).toBeDefined();
+    expect(
+      tables.reviews.filter(
+        (r) => r.kind === "ambiguous_email" && r.row_ids.includes(grace),
+      ),
+    ).toEqual([]);
+  });
+});

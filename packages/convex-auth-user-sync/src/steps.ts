@@ -659,7 +659,16 @@ export async function ensurePair(
     const held: Id[] = [];
     for (const placeholder of placeholders) {
       const row = (await readPair(ctx, shape, placeholder)).counterpart;
-      if (row !== null) held.push(row._id);
+      // Its row holds the address now, as a row never paired, as the claim
+      // and the lookups require: `unclaimed` may lag an edit made past the
+      // triggers (found by review).
+      if (
+        row !== null &&
+        normalizeEmail(row[shape.email]) === emailKey &&
+        row[shape.emailVerified] === undefined
+      ) {
+        held.push(row._id);
+      }
     }
     // weighUser's separations cover legacy rows only: a placeholder's row
     // names its placeholder. A row a person kept apart from this user is
