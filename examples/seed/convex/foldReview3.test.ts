@@ -138,3 +138,40 @@ describe("a user a run meets who proved an address a placeholder was made for", 
     ).toEqual([]);
   });
 });
+
+describe("a person's dismissal of the case of a user a run left without a row", () => {
+  // Before the fold, a dismissed ambiguous_email case left the user with a
+  // row of their own. Here the user stayed without one, and every later run
+  // counted them for review while the queue held nothing to act on (the
+  // closed case's key kept a new one from being recorded).
+  test("leaves no run counting the user for review with an empty queue", async () => {
+    const t = newBackend();
+    const { userId, view } = await graceMetByARun(t);
+
+    await t.mutation(internal.reviews.dismiss, {
+      reviewId: view.review._id,
+      version: view.version,
+    });
+    const run = await t.mutation(internal.userSync.syncAllUsers, {});
+    await runDueFunctions(t);
+
+    const finished = await t.query(internal.syncEngine.getRun, {
+      runId: run!._id,
+    });
+    const open = (
+      await t.query(internal.reviews.openCases, {
+        paginationOpts: { numItems: 10, cursor: null },
+      })
+    ).page.filter(
+      (c) =>
+        c.review.user_id === userId && c.review.kind !== "sign_in_sync_failed",
+    );
+    expect({
+      needingReview: finished?.counts.needingReview,
+      open: open.length,
+    }).not.toEqual({ needingReview: 1, open: 0 });
+    expect(
+      (await readTables(t)).authUsers.some((a) => a.convex_user_id === userId),
+    ).toBe(true);
+  });
+});

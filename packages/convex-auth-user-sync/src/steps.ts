@@ -676,7 +676,21 @@ export async function ensurePair(
     // case left the user without a row).
     const keptApart = await separatedFrom(ctx, user._id, held);
     const heldRows = held.filter((rowId) => !keptApart.has(rowId));
-    if (heldRows.length > 0) {
+    // A person who closed this very case (dismissed it) decided to leave
+    // the two as they are: the user gets a row of its own, as a dismissed
+    // case of a legacy row leaves it (found by review: the user stayed
+    // without one, each run counted it for review, the queue held nothing).
+    const [closed] =
+      heldRows.length === 0
+        ? []
+        : await byIndex(
+            ctx,
+            "sync_reviews",
+            "by_key",
+            { key: reviewKey("ambiguous_email", user._id, heldRows) },
+            1,
+          );
+    if (heldRows.length > 0 && closed?.resolved_at === undefined) {
       changes.push(
         ...(await recordReview(
           ctx,
