@@ -87,7 +87,7 @@ describe("a person's keep-separate on the case of a user a run left without a ro
     const run = await t.mutation(internal.userSync.syncAllUsers, {});
     await runDueFunctions(t);
     const finished = await t.query(internal.syncEngine.getRun, {
-      runId: run!._id,
+      runId: run._id,
     });
     expect(finished?.counts.needingReview).toBe(0);
     tables = await readTables(t);
@@ -156,7 +156,7 @@ describe("a person's dismissal of the case of a user a run left without a row", 
     await runDueFunctions(t);
 
     const finished = await t.query(internal.syncEngine.getRun, {
-      runId: run!._id,
+      runId: run._id,
     });
     const open = (
       await t.query(internal.reviews.openCases, {
