@@ -53,7 +53,8 @@ export type FieldOfType<
  *   the account stays: the user is left without a row, which the drift
  *   report shows as `missing_counterpart` and its next sign-in, a run or a
  *   manual sync heals with a new row (or, under the usual rules, a legacy
- *   row of its verified address).
+ *   row of its verified address; the fold's placeholder of that address,
+ *   only its next sign-in, see steps.ts's ensurePair).
  * A row in no pair is deleted alone either way.
  */
 export type RowDeletion = "deleteAccount" | "keepAccount";

@@ -656,12 +656,41 @@ export async function ensurePair(
       { [UNCLAIMED]: emailKey },
       2,
     );
-    const heldRows: Id[] = [];
+    const held: Id[] = [];
     for (const placeholder of placeholders) {
-      const held = (await readPair(ctx, shape, placeholder)).counterpart;
-      if (held !== null && !separated.has(held._id)) heldRows.push(held._id);
+      const row = (await readPair(ctx, shape, placeholder)).counterpart;
+      // Its row holds the address now, as a row never paired, as the claim
+      // and the lookups require: `unclaimed` may lag an edit made past the
+      // triggers (found by review).
+      if (
+        row !== null &&
+        normalizeEmail(row[shape.email]) === emailKey &&
+        row[shape.emailVerified] === undefined
+      ) {
+        held.push(row._id);
+      }
     }
-    if (heldRows.length > 0) {
+    // weighUser's separations cover legacy rows only: a placeholder's row
+    // names its placeholder. A row a person kept apart from this user is
+    // no longer theirs to wait for (found by review: keep_separate on this
+    // case left the user without a row).
+    const keptApart = await separatedFrom(ctx, user._id, held);
+    const heldRows = held.filter((rowId) => !keptApart.has(rowId));
+    // A person who closed this very case (dismissed it) decided to leave
+    // the two as they are: the user gets a row of its own, as a dismissed
+    // case of a legacy row leaves it (found by review: the user stayed
+    // without one, each run counted it for review, the queue held nothing).
+    const [closed] =
+      heldRows.length === 0
+        ? []
+        : await byIndex(
+            ctx,
+            "sync_reviews",
+            "by_key",
+            { key: reviewKey("ambiguous_email", user._id, heldRows) },
+            1,
+          );
+    if (heldRows.length > 0 && closed?.resolved_at === undefined) {
       changes.push(
         ...(await recordReview(
           ctx,
