@@ -81,6 +81,31 @@ export async function twoPeople(t: Backend) {
   return { ada: ada.userId, adaRow: adaRow._id, grace };
 }
 
+/**
+ * Every phase forward over the people `seed` makes (default: twoPeople),
+ * and Grace's placeholder.
+ */
+export async function folded(t: Backend, seed: typeof twoPeople = twoPeople) {
+  const people = await seed(t);
+  await forward(t, "expand");
+  await forward(t, "placeholders");
+  await forward(t, "repoint");
+  const { users } = await readTables(t);
+  const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
+  return { ...people, placeholder };
+}
+
+/** The open case of this kind (the first of the queue's page). */
+export async function openCaseOf(t: Backend, kind: string) {
+  const [view] = (
+    await t.query(internal.reviews.openCases, {
+      paginationOpts: { numItems: 10, cursor: null },
+    })
+  ).page.filter((c) => c.review.kind === kind);
+  if (view === undefined) throw new Error(`no open ${kind} case`);
+  return view;
+}
+
 /** Grace on GitHub, which vouches for her address. */
 export const GRACE_ON_GITHUB = {
   id: 7,

@@ -14,6 +14,8 @@ import {
   stage,
   templatesOf,
   twoPeople as bothPeople,
+  folded as foldedPeople,
+  openCaseOf,
 } from "./fold.helpers";
 import { signInViaOAuth } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
@@ -274,15 +276,7 @@ describe("fold", () => {
 });
 
 describe("claiming a placeholder", () => {
-  async function folded(t: Backend) {
-    const people = await twoPeople(t);
-    await forward(t, "expand");
-    await forward(t, "placeholders");
-    await forward(t, "repoint");
-    const { users } = await readTables(t);
-    const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
-    return { ...people, placeholder };
-  }
+  const folded = (t: Backend) => foldedPeople(t, twoPeople);
 
   test("a sign-in that does not prove the address claims nothing", async () => {
     const t = newBackend();
@@ -367,14 +361,10 @@ describe("claiming a placeholder", () => {
     const ownRow = (await readTables(t)).authUsers.find(
       (a) => a.convex_user_id === signedIn.userId,
     )!;
-    const [view] = (
-      await t.query(internal.reviews.openCases, {
-        paginationOpts: { numItems: 10, cursor: null },
-      })
-    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    const view = await openCaseOf(t, "ambiguous_email");
     await t.mutation(internal.reviews.link, {
-      reviewId: view!.review._id,
-      version: view!.version,
+      reviewId: view.review._id,
+      version: view.version,
       userId: signedIn.userId,
       rowId: grace,
       retireCurrent: ownRow._id,

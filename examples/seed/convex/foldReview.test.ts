@@ -18,6 +18,7 @@ import {
   stage,
   templatesOf,
   twoPeople,
+  folded,
 } from "./fold.helpers";
 import { signInViaOAuth } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
@@ -39,17 +40,6 @@ const appWrites = {
     "appWrites:replaceAuthUser",
   ),
 };
-
-/** Every phase forward; Grace's placeholder. */
-async function folded(t: Backend) {
-  const people = await twoPeople(t);
-  await forward(t, "expand");
-  await forward(t, "placeholders");
-  await forward(t, "repoint");
-  const { users } = await readTables(t);
-  const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
-  return { ...people, placeholder };
-}
 
 /** Whether every template names a document that exists. */
 async function ownersExist(t: Backend) {

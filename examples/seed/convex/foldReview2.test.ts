@@ -12,7 +12,8 @@ import {
   forward,
   GRACE_ON_GITHUB,
   templatesOf,
-  twoPeople,
+  folded,
+  openCaseOf,
 } from "./fold.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import { signInViaOAuth } from "./signIn.helpers";
@@ -33,17 +34,6 @@ vi.mock("./starterTemplates", async (importOriginal) =>
 );
 
 useFakeClock(Date.UTC(2026, 11, 1, 9, 0, 0));
-
-/** Every phase forward; Grace's placeholder. */
-async function folded(t: Backend) {
-  const people = await twoPeople(t);
-  await forward(t, "expand");
-  await forward(t, "placeholders");
-  await forward(t, "repoint");
-  const { users } = await readTables(t);
-  const placeholder = users.find((u) => u.unclaimed === "grace@example.com")!;
-  return { ...people, placeholder };
-}
 
 describe("a person's link takes a placeholder over", () => {
   test("a suspended user who takes over a placeholder stays suspended on both sides, whatever the placeholder's status was", async () => {
@@ -76,15 +66,11 @@ describe("a person's link takes a placeholder over", () => {
     const ownRow = (await readTables(t)).authUsers.find(
       (a) => a.convex_user_id === signedIn.userId,
     )!;
-    const [view] = (
-      await t.query(internal.reviews.openCases, {
-        paginationOpts: { numItems: 10, cursor: null },
-      })
-    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    const view = await openCaseOf(t, "ambiguous_email");
 
     await t.mutation(internal.reviews.link, {
-      reviewId: view!.review._id,
-      version: view!.version,
+      reviewId: view.review._id,
+      version: view.version,
       userId: signedIn.userId,
       rowId: grace,
       retireCurrent: ownRow._id,
@@ -114,16 +100,12 @@ describe("a person's decision on one row of a case", () => {
     });
     await forward(t, "placeholders");
     const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
-    const [view] = (
-      await t.query(internal.reviews.openCases, {
-        paginationOpts: { numItems: 10, cursor: null },
-      })
-    ).page.filter((c) => c.review.kind === "ambiguous_email");
-    expect(view!.review.row_ids).toEqual(expect.arrayContaining([grace, yale]));
+    const view = await openCaseOf(t, "ambiguous_email");
+    expect(view.review.row_ids).toEqual(expect.arrayContaining([grace, yale]));
 
     await t.mutation(internal.reviews.keepSeparate, {
-      reviewId: view!.review._id,
-      version: view!.version,
+      reviewId: view.review._id,
+      version: view.version,
       userId: signedIn.userId,
       rowId: grace,
     });
@@ -251,14 +233,10 @@ describe("a user whose row is gone", () => {
     });
     await forward(t, "placeholders");
     const signedIn = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
-    const [view] = (
-      await t.query(internal.reviews.openCases, {
-        paginationOpts: { numItems: 10, cursor: null },
-      })
-    ).page.filter((c) => c.review.kind === "ambiguous_email");
+    const view = await openCaseOf(t, "ambiguous_email");
     await t.mutation(internal.reviews.keepSeparate, {
-      reviewId: view!.review._id,
-      version: view!.version,
+      reviewId: view.review._id,
+      version: view.version,
       userId: signedIn.userId,
       rowId: grace,
     });
