@@ -5,7 +5,7 @@
 import type { AnyDoc, Shape } from "./declaration.js";
 import { UNCLAIMED, UNCLAIMED_INDEX } from "./fold/marker.js";
 import { appError } from "./errors.js";
-import { normalizeEmail } from "./policy.js";
+import { holdsAsNeverPaired, normalizeEmail } from "./policy.js";
 import {
   findPairedUser,
   getDoc,
@@ -162,13 +162,7 @@ export async function findPairByEmail(
       // The address its row holds now, as for the claim (fold/claim.ts): a
       // row that left it (edited past the triggers, `unclaimed` not yet
       // re-keyed) is not named by it (found by review).
-      if (
-        row !== null &&
-        (normalizeEmail(row[shape.email]) !== email ||
-          row[shape.emailVerified] !== undefined)
-      ) {
-        continue;
-      }
+      if (row !== null && !holdsAsNeverPaired(shape, row, email)) continue;
       unlinked.push({ user, row });
     }
   }

@@ -261,6 +261,25 @@ export function isSuspendedPair(
   return status === "suspended";
 }
 
+/**
+ * Whether a row holds this email key now as a row never paired (its
+ * verification mirror absent): what a fold placeholder's row must be for
+ * the address to name the person who never signed in (`unclaimed` may lag
+ * an edit made past the triggers). Used by the claim, the lookups and the
+ * pairing.
+ */
+export function holdsAsNeverPaired(
+  shape: Shape,
+  row: RowSide | null,
+  key: string,
+): boolean {
+  return (
+    row !== null &&
+    normalizeEmail(row[shape.email]) === key &&
+    row[shape.emailVerified] === undefined
+  );
+}
+
 /** True when a plan writes nothing. */
 export function isEmptyPlan(plan: PairPlan): boolean {
   return (

@@ -16,6 +16,7 @@ import {
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   decidePairing,
+  holdsAsNeverPaired,
   isEmptyPlan,
   isTwoWay,
   planLink,
@@ -662,11 +663,7 @@ export async function ensurePair(
       // Its row holds the address now, as a row never paired, as the claim
       // and the lookups require: `unclaimed` may lag an edit made past the
       // triggers (found by review).
-      if (
-        row !== null &&
-        normalizeEmail(row[shape.email]) === emailKey &&
-        row[shape.emailVerified] === undefined
-      ) {
+      if (row !== null && holdsAsNeverPaired(shape, row, emailKey)) {
         held.push(row._id);
       }
     }

@@ -18,7 +18,7 @@ import type { GenericId } from "convex/values";
 import { type Actor, recordAudit } from "../audit.js";
 import { byIndex, patchDoc } from "../db.js";
 import type { AnyDoc, Shape } from "../declaration.js";
-import { normalizeEmail } from "../policy.js";
+import { holdsAsNeverPaired, normalizeEmail } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import {
   readPair,
@@ -168,11 +168,7 @@ export async function claimPlaceholder(
     return false;
   }
   const row = pair.counterpart;
-  if (
-    row === null ||
-    normalizeEmail(row[shape.email]) !== key ||
-    row[shape.emailVerified] !== undefined
-  ) {
+  if (row === null || !holdsAsNeverPaired(shape, row, key)) {
     await recordReview(
       ctx,
       {

@@ -101,7 +101,14 @@ export function outcomeOf(
  * sees what `settle` will write).
  */
 export async function foldStatus(ctx: QueryCtx): Promise<FoldStatus> {
-  const record = await readRecord(ctx);
+  return await statusOf(ctx, await readRecord(ctx));
+}
+
+/** The status a record stands for, its run's outcome applied. */
+async function statusOf(
+  ctx: QueryCtx,
+  record: FoldRecord | null,
+): Promise<FoldStatus> {
   if (record === null) {
     return {
       stage: "two_tables",
@@ -138,8 +145,8 @@ export async function foldStatus(ctx: QueryCtx): Promise<FoldStatus> {
 
 /** Writes a finished move's outcome to the record; returns the status. */
 export async function settle(ctx: MutationCtx): Promise<FoldStatus> {
-  const status = await foldStatus(ctx);
   const record = await readRecord(ctx);
+  const status = await statusOf(ctx, record);
   if (record !== null && record.move !== undefined && status.move === null) {
     await ctx.db.patch("sync_fold", record._id, {
       stage: status.stage,
