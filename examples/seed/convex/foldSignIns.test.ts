@@ -11,12 +11,10 @@ import { FOLD_STAGES } from "../../../conformance/stages";
 import { api, internal } from "./_generated/api";
 import { backendAtStage } from "./conformance.helpers";
 import {
-  captureEmails,
-  codeIn,
   requestCode,
-  signInAction,
   signInOrThrow,
   signInViaOAuth,
+  signUpWithCode,
 } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import {
@@ -65,21 +63,8 @@ const SIGN_IN: Record<Verifying, (t: Backend) => Promise<{ userId: string }>> =
         email: LEGACY.google,
         email_verified: true,
       }),
-    "password-code": async (t) => {
-      const email = LEGACY["password-code"];
-      const { emails } = await captureEmails(() =>
-        signInAction(t, "password-code", {
-          email,
-          password: PASSWORD,
-          flow: "signUp",
-        }),
-      );
-      return await signInOrThrow(t, "password-code", {
-        email,
-        code: codeIn(emails[0]!),
-        flow: "email-verification",
-      });
-    },
+    "password-code": (t) =>
+      signUpWithCode(t, LEGACY["password-code"], PASSWORD),
     "resend-otp": async (t) => {
       const email = LEGACY["resend-otp"];
       const code = await requestCode(t, "resend-otp", { email });

@@ -306,6 +306,22 @@ export async function signInOrThrow(
   return session;
 }
 
+/** A password-code sign-up completed with the code from its email. */
+export async function signUpWithCode(
+  t: Backend,
+  email: string,
+  password: string,
+) {
+  const { emails } = await captureEmails(() =>
+    signInAction(t, "password-code", { email, password, flow: "signUp" }),
+  );
+  return await signInOrThrow(t, "password-code", {
+    email,
+    code: codeIn(emails[0]!),
+    flow: "email-verification",
+  });
+}
+
 /**
  * Requests a code (or magic link) by email and returns it, as the person
  * reading the email would. Nothing is a session yet.

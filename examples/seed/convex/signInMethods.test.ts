@@ -16,6 +16,7 @@ import {
   signInAction,
   signInOrThrow,
   signInViaOAuth,
+  signUpWithCode,
   startOAuthSignIn,
   redeemOAuthCode,
 } from "./signIn.helpers";
@@ -55,22 +56,6 @@ async function sessionsOf(t: Backend, userId: Id<"users">) {
       .withIndex("userId", (q) => q.eq("userId", userId))
       .collect(),
   );
-}
-
-/** A password-code sign-up completed with the code from its email. */
-async function signUpWithCode(t: Backend, email: string) {
-  const { emails } = await captureEmails(() =>
-    signInAction(t, "password-code", {
-      email,
-      password: PASSWORD,
-      flow: "signUp",
-    }),
-  );
-  return await signInOrThrow(t, "password-code", {
-    email,
-    code: codeIn(emails[0]!),
-    flow: "email-verification",
-  });
 }
 
 describe("password", () => {
@@ -183,7 +168,7 @@ describe("password with a code (password-code)", () => {
 
   test("a password reset by code signs in and keeps the pair", async () => {
     const t = newBackend();
-    const ada = await signUpWithCode(t, "ada@example.com");
+    const ada = await signUpWithCode(t, "ada@example.com", PASSWORD);
     const before = await pairOf(t, ada.userId);
     const code = await requestCode(t, "password-code", {
       email: "ada@example.com",
@@ -320,7 +305,7 @@ describe("suspension, on every method", () => {
 
   test("password-code: a verified sign-in, and a code issued before the suspension", async () => {
     const t = newBackend();
-    const ada = await signUpWithCode(t, "ada@example.com");
+    const ada = await signUpWithCode(t, "ada@example.com", PASSWORD);
     const resetCode = await requestCode(t, "password-code", {
       email: "ada@example.com",
       flow: "reset",
@@ -502,7 +487,7 @@ describe("found by review: what a request, a spelling or a crowd of sessions can
 
   test("a reset requested with another spelling of someone's address leaves their address as it was", async () => {
     const t = newBackend();
-    const ada = await signUpWithCode(t, "ada@example.com");
+    const ada = await signUpWithCode(t, "ada@example.com", PASSWORD);
     // Someone else asks for a reset, shouting Ada's address.
     await requestCode(t, "password-code", {
       email: "ADA@EXAMPLE.COM",
