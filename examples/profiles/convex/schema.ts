@@ -23,6 +23,11 @@ export default defineSchema({
     ...syncUserFields,
     bio: v.optional(v.string()),
     createdAt: v.optional(v.number()),
+    // The homes single-table mode needs (docs/fold.md): the address key,
+    // its verification, and the app's own display name.
+    emailKey: v.optional(v.string()),
+    emailVerified: v.optional(v.boolean()),
+    displayName: v.optional(v.string()),
   })
     // Convex Auth queries "email" and "phone" by name.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
@@ -35,7 +40,9 @@ export default defineSchema({
       "emailVerificationTime",
     ])
     // The fold's placeholders of people who never signed in, by address.
-    .index("by_unclaimed", ["unclaimed"]),
+    .index("by_unclaimed", ["unclaimed"])
+    // A person's records by address and status, on users alone.
+    .index("by_emailKey_and_status", ["emailKey", "status"]),
 
   profiles: defineTable({
     userId: v.optional(v.id("users")),

@@ -23,6 +23,13 @@ export const userSync = defineUserSync<DataModel>()({
   // a home on users. No other table holds a profile's id, so there is
   // nothing to re-point: the repoint phase has no run here.
   fold: {
-    fields: { bio: "bio", createdAt: "createdAt" },
+    fields: {
+      bio: "bio",
+      createdAt: "createdAt",
+      // What only a home keeps once profiles is no longer written.
+      email: "emailKey",
+      emailVerified: "emailVerified",
+      displayName: "displayName",
+    },
   },
 });

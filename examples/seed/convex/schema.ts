@@ -31,6 +31,13 @@ export default defineSchema({
     avatarSource: v.optional(fieldSourceValidator),
     starterTemplatesProvisionedAt: v.optional(v.number()),
     createdAt: v.optional(v.number()),
+    // The homes single-table mode needs (docs/fold.md): the address key
+    // and its verification, and the chosen name and avatar (Convex Auth
+    // rewrites users.name and users.image at every sign-in).
+    emailKey: v.optional(v.string()),
+    emailVerified: v.optional(v.boolean()),
+    fullName: v.optional(v.string()),
+    avatarUrl: v.optional(v.string()),
   })
     // Convex Auth queries "email" and "phone" by name.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
@@ -44,7 +51,9 @@ export default defineSchema({
     ])
     .index("by_auth_user_id", ["auth_user_id"])
     // The fold's placeholders of people who never signed in, by address.
-    .index("by_unclaimed", ["unclaimed"]),
+    .index("by_unclaimed", ["unclaimed"])
+    // A person's records by address and status, on users alone.
+    .index("by_emailKey_and_status", ["emailKey", "status"]),
 
   auth_users: defineTable({
     // The sync's reference, email key and verification mirror (absent on

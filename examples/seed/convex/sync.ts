@@ -55,6 +55,11 @@ export const userSync = defineUserSync<DataModel>()({
       avatar_source: "avatarSource",
       starter_templates_provisioned_at: "starterTemplatesProvisionedAt",
       created_at: "createdAt",
+      // What only a home keeps once auth_users is no longer written.
+      email: "emailKey",
+      email_verified: "emailVerified",
+      full_name: "fullName",
+      avatar_url: "avatarUrl",
     },
     references: [
       {

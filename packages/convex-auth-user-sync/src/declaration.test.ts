@@ -24,12 +24,16 @@ type DataModel = {
     phone?: string;
     memberId?: GenericId<"members">;
     teamId?: GenericId<"teams">;
+    emailKey?: string;
+    emailVerified?: boolean;
+    nickname?: string;
   }>;
   members: Table<{
     userId?: GenericId<"users">;
     email?: string;
     emailVerified?: boolean;
     nickname?: string;
+    phone?: string;
     teamId?: GenericId<"teams">;
     plan: "free" | "pro";
     createdAt: number;
@@ -194,40 +198,86 @@ describe("declaration", () => {
     expect(seen).toEqual([]);
   });
 
-  test("a fold field needs a users field of its own and an app field the sync does not mirror yet", () => {
+  test("a fold field needs a users field of its own, and a mirrored field one only where its value can differ", () => {
     expect(() =>
       defineUserSync<DataModel>()({
         ...declaration,
-        fold: { fields: { nickname: "name", plan: "email" } },
+        mirror: [
+          ...declaration.mirror,
+          { users: "phone", app: "phone", owner: "provider" },
+        ],
+        fold: {
+          fields: {
+            nickname: "name",
+            plan: "email",
+            phone: "teamId",
+            email: "emailKey",
+            emailVerified: "emailVerified",
+          },
+        },
       }),
     ).toThrow(
-      /fold.fields.nickname: the sync mirrors members.nickname already; fold.fields.plan: users.email belongs to Convex Auth/,
+      /fold.fields.nickname: users.name belongs to Convex Auth.*; fold.fields.plan: users.email belongs to Convex Auth.*; fold.fields.phone: the sync mirrors members.phone to a users field that holds its value already; fold.fields.nickname: members.nickname needs a home on users/,
     );
+  });
+
+  test("a fold needs a home for the address, its verification, an app-won mirrored value and a new row's fields", () => {
+    expect(() =>
+      defineUserSync<DataModel>()({
+        ...declaration,
+        newRow: (now) => ({ plan: "free", createdAt: now }),
+        fold: { fields: { teamId: "teamId" } },
+      }),
+    ).toThrow(
+      /fold.fields.email: members.email needs a home on users.*; fold.fields.emailVerified: .*; fold.fields.nickname: .*; fold.fields.plan: .*; fold.fields.createdAt: /,
+    );
+  });
+
+  test("a fold's homes: its own fields, the required ones, and the mirrored fields' users fields", () => {
     const userSync = defineUserSync<DataModel>()({
       ...declaration,
       fold: {
-        fields: { teamId: "teamId" },
+        fields: {
+          teamId: "teamId",
+          email: "emailKey",
+          emailVerified: "emailVerified",
+          nickname: "nickname",
+        },
         references: [{ table: "teams", field: "title", index: "by_title" }],
       },
     });
-    expect(userSync.shape.fold).toEqual({
-      fields: [
-        expect.objectContaining({
-          app: "teamId",
-          users: "teamId",
-          exact: true,
-        }),
-      ],
-      references: [{ table: "teams", field: "title", index: "by_title" }],
+    const fold = userSync.shape.fold!;
+    expect(
+      fold.fields.map(({ app, users, exact }) => [app, users, exact]),
+    ).toEqual([
+      ["teamId", "teamId", true],
+      ["email", "emailKey", true],
+      ["emailVerified", "emailVerified", true],
+      ["nickname", "nickname", true],
+    ]);
+    expect(fold.references).toEqual([
+      { table: "teams", field: "title", index: "by_title" },
+    ]);
+    expect(fold.emailKey).toBe("emailKey");
+    expect(fold.usersByEmailKeyStatus).toBe("by_emailKey_and_status");
+    expect(fold.emailVerified).toBe("emailVerified");
+    expect(Object.fromEntries(fold.homes)).toEqual({
+      teamId: "teamId",
+      email: "emailKey",
+      emailVerified: "emailVerified",
+      nickname: "nickname",
     });
-    defineUserSync<DataModel>()({
-      ...declaration,
-      fold: {
-        // @ts-expect-error a fold field's home is a users field
-        fields: { teamId: "nowhere" },
-        // @ts-expect-error a reference's field is its table's
-        references: [{ table: "teams", field: "userId", index: "by_userId" }],
-      },
-    });
+    // The types refuse these (the homes missing are refused at load).
+    expect(() =>
+      defineUserSync<DataModel>()({
+        ...declaration,
+        fold: {
+          // @ts-expect-error a fold field's home is a users field
+          fields: { teamId: "nowhere" },
+          // @ts-expect-error a reference's field is its table's
+          references: [{ table: "teams", field: "userId", index: "by_userId" }],
+        },
+      }),
+    ).toThrow(/needs a home on users/);
   });
 });

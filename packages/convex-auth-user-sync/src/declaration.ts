@@ -255,14 +255,42 @@ export type FoldDeclaration<
 > = {
   /**
    * The app's own fields and their home on `users`: app field to `users`
-   * field. Fields the sync already mirrors (email, the mirror, status,
-   * times) have one.
+   * field. Required besides the app's own: a home for the email key and
+   * its verification mirror (single-table mode finds a person by them), for
+   * each mirrored field whose app value can win (`owner: "app"` or
+   * `chosenBy`: Convex Auth rewrites `users.name` and `users.image` at every
+   * sign-in), for each `chosenBy` field and for each `newRow` field. The
+   * other mirrored fields (status, times, provider-owned values) live on
+   * their `users` field already.
    */
   fields: {
     [Field in FieldOf<DataModel, Table>]?: FieldOf<DataModel, "users">;
   };
   /** Fields of other tables holding an app-table id. */
   references?: readonly FoldReference<DataModel>[];
+  /**
+   * The app's hooks once writes have stopped (stage `writes_stopped` on,
+   * docs/fold.md): the app table is no longer written, so they receive the
+   * user alone. Without them, the matching `hooks` entry is not called in
+   * single-table mode.
+   */
+  hooks?: {
+    /** As hooks.onSignIn, for a user with no row to be given. */
+    onSignIn?: (
+      ctx: GenericMutationCtx<DataModel>,
+      args: { user: DocumentByName<DataModel, "users">; now: number },
+    ) => Promise<void>;
+    /** As hooks.onDeleteRow: the app's data of a user being erased. */
+    onDeleteUser?: (
+      ctx: GenericMutationCtx<DataModel>,
+      user: DocumentByName<DataModel, "users">,
+    ) => Promise<number | void>;
+    /** As hooks.exportRow: the app's data of a user, for an export. */
+    exportUser?: (
+      ctx: GenericQueryCtx<DataModel>,
+      user: DocumentByName<DataModel, "users">,
+    ) => Promise<unknown>;
+  };
 };
 
 /** One mirrored pair as every module sees it (see fieldMap). */
@@ -289,6 +317,27 @@ export type FoldShape = {
   /** The fold's fields, as mirrored pairs (owner "app", exact). */
   fields: FieldPair[];
   references: { table: string; field: string; index: string }[];
+  /** Each app field's home on `users` (fold fields and mirrored ones). */
+  homes: ReadonlyMap<string, string>;
+  /** The `users` field holding the email key, and its index with status. */
+  emailKey: string;
+  usersByEmailKeyStatus: string;
+  /** The `users` field holding the verification mirror. */
+  emailVerified: string;
+  hooks: {
+    onSignIn?: (
+      ctx: GenericMutationCtx<GenericDataModel>,
+      args: { user: AnyDoc; now: number },
+    ) => Promise<void>;
+    onDeleteUser?: (
+      ctx: GenericMutationCtx<GenericDataModel>,
+      user: AnyDoc,
+    ) => Promise<number | void>;
+    exportUser?: (
+      ctx: GenericQueryCtx<GenericDataModel>,
+      user: AnyDoc,
+    ) => Promise<unknown>;
+  };
 };
 
 /** The declaration, resolved: plain names every module works from. */
@@ -440,9 +489,10 @@ const TAKEN_USERS_FIELDS: ReadonlySet<string> = new Set([
 
 /**
  * The fold's declaration, checked: a fold field needs a `users` field of
- * its own (not Convex Auth's, the sync's or another fold field's), and an
- * app field the sync does not mirror already. Thrown at module load, as a
- * schema problem is.
+ * its own (not Convex Auth's, the sync's or another fold field's); an app
+ * field the sync mirrors may have one only where single-table mode needs it
+ * (its value can differ from the `users` field's, see FoldDeclaration), and
+ * then must. Thrown at module load, as a schema problem is.
  */
 function resolveFold<
   DataModel extends GenericDataModel,
@@ -450,11 +500,26 @@ function resolveFold<
 >(declaration: UserSyncDeclaration<DataModel, Table>): FoldShape | undefined {
   const fold = declaration.fold;
   if (fold === undefined) return undefined;
+  const mirror = declaration.mirror ?? [];
+  // The app fields whose value only a home on users keeps once the app
+  // table is no longer written: the address, its verification, a value
+  // the app side can win, who chose it, and a new row's own fields.
+  const needsHome = new Set<string>([
+    declaration.email.app,
+    declaration.email.verified,
+    ...mirror
+      .filter((pair) => pair.owner === "app" || pair.chosenBy !== undefined)
+      .map((pair) => pair.app as string),
+    ...mirror
+      .map((pair) => pair.chosenBy as string | undefined)
+      .filter((field) => field !== undefined),
+    ...Object.keys(declaration.newRow?.(0) ?? {}),
+  ]);
   const mirrored = new Set<string>([
     declaration.reference.app,
     declaration.email.app,
     declaration.email.verified,
-    ...(declaration.mirror ?? []).map((pair) => pair.app as string),
+    ...mirror.map((pair) => pair.app as string),
     ...[declaration.status, declaration.lastLoginAt, declaration.updatedAt]
       .filter((field) => field !== undefined)
       .map(String),
@@ -465,14 +530,15 @@ function resolveFold<
   }
   const problems: string[] = [];
   const fields: FieldPair[] = [];
+  const homes = new Map<string, string>();
   for (const [app, users] of Object.entries(fold.fields) as [
     string,
     string | undefined,
   ][]) {
     if (users === undefined) continue;
-    if (mirrored.has(app)) {
+    if (mirrored.has(app) && !needsHome.has(app)) {
       problems.push(
-        `fold.fields.${app}: the sync mirrors ${declaration.table}.${app} already`,
+        `fold.fields.${app}: the sync mirrors ${declaration.table}.${app} to a users field that holds its value already`,
       );
     } else if (taken.has(users)) {
       problems.push(
@@ -480,6 +546,7 @@ function resolveFold<
       );
     } else {
       taken.add(users);
+      homes.set(app, users);
       fields.push({
         users,
         app,
@@ -490,11 +557,30 @@ function resolveFold<
       });
     }
   }
+  for (const app of needsHome) {
+    if (!homes.has(app)) {
+      problems.push(
+        `fold.fields.${app}: ${declaration.table}.${app} needs a home on users (once the app table is no longer written, only it keeps the value)`,
+      );
+    }
+  }
   if (problems.length > 0) {
     throw new Error(
       `convex-auth-user-sync: the fold's declaration is wrong: ${problems.join("; ")}.`,
     );
   }
+  // The mirrored fields that need no home live on their users field.
+  for (const pair of mirror) {
+    if (!homes.has(pair.app as string)) homes.set(pair.app, pair.users);
+  }
+  for (const [app, users] of [
+    [declaration.status, "status"],
+    [declaration.lastLoginAt, "lastLoginAt"],
+    [declaration.updatedAt, "updatedAt"],
+  ] as const) {
+    if (app !== undefined) homes.set(app, users);
+  }
+  const emailKey = homes.get(declaration.email.app)!;
   return {
     fields,
     references: (fold.references ?? []).map((ref) => ({
@@ -502,5 +588,10 @@ function resolveFold<
       field: ref.field,
       index: ref.index,
     })),
+    homes,
+    emailKey,
+    usersByEmailKeyStatus: `by_${emailKey}_and_status`,
+    emailVerified: homes.get(declaration.email.verified)!,
+    hooks: (fold.hooks ?? {}) as FoldShape["hooks"],
   };
 }

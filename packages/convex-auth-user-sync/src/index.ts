@@ -123,7 +123,7 @@ export type {
 } from "./declaration.js";
 export { indexNames } from "./declaration.js";
 export type { FoldDeclaration, FoldReference } from "./declaration.js";
-export { referencesHold } from "./fold/state.js";
+export { readsUsers, referencesHold, singleTable } from "./fold/state.js";
 export { type FoldStatus, foldStatusValidator } from "./fold/state.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";

@@ -179,11 +179,19 @@ export function planPairSync(
   for (const pair of fieldMap(shape)) {
     if (
       frozen &&
+      pair.exact !== true &&
       (pair.app === shape.email || pair.app === shape.emailVerified)
     ) {
       continue;
     }
-    const value = resolvePair(pair, user, row);
+    // A fold field copies the row's value as this plan leaves it: a home
+    // of a mirrored field (the fold's `full_name`, say) follows the value
+    // its pair just resolved, not the one before.
+    const value = resolvePair(
+      pair,
+      user,
+      pair.exact === true ? { ...row, ...rowPatch } : row,
+    );
     const appSideChanges = row[pair.app] !== value;
     const usersSideChanges = pair.usersWritable && user[pair.users] !== value;
     if (appSideChanges) {

@@ -168,7 +168,12 @@ describe("checkSchema", () => {
       newRow: (now: number) => ({ plan: "free", createdAt: now }),
       onRowDelete: "deleteAccount",
       fold: {
-        fields: { plan: "plan", createdAt: "memberSince" },
+        fields: {
+          plan: "plan",
+          createdAt: "memberSince",
+          email: "emailKey",
+          emailVerified: "emailVerified",
+        },
         references: [
           { table: "notes", field: "authorId", index: "by_title" },
           { table: "gone", field: "ownerId", index: "by_ownerId" },
@@ -181,6 +186,8 @@ describe("checkSchema", () => {
         ...authTables.users.validator.fields,
         ...syncUserFields,
         plan: v.optional(v.string()),
+        emailKey: v.optional(v.string()),
+        emailVerified: v.optional(v.boolean()),
       })
         .index("email", ["email"])
         .index("phone", ["phone"])
@@ -197,6 +204,7 @@ describe("checkSchema", () => {
     });
     expect(folding.checkSchema(schema)).toEqual([
       "users has no index by_unclaimed on [unclaimed].",
+      "users has no index by_emailKey_and_status on [emailKey, status].",
       "users.memberSince is missing.",
       "notes has no index by_title whose first field is authorId (fold.references).",
       "fold.references names gone, which the schema has no table of.",

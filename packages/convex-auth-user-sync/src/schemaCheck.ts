@@ -144,6 +144,12 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
   if (shape.fold !== undefined) {
     field(users, "unclaimed", "users", true);
     index(users, "users", "by_unclaimed", ["unclaimed"]);
+    // Single-table mode finds a person's records by address and status
+    // (suspension, the claim's competitors, lookups) on users alone.
+    index(users, "users", shape.fold.usersByEmailKeyStatus, [
+      shape.fold.emailKey,
+      "status",
+    ]);
     for (const pair of shape.fold.fields) {
       field(app, pair.app, shape.table, false);
       field(users, pair.users, "users", true);

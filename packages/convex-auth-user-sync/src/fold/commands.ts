@@ -162,20 +162,27 @@ export function makeFold(shape: Shape, engine: Engine) {
       }),
 
       /**
-       * Starts a phase forward: expand, placeholders, repoint. Returns its
-       * run (follow it with getRun), or null when there was nothing to run.
+       * Starts a phase forward: expand, placeholders, repoint,
+       * switch_reads, stop_writes, verify, retire (the last with
+       * `confirm: true`). Returns its run (follow it with getRun), or null
+       * when there was nothing to run.
        *
        * @example npx convex run userSync:startFoldPhase '{"phase":"expand"}'
        */
       startFoldPhase: builders.internalMutation({
-        args: runArgs,
+        args: { ...runArgs, confirm: v.optional(v.boolean()) },
         returns: v.union(v.null(), syncRunValidator),
-        handler: async (ctx, args) =>
-          await makeMove(
-            ctx,
-            { phase: phaseOf(shape, args.phase), direction: "forward" },
-            args,
-          ),
+        handler: async (ctx, { confirm, ...args }) => {
+          const phase = phaseOf(shape, args.phase);
+          // Retiring deletes the app table's rows, with no way back.
+          if (phase === "retire" && confirm !== true && args.dryRun !== true) {
+            throw appError(
+              "INVALID_ARGUMENT",
+              `Retiring the app table deletes its rows for good: take an export first (npx convex export), then pass "confirm": true (or "dryRun": true to see what it would do).`,
+            );
+          }
+          return await makeMove(ctx, { phase, direction: "forward" }, args);
+        },
       }),
 
       /**

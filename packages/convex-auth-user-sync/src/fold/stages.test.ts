@@ -135,4 +135,103 @@ describe("fold stages", () => {
       ),
     ).toBe(false);
   });
+
+  test("the last stages: reads switch, writes stop, verify, retire; retire has no way back", () => {
+    expect(
+      checkMove("repointed", { phase: "switch_reads", direction: "forward" }),
+    ).toBe("reads_switched");
+    expect(
+      checkMove("reads_switched", {
+        phase: "stop_writes",
+        direction: "forward",
+      }),
+    ).toBe("writes_stopped");
+    expect(
+      checkMove("writes_stopped", { phase: "verify", direction: "forward" }),
+    ).toBe("verified");
+    // Verify may run again; retire runs again over what is left.
+    expect(
+      checkMove("verified", { phase: "verify", direction: "forward" }),
+    ).toBe("verified");
+    expect(
+      checkMove("verified", { phase: "retire", direction: "forward" }),
+    ).toBe("retired");
+    expect(
+      checkMove("retired", { phase: "retire", direction: "forward" }),
+    ).toBe("retired");
+    expect(
+      codeOf(() =>
+        checkMove("writes_stopped", { phase: "retire", direction: "forward" }),
+      ),
+    ).toBe("CONFLICT");
+    expect(
+      codeOf(() =>
+        checkMove("retired", { phase: "retire", direction: "back" }),
+      ),
+    ).toBe("INVALID_ARGUMENT");
+    // Back, latest first.
+    expect(checkMove("verified", { phase: "verify", direction: "back" })).toBe(
+      "writes_stopped",
+    );
+    expect(
+      checkMove("writes_stopped", { phase: "stop_writes", direction: "back" }),
+    ).toBe("reads_switched");
+    expect(
+      checkMove("reads_switched", { phase: "switch_reads", direction: "back" }),
+    ).toBe("repointed");
+  });
+
+  test("once writes stopped, no phase that writes the app table runs again", () => {
+    for (const phase of [
+      "expand",
+      "placeholders",
+      "repoint",
+      "switch_reads",
+    ] as const) {
+      for (const stage of ["writes_stopped", "verified", "retired"] as const) {
+        expect(
+          codeOf(() => checkMove(stage, { phase, direction: "forward" })),
+        ).toBe("CONFLICT");
+      }
+      // Before, a phase runs again and keeps the stage.
+      expect(checkMove("reads_switched", { phase, direction: "forward" })).toBe(
+        "reads_switched",
+      );
+    }
+  });
+
+  test("the last stages' runs: none to switch, rows from users to go back, verify per reference, retire", () => {
+    expect(
+      planOf(shape, { phase: "switch_reads", direction: "forward" }),
+    ).toBeNull();
+    expect(
+      planOf(shape, { phase: "switch_reads", direction: "back" }),
+    ).toBeNull();
+    expect(
+      planOf(shape, { phase: "stop_writes", direction: "forward" }),
+    ).toBeNull();
+    expect(planOf(shape, { phase: "stop_writes", direction: "back" })).toEqual([
+      "rows_from_users",
+    ]);
+    expect(planOf(shape, { phase: "verify", direction: "forward" })).toEqual([
+      "verify",
+      "verify_ref:0",
+      "verify_ref:1",
+    ]);
+    expect(planOf(shape, { phase: "verify", direction: "back" })).toBeNull();
+    expect(planOf(shape, { phase: "retire", direction: "forward" })).toEqual([
+      "retire",
+    ]);
+    // A verification or rows written back that leave a case prove nothing.
+    for (const move of [
+      { phase: "verify", direction: "forward" },
+      { phase: "retire", direction: "forward" },
+      { phase: "stop_writes", direction: "back" },
+    ] as const) {
+      expect(runProves(move, run({}))).toBe(true);
+      expect(
+        runProves(move, run({ counts: { needingReview: 1 } as never })),
+      ).toBe(false);
+    }
+  });
 });

@@ -3,9 +3,11 @@
  * may start from which stage, which run it is, and what a finished run
  * proves. Pure: no Convex calls (state.ts keeps the record).
  *
- * Two tables → expanded → placeholders → repointed; each step forward is a
- * phase run, each step back a rollback (the expand fields and the
- * placeholders' data are never lost: see docs/fold.md).
+ * Two tables → expanded → placeholders → repointed → reads switched →
+ * writes stopped → verified → retired; each step forward is a phase (a run,
+ * or a switch with none), each step back a rollback (the expand fields and
+ * the placeholders' data are never lost: see docs/fold.md). Retiring the
+ * app table has no way back.
  */
 import type { Shape } from "../declaration.js";
 import { appError } from "../errors.js";
@@ -17,11 +19,23 @@ export const FOLD_STAGES = [
   "expanded",
   "placeholders",
   "repointed",
+  "reads_switched",
+  "writes_stopped",
+  "verified",
+  "retired",
 ] as const;
 export type FoldStage = (typeof FOLD_STAGES)[number];
 
 /** The phases an operator starts, forward. */
-export const FOLD_PHASES = ["expand", "placeholders", "repoint"] as const;
+export const FOLD_PHASES = [
+  "expand",
+  "placeholders",
+  "repoint",
+  "switch_reads",
+  "stop_writes",
+  "verify",
+  "retire",
+] as const;
 export type FoldPhase = (typeof FOLD_PHASES)[number];
 
 /** A phase's run, forward or back, as the fold record holds it. */
@@ -35,13 +49,25 @@ export const repointPhaseName = (index: number) => `repoint:${index}`;
 export const repointBackPhaseName = (index: number) => `repoint_back:${index}`;
 export const PLACEHOLDERS_PHASE = "placeholders";
 export const PLACEHOLDERS_BACK_PHASE = "placeholders_back";
+export const ROWS_FROM_USERS_PHASE = "rows_from_users";
+export const VERIFY_PHASE = "verify";
+export const verifyReferencePhaseName = (index: number) =>
+  `verify_ref:${index}`;
+export const RETIRE_PHASE = "retire";
 
 /** The stage a phase needs, and the stage it reaches, forward. */
 const FORWARD: Record<FoldPhase, { from: FoldStage; to: FoldStage }> = {
   expand: { from: "two_tables", to: "expanded" },
   placeholders: { from: "expanded", to: "placeholders" },
   repoint: { from: "placeholders", to: "repointed" },
+  switch_reads: { from: "repointed", to: "reads_switched" },
+  stop_writes: { from: "reads_switched", to: "writes_stopped" },
+  verify: { from: "writes_stopped", to: "verified" },
+  retire: { from: "verified", to: "retired" },
 };
+
+/** From this stage on the app table is no longer written (single-table mode). */
+export const SINGLE_TABLE_FROM: FoldStage = "writes_stopped";
 
 export function stageIndex(stage: FoldStage): number {
   return FOLD_STAGES.indexOf(stage);
@@ -60,6 +86,25 @@ export function stageIndex(stage: FoldStage): number {
  */
 export function checkMove(stage: FoldStage, move: FoldMove): FoldStage {
   const { from, to } = FORWARD[move.phase];
+  if (move.direction === "back" && move.phase === "retire") {
+    throw appError(
+      "INVALID_ARGUMENT",
+      "Retiring the app table has no rollback: its rows are gone. Restore them from the export taken before (npx convex import).",
+    );
+  }
+  // Once the app table is no longer written, a phase that writes it (or
+  // switches what stopping writes switched already) cannot run again:
+  // roll stop_writes back first.
+  if (
+    move.direction === "forward" &&
+    stageIndex(to) < stageIndex(SINGLE_TABLE_FROM) &&
+    stageIndex(stage) >= stageIndex(SINGLE_TABLE_FROM)
+  ) {
+    throw appError(
+      "CONFLICT",
+      `The ${move.phase} phase writes the app table, which is no longer written at stage ${stage}: roll stop_writes back first.`,
+    );
+  }
   if (move.direction === "back") {
     if (stage !== to) {
       throw appError(
@@ -106,22 +151,41 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
           ? repointPhaseName(index)
           : repointBackPhaseName(index),
       );
+    // Reads switch with no run, either way.
+    case "switch_reads":
+      return null;
+    // Writes stop at once; going back writes every row from its user first.
+    case "stop_writes":
+      return move.direction === "forward" ? null : [ROWS_FROM_USERS_PHASE];
+    case "verify":
+      return move.direction === "forward"
+        ? [
+            VERIFY_PHASE,
+            ...references.map((_, index) => verifyReferencePhaseName(index)),
+          ]
+        : null;
+    case "retire":
+      return [RETIRE_PHASE];
   }
 }
 
 /**
  * Whether a finished run proves its move: it completed, passed over no
- * document, and, for a re-point either way or a rollback of placeholders,
- * left no document for review (one not re-pointed still holds the other
- * table's id; a placeholder a reference still names was kept). Expand and
- * placeholders forward may meet cases that predate the fold (ambiguous
- * addresses): those do not hold the stage back.
+ * document, and, but for expand and placeholders forward, left no document
+ * for review (one not re-pointed still holds the other table's id; a
+ * placeholder a reference still names was kept; a row that differs from
+ * its user is not verified). Expand and placeholders forward may meet cases
+ * that predate the fold (ambiguous addresses): those do not hold the stage
+ * back.
  */
 export function runProves(move: FoldMove, run: SyncRun): boolean {
   if (run.status !== "completed" || run.dry_run) return false;
   if ((run.skipped ?? 0) > 0) return false;
-  const strict =
-    move.phase === "repoint" ||
-    (move.phase === "placeholders" && move.direction === "back");
+  // Expand and placeholders forward may meet cases older than the fold;
+  // every later phase proves its stage only with none.
+  const strict = !(
+    move.direction === "forward" &&
+    (move.phase === "expand" || move.phase === "placeholders")
+  );
   return !strict || run.counts.needingReview === 0;
 }

@@ -17,6 +17,7 @@ import {
   FOLD_PHASES,
   FOLD_STAGES,
   runProves,
+  SINGLE_TABLE_FROM,
   stageIndex,
 } from "./stages.js";
 import type { SyncRun } from "../validators.js";
@@ -181,6 +182,39 @@ export async function recordMove(
   if (fields.outcome !== undefined) value.last_outcome = fields.outcome;
   if (record === null) await ctx.db.insert("sync_fold", value);
   else await ctx.db.replace("sync_fold", record._id, value);
+}
+
+/**
+ * Whether the app reads its users from `users` alone (stage
+ * `reads_switched` on): the library's lookups answer with a virtual row
+ * (fold/virtualRow.ts), and app code that reads the app table itself
+ * branches on this. One or two reads.
+ *
+ * @example const profile = (await readsUsers(ctx)) ? virtualRowOf(user) : row;
+ */
+export async function readsUsers(ctx: QueryCtx): Promise<boolean> {
+  const status = await foldStatus(ctx);
+  return stageIndex(status.stage) >= stageIndex("reads_switched");
+}
+
+/**
+ * Whether the app table is no longer written (stage `writes_stopped` on):
+ * single-table mode. Stays true while stop_writes is being rolled back, so
+ * that the rollback's run and the writes meanwhile agree (`catchingUp`:
+ * every write of a user also rewrites its row, see docs/fold.md).
+ */
+export async function singleTable(
+  ctx: QueryCtx,
+): Promise<{ on: boolean; catchingUp: boolean }> {
+  const status = await foldStatus(ctx);
+  const on = stageIndex(status.stage) >= stageIndex(SINGLE_TABLE_FROM);
+  return {
+    on,
+    catchingUp:
+      on &&
+      status.move?.phase === "stop_writes" &&
+      status.move.direction === "back",
+  };
 }
 
 /**
