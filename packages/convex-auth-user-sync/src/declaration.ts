@@ -571,7 +571,7 @@ function resolveFold<
   }
   // The mirrored fields that need no home live on their users field.
   for (const pair of mirror) {
-    if (!homes.has(pair.app as string)) homes.set(pair.app, pair.users);
+    if (!homes.has(pair.app)) homes.set(pair.app, pair.users);
   }
   for (const [app, users] of [
     [declaration.status, "status"],
