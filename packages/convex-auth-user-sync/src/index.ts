@@ -781,10 +781,10 @@ export class UserSync<
     );
     if (result.row === null) return result as never;
     const written =
-      (await getDoc(ctx as never, "users", user._id as string)) ?? result.user;
+      (await getDoc(ctx as never, "users", user._id)) ?? result.user;
     return {
       ...result,
-      row: { ...virtualRow(this.shape, written as never), _id: result.row._id },
+      row: { ...virtualRow(this.shape, written), _id: result.row._id },
     } as never;
   }
 
