@@ -112,6 +112,25 @@ describe("fold: reads switched", () => {
     );
   });
 
+  test("the console searches people by the address their user holds", async () => {
+    const t = newBackend();
+    const { grace, placeholder, asAda } = await adaAndGrace(t);
+    const search = async () =>
+      (await asAda.query(api.console.searchUsers, { query: "grace" })).map(
+        (match) => [match.user?._id, match.authUser?._id, match.paired],
+      );
+    expect(await search()).toEqual([[placeholder._id, grace, true]]);
+    // Grace's row loses her address past the triggers: a search of the app
+    // table no longer finds her (her placeholder holds no `email`).
+    await t.run(async (ctx) => {
+      await ctx.db.patch("auth_users", grace, { email: "x@example.com" });
+    });
+    expect(await search()).toEqual([]);
+
+    await switchReads(t);
+    expect(await search()).toEqual([[placeholder._id, grace, true]]);
+  });
+
   test("rolled back, the reads are the app table's again", async () => {
     const t = newBackend();
     const { adaRow, asAda } = await adaAndGrace(t);
