@@ -16,6 +16,7 @@ export const FOLD_STAGES: readonly { stage: FoldStage; phase?: string }[] = [
   { stage: "expanded", phase: "expand" },
   { stage: "placeholders", phase: "placeholders" },
   { stage: "repointed", phase: "repoint" },
+  { stage: "reads_switched", phase: "switch_reads" },
 ];
 
 /**

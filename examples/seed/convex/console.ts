@@ -43,7 +43,11 @@ import {
 } from "./reviews";
 import { userSync } from "./sync";
 import { loadPairById, type UserPair } from "./userLookup";
-import { foldStatusValidator, normalizeEmail } from "convex-auth-user-sync";
+import {
+  foldStatusValidator,
+  normalizeEmail,
+  readsUsers,
+} from "convex-auth-user-sync";
 
 // --- Sync health -----------------------------------------------------------
 
@@ -222,8 +226,13 @@ export const searchUsers = adminQuery({
     add(await loadPairById(ctx, text, { join: false }));
     const prefix = normalizeEmail(text);
     if (prefix !== undefined) {
-      for (const row of await rowsByEmailPrefix(ctx, prefix)) {
-        add(await loadPairById(ctx, row._id, { join: false }));
+      // Once reads are switched, a row's address is read from its user's
+      // home (users.emailKey): auth_users is no longer read (docs/fold.md).
+      const byRow = (await readsUsers(ctx))
+        ? await usersByEmailKeyPrefix(ctx, prefix)
+        : await rowsByEmailPrefix(ctx, prefix);
+      for (const doc of byRow) {
+        add(await loadPairById(ctx, doc._id, { join: false }));
       }
       for (const user of await usersByEmailPrefix(ctx, prefix)) {
         add(await loadPairById(ctx, user._id, { join: false }));
@@ -253,6 +262,18 @@ async function rowsByEmailPrefix(
     .query("auth_users")
     .withIndex("by_email_and_email_verified", (q) =>
       q.gte("email", prefix).lt("email", prefixEnd(prefix)),
+    )
+    .take(SEARCH_LIMIT);
+}
+
+async function usersByEmailKeyPrefix(
+  ctx: QueryCtx,
+  prefix: string,
+): Promise<Doc<"users">[]> {
+  return await ctx.db
+    .query("users")
+    .withIndex("by_emailKey_and_status", (q) =>
+      q.gte("emailKey", prefix).lt("emailKey", prefixEnd(prefix)),
     )
     .take(SEARCH_LIMIT);
 }

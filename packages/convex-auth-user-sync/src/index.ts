@@ -71,7 +71,18 @@ import {
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { makeFold } from "./fold/commands.js";
 import { foldPhaseNamed } from "./fold/phases.js";
-import { type FoldStatus, foldStatus as readFoldStatus } from "./fold/state.js";
+import {
+  findPairByEmailFromUsers,
+  loadPairFromUsers,
+  pairedUserFromUsers,
+  readPairFromUsers,
+} from "./fold/reads.js";
+import {
+  type FoldStatus,
+  foldStatus as readFoldStatus,
+  readsUsers,
+} from "./fold/state.js";
+import { virtualRow } from "./fold/virtualRow.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
 import { adoptAppReferences } from "./references.js";
@@ -94,6 +105,7 @@ import {
   ensurePair,
   type EnsureResult,
   findPairedUser,
+  getDoc,
   type PairRead,
   readPair,
   type SyncOptions,
@@ -681,12 +693,27 @@ export class UserSync<
 
   // --- Steps for the app's own functions ----------------------------------
 
-  /** What a user's reference leads to: its counterpart, or a pointer. */
+  // From the fold's `reads_switched` stage on, these lookups answer from
+  // `users` alone, with virtual rows (fold/reads.ts); the sync's own steps
+  // keep reading both tables, which are still both written.
+
+  /**
+   * What a user's reference leads to: its counterpart, or a pointer. Once
+   * reads are switched, the counterpart is the user's virtual row.
+   */
   async readPair(
     ctx: Ctx<DataModel>,
     user: Doc<DataModel, "users">,
   ): Promise<PairRead> {
+    if (await this.readsUsers(ctx)) {
+      return await readPairFromUsers(ctx as never, this.shape, user as never);
+    }
     return await readPair(ctx as never, this.shape, user as never);
+  }
+
+  /** Whether the lookups answer from `users` (no read without a fold). */
+  private async readsUsers(ctx: Ctx<DataModel>): Promise<boolean> {
+    return this.shape.fold !== undefined && (await readsUsers(ctx as never));
   }
 
   /** The user's counterpart (a reference both sides agree on), or null. */
@@ -702,6 +729,13 @@ export class UserSync<
     ctx: Ctx<DataModel>,
     row: Doc<DataModel, Table>,
   ): Promise<Doc<DataModel, "users"> | null> {
+    if (await this.readsUsers(ctx)) {
+      return (await pairedUserFromUsers(
+        ctx as never,
+        this.shape,
+        row._id as string,
+      )) as never;
+    }
     return (await findPairedUser(
       ctx as never,
       this.shape,
@@ -712,6 +746,8 @@ export class UserSync<
   /**
    * Gives a user its counterpart and brings the pair into agreement, with
    * `edits` to the app row on the way (a profile update): see steps.ts.
+   * Once reads are switched, the row returned is the user's virtual row
+   * (both tables are still written).
    */
   async ensurePair(
     ctx: MCtx<DataModel>,
@@ -724,13 +760,32 @@ export class UserSync<
       row: Doc<DataModel, Table> | null;
     }
   > {
-    return (await ensurePair(
+    if (!(await this.readsUsers(ctx))) {
+      return (await ensurePair(
+        ctx as never,
+        this.shape,
+        user as never,
+        edits,
+        options,
+      )) as never;
+    }
+    // A pair read from users alone (readPair) holds a virtual row: the
+    // sync reads its own.
+    const { read: _read, ...own } = options;
+    const result = await ensurePair(
       ctx as never,
       this.shape,
       user as never,
       edits,
-      options,
-    )) as never;
+      own,
+    );
+    if (result.row === null) return result as never;
+    const written =
+      (await getDoc(ctx as never, "users", user._id)) ?? result.user;
+    return {
+      ...result,
+      row: { ...virtualRow(this.shape, written), _id: result.row._id },
+    } as never;
   }
 
   /** Brings an app row into agreement with its user, from the row's side. */
@@ -751,6 +806,11 @@ export class UserSync<
     id: string,
     options?: { join: boolean },
   ): Promise<Pair<DataModel, Table> | null> {
+    if (await this.readsUsers(ctx)) {
+      return (await loadPairFromUsers(ctx as never, this.shape, id, () =>
+        loadPairById(ctx as never, this.shape, id, options),
+      )) as never;
+    }
     return (await loadPairById(ctx as never, this.shape, id, options)) as never;
   }
 
@@ -760,6 +820,14 @@ export class UserSync<
     email: string,
     options?: { unique: boolean },
   ): Promise<Pair<DataModel, Table> | null> {
+    if (await this.readsUsers(ctx)) {
+      return (await findPairByEmailFromUsers(
+        ctx as never,
+        this.shape,
+        email,
+        options,
+      )) as never;
+    }
     return (await findPairByEmail(
       ctx as never,
       this.shape,

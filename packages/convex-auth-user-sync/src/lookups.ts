@@ -181,7 +181,7 @@ export async function findPairByEmail(
 }
 
 /** Whether a provider verified this address (an email key) for the user. */
-function verifiedOwnAddress(user: AnyDoc, email: string): boolean {
+export function verifiedOwnAddress(user: AnyDoc, email: string): boolean {
   return (
     typeof user.email === "string" &&
     normalizeEmail(user.email) === email &&
@@ -189,7 +189,8 @@ function verifiedOwnAddress(user: AnyDoc, email: string): boolean {
   );
 }
 
-function ambiguous() {
+/** An address several accounts hold, for a command that needs one. */
+export function ambiguous() {
   return appError(
     "INVALID_ARGUMENT",
     "Several accounts hold this address; name the one you mean by id",

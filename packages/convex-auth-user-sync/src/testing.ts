@@ -20,7 +20,7 @@ import type {
 } from "convex/server";
 import type { GenericId } from "convex/values";
 import type { UserSync } from "./index.js";
-import { byIndex, getDoc } from "./steps.js";
+import { byIndex, getDoc, readPair as readStoredPair } from "./steps.js";
 import type { SyncRun } from "./validators.js";
 
 /** Where Convex Auth believes it runs, offline. */
@@ -221,8 +221,13 @@ async function pairIn<
     DataModel,
     "users"
   > | null;
+  // As stored: the sync's own read, not the public lookup (which answers
+  // with a virtual row once the fold's reads are switched).
   const row =
-    user === null ? null : await userSync.findCounterpart(ctx as never, user);
+    user === null
+      ? null
+      : ((await readStoredPair(ctx, userSync.shape, user as never))
+          .counterpart as Doc<DataModel, Table> | null);
   return { user, row };
 }
 

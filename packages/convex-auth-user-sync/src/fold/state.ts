@@ -192,8 +192,11 @@ export async function recordMove(
  *
  * @example const profile = (await readsUsers(ctx)) ? virtualRowOf(user) : row;
  */
-export async function readsUsers(ctx: QueryCtx): Promise<boolean> {
-  const status = await foldStatus(ctx);
+export async function readsUsers<DataModel extends GenericDataModel>(
+  // Any app's ctx: app code calls it with its own data model's.
+  ctx: GenericQueryCtx<DataModel>,
+): Promise<boolean> {
+  const status = await foldStatus(ctx as unknown as QueryCtx);
   return stageIndex(status.stage) >= stageIndex("reads_switched");
 }
 

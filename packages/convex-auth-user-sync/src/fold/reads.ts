@@ -1,0 +1,195 @@
+/**
+ * The library's public lookups once the fold's reads are switched (stage
+ * `reads_switched` on, docs/fold.md): a person is read from `users` alone
+ * and the app row is answered with its virtual row (virtualRow.ts), built
+ * from the user's homes. The tables are still both written at that stage:
+ * the sync's own steps (steps.ts) keep reading both, only what the app
+ * asks for is answered from `users`.
+ *
+ * An app whose `users` hold no reference to the row (the app side's only,
+ * like profiles) has no way to tell its row's id from `users`: there the
+ * row's reference alone is read (the one index range today's lookup reads,
+ * for the pairing and the row's `_id`); every value still comes from
+ * `users`.
+ */
+import type { AnyDoc, Shape } from "../declaration.js";
+import { ambiguous, verifiedOwnAddress } from "../lookups.js";
+import { holdsAsNeverPaired } from "../policy.js";
+import {
+  byIndex,
+  findPairedUser,
+  getDoc,
+  type PairRead,
+  readPair,
+  type ReadCtx,
+  verifiedUsersWithEmail,
+} from "../steps.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { virtualRow } from "./virtualRow.js";
+
+type UserPair = { user: AnyDoc | null; row: AnyDoc | null };
+
+/** Verified claims to one address looked at (as lookups.ts). */
+const CLAIM_SCAN = 3;
+/**
+ * Users holding one address key looked at, verified or not: the key's
+ * index orders by status, not by verification, so unverified holders are
+ * stepped over within this bound.
+ */
+const KEY_SCAN = 12;
+
+/**
+ * What a user's reference leads to, read from `users`: its virtual row as
+ * the counterpart. With a users-side reference, the row it names is the
+ * user's while no other user names it too (one index range: two users
+ * naming one row are neither its owner); with the app side's only, the
+ * row naming the user (its reference only) gives the pairing and the id.
+ */
+export async function readPairFromUsers(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<PairRead> {
+  const none: PairRead = { counterpart: null, pointed: null, duplicates: [] };
+  if (shape.usersRef === undefined) {
+    const read = await readPair(ctx, shape, user);
+    if (read.counterpart === null) return read;
+    return { ...read, counterpart: virtualAs(shape, user, read.counterpart) };
+  }
+  const named = user[shape.usersRef];
+  if (named === undefined) return none;
+  const naming = await usersNaming(ctx, shape, named);
+  return naming.length === 1 && naming[0]!._id === user._id
+    ? { ...none, counterpart: virtualRow(shape, user) }
+    : none;
+}
+
+/** The virtual row of a user, under the id of the row that stands for it. */
+function virtualAs(shape: Shape, user: AnyDoc, row: AnyDoc): AnyDoc {
+  return { ...virtualRow(shape, user), _id: row._id };
+}
+
+/** Users whose users-side reference names this row (two at most). */
+async function usersNaming(
+  ctx: ReadCtx,
+  shape: Shape,
+  rowId: unknown,
+): Promise<AnyDoc[]> {
+  return await byIndex(
+    ctx,
+    "users",
+    shape.indexes.usersByRef!,
+    { [shape.usersRef!]: rowId },
+    2,
+  );
+}
+
+/**
+ * The user an app row (an id) stands for: the one user naming it (a
+ * users-side reference; the row is not read), else, with the app side's
+ * reference only, the user its reference names, when they are paired.
+ */
+export async function pairedUserFromUsers(
+  ctx: ReadCtx,
+  shape: Shape,
+  rowId: string,
+): Promise<AnyDoc | null> {
+  if (shape.usersRef === undefined) {
+    const row = await getDoc(ctx, shape.table, rowId);
+    return row === null ? null : await findPairedUser(ctx, shape, row);
+  }
+  const naming = await usersNaming(ctx, shape, rowId);
+  return naming.length === 1 ? naming[0]! : null;
+}
+
+/**
+ * The pair for a `users` id or an app-row id, from `users`. Joins nothing
+ * by address: by this stage every legacy row has its placeholder (the
+ * placeholders phase), which a sign-in claims. A row no single user stands
+ * for (a duplicate, a row damage left in no pair) is known to the app
+ * table only, which is still written at this stage: it is answered as
+ * before the switch (`inNoPair`, lookups.ts), so that app code can still
+ * act on it.
+ */
+export async function loadPairFromUsers(
+  ctx: ReadCtx,
+  shape: Shape,
+  id: string,
+  inNoPair: () => Promise<UserPair | null>,
+): Promise<UserPair | null> {
+  const userId = ctx.db.normalizeId("users", id);
+  let user: AnyDoc | null = null;
+  if (userId !== null) {
+    user = await getDoc(ctx, "users", userId);
+  } else if (ctx.db.normalizeId(shape.table, id) !== null) {
+    user = await pairedUserFromUsers(ctx, shape, id);
+    if (user === null) return await inNoPair();
+  }
+  if (user === null) return null;
+  return {
+    user,
+    row: (await readPairFromUsers(ctx, shape, user)).counterpart,
+  };
+}
+
+/**
+ * The pair whose verified email this is (an email key), from `users`, with
+ * the rules of lookups.ts findPairByEmail: a user whose row's address is
+ * this key, verified, and whose provider verified this very address; else
+ * the one placeholder of a person who never signed in, while its row's
+ * address is still this key as never paired; else a user whose provider
+ * verified it. `unique` refuses an address several accounts hold.
+ */
+export async function findPairByEmailFromUsers(
+  ctx: ReadCtx,
+  shape: Shape,
+  email: string,
+  options: { unique: boolean } = { unique: false },
+): Promise<UserPair | null> {
+  const fold = shape.fold!;
+  // 1. Users whose row's address is this key, verified: each vouches for
+  //    it only when its provider verified that very address.
+  const vouched: UserPair[] = [];
+  const holders = ctx.db
+    .query("users")
+    .withIndex(fold.usersByEmailKeyStatus, (q) =>
+      q.eq(fold.emailKey, email),
+    ) as AsyncIterable<AnyDoc>;
+  let seen = 0;
+  for await (const user of holders) {
+    if (++seen > KEY_SCAN || vouched.length >= CLAIM_SCAN) break;
+    if (user[fold.emailVerified] !== true) continue;
+    if (!verifiedOwnAddress(user, email)) continue;
+    const { counterpart } = await readPairFromUsers(ctx, shape, user);
+    if (counterpart !== null) vouched.push({ user, row: counterpart });
+  }
+  if (options.unique && vouched.length > 1) throw ambiguous();
+  if (vouched[0] !== undefined) return vouched[0];
+  // 2. A person who never signed in, if they are the only one: the fold's
+  //    placeholder of their row, while that row still holds the address.
+  const unlinked: UserPair[] = [];
+  for (const user of await byIndex(
+    ctx,
+    "users",
+    UNCLAIMED_INDEX,
+    { [UNCLAIMED]: email },
+    2,
+  )) {
+    const row = (await readPairFromUsers(ctx, shape, user)).counterpart;
+    if (row !== null && !holdsAsNeverPaired(shape, row, email)) continue;
+    unlinked.push({ user, row });
+  }
+  if (unlinked.length === 1) return unlinked[0]!;
+  if (options.unique && unlinked.length > 1) throw ambiguous();
+  // 3. A user whose provider verified it (not synced yet, or drifted).
+  const users = await verifiedUsersWithEmail(ctx, shape, email, 2, {
+    signedIn: !options.unique,
+  });
+  if (options.unique && users.length > 1) throw ambiguous();
+  const [user] = users;
+  if (user === undefined) return null;
+  return {
+    user,
+    row: (await readPairFromUsers(ctx, shape, user)).counterpart,
+  };
+}
