@@ -175,8 +175,11 @@ describe("bulk runs with the reference on the app side only", () => {
           email,
           name: `Pair ${i}`,
           emailVerificationTime: 1,
-          // The fold's copy of the profile's createdAt (convex/sync.ts).
+          // The fold's copies of the profile's fields (convex/sync.ts).
           createdAt: 1,
+          emailKey: email,
+          emailVerified: true,
+          displayName: `Pair ${i}`,
         });
         await ctx.db.insert("profiles", {
           userId,
