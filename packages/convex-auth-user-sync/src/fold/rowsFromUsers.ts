@@ -105,7 +105,10 @@ export async function writeRowFromUser(
 
   // 2. No row: a damaged reference, a row naming the user one-sidedly, a
   //    placeholder's row gone, or a sign-in not completed: no new row.
-  const named = shape.usersRef === undefined ? undefined : user[shape.usersRef];
+  const named =
+    shape.usersRef === undefined
+      ? undefined
+      : (user[shape.usersRef] as string | undefined);
   if (named !== undefined) {
     return await conflict(
       [],
