@@ -290,9 +290,16 @@ describe("fold: stop_writes rolled back", () => {
     expect(users.find((user) => user._id === linus)?.auth_user_id).toBe(
       linusRow._id,
     );
+    // Stopping writes again stamps a new time: edits before it are no
+    // person's since.
+    vi.advanceTimersByTime(60 * 1000);
+    await forward(t, "stop_writes");
+    const record = await t.run(async (ctx) =>
+      ctx.db.query("sync_fold").first(),
+    );
+    expect(record?.writes_stopped_at).toBe(Date.now());
     // Verify (its check) now finds every row equal to its user: nothing
     // was lost either way.
-    await forward(t, "stop_writes");
     await forward(t, "verify");
     expect(await stage(t)).toBe("verified");
   });

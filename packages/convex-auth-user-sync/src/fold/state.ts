@@ -176,7 +176,11 @@ function stopped(stage: FoldStage): boolean {
 export async function writesStoppedAt(
   ctx: QueryCtx,
 ): Promise<number | undefined> {
-  return (await readRecord(ctx))?.writes_stopped_at;
+  const record = await readRecord(ctx);
+  // A rollback of stop_writes that proved its stage is settled only by the
+  // next move: the time it left stands for nothing.
+  const { stage } = await statusOf(ctx, record);
+  return stopped(stage) ? record?.writes_stopped_at : undefined;
 }
 
 /**
