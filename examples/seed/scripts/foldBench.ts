@@ -46,14 +46,12 @@ const MOVES: Move[] = [
       ["placeholders", "placeholders"],
       ["repoint", "repointed"],
     ] as const
-  ).map(
-    ([phase, stage]): Move => ({
-      phase,
-      direction: "forward",
-      stage,
-      measured: false,
-    }),
-  ),
+  ).map(([phase, stage]): Move => ({
+    phase,
+    direction: "forward",
+    stage,
+    measured: false,
+  })),
   { phase: "switch_reads", direction: "forward", stage: "reads_switched" },
   { phase: "stop_writes", direction: "forward", stage: "writes_stopped" },
   { phase: "stop_writes", direction: "back", stage: "reads_switched" },
