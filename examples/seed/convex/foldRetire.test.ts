@@ -12,6 +12,7 @@ import { folded, openCaseOf, stage, templatesOf } from "./fold.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import {
   type Backend,
+  checkConsistency,
   expectAppError,
   newBackend,
   readTables,
@@ -290,6 +291,8 @@ describe("fold: stop_writes rolled back", () => {
     expect(users.find((user) => user._id === linus)?.auth_user_id).toBe(
       linusRow._id,
     );
+    // Two tables again, each pair as the sync keeps it.
+    expect((await checkConsistency(t)).problems).toEqual([]);
     // Stopping writes again stamps a new time: edits before it are no
     // person's since.
     vi.advanceTimersByTime(60 * 1000);
