@@ -36,13 +36,21 @@ function newBackend() {
 }
 type Backend = ReturnType<typeof newBackend>;
 
-type Phase = "expand" | "placeholders" | "repoint";
+type Phase =
+  | "expand"
+  | "placeholders"
+  | "repoint"
+  | "switch_reads"
+  | "stop_writes"
+  | "verify"
+  | "retire";
 
 /** Starts a phase and drives its run (if it has one) to the end. */
 async function forward(t: Backend, phase: Phase, dryRun?: boolean) {
   const run = await t.mutation(internal.userSync.startFoldPhase, {
     phase,
     dryRun,
+    ...(phase === "retire" ? { confirm: true } : {}),
   });
   await runDueFunctions(t);
   return run;
@@ -335,5 +343,72 @@ describe("claiming a placeholder, with the reference on the app's side only", ()
           review.row_ids.includes(imported),
       ),
     ).toBeDefined();
+  });
+});
+
+describe("the fold's last runs, with the reference on the app's side only", () => {
+  /** Every phase forward to writes_stopped. */
+  async function writesStopped(t: Backend) {
+    const people = await twoPeople(t);
+    for (const phase of [
+      "expand",
+      "placeholders",
+      "repoint",
+      "switch_reads",
+      "stop_writes",
+    ] as const) {
+      await forward(t, phase);
+    }
+    expect(await stage(t)).toBe("writes_stopped");
+    return people;
+  }
+
+  test("stop_writes rolled back writes each profile from its user and gives one to who signed up since; verify and retire then leave users alone", async () => {
+    const t = newBackend();
+    const { ada, adaProfile } = await writesStopped(t);
+    // Ada's edit and Linus's sign-up while writes were stopped: users alone.
+    vi.advanceTimersByTime(60 * 1000);
+    const linus = await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada.userId, {
+        bio: "Analytical engines",
+        updatedAt: Date.now(),
+      });
+      return await ctx.db.insert("users", {
+        email: "linus@example.com",
+        emailKey: "linus@example.com",
+        emailVerified: false,
+        name: "Linus",
+        displayName: "Linus",
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      });
+    });
+
+    const run = await back(t, "stop_writes");
+
+    expect(run?.plan).toEqual(["rows_from_users"]);
+    expect(await stage(t)).toBe("reads_switched");
+    let tables = await readTables(t);
+    expect(tables.profiles.find((p) => p._id === adaProfile)?.bio).toBe(
+      "Analytical engines",
+    );
+    expect(tables.profiles.filter((p) => p.userId === linus)).toEqual([
+      expect.objectContaining({
+        email: "linus@example.com",
+        displayName: "Linus",
+      }),
+    ]);
+    expect(await problems(t)).toEqual([]);
+
+    // Forward to the end: verify (no reference to check), then retire.
+    await forward(t, "stop_writes");
+    expect((await forward(t, "verify"))?.plan).toEqual(["verify"]);
+    expect(await stage(t)).toBe("verified");
+    const before = await readTables(t);
+    await forward(t, "retire");
+    expect(await stage(t)).toBe("retired");
+    tables = await readTables(t);
+    expect(tables.profiles).toEqual([]);
+    expect(tables.users).toEqual(before.users);
   });
 });

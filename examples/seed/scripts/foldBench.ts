@@ -12,10 +12,27 @@ import type { SyncRun } from "../convex/validators";
 import { runToCompletion } from "../../../dev/bench";
 import { CONVEX_LIMITS, fmt } from "../../../dev/cost";
 
-type Phase = "expand" | "placeholders" | "repoint";
-type Move = { phase: Phase; direction: "forward" | "back"; stage: string };
+type Phase =
+  | "expand"
+  | "placeholders"
+  | "repoint"
+  | "switch_reads"
+  | "stop_writes"
+  | "verify"
+  | "retire";
+type Move = {
+  phase: Phase;
+  direction: "forward" | "back";
+  stage: string;
+  /** false: a move repeated to reach a later stage, not measured again. */
+  measured?: false;
+};
 
-/** The fold there and back, with the stage each move must reach. */
+/**
+ * The fold there and back, with the stage each move must reach; then
+ * forward again to the end: writes stopped and rolled back (every row
+ * written from its user), verified, retired.
+ */
 const MOVES: Move[] = [
   { phase: "expand", direction: "forward", stage: "expanded" },
   { phase: "placeholders", direction: "forward", stage: "placeholders" },
@@ -23,6 +40,29 @@ const MOVES: Move[] = [
   { phase: "repoint", direction: "back", stage: "placeholders" },
   { phase: "placeholders", direction: "back", stage: "expanded" },
   { phase: "expand", direction: "back", stage: "two_tables" },
+  ...(
+    [
+      ["expand", "expanded"],
+      ["placeholders", "placeholders"],
+      ["repoint", "repointed"],
+    ] as const
+  ).map(([phase, stage]): Move => ({
+    phase,
+    direction: "forward",
+    stage,
+    measured: false,
+  })),
+  { phase: "switch_reads", direction: "forward", stage: "reads_switched" },
+  { phase: "stop_writes", direction: "forward", stage: "writes_stopped" },
+  { phase: "stop_writes", direction: "back", stage: "reads_switched" },
+  {
+    phase: "stop_writes",
+    direction: "forward",
+    stage: "writes_stopped",
+    measured: false,
+  },
+  { phase: "verify", direction: "forward", stage: "verified" },
+  { phase: "retire", direction: "forward", stage: "retired" },
 ];
 
 type Figures = {
@@ -73,7 +113,11 @@ async function move(
   const args = { phase: next.phase, pageSize, workers };
   const started =
     next.direction === "forward"
-      ? await t.mutation(internal.fold.startFoldPhase, args)
+      ? await t.mutation(internal.fold.startFoldPhase, {
+          ...args,
+          // Retiring deletes the rows: the command needs it confirmed.
+          ...(next.phase === "retire" ? { confirm: true } : {}),
+        })
       : await t.mutation(internal.fold.rollbackFoldPhase, {
           ...args,
           confirm: true,
@@ -97,7 +141,15 @@ async function move(
 }
 
 const labelOf = (m: Move) =>
-  `fold: ${m.phase}${m.direction === "back" ? " back" : m.phase === "expand" ? " (after the migration)" : ""}`;
+  `fold: ${m.phase}${
+    m.direction === "back"
+      ? m.phase === "stop_writes"
+        ? " back (rows_from_users)"
+        : " back"
+      : m.phase === "expand"
+        ? " (after the migration)"
+        : ""
+  }`;
 
 /**
  * For each N, on one backend: the mix seeded with templates, today's
@@ -152,12 +204,14 @@ export async function benchFold(options: {
     //    run above, here what is left after it.
     for (const next of MOVES) {
       const run = await move(t, next, pageSize, workers);
-      if (run !== null) keep(labelOf(next), { run, n });
+      if (run !== null && next.measured !== false) {
+        keep(labelOf(next), { run, n });
+      }
       // The re-point reads every template once.
       if (next.phase === "repoint" && next.direction === "forward") {
         templates.set(n, run?.counts.checked ?? 0);
       }
-      progress(`${labelOf(next)}`);
+      progress(`${labelOf(next)}${next.measured === false ? " (again)" : ""}`);
     }
   }
 
@@ -167,7 +221,7 @@ export async function benchFold(options: {
       .map((size) => `${fmt(templates.get(size)!)} templates at N=${fmt(size)}`)
       .join(", ")}; ` +
       `pages of ${pageSize}, ${workers} worker${workers === 1 ? "" : "s"}; per person = per identity of the mix; ` +
-      "expand back runs nothing, it only moves the stage):",
+      "expand back, switch_reads and stop_writes forward run nothing, they only move the stage):",
   );
   const table: Row[] = [];
   for (const [label, bySize] of byLabel) {

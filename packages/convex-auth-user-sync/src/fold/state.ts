@@ -42,6 +42,9 @@ export const foldRecordFields = {
   target: v.optional(foldStageValidator),
   // What the last move's run came to, in words, for the status.
   last_outcome: v.optional(v.string()),
+  // When the app table stopped being written (stage writes_stopped
+  // reached): a user changed since differs from its row by right (verify).
+  writes_stopped_at: v.optional(v.number()),
   updated_at: v.number(),
 };
 
@@ -151,6 +154,8 @@ export async function settle(ctx: MutationCtx): Promise<FoldStatus> {
   if (record !== null && record.move !== undefined && status.move === null) {
     await ctx.db.patch("sync_fold", record._id, {
       stage: status.stage,
+      // A stop_writes rolled back: the app table is written again.
+      ...(stopped(status.stage) ? {} : { writes_stopped_at: undefined }),
       move: undefined,
       target: undefined,
       last_outcome: status.lastOutcome ?? undefined,
@@ -160,7 +165,29 @@ export async function settle(ctx: MutationCtx): Promise<FoldStatus> {
   return status;
 }
 
-/** Records a move: its run (if any) and the stage it reaches. */
+function stopped(stage: FoldStage): boolean {
+  return stageIndex(stage) >= stageIndex(SINGLE_TABLE_FROM);
+}
+
+/**
+ * When the app table stopped being written, or undefined while it is
+ * written. A user whose `updatedAt` is later changed since (verify.ts).
+ */
+export async function writesStoppedAt(
+  ctx: QueryCtx,
+): Promise<number | undefined> {
+  const record = await readRecord(ctx);
+  // A rollback of stop_writes that proved its stage is settled only by the
+  // next move: the time it left stands for nothing.
+  const { stage } = await statusOf(ctx, record);
+  return stopped(stage) ? record?.writes_stopped_at : undefined;
+}
+
+/**
+ * Records a move: its run (if any) and the stage it reaches. The time
+ * writes stopped is stamped when the stage first reaches writes_stopped
+ * and kept at every later stage.
+ */
 export async function recordMove(
   ctx: MutationCtx,
   fields: {
@@ -180,6 +207,9 @@ export async function recordMove(
   if (fields.runId !== undefined) value.run_id = fields.runId;
   if (fields.target !== undefined) value.target = fields.target;
   if (fields.outcome !== undefined) value.last_outcome = fields.outcome;
+  if (stopped(fields.stage)) {
+    value.writes_stopped_at = record?.writes_stopped_at ?? Date.now();
+  }
   if (record === null) await ctx.db.insert("sync_fold", value);
   else await ctx.db.replace("sync_fold", record._id, value);
 }
