@@ -365,8 +365,11 @@ export async function seedPairs(t: Backend, n: number, at = 1_700_000_000_000) {
           emailVerificationTime: at,
           updatedAt: at,
           lastLoginAt: at,
-          // The fold's copy of the row's own field (convex/sync.ts).
+          // The fold's copies of the row's fields (convex/sync.ts).
           createdAt: at,
+          emailKey: email,
+          emailVerified: true,
+          fullName: `Pair ${i}`,
         });
         const rowId = await ctx.db.insert("auth_users", {
           convex_user_id: userId,
