@@ -20,6 +20,11 @@
  * their ids; users.email is an exact-match index, so an account holding
  * the address in other capitals with no row is not seen, and deleteAccount,
  * which cannot be undone, takes an id only.
+ *
+ * In the fold's single-table mode (stage `writes_stopped` on) the commands
+ * read and write `users` alone: a person is found by id or by the address
+ * key's home (fold/people.ts); deleteRow, syncUser and the resolutions that
+ * write the app table are refused (CONFLICT). See docs/fold.md.
  */
 import {
   type GenericDataModel,
