@@ -6,12 +6,14 @@
  * an export shows it, and what would write the table (a link, a
  * retirement, a row deleted alone, a sync of a pair) is refused.
  */
+import { suspendedHolder } from "convex-auth-user-sync/internals";
 import { describe, expect, test } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { folded, stage, templatesOf, twoPeople } from "./fold.helpers";
 import { requestCode, signInAction } from "./signIn.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
+import { userSync } from "./sync";
 import {
   type Backend,
   expectAppError,
@@ -123,6 +125,42 @@ describe("operators in single-table mode: suspension", () => {
       "suspended",
     );
     expect(again.authUsers).toEqual(before.authUsers);
+  });
+
+  test("the sign-in's check finds a suspended holder of the address on users alone, and none once reactivated", async () => {
+    const t = newBackend();
+    const { ada, adaByCode } = await singleTableMode(t);
+    await t.mutation(internal.operators.suspend, { id: ada });
+    // A third spelling on Google: a third user (Convex Auth matches
+    // addresses exactly). The sign-in path's own check is i16's sign-in
+    // part; here, the check it calls with the mode it read.
+    const { userId } = await signInWithOAuth(t, {
+      provider: "google",
+      providerAccountId: "g-ada",
+      profile: { name: "Ada", email: "ADA@example.com" },
+    }).catch(() => ({ userId: null }));
+    const third = (await readTables(t)).users.find(
+      (u) => u.email === "ADA@example.com",
+    );
+    expect(third, String(userId)).toBeDefined();
+    const check = async (singleTable: boolean) =>
+      await t.run(async (ctx) => {
+        const user = (await ctx.db.get("users", third!._id))!;
+        return (
+          (
+            await suspendedHolder(ctx, userSync.shape, user, null, {
+              singleTable,
+            })
+          )?._id ?? null
+        );
+      });
+    // The frozen rows say nothing of a suspension made after the stop.
+    expect(await check(false)).toBeNull();
+    expect([ada, adaByCode]).toContain(await check(true));
+
+    await t.mutation(internal.operators.reactivate, { id: ada });
+    await t.mutation(internal.operators.reactivate, { id: adaByCode });
+    expect(await check(true)).toBeNull();
   });
 
   test("by email: a placeholder is found by its address key and suspended on users alone; an address two accounts hold names nobody", async () => {

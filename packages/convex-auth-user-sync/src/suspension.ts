@@ -89,10 +89,21 @@ export async function suspendedHolder(
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc | null,
+  /**
+   * Whether the fold's single-table mode is on (singleTable(ctx).on), as
+   * the caller read it already: the status then lives on users alone (a
+   * frozen row's says nothing now: its person may have been reactivated
+   * since). Passed, not read here, so that a sign-in reads the fold's
+   * record once.
+   */
+  options: { singleTable?: boolean } = {},
 ): Promise<AnyDoc | null> {
   const key = normalizeEmail(user.email);
   if (key === undefined || user.emailVerificationTime === undefined) {
     return null;
+  }
+  if (options.singleTable === true) {
+    return await suspendedKeyHolder(ctx, shape, user, key);
   }
   const self: Side = { userId: user._id, rowIds: [row?._id] };
   const counts = async (holder: AnyDoc, owner?: AnyDoc | null) =>
@@ -249,6 +260,37 @@ export async function suspendKeyHolders(
     await patchDoc(ctx, "users", user._id, { status: "suspended" });
     await endSignIns(ctx, shape, user._id as GenericId<"users">);
   }
+}
+
+/**
+ * suspendedHolder in single-table mode: another user holding the key's
+ * home, suspended (one index range on `[emailKey, status]`, read until the
+ * first that counts): verified for it by its provider, or a placeholder,
+ * and not kept apart from this user by a person. The user's own status is
+ * the caller's to check.
+ */
+async function suspendedKeyHolder(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+  key: string,
+): Promise<AnyDoc | null> {
+  const fold = foldOf(shape);
+  const suspended = indexRange(ctx, "users", fold.usersByEmailKeyStatus, {
+    [fold.emailKey]: key,
+    status: "suspended",
+  });
+  let self: Side | undefined;
+  for await (const holder of suspended) {
+    if (holder._id === user._id || holder[fold.emailVerified] === false) {
+      continue;
+    }
+    self ??= await sideOfUser(ctx, shape, user);
+    if (!(await keptApart(ctx, self, await sideOfUser(ctx, shape, holder)))) {
+      return holder;
+    }
+  }
+  return null;
 }
 
 /**
