@@ -141,3 +141,70 @@ export async function exportStarterTemplates(
   }
   return { templates };
 }
+
+/**
+ * Who a user's templates name once the app table is no longer written
+ * (the fold's single-table mode): the user, after the re-point, and the
+ * frozen row it still names, should a template have escaped it.
+ */
+async function ownedByUser(
+  ctx: QueryCtx,
+  user: Doc<"users">,
+  key: string,
+): Promise<Doc<"starter_templates">[]> {
+  const owned = [];
+  const ownerIds: OwnerId[] =
+    user.auth_user_id === undefined
+      ? [user._id]
+      : [user._id, user.auth_user_id];
+  for (const ownerId of ownerIds) {
+    owned.push(
+      ...(await ctx.db
+        .query("starter_templates")
+        .withIndex("by_owner_id_and_key", (q) =>
+          q.eq("owner_id", ownerId).eq("key", key),
+        )
+        .take(100)),
+    );
+  }
+  return owned;
+}
+
+/**
+ * The fold's onDeleteUser hook (single-table mode): a user's templates go
+ * with their account. Returns how many it deleted.
+ */
+export async function deleteStarterTemplatesOfUser(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+): Promise<number> {
+  let deleted = 0;
+  for (const template of STARTER_TEMPLATES) {
+    for (const copy of await ownedByUser(ctx, user, template.key)) {
+      await ctx.db.delete("starter_templates", copy._id);
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+/**
+ * The fold's exportUser hook (single-table mode): a user's templates, for
+ * an export of their data.
+ */
+export async function exportStarterTemplatesOfUser(
+  ctx: QueryCtx,
+  user: Doc<"users">,
+): Promise<{ templates: { key: string; title: string; body: string }[] }> {
+  const templates = [];
+  for (const template of STARTER_TEMPLATES) {
+    for (const { key, title, body } of await ownedByUser(
+      ctx,
+      user,
+      template.key,
+    )) {
+      templates.push({ key, title, body });
+    }
+  }
+  return { templates };
+}

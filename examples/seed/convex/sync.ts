@@ -9,7 +9,9 @@ import type { DataModel } from "./_generated/dataModel";
 import schema from "./schema";
 import {
   deleteStarterTemplates,
+  deleteStarterTemplatesOfUser,
   exportStarterTemplates,
+  exportStarterTemplatesOfUser,
   provisionOnFirstSignIn,
 } from "./starterTemplates";
 
@@ -68,6 +70,12 @@ export const userSync = defineUserSync<DataModel>()({
         index: "by_owner_id_and_key",
       },
     ],
+    // Once auth_users is no longer written: the templates, owned by the
+    // users id since the re-point, go and are exported with the user.
+    hooks: {
+      onDeleteUser: deleteStarterTemplatesOfUser,
+      exportUser: exportStarterTemplatesOfUser,
+    },
   },
   hooks: {
     onSignIn: provisionOnFirstSignIn,

@@ -17,6 +17,7 @@ import {
   getDoc,
   patchDoc,
   readPair,
+  type ReadCtx,
   recordReview,
 } from "./steps.js";
 import { normalizeEmail } from "./policy.js";
@@ -26,7 +27,9 @@ import {
   PER_ACCOUNT_LIMIT,
   revokePendingSignIns,
 } from "./sessions.js";
-import { suspendAddressHolders } from "./suspension.js";
+import { suspendAddressHolders, suspendKeyHolders } from "./suspension.js";
+import { appError } from "./errors.js";
+import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";
 import type { AccountStatus } from "./validators.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -58,6 +61,9 @@ export async function deleteAccountData(
     row?: AnyDoc;
   } = {},
 ): Promise<number> {
+  if (await inSingleTable(ctx)) {
+    return await deleteUserData(ctx, shape, userId, known);
+  }
   let deleted = 0;
 
   // 1. The counterpart and its data.
@@ -90,6 +96,83 @@ export async function deleteAccountData(
   }
 
   // 4. Rows that still name the user: a person decides what becomes of them.
+  await recordLeftovers(ctx, shape, userId);
+
+  // 5. What the sync's own tables hold of the person.
+  const person = user ?? known.user ?? null;
+  await eraseTraces(ctx, shape, {
+    ...peopleOf(shape, person, row),
+    // The user is named by id even when it was gone already.
+    userIds: [userId],
+  });
+  return deleted;
+}
+
+/**
+ * deleteAccountData in single-table mode (stage `writes_stopped` on): the
+ * user, the app's data of it (the fold's onDeleteUser hook: the row hooks
+ * are not called once the app table is no longer written), Convex Auth's
+ * accounts, codes, sessions and refresh tokens, and the sync's traces, as
+ * in two-table mode. The person's frozen row (its data is still theirs
+ * until the table is retired) is deleted too: an erasure, the one write to
+ * the app table single-table mode makes, so that an erased person leaves
+ * nothing behind. Rows that merely name the user are recorded for review,
+ * as in two-table mode.
+ */
+async function deleteUserData(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+  known: { user?: AnyDoc; row?: AnyDoc },
+): Promise<number> {
+  let deleted = 0;
+  const user = await getDoc(ctx, "users", userId);
+  const person = user ?? known.user ?? null;
+
+  // 1. The app's data of the user, and the person's frozen row.
+  if (person !== null) {
+    const own = await foldOf(shape).hooks.onDeleteUser?.(ctx, person);
+    if (typeof own === "number") deleted += own;
+  }
+  const row =
+    known.row ??
+    (person === null ? null : await frozenRowOf(ctx, shape, person));
+  if (row !== null && (await getDoc(ctx, shape.table, row._id)) !== null) {
+    await ctx.db.delete(shape.table, row._id);
+    deleted++;
+  }
+
+  // 2. Convex Auth's rows, as in two-table mode.
+  deleted += await endSessions(ctx, shape, userId);
+  deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
+
+  // 3. The users row last.
+  if (user !== null) {
+    await ctx.db.delete("users", userId);
+    deleted++;
+  }
+
+  // 4. Rows that still name the user without being its own.
+  await recordLeftovers(ctx, shape, userId);
+
+  // 5. What the sync's own tables hold of the person, its address key's
+  //    home included (a placeholder, or a user whose row is gone).
+  const people = peopleOf(shape, person, row);
+  const key = normalizeEmail(person?.[foldOf(shape).emailKey]);
+  await eraseTraces(ctx, shape, {
+    ...people,
+    userIds: [userId],
+    emails: [...new Set([...(people.emails ?? []), ...(key ? [key] : [])])],
+  });
+  return deleted;
+}
+
+/** Records a case for the rows still naming a deleted user (kept). */
+async function recordLeftovers(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<void> {
   const leftovers = await byIndex(
     ctx,
     shape.table,
@@ -110,15 +193,6 @@ export async function deleteAccountData(
       { now: Date.now() },
     );
   }
-
-  // 5. What the sync's own tables hold of the person.
-  const person = user ?? known.user ?? null;
-  await eraseTraces(ctx, shape, {
-    ...peopleOf(shape, person, row),
-    // The user is named by id even when it was gone already.
-    userIds: [userId],
-  });
-  return deleted;
 }
 
 /**
@@ -170,6 +244,18 @@ export async function setAccountStatus(
 ): Promise<void> {
   const user = await getDoc(ctx, "users", userId);
   if (user === null) throw new Error(`users ${userId} not found`);
+  if (await inSingleTable(ctx)) {
+    // Single-table mode: the status lives on users alone (its home), and
+    // the cascade finds the address's holders there.
+    if (user.status !== status) {
+      await patchDoc(ctx, "users", userId, { status });
+    }
+    if (status === "suspended") {
+      await endSignIns(ctx, shape, userId);
+      await suspendKeyHolders(ctx, shape, user);
+    }
+    return;
+  }
   const edits = shape.status === undefined ? {} : { [shape.status]: status };
   const { row } = await ensurePair(ctx, shape, user, edits, {
     now: Date.now(),
@@ -230,6 +316,7 @@ export async function setRowStatus(
   if (shape.status === undefined) {
     throw new Error(`${shape.table} declares no status field`);
   }
+  await refuseInSingleTable(ctx, shape, "set a row's status");
   const row = await getDoc(ctx, shape.table, rowId);
   if (row === null) throw new Error(`${shape.table} ${rowId} not found`);
   if ((await findPairedUser(ctx, shape, row)) !== null) {
@@ -249,5 +336,24 @@ export async function setRowStatus(
   }
   if (status === "suspended") {
     await suspendAddressHolders(ctx, shape, { ...row, [shape.email]: email });
+  }
+}
+
+/**
+ * CONFLICT in single-table mode (stage `writes_stopped` on) for a command
+ * that would write the app table (`what`, in words), before any write.
+ *
+ * @example await refuseInSingleTable(ctx, shape, "delete a row alone");
+ */
+export async function refuseInSingleTable(
+  ctx: ReadCtx,
+  shape: Shape,
+  what: string,
+): Promise<void> {
+  if (await inSingleTable(ctx)) {
+    throw appError(
+      "CONFLICT",
+      `Cannot ${what}: ${shape.table} is no longer written (single-table mode, see docs/fold.md). Roll stop_writes back first.`,
+    );
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The drift report: every kind of inconsistency between the two tables, with
  * counts and sample ids, without writing anything. Paginated, so it works at
- * any table size; `summary` walks all pages for an operator.
+ * any table size; `summary` walks all pages for an operator. In single-table
+ * mode (the fold's stage `writes_stopped` on) it reports on `users` alone
+ * and says so (`mode`): see checkUserAlone.
  */
 import {
   type ActionBuilder,
@@ -35,6 +37,7 @@ import {
   verifiedUsersWithEmail,
 } from "./steps.js";
 import { isPlaceholder } from "./fold/marker.js";
+import { foldOf, inSingleTable } from "./fold/people.js";
 import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 
 type QueryCtx = GenericQueryCtx<GenericDataModel>;
@@ -66,8 +69,22 @@ export const driftKindValidator = v.union(
   v.literal("ambiguous_email"),
   // A legacy row's email is claimed by a user who has not verified it.
   v.literal("unverified_email_match"),
-  // An app row's email not stored as a key (imports).
+  // An app row's email not stored as a key (imports); in single-table
+  // mode, a user's address-key home not stored as a key.
   v.literal("unnormalized_email"),
+  // Single-table mode: a user holding a verified address without its key's
+  // home (fold.emailKey): a lookup or a suspension by address misses it.
+  v.literal("missing_email_key"),
+);
+
+/**
+ * Which tables a report compared: both (two-table mode), or `users` alone
+ * once the app table is no longer written (stage `writes_stopped` on: its
+ * rows are frozen, and differences since the stop are expected).
+ */
+export const driftModeValidator = v.union(
+  v.literal("two_tables"),
+  v.literal("single_table"),
 );
 
 const findingValidator = v.object({
@@ -93,9 +110,11 @@ const pageValidator = v.object({
   rowsReport: v.optional(driftReportValidator),
   continueCursor: v.string(),
   isDone: v.boolean(),
+  mode: v.optional(driftModeValidator),
 });
 export const driftSummaryValidator = v.object({
   consistent: v.boolean(),
+  mode: driftModeValidator,
   users: driftReportValidator,
   rows: driftReportValidator,
 });
@@ -175,6 +194,30 @@ async function checkUser(
     findings.add("awaiting_sign_in", user._id);
   } else {
     findings.add("missing_counterpart", user._id);
+  }
+}
+
+/**
+ * A user in single-table mode, on `users` alone (no pair is compared: the
+ * rows are frozen): a placeholder still unclaimed, a sign-in never
+ * completed, a verified address without its key's home, a home that is no
+ * key. No read.
+ */
+function checkUserAlone(shape: Shape, user: AnyDoc, findings: Findings) {
+  const fold = foldOf(shape);
+  const key = user[fold.emailKey];
+  if (isPlaceholder(user)) findings.add("unclaimed_placeholder", user._id);
+  else if (user.pendingFirstSignIn === true) {
+    findings.add("awaiting_sign_in", user._id);
+  } else if (
+    key === undefined &&
+    user.emailVerificationTime !== undefined &&
+    normalizeEmail(user.email) !== undefined
+  ) {
+    findings.add("missing_email_key", user._id);
+  }
+  if (key !== undefined && key !== normalizeEmail(key)) {
+    findings.add("unnormalized_email", user._id);
   }
 }
 
@@ -405,6 +448,8 @@ export function makeDriftReport(shape: Shape) {
     };
   }
 
+  const mode = "two_tables" as const;
+
   async function page(
     ctx: QueryCtx,
     args: {
@@ -414,8 +459,11 @@ export function makeDriftReport(shape: Shape) {
     },
   ) {
     const numItems = pageSize(args.pageSize ?? 200, MAX_PAGE_SIZE, "pageSize");
+    if (await inSingleTable(ctx)) {
+      return await singleTablePage(ctx, args.table, args.cursor, numItems);
+    }
     if (args.table === "both") {
-      return await bothPage(ctx, args.cursor, numItems);
+      return { ...(await bothPage(ctx, args.cursor, numItems)), mode };
     }
     const findings = new Findings();
     const table = args.table === "users" ? "users" : shape.table;
@@ -433,6 +481,47 @@ export function makeDriftReport(shape: Shape) {
       report: { table, checked: result.page.length, findings: findings.list() },
       continueCursor: result.continueCursor,
       isDone: result.isDone,
+      mode,
+    };
+  }
+
+  /**
+   * One page in single-table mode: `users` alone, in creation order (see
+   * checkUserAlone). The app table's report (`rows`, or `rowsReport` for
+   * "both") checks nothing: its rows are frozen until retired.
+   */
+  async function singleTablePage(
+    ctx: QueryCtx,
+    table: "users" | "rows" | "both",
+    cursor: string | null,
+    numItems: number,
+  ) {
+    const rowsReport = { table: shape.table, checked: 0, findings: [] };
+    const mode = "single_table" as const;
+    if (table === "rows") {
+      return { report: rowsReport, continueCursor: "", isDone: true, mode };
+    }
+    const result = await boundedPage(
+      ctx.db.query("users").withIndex("by_creation_time"),
+      { numItems, cursor: cursor === "" ? null : cursor },
+      MAX_PAGE_SIZE,
+      "Not a cursor this report returned (the fold's stage changed since? start again)",
+    );
+    const findings = new Findings();
+    for (const user of result.page as AnyDoc[]) {
+      checkUserAlone(shape, user, findings);
+    }
+    const report = {
+      table: "users",
+      checked: result.page.length,
+      findings: findings.list(),
+    };
+    return {
+      report,
+      ...(table === "both" ? { rowsReport } : {}),
+      continueCursor: result.continueCursor,
+      isDone: result.isDone,
+      mode,
     };
   }
 
@@ -452,8 +541,18 @@ export function makeDriftReport(shape: Shape) {
     const users = { findings: new Findings(), checked: 0 };
     const rows = { findings: new Findings(), checked: 0 };
     let cursor: string | null = null;
+    let mode: Infer<typeof driftModeValidator> | undefined;
     for (;;) {
       const result = await runPage({ table: "both", cursor, pageSize });
+      // Each page is its own query: the fold may move between two.
+      const pageMode = result.mode ?? "two_tables";
+      if (mode !== undefined && pageMode !== mode) {
+        throw appError(
+          "CONFLICT",
+          "The fold's stage changed while the report was read; run it again",
+        );
+      }
+      mode = pageMode;
       users.checked += result.report.checked;
       users.findings.merge(result.report.findings);
       rows.checked += result.rowsReport?.checked ?? 0;
@@ -473,7 +572,12 @@ export function makeDriftReport(shape: Shape) {
     const consistent = [...usersReport.findings, ...rowsReport.findings].every(
       (finding) => WAITING.has(finding.kind),
     );
-    return { consistent, users: usersReport, rows: rowsReport };
+    return {
+      consistent,
+      mode: mode ?? "two_tables",
+      users: usersReport,
+      rows: rowsReport,
+    };
   }
 
   /**

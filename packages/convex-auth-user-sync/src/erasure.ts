@@ -35,6 +35,7 @@ import { normalizeEmail } from "./policy.js";
 import { indexRange } from "./db.js";
 import { retentionCutoff } from "./retention.js";
 import { byIndex, getDoc, patchDoc } from "./steps.js";
+import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";
 import type { AuditEntry, PersonData, SyncReview } from "./validators.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -415,7 +416,10 @@ export async function indexAuditSubjects(
 
 /**
  * One person's data: both documents, their sign-in methods and the app's
- * own data of the row (the exportRow hook). Pass the pair as linked.
+ * own data of the row (the exportRow hook). Pass the pair as linked. In
+ * single-table mode (stage `writes_stopped` on) the row is the person's
+ * frozen row while it exists, and the app's data the fold's exportUser
+ * hook's (docs/fold.md).
  *
  * @example const data = await exportPerson(ctx, shape, { user, row });
  */
@@ -434,14 +438,31 @@ export async function exportPerson(
           { userId: pair.user._id },
           ERASE_PAGE,
         );
+  const accountsOf = accounts.map((account) => ({
+    provider: account.provider as string,
+    providerAccountId: account.providerAccountId as string,
+  }));
+  if (await inSingleTable(ctx)) {
+    // Single-table mode: the app's data of the user (the fold's exportUser
+    // hook), and the person's frozen row while it exists: its data is
+    // still held, so it is theirs to see (never the virtual row passed in).
+    const user = pair.user;
+    const exportUser = foldOf(shape).hooks.exportUser;
+    return {
+      user,
+      row: user === null ? null : await frozenRowOf(ctx, shape, user),
+      accounts: accountsOf,
+      app:
+        user === null || exportUser === undefined
+          ? null
+          : await exportUser(ctx, user),
+    };
+  }
   const hook = shape.hooks.exportRow;
   return {
     user: pair.user,
     row: pair.row,
-    accounts: accounts.map((account) => ({
-      provider: account.provider as string,
-      providerAccountId: account.providerAccountId as string,
-    })),
+    accounts: accountsOf,
     app:
       pair.row === null || hook === undefined
         ? null

@@ -35,6 +35,7 @@ import type { Triggers } from "convex-helpers/server/triggers";
 import {
   deleteAccountData,
   deleteAppRow,
+  refuseInSingleTable,
   setAccountStatus,
   setRowStatus,
 } from "./accounts.js";
@@ -378,7 +379,10 @@ export class UserSync<
    *   `dismiss` (see resolveCase);
    * - `auditLog { paginationOpts }`: the audit log, newest first (a query).
    *
-   * Every writing command is audited with the actor CLI_ACTOR.
+   * Every writing command is audited with the actor CLI_ACTOR. In
+   * single-table mode (the fold's stage `writes_stopped` on) they read and
+   * write `users` alone; `deleteRow`, `syncUser` and the resolutions
+   * `link` and `retire` are refused (CONFLICT): see docs/fold.md.
    *
    * @example export const { findUser, suspend, reactivate, deleteAccount, deleteRow, syncUser, openCases, resolveCase, auditLog } = userSync.operatorFunctions({ internalMutation, internalQuery });
    */
@@ -870,11 +874,16 @@ export class UserSync<
     return await exportPerson(ctx as never, this.shape, pair as never);
   }
 
-  /** Deletes one app row (and the app's data of it), nothing else. */
+  /**
+   * Deletes one app row (and the app's data of it), nothing else. CONFLICT
+   * in single-table mode (the fold's stage `writes_stopped` on): rows are
+   * frozen, and a person's goes with their account (deleteAccount).
+   */
   async deleteRow(
     ctx: MCtx<DataModel>,
     rowId: GenericId<Table>,
   ): Promise<number> {
+    await refuseInSingleTable(ctx as never, this.shape, "delete a row alone");
     return await deleteAppRow(ctx as never, this.shape, rowId);
   }
 

@@ -38,6 +38,9 @@ export {
 } from "./engine.js";
 export { driftKindValidator } from "./driftReport.js";
 export { HEALTH_CASES_CAP, RUN_STALLED_AFTER_MS } from "./health.js";
+// The sign-in's check of an address held by a suspended record (single-table
+// mode: pass the mode the caller read).
+export { suspendedHolder } from "./suspension.js";
 export { verificationClaim } from "./policy.js";
 export { HISTORY_PURGE_PAGE } from "./retention.js";
 export { isReviewChange, reviewKey } from "./steps.js";

@@ -20,6 +20,11 @@
  * their ids; users.email is an exact-match index, so an account holding
  * the address in other capitals with no row is not seen, and deleteAccount,
  * which cannot be undone, takes an id only.
+ *
+ * In the fold's single-table mode (stage `writes_stopped` on) the commands
+ * read and write `users` alone: a person is found by id or by the address
+ * key's home (fold/people.ts); deleteRow, syncUser and the resolutions that
+ * write the app table are refused (CONFLICT). See docs/fold.md.
  */
 import {
   type GenericDataModel,
@@ -32,6 +37,7 @@ import { type GenericId, type Infer, v } from "convex/values";
 import {
   deleteAccountData,
   type MutationCtx,
+  refuseInSingleTable,
   setAccountStatus,
   setRowStatus,
 } from "./accounts.js";
@@ -45,6 +51,15 @@ import {
 import { AUDITED_AUTH_FIELDS } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError, isAppError } from "./errors.js";
+import { isPlaceholder } from "./fold/marker.js";
+import {
+  foldOf,
+  frozenRowOf,
+  inSingleTable,
+  userOfFrozenRow,
+  usersWithKey,
+} from "./fold/people.js";
+import { virtualRow } from "./fold/virtualRow.js";
 import { findPairByEmail, loadPairById, type UserPair } from "./lookups.js";
 import { normalizeEmail } from "./policy.js";
 import {
@@ -178,6 +193,7 @@ export async function findHolders(
   raw: string,
 ): Promise<{ candidates: Candidate[]; more: boolean }> {
   const key = operatorEmail(raw);
+  if (await inSingleTable(ctx)) return await findUsersWithKey(ctx, shape, raw);
   const spellings = [...new Set([key, raw.trim()])];
   let more = false;
   const users: AnyDoc[] = [];
@@ -218,6 +234,122 @@ export async function findHolders(
       (a.user ?? a.row)!._creationTime - (b.user ?? b.row)!._creationTime,
   );
   return { candidates, more };
+}
+
+/**
+ * findHolders in single-table mode (stage `writes_stopped` on): every user
+ * holding the address's key in its home (every spelling and method, the
+ * placeholders included), and the users whose `email` is the address as
+ * typed or its key (one missing the home is still seen). At most MAX_FIND
+ * of each range; `more` when one had more.
+ */
+async function findUsersWithKey(
+  ctx: ReadCtx,
+  shape: Shape,
+  raw: string,
+): Promise<{ candidates: Candidate[]; more: boolean }> {
+  const key = operatorEmail(raw);
+  const found = await usersWithKey(ctx, shape, key, MAX_FIND);
+  let more = found.more;
+  const users = new Map(found.users.map((user) => [user._id, user]));
+  for (const email of new Set([key, raw.trim()])) {
+    const spelled = await byIndex(
+      ctx,
+      "users",
+      shape.indexes.usersByEmailVerified,
+      { email },
+      MAX_FIND,
+    );
+    more ||= spelled.length === MAX_FIND;
+    for (const user of spelled) users.set(user._id, user);
+  }
+  const candidates: Candidate[] = [];
+  for (const user of users.values()) {
+    candidates.push(await describeUser(ctx, shape, user));
+  }
+  candidates.sort((a, b) => a.user!._creationTime - b.user!._creationTime);
+  return { candidates, more };
+}
+
+/**
+ * A user as findUser shows it in single-table mode: the row is the one it
+ * stands for (its virtual row, fold/virtualRow.ts), `rowId` the frozen row
+ * it still names, if any. A placeholder shows its address key, unverified.
+ */
+async function describeUser(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<Candidate> {
+  const accounts = await byIndex(
+    ctx,
+    "authAccounts",
+    "userIdAndProvider",
+    { userId: user._id },
+    MAX_FIND,
+  );
+  const row = virtualRow(shape, user);
+  const email = (user.email ?? user[foldOf(shape).emailKey] ?? null) as
+    string | null;
+  return {
+    userId: user._id as GenericId<"users">,
+    rowId: row._id === user._id ? null : row._id,
+    paired: true,
+    email,
+    emailVerified: user.emailVerificationTime !== undefined,
+    signInMethods: [
+      ...new Set(accounts.map((account) => account.provider as string)),
+    ],
+    user,
+    row,
+  };
+}
+
+/**
+ * operatorTarget in single-table mode: a `users` id names its user; an
+ * app-row id the user its frozen row is paired with (CONFLICT for a row
+ * in no pair); an address the one user holding it, verified by its
+ * provider or a placeholder's, when no other user holds it at all. The
+ * pair's row is the frozen row, for the audit entry.
+ */
+async function singleTableTarget(
+  ctx: ReadCtx,
+  shape: Shape,
+  args: { id?: string; email?: string },
+): Promise<UserPair> {
+  let user: AnyDoc | null;
+  if (args.id !== undefined) {
+    const userId = ctx.db.normalizeId("users", args.id);
+    const rowId = ctx.db.normalizeId(shape.table, args.id);
+    const row = rowId === null ? null : await getDoc(ctx, shape.table, rowId);
+    user =
+      userId !== null
+        ? await getDoc(ctx, "users", userId)
+        : row === null
+          ? null
+          : await userOfFrozenRow(ctx, shape, row);
+    if (user === null) throw appError("NOT_FOUND", "Nothing has this id");
+  } else {
+    const key = operatorEmail(args.email!);
+    const { candidates } = await findUsersWithKey(ctx, shape, args.email!);
+    const only = candidates.length === 1 ? candidates[0]!.user! : null;
+    const proves =
+      only !== null &&
+      (isPlaceholder(only) ||
+        (only.emailVerificationTime !== undefined &&
+          normalizeEmail(only.email) === key));
+    if (candidates.length === 0) {
+      throw appError("NOT_FOUND", "No account holds this address");
+    }
+    if (!proves) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `${candidates.length} accounts hold this address${candidates.length === 1 ? ", unverified (anyone can type an address)" : ""}: run findUser with this email, and name the one you mean by id`,
+      );
+    }
+    user = only;
+  }
+  return { user, row: await frozenRowOf(ctx, shape, user) };
 }
 
 /** A pair as findUser shows it (one index range for its sign-in methods). */
@@ -274,16 +406,20 @@ export async function operatorTarget(
   if ((args.id === undefined) === (args.email === undefined)) {
     throw appError("INVALID_ARGUMENT", "Pass exactly one of id or email");
   }
+  if (
+    args.id !== undefined &&
+    ctx.db.normalizeId("users", args.id) === null &&
+    ctx.db.normalizeId(shape.table, args.id) === null
+  ) {
+    throw appError(
+      "INVALID_ARGUMENT",
+      `Not a users or ${shape.table} id: ${args.id.slice(0, 40)}`,
+    );
+  }
+  if (await inSingleTable(ctx)) {
+    return await singleTableTarget(ctx, shape, args);
+  }
   if (args.id !== undefined) {
-    if (
-      ctx.db.normalizeId("users", args.id) === null &&
-      ctx.db.normalizeId(shape.table, args.id) === null
-    ) {
-      throw appError(
-        "INVALID_ARGUMENT",
-        `Not a users or ${shape.table} id: ${args.id.slice(0, 40)}`,
-      );
-    }
     const pair = await loadPairById(ctx, shape, args.id, { join: false });
     if (pair === null) throw appError("NOT_FOUND", "Nothing has this id");
     return pair;
@@ -425,6 +561,10 @@ export function makeOperatorFunctions(
         if (args.email !== undefined) {
           return await findHolders(ctx, shape, args.email);
         }
+        const describeTarget = async (pair: UserPair) =>
+          pair.user !== null && (await inSingleTable(ctx))
+            ? await describeUser(ctx, shape, pair.user)
+            : await describe(ctx, shape, pair);
         // An id of nothing is no candidate; a malformed one is refused.
         const pair = await operatorTarget(ctx, shape, args).catch(
           (error: unknown) => {
@@ -435,7 +575,7 @@ export function makeOperatorFunctions(
           },
         );
         return {
-          candidates: pair === null ? [] : [await describe(ctx, shape, pair)],
+          candidates: pair === null ? [] : [await describeTarget(pair)],
           more: false,
         };
       },
@@ -496,7 +636,11 @@ export function makeOperatorFunctions(
       returns: v.object({ deleted: v.number() }),
       handler: async (ctx, args) => {
         const note = operatorNote(args.note);
-        const row = await getDoc(ctx, shape.table, rowIdOf(ctx, args.id, "id"));
+        const rowId = rowIdOf(ctx, args.id, "id");
+        // Rows are frozen until the table is retired; a person's goes
+        // with their account (deleteAccount).
+        await refuseInSingleTable(ctx, shape, "delete a row alone");
+        const row = await getDoc(ctx, shape.table, rowId);
         if (row === null)
           throw appError("NOT_FOUND", `No such ${shape.table} row`);
         // As a retirement: a row in a pair is an account's, never deleted
@@ -531,6 +675,9 @@ export function makeOperatorFunctions(
       args: personArgs,
       returns: syncResultValidator,
       handler: async (ctx, args) => {
+        // In single-table mode a user is its own row: there is no pair to
+        // bring into agreement, and a sync would write the app table.
+        await refuseInSingleTable(ctx, shape, "sync a pair");
         const named = await operatorTarget(ctx, shape, args);
         // What the sync may link too, so the entry shows it before and after.
         const joined =

@@ -13,6 +13,10 @@
  *   fields stay readable in the audit log.
  * - `dismiss`: the case is closed as it is.
  *
+ * In single-table mode (stage `writes_stopped` on) `link` and `retire`
+ * would write the app table: refused (CONFLICT); `keep_separate` writes
+ * its marker and the user's side only.
+ *
  * A resolution settles the rows it names; the case's other rows, still in
  * question, get a case of their own in the same transaction (see
  * recordWhatRemains), so the queue never empties while they drift.
@@ -36,6 +40,7 @@ import { appError } from "./errors.js";
 import { boundedPage } from "./pages.js";
 import { CLAIM_REFERENCES, referencesTo, takeOver } from "./fold/claim.js";
 import { isPlaceholder } from "./fold/marker.js";
+import { inSingleTable } from "./fold/people.js";
 import { planLink } from "./policy.js";
 import {
   byIndex,
@@ -247,6 +252,13 @@ export async function resolveCase(
   const now = Date.now();
 
   // Checks first: a refused resolution writes nothing.
+  const single = await inSingleTable(ctx);
+  if (single && (request.action === "link" || request.action === "retire")) {
+    throw appError(
+      "CONFLICT",
+      `${request.action === "link" ? "Linking" : "Retiring"} writes ${shape.table}, which is no longer written (single-table mode, see docs/fold.md): keep the two apart or dismiss the case, or roll stop_writes back first`,
+    );
+  }
   let run: () => Promise<void>;
   switch (request.action) {
     case "link": {
@@ -280,7 +292,8 @@ export async function resolveCase(
           "This user and row are a pair; keeping them apart would unlink an account",
         );
       }
-      run = async () => await keepSeparate(ctx, shape, user, row, now);
+      run = async () =>
+        await keepSeparate(ctx, shape, user, row, now, { single });
       summary = `Kept users ${user._id} and ${shape.table} ${row._id} apart`;
       break;
     }
@@ -499,13 +512,19 @@ async function recordWhatRemains(
   );
 }
 
-/** Marks the two as never to be linked, unhooks them, and pairs the user. */
+/**
+ * Marks the two as never to be linked, unhooks them, and pairs the user.
+ * In single-table mode (`single`) the row is frozen: the marker and the
+ * user's side alone are written, and the user, its own row now, needs no
+ * pairing.
+ */
 async function keepSeparate(
   ctx: MutationCtx,
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc,
   now: number,
+  { single }: { single: boolean },
 ): Promise<void> {
   const [marker] = await byIndex(
     ctx,
@@ -522,7 +541,7 @@ async function keepSeparate(
     });
   }
   // One-sided references between them were claims a person has now denied.
-  if (row[shape.appRef] === user._id) {
+  if (!single && row[shape.appRef] === user._id) {
     await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
   }
   if (shape.usersRef !== undefined && user[shape.usersRef] === row._id) {
@@ -530,6 +549,7 @@ async function keepSeparate(
   }
   // The user gets or keeps a row of their own (or links the one row left
   // that its verified email proves, now that this one is out of the way).
+  if (single) return;
   const fresh = (await getDoc(ctx, "users", user._id))!;
   await ensurePair(ctx, shape, fresh, {}, { now });
 }

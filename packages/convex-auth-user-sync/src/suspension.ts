@@ -11,6 +11,7 @@ import type { AnyDoc, Shape } from "./declaration.js";
 import { normalizeEmail } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
 import { readPair, separatedFrom } from "./steps.js";
+import { foldOf, frozenRowOf } from "./fold/people.js";
 
 /**
  * One account, as a keep-separate marker may name it: its user and the rows
@@ -88,10 +89,21 @@ export async function suspendedHolder(
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc | null,
+  /**
+   * Whether the fold's single-table mode is on (singleTable(ctx).on), as
+   * the caller read it already: the status then lives on users alone (a
+   * frozen row's says nothing now: its person may have been reactivated
+   * since). Passed, not read here, so that a sign-in reads the fold's
+   * record once.
+   */
+  options: { singleTable?: boolean } = {},
 ): Promise<AnyDoc | null> {
   const key = normalizeEmail(user.email);
   if (key === undefined || user.emailVerificationTime === undefined) {
     return null;
+  }
+  if (options.singleTable === true) {
+    return await suspendedKeyHolder(ctx, shape, user, key);
   }
   const self: Side = { userId: user._id, rowIds: [row?._id] };
   const counts = async (holder: AnyDoc, owner?: AnyDoc | null) =>
@@ -197,4 +209,103 @@ export async function suspendAddressHolders(
     }
     await endSignIns(ctx, shape, user._id as GenericId<"users">);
   }
+}
+
+/**
+ * Single-table mode's cascade (stage `writes_stopped` on): when a user is
+ * suspended, every other user that proves the same address (its key's home,
+ * `fold.emailKey`, on the index `fold.usersByEmailKeyStatus`; another
+ * method or spelling) is suspended and signed out, on `users` alone, as
+ * suspendAddressHolders does with the rows in two-table mode. The user
+ * suspended must hold the address verified, or be a placeholder of it (a
+ * person who never signed in, as a legacy row): a claim nobody verified
+ * reaches nobody. Kept-apart accounts (a marker naming either's user and
+ * the other's user or frozen row) are not reached. One index range over
+ * the key's holders, read at suspension only.
+ *
+ * @example await suspendKeyHolders(ctx, shape, suspendedUser);
+ */
+export async function suspendKeyHolders(
+  ctx: MutationCtx,
+  shape: Shape,
+  suspended: AnyDoc,
+): Promise<void> {
+  const fold = foldOf(shape);
+  const key = suspended[fold.emailKey];
+  if (typeof key !== "string" || suspended[fold.emailVerified] === false) {
+    return;
+  }
+  const holders = indexRange(ctx, "users", fold.usersByEmailKeyStatus, {
+    [fold.emailKey]: key,
+  });
+  const suspendedSide = await sideOfUser(ctx, shape, suspended);
+  for await (const user of holders) {
+    // Already suspended (the user itself, say): its sign-ins ended with
+    // that suspension. A holder proves the address only when its provider
+    // verified it, in whatever capitals.
+    if (
+      user._id === suspended._id ||
+      user.status === "suspended" ||
+      user[fold.emailVerified] === false ||
+      user.emailVerificationTime === undefined ||
+      normalizeEmail(user.email) !== key
+    ) {
+      continue;
+    }
+    if (
+      await keptApart(ctx, suspendedSide, await sideOfUser(ctx, shape, user))
+    ) {
+      continue;
+    }
+    await patchDoc(ctx, "users", user._id, { status: "suspended" });
+    await endSignIns(ctx, shape, user._id as GenericId<"users">);
+  }
+}
+
+/**
+ * suspendedHolder in single-table mode: another user holding the key's
+ * home, suspended (one index range on `[emailKey, status]`, read until the
+ * first that counts): verified for it by its provider, or a placeholder,
+ * and not kept apart from this user by a person. The user's own status is
+ * the caller's to check.
+ */
+async function suspendedKeyHolder(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+  key: string,
+): Promise<AnyDoc | null> {
+  const fold = foldOf(shape);
+  const suspended = indexRange(ctx, "users", fold.usersByEmailKeyStatus, {
+    [fold.emailKey]: key,
+    status: "suspended",
+  });
+  let self: Side | undefined;
+  for await (const holder of suspended) {
+    if (holder._id === user._id || holder[fold.emailVerified] === false) {
+      continue;
+    }
+    self ??= await sideOfUser(ctx, shape, user);
+    if (!(await keptApart(ctx, self, await sideOfUser(ctx, shape, holder)))) {
+      return holder;
+    }
+  }
+  return null;
+}
+
+/**
+ * A user's side in single-table mode: the user, and the ids a marker may
+ * name it by (its frozen row while it exists, and its own id, which stands
+ * for its row from then on).
+ */
+async function sideOfUser(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<Side> {
+  const row = await frozenRowOf(ctx, shape, user);
+  return {
+    userId: user._id,
+    rowIds: row === null ? [user._id] : [row._id, user._id],
+  };
 }
