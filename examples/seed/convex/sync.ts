@@ -11,6 +11,7 @@ import {
   deleteStarterTemplates,
   exportStarterTemplates,
   provisionOnFirstSignIn,
+  provisionOnFirstSignInOneTable,
 } from "./starterTemplates";
 
 export const userSync = defineUserSync<DataModel>()({
@@ -68,6 +69,8 @@ export const userSync = defineUserSync<DataModel>()({
         index: "by_owner_id_and_key",
       },
     ],
+    // Once auth_users is no longer written: the user alone.
+    hooks: { onSignIn: provisionOnFirstSignInOneTable },
   },
   hooks: {
     onSignIn: provisionOnFirstSignIn,

@@ -70,8 +70,13 @@ import {
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { makeFold } from "./fold/commands.js";
+import { ensureOneTable } from "./fold/oneTable.js";
 import { foldPhaseNamed } from "./fold/phases.js";
-import { type FoldStatus, foldStatus as readFoldStatus } from "./fold/state.js";
+import {
+  type FoldStatus,
+  foldStatus as readFoldStatus,
+  singleTable as readSingleTable,
+} from "./fold/state.js";
 import { findPairByEmail, loadPairById } from "./lookups.js";
 import { makeOperatorFunctions } from "./operators.js";
 import { adoptAppReferences } from "./references.js";
@@ -712,6 +717,9 @@ export class UserSync<
   /**
    * Gives a user its counterpart and brings the pair into agreement, with
    * `edits` to the app row on the way (a profile update): see steps.ts.
+   * Once the app table is no longer written (single-table mode, see
+   * docs/fold.md), the edits go to their homes on `users` alone and `row`
+   * is the user's virtual row (fold/oneTable.ts).
    */
   async ensurePair(
     ctx: MCtx<DataModel>,
@@ -724,6 +732,18 @@ export class UserSync<
       row: Doc<DataModel, Table> | null;
     }
   > {
+    if (
+      this.shape.fold !== undefined &&
+      (await readSingleTable(ctx as never)).on
+    ) {
+      return (await ensureOneTable(
+        ctx as never,
+        this.shape,
+        user as never,
+        edits,
+        options,
+      )) as never;
+    }
     return (await ensurePair(
       ctx as never,
       this.shape,
