@@ -276,6 +276,21 @@ describe("single-table mode: app writes", () => {
       updatedAt: Date.now(),
     });
     expect(await appTable(t)).toBe(rows);
+
+    // A suspension written to users ends her sessions, on users alone.
+    await t.mutation(internal.admin.editUser, {
+      userId: ada,
+      status: "suspended",
+    });
+    expect((await userOf(t, ada)).status).toBe("suspended");
+    const sessions = await t.run(async (ctx) =>
+      ctx.db
+        .query("authSessions")
+        .withIndex("userId", (q) => q.eq("userId", ada))
+        .collect(),
+    );
+    expect(sessions).toEqual([]);
+    expect(await appTable(t)).toBe(rows);
   });
 
   test("a write to the app table is refused and writes nothing", async () => {

@@ -180,7 +180,10 @@ async function onUsersChangeOneTable(
   };
   delete edits._id;
   delete edits._creationTime;
-  await ensureOneTable(ctx, shape, user, edits, { now });
+  await ensureOneTable(ctx, shape, user, edits, {
+    now,
+    before: change.oldDoc,
+  });
   // A suspension written by app code ends the account's sign-ins.
   if (change.oldDoc.status !== "suspended" && user.status === "suspended") {
     await endSignIns(ctx, shape, change.id as GenericId<"users">);

@@ -81,7 +81,17 @@ export async function ensureOneTable(
   shape: Shape,
   user: AnyDoc,
   edits: RowSide,
-  options: { now: number; completesSignIn?: boolean; dryRun?: boolean },
+  options: {
+    now: number;
+    completesSignIn?: boolean;
+    dryRun?: boolean;
+    /**
+     * The user as it was before an app write to it (a trigger): the plan
+     * is made against its virtual row, so the write counts as the profile
+     * edit it is (updatedAt stamped, as a row edit would be).
+     */
+    before?: AnyDoc;
+  },
 ): Promise<EnsureResult> {
   const { now } = options;
   const userId = user._id as GenericId<"users">;
@@ -99,7 +109,7 @@ export async function ensureOneTable(
 
   // 1. The plan, against the virtual row; a user never paired gets the
   //    fields a new row would have.
-  const stored = plannable(shape, user);
+  const stored = plannable(shape, options.before ?? user);
   const first = neverPaired(shape, user);
   const fresh: RowSide = first ? { ...shape.newRow(now) } : {};
   for (const field of Object.keys(fresh)) {
