@@ -7,7 +7,13 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import { folded, GRACE_ON_GITHUB, stage, templatesOf } from "./fold.helpers";
+import {
+  folded,
+  GRACE_ON_GITHUB,
+  stage,
+  templatesOf,
+  twoPeople,
+} from "./fold.helpers";
 import {
   requestCode,
   signInOrThrow,
@@ -19,8 +25,10 @@ import {
   type Backend,
   expectAppError,
   expectRejectedWithoutWrites,
+  failedRun,
   newBackendWithFastPasswords,
   readTables,
+  seedPairs,
   signInWithOAuth,
   useFakeClock,
 } from "./test.helpers";
@@ -313,6 +321,24 @@ describe("single-table mode: app writes", () => {
     await expectRejectedWithoutWrites(
       t,
       () => t.mutation(internal.userSync.syncAllUsers, {}),
+      "CONFLICT",
+    );
+  });
+
+  test("a sync run that failed before the stop cannot be resumed after it", async () => {
+    const t = newBackendWithFastPasswords();
+    let runId = "";
+    await folded(t, async (t) => {
+      const people = await twoPeople(t);
+      await seedPairs(t, 4);
+      runId = await failedRun(t);
+      return people;
+    });
+    await t.mutation(internal.fold.startFoldPhase, { phase: "switch_reads" });
+    await t.mutation(internal.fold.startFoldPhase, { phase: "stop_writes" });
+    await expectRejectedWithoutWrites(
+      t,
+      () => t.mutation(internal.syncEngine.resumeRun, { runId }),
       "CONFLICT",
     );
   });
