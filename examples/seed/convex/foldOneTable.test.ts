@@ -27,6 +27,8 @@ import {
   expectRejectedWithoutWrites,
   failedRun,
   newBackendWithFastPasswords,
+  newMeasuringBackend,
+  measuredOAuthSignIn,
   readTables,
   seedPairs,
   signInWithOAuth,
@@ -341,5 +343,33 @@ describe("single-table mode: app writes", () => {
       () => t.mutation(internal.syncEngine.resumeRun, { runId }),
       "CONFLICT",
     );
+  });
+});
+
+describe("single-table mode: cost of a sign-in", () => {
+  test("a returning OAuth sign-in costs 3 extra index ranges, 3 reads and 1 write", async () => {
+    const t = newMeasuringBackend();
+    await writesStopped(t);
+    const profile = { name: "Ada", email: "ada@example.com" };
+    vi.advanceTimersByTime(60_000);
+    const withSync = await measuredOAuthSignIn(t, {
+      providerAccountId: "gh-ada",
+      profile,
+    });
+    vi.advanceTimersByTime(60_000);
+    const baseline = await measuredOAuthSignIn(t, {
+      providerAccountId: "gh-ada",
+      profile,
+      store: "costBaseline:store",
+    });
+    // The fold record (is the app table still written?), the suspended
+    // holders of the address, and the login stamped on users alone.
+    expect({
+      reads: withSync.metrics.documentsRead - baseline.metrics.documentsRead,
+      ranges:
+        withSync.metrics.databaseQueries - baseline.metrics.databaseQueries,
+      writes:
+        withSync.metrics.documentsWritten - baseline.metrics.documentsWritten,
+    }).toEqual({ reads: 3, ranges: 3, writes: 1 });
   });
 });

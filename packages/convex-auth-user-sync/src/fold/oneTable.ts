@@ -6,7 +6,7 @@
  * result written to the fields' homes on `users`, in one patch.
  */
 import type { GenericId, Value } from "convex/values";
-import { getDoc, patchDoc } from "../db.js";
+import { patchDoc } from "../db.js";
 import type { AnyDoc, FoldShape, Shape } from "../declaration.js";
 import { isEmptyPlan, planPairSync, type RowSide } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
@@ -153,10 +153,12 @@ export async function ensureOneTable(
 
   // 3. The write.
   if (options.dryRun !== true) await writeUser(ctx, userId, patch);
-  const after =
-    options.dryRun === true
-      ? { ...user, ...patch }
-      : ((await getDoc(ctx, "users", userId)) ?? { ...user, ...patch });
+  // The user as written, with no read: a field patched to undefined is
+  // gone.
+  const after: AnyDoc = { ...user, ...patch };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) delete after[field];
+  }
   const row = virtualRow(shape, after);
   const fields = Object.keys(patch).sort();
   return {
