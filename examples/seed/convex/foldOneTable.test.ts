@@ -270,6 +270,31 @@ describe("single-table mode: sign-ins", () => {
   });
 });
 
+describe("single-table mode: who claims", () => {
+  test("a user who names a row never claims a placeholder, whatever its homes hold", async () => {
+    const t = newBackendWithFastPasswords();
+    const { ada } = await writesStopped(t);
+    // Homes declared after her pair was last synced: no verification home
+    // yet; and a placeholder of her address (an import, say).
+    const placeholder = await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada, { emailVerified: undefined });
+      return await ctx.db.insert("users", {
+        unclaimed: "ada@example.com",
+        emailKey: "ada@example.com",
+        company: "Someone else's",
+      });
+    });
+    await signInWithOAuth(t, {
+      providerAccountId: "gh-ada",
+      profile: { name: "Ada", email: "ada@example.com" },
+    });
+    const tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder)).toBe(true);
+    expect(await userOf(t, ada)).toMatchObject({ emailVerified: true });
+    expect((await userOf(t, ada)).company).toBeUndefined();
+  });
+});
+
 describe("single-table mode: app writes", () => {
   test("an app write to users is an edit of the virtual row: the homes follow", async () => {
     const t = newBackendWithFastPasswords();

@@ -26,11 +26,15 @@ function foldOf(shape: Shape): FoldShape {
  * sync paired holds the verification home (true or false, as every paired
  * row holds its mirror); a user whose first sign-in is still to complete,
  * or whose first sign-in's sync failed, holds none, and neither does a
- * placeholder (its row was never paired).
+ * placeholder (its row was never paired). A user that names a row (the
+ * users-side reference, where the app keeps one) was paired, whatever its
+ * homes say: it never claims a placeholder as a first sign-in.
  */
 export function neverPaired(shape: Shape, user: AnyDoc): boolean {
   return (
-    !isPlaceholder(user) && user[foldOf(shape).emailVerified] === undefined
+    !isPlaceholder(user) &&
+    user[foldOf(shape).emailVerified] === undefined &&
+    (shape.usersRef === undefined || user[shape.usersRef] === undefined)
   );
 }
 
