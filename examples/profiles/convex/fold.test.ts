@@ -412,3 +412,55 @@ describe("the fold's last runs, with the reference on the app's side only", () =
     expect(tables.users).toEqual(before.users);
   });
 });
+
+describe("single-table mode, with the reference on the app's side only", () => {
+  test("sign-ins write users alone; a claim re-points the profile's reference and nothing else", async () => {
+    const t = newBackend();
+    const { ada, grace } = await twoPeople(t);
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
+    for (const phase of ["switch_reads", "stop_writes"]) {
+      await t.mutation(internal.userSync.startFoldPhase, { phase });
+    }
+    expect(await stage(t)).toBe("writes_stopped");
+    const before = (await readTables(t)).profiles;
+
+    // 1. Ada again, and a new person: users alone, no profile for Bo.
+    vi.advanceTimersByTime(1_000);
+    await passwordSignIn(t, profilesApp, {
+      email: "ada@example.com",
+      password: "correct horse",
+      flow: "signIn",
+    });
+    const bo = await signUp(t, "bo@example.com");
+    let tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === ada.userId)).toMatchObject({
+      lastLoginAt: Date.now(),
+    });
+    expect(tables.users.find((u) => u._id === bo.userId)).toMatchObject({
+      emailKey: "bo@example.com",
+      emailVerified: false,
+      createdAt: Date.now(),
+    });
+    expect(tables.profiles).toEqual(before);
+
+    // 2. Grace proves her address: her placeholder, and the one write to
+    //    profiles, her old profile's reference.
+    const signedIn = await emailCodeSignIn(t, "grace@example.com");
+    tables = await readTables(t);
+    expect(tables.users.find((u) => u._id === signedIn.userId)).toMatchObject({
+      bio: "Navy",
+      emailKey: "grace@example.com",
+      emailVerified: true,
+    });
+    expect(tables.users.some((u) => u.unclaimed !== undefined)).toBe(false);
+    expect(tables.profiles).toEqual(
+      before.map((profile) =>
+        profile._id === grace
+          ? { ...profile, userId: signedIn.userId }
+          : profile,
+      ),
+    );
+  });
+});

@@ -108,6 +108,23 @@ export async function provisionOnFirstSignIn(
 }
 
 /**
+ * The fold's onSignIn hook, once auth_users is no longer written (fold
+ * stage writes_stopped, docs/fold.md): the same provisioning, owned by the
+ * users id, marked on the user's home of the row's marker.
+ */
+export async function provisionOnFirstSignInOneTable(
+  ctx: MutationCtx,
+  { user, now }: { user: Doc<"users">; now: number },
+): Promise<void> {
+  if (user.starterTemplatesProvisionedAt !== undefined) return;
+  if (user.isAnonymous === true) return;
+  await provisionStarterTemplates(ctx, user._id, now);
+  await ctx.db.patch("users", user._id, {
+    starterTemplatesProvisionedAt: now,
+  });
+}
+
+/**
  * The sync's onDeleteRow hook: a row's templates go with it. Returns how
  * many it deleted.
  */

@@ -13,6 +13,7 @@ import {
   exportStarterTemplates,
   exportStarterTemplatesOfUser,
   provisionOnFirstSignIn,
+  provisionOnFirstSignInOneTable,
 } from "./starterTemplates";
 
 export const userSync = defineUserSync<DataModel>()({
@@ -70,9 +71,11 @@ export const userSync = defineUserSync<DataModel>()({
         index: "by_owner_id_and_key",
       },
     ],
-    // Once auth_users is no longer written: the templates, owned by the
-    // users id since the re-point, go and are exported with the user.
+    // Once auth_users is no longer written, the user alone: starter
+    // templates at a first sign-in, and the templates (owned by the users
+    // id since the re-point) erased and exported with the user.
     hooks: {
+      onSignIn: provisionOnFirstSignInOneTable,
       onDeleteUser: deleteStarterTemplatesOfUser,
       exportUser: exportStarterTemplatesOfUser,
     },

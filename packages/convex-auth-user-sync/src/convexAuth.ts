@@ -47,6 +47,8 @@ import {
 import { suspendedHolder } from "./suspension.js";
 import { claimPlaceholder } from "./fold/claim.js";
 import { withFoldCopies } from "./fold/copies.js";
+import { completeOneTableSignIn } from "./fold/oneTableSignIn.js";
+import { singleTable } from "./fold/state.js";
 import { syncOutcomeValidator } from "./validators.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -253,6 +255,11 @@ export function makeConvexAuthAdapter(shape: Shape) {
           let user = await getDoc(ctx, "users", userId);
           if (user === null) throw new Error(`users ${userId} not found`);
           const now = Date.now();
+          // Once the app table is no longer written, the same steps on
+          // users alone (docs/fold.md, "4b. Stop writes").
+          if (shape.fold !== undefined && (await singleTable(ctx)).on) {
+            return await completeOneTableSignIn(ctx, shape, user, now);
+          }
 
           // 2. A suspended account is the one deliberate refusal: checked
           //    before any write, and the error stops the session.

@@ -41,6 +41,8 @@
  * supervisor job, which does the same.
  */
 import type { Shape } from "./declaration.js";
+import { appError } from "./errors.js";
+import { singleTable } from "./fold/state.js";
 import type { RunPhase } from "./runs/phase.js";
 import { pairsPhase } from "./runs/phases/pairs.js";
 import { unlinkedPhase } from "./runs/phases/unlinked.js";
@@ -70,11 +72,26 @@ export function makeEngine(
     unlinked: unlinkedPhase(shape),
     pairs: pairsPhase(shape),
   };
-  return makeRunner(shape, (name) => {
-    const phase = Object.hasOwn(phases, name)
-      ? phases[name]
-      : extraPhases?.(name);
-    if (phase === undefined) throw new Error(`No run phase "${name}"`);
-    return phase;
-  });
+  return makeRunner(
+    shape,
+    (name) => {
+      const phase = Object.hasOwn(phases, name)
+        ? phases[name]
+        : extraPhases?.(name);
+      if (phase === undefined) throw new Error(`No run phase "${name}"`);
+      return phase;
+    },
+    // The sync's own run pairs and writes both tables: once the app table
+    // is no longer written (fold stage writes_stopped on), it refuses,
+    // started or resumed. The fold's runs (their own plans) still run.
+    async (ctx, plan) => {
+      const own = plan.some((name) => Object.hasOwn(phases, name));
+      if (own && shape.fold !== undefined && (await singleTable(ctx)).on) {
+        throw appError(
+          "CONFLICT",
+          "The sync's run writes the app table, which is no longer written (fold stage writes_stopped): the fold's verify run checks the tables now; roll stop_writes back to sync both tables again.",
+        );
+      }
+    },
+  );
 }

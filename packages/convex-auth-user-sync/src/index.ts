@@ -71,6 +71,7 @@ import {
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
 import { makeFold } from "./fold/commands.js";
+import { ensureOneTable } from "./fold/oneTable.js";
 import { foldPhaseNamed } from "./fold/phases.js";
 import {
   findPairByEmailFromUsers,
@@ -79,6 +80,7 @@ import {
   readPairFromUsers,
 } from "./fold/reads.js";
 import {
+  foldMode,
   type FoldStatus,
   foldStatus as readFoldStatus,
   readsUsers,
@@ -751,7 +753,9 @@ export class UserSync<
    * Gives a user its counterpart and brings the pair into agreement, with
    * `edits` to the app row on the way (a profile update): see steps.ts.
    * Once reads are switched, the row returned is the user's virtual row
-   * (both tables are still written).
+   * (both tables are still written). Once the app table is no longer
+   * written (single-table mode, see docs/fold.md), the edits go to their
+   * homes on `users` alone (fold/oneTable.ts).
    */
   async ensurePair(
     ctx: MCtx<DataModel>,
@@ -764,7 +768,18 @@ export class UserSync<
       row: Doc<DataModel, Table> | null;
     }
   > {
-    if (!(await this.readsUsers(ctx))) {
+    const mode =
+      this.shape.fold === undefined ? null : await foldMode(ctx as never);
+    if (mode?.singleTable === true) {
+      return (await ensureOneTable(
+        ctx as never,
+        this.shape,
+        user as never,
+        edits,
+        options,
+      )) as never;
+    }
+    if (mode?.readsUsers !== true) {
       return (await ensurePair(
         ctx as never,
         this.shape,

@@ -18,7 +18,7 @@ import { foldOf, frozenRowOf } from "./fold/people.js";
  * that stand for it (the row in hand, and the user's counterpart when that
  * is another row: a one-sided row must not carry a decision past it).
  */
-type Side = { userId: unknown; rowIds: readonly unknown[] };
+export type Side = { userId: unknown; rowIds: readonly unknown[] };
 
 /**
  * Whether a person kept two accounts apart (a keep-separate resolution):
@@ -27,7 +27,11 @@ type Side = { userId: unknown; rowIds: readonly unknown[] };
  * on the counterpart of a user a one-sided row names, was missed, and a
  * person kept apart was suspended with the other).
  */
-async function keptApart(ctx: ReadCtx, a: Side, b: Side): Promise<boolean> {
+export async function keptApart(
+  ctx: ReadCtx,
+  a: Side,
+  b: Side,
+): Promise<boolean> {
   for (const [user, rows] of [
     [a.userId, b.rowIds],
     [b.userId, a.rowIds],

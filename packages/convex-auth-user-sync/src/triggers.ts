@@ -11,6 +11,10 @@
 import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import type { GenericId } from "convex/values";
 import { deleteAccountData, deleteAppRow } from "./accounts.js";
+import { appError } from "./errors.js";
+import { ensureOneTable } from "./fold/oneTable.js";
+import { singleTable } from "./fold/state.js";
+import { virtualRow } from "./fold/virtualRow.js";
 import { endSignIns } from "./sessions.js";
 import { suspendAddressHolders } from "./suspension.js";
 import type { AnyDoc, Shape } from "./declaration.js";
@@ -58,6 +62,14 @@ export async function onUsersChange(
   change: TableChange,
 ): Promise<void> {
   const now = Date.now();
+  if (
+    shape.fold !== undefined &&
+    change.operation !== "delete" &&
+    (await singleTable(ctx)).on
+  ) {
+    await onUsersChangeOneTable(ctx, shape, change, now);
+    return;
+  }
   switch (change.operation) {
     case "insert":
       await ensurePair(ctx, shape, change.newDoc, {}, { now });
@@ -124,6 +136,61 @@ export async function onUsersChange(
 }
 
 /**
+ * An app write to `users` in single-table mode (docs/fold.md, "4b. Stop
+ * writes"): an edit of the user's virtual row, as a row write is in two
+ * tables, planned and written to the homes (fold/oneTable.ts). A value
+ * the app set on a home wins over the same pair's `users` field (the
+ * app's own name for it); a changed pair the user may choose is the
+ * user's choice from then on.
+ */
+async function onUsersChangeOneTable(
+  ctx: MutationCtx,
+  shape: Shape,
+  change: Exclude<TableChange, { operation: "delete" }>,
+  now: number,
+): Promise<void> {
+  if (change.operation === "insert") {
+    await ensureOneTable(ctx, shape, change.newDoc, {}, { now });
+    return;
+  }
+  // An address changed by app code is one no provider vouched for.
+  let user = change.newDoc;
+  if (!keepsVerification(change.oldDoc as never, user as never)) {
+    await patchDoc(ctx, "users", change.id, {
+      emailVerificationTime: undefined,
+    });
+    user = { ...user, emailVerificationTime: undefined };
+  }
+  const before = virtualRow(shape, change.oldDoc);
+  const after = virtualRow(shape, change.newDoc);
+  const homes: Record<string, unknown> = {};
+  for (const field of Object.keys({ ...before, ...after })) {
+    if (before[field] !== after[field]) homes[field] = after[field];
+  }
+  const suspended =
+    change.oldDoc.status === "suspended" || user.status === "suspended";
+  const edits = {
+    ...editsFromUsersWrite(
+      shape,
+      change.oldDoc as never,
+      change.newDoc as never,
+    ),
+    ...homes,
+    ...editsFromRowWrite(shape, before, after, suspended),
+  };
+  delete edits._id;
+  delete edits._creationTime;
+  await ensureOneTable(ctx, shape, user, edits, {
+    now,
+    before: change.oldDoc,
+  });
+  // A suspension written by app code ends the account's sign-ins.
+  if (change.oldDoc.status !== "suspended" && user.status === "suspended") {
+    await endSignIns(ctx, shape, change.id as GenericId<"users">);
+  }
+}
+
+/**
  * Whether an app write to a row wrote the email or its verification of a
  * suspended record: the row suspended itself (before or by this write), or
  * its pair (the user's status, where the app declares none). Such a record
@@ -167,6 +234,15 @@ export async function onRowChange(
   change: TableChange,
 ): Promise<void> {
   const now = Date.now();
+  // Once the app table is no longer written, a write to it would be lost
+  // to every read (they answer from users): refused, so the mutation
+  // writes nothing (docs/fold.md, "4b. Stop writes").
+  if (shape.fold !== undefined && (await singleTable(ctx)).on) {
+    throw appError(
+      "CONFLICT",
+      `${shape.table} ${String(change.id)}: the app table is no longer written (fold stage writes_stopped); write the user's fields on users instead, or roll stop_writes back.`,
+    );
+  }
   switch (change.operation) {
     case "insert":
       await syncFromRow(ctx, shape, change.newDoc, { now });

@@ -239,10 +239,21 @@ export async function readsUsers<DataModel extends GenericDataModel>(
 export async function singleTable(
   ctx: QueryCtx,
 ): Promise<{ on: boolean; catchingUp: boolean }> {
+  const mode = await foldMode(ctx);
+  return { on: mode.singleTable, catchingUp: mode.catchingUp };
+}
+
+/** Both answers above from one read of the record. */
+export async function foldMode(ctx: QueryCtx): Promise<{
+  readsUsers: boolean;
+  singleTable: boolean;
+  catchingUp: boolean;
+}> {
   const status = await foldStatus(ctx);
   const on = stageIndex(status.stage) >= stageIndex(SINGLE_TABLE_FROM);
   return {
-    on,
+    readsUsers: stageIndex(status.stage) >= stageIndex("reads_switched"),
+    singleTable: on,
     catchingUp:
       on &&
       status.move?.phase === "stop_writes" &&

@@ -112,6 +112,12 @@ function planOf(run: SyncRun): readonly string[] {
 export function makeRunner(
   shape: Shape,
   phaseNamed: (name: string) => RunPhase,
+  /**
+   * Checked before a run of this plan starts or resumes; throws to refuse
+   * it (see engine.ts: the sync's own run, once the app table is no
+   * longer written).
+   */
+  mayRun?: (ctx: MutationCtx, plan: readonly string[]) => Promise<void>,
 ) {
   const ref = (name: string) =>
     makeFunctionReference<"mutation">(`${shape.modules.engine}:${name}`);
@@ -479,6 +485,7 @@ export function makeRunner(
       );
     }
     for (const phase of plan) phaseNamed(phase);
+    await mayRun?.(ctx, plan);
 
     // 2. One run at a time.
     const active = await activeRun(ctx);
@@ -567,6 +574,7 @@ export function makeRunner(
         `The run is ${run.status}, not failed`,
       );
     }
+    await mayRun?.(ctx, planOf(run));
     const pageSize =
       options.pageSize === undefined
         ? undefined
