@@ -17,6 +17,9 @@ export const FOLD_STAGES: readonly { stage: FoldStage; phase?: string }[] = [
   { stage: "placeholders", phase: "placeholders" },
   { stage: "repointed", phase: "repoint" },
   { stage: "reads_switched", phase: "switch_reads" },
+  { stage: "writes_stopped", phase: "stop_writes" },
+  { stage: "verified", phase: "verify" },
+  { stage: "retired", phase: "retire" },
 ];
 
 /**
@@ -33,7 +36,11 @@ export async function atStage(
 ): Promise<void> {
   const last = FOLD_STAGES.findIndex((entry) => entry.stage === stage);
   for (const { phase } of FOLD_STAGES.slice(1, last + 1)) {
-    await t.mutation(app.startFoldPhase, { phase });
+    // Retiring deletes the app table's rows: it needs the confirmation.
+    await t.mutation(app.startFoldPhase, {
+      phase,
+      ...(phase === "retire" ? { confirm: true } : {}),
+    });
     await runDueFunctions(t);
   }
   const status = (await t.query(app.foldStatus, {})) as FoldStatus;
