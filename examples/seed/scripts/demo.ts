@@ -2,8 +2,9 @@
  * `npm run demo`: a scripted walkthrough of the sync on an in-process Convex
  * backend (convex-test): sign-ins by OAuth, password and emailed code, a
  * profile update, a dashboard edit healed by syncAllUsers; then the fold
- * into one table (docs/fold.md), phase by phase, and a person who never
- * signed in claiming their placeholder. No network, no Convex account.
+ * into one table (docs/fold.md), phase by phase, a person who never signed
+ * in claiming their placeholder, writes stopped on the app table, and
+ * auth_users verified and retired. No network, no Convex account.
  *
  * Every sign-in goes through Convex Auth's real flows (the OAuth routes,
  * the `auth:signIn` action), with only GitHub's, Google's and Resend's HTTP
@@ -214,17 +215,32 @@ await t.run(async (ctx) => {
   });
 });
 
-type FoldPhase = "expand" | "placeholders" | "repoint";
+type FoldPhase =
+  | "expand"
+  | "placeholders"
+  | "repoint"
+  | "switch_reads"
+  | "stop_writes"
+  | "verify"
+  | "retire";
 
 /** Starts a phase (as `npx convex run fold:startFoldPhase` does), follows its run page by page. */
 async function foldPhase(phase: FoldPhase, what: string) {
-  step(`fold:startFoldPhase {"phase":"${phase}"}: ${what}`);
+  step(
+    `fold:startFoldPhase {"phase":"${phase}"${phase === "retire" ? ',"confirm":true' : ""}}: ${what}`,
+  );
   const started = await t.mutation(internal.fold.startFoldPhase, {
     phase,
     // Small pages, so that the run's progress shows.
     pageSize: 2,
+    ...(phase === "retire" ? { confirm: true } : {}),
   });
-  if (started === null) throw new Error(`${phase}: nothing to run`);
+  if (started === null) {
+    // A switch: no run, the stage moves at once.
+    const status = await t.query(internal.fold.foldStatus, {});
+    console.log(`  no run. stage: ${status.stage}`);
+    return;
+  }
   let pages = -1;
   for (;;) {
     // The next page job is due at once (runAfter(0)): let it start, then
@@ -274,7 +290,7 @@ async function printUsers(title: string) {
   console.table(
     folded.users.map((u) => ({
       _id: named(u._id),
-      name: u.name ?? "—",
+      name: u.fullName ?? u.name ?? "—",
       email: u.email ?? (u.unclaimed === undefined ? "—" : "(placeholder)"),
       company: u.company ?? "—",
       role: u.role ?? "—",
@@ -324,4 +340,62 @@ console.log(
     ? `CONSISTENT: ${folded.users.length} users, each paired one-to-one with an auth_users row; every template owned by a users id.`
     : `INCONSISTENT: ${JSON.stringify(after.problems)}; ${byRow} template(s) owned by an auth_users id`,
 );
-process.exitCode = after.consistent && byRow === 0 ? 0 : 1;
+if (!after.consistent || byRow !== 0) {
+  process.exitCode = 1;
+  process.exit();
+}
+
+await foldPhase(
+  "switch_reads",
+  "the app reads a person from users alone: the library's lookups answer with the row rebuilt from users (its virtual row).",
+);
+await foldPhase(
+  "stop_writes",
+  "single-table mode: sign-ins, profile edits and operator commands write users alone; auth_users is no longer written.",
+);
+
+step(
+  "Ada renames herself and Margaret signs up with GitHub: users alone changes; auth_users stays as it was, and Margaret gets no row.",
+);
+const frozen = (await readTables(t)).authUsers;
+await ada.asUser.mutation(api.users.updateUserProfile, {
+  name: "Ada King",
+});
+const margaret = await signInViaOAuth(t, "github", {
+  id: 4242,
+  login: "mhamilton",
+  name: "Margaret Hamilton",
+  email: "margaret@example.com",
+  emails: [{ email: "margaret@example.com", primary: true, verified: true }],
+});
+const stopped = await readTables(t);
+const me = await ada.asUser.query(api.users.getCurrentUser, {});
+console.log(
+  `  Ada's name: ${me?.name}; Margaret's user: ${stopped.users.find((u) => u._id === margaret.userId)?.fullName}, ` +
+    `${stopped.templates.filter((tpl) => tpl.owner_id === margaret.userId).length} templates; ` +
+    `auth_users unchanged: ${JSON.stringify(stopped.authUsers) === JSON.stringify(frozen)}`,
+);
+
+await foldPhase(
+  "verify",
+  "each auth_users row is checked against its home on users (Ada's rename came after the stop: hers is on users now), and every template names a user.",
+);
+await foldPhase(
+  "retire",
+  "take `npx convex export` first: each row is checked again, then deleted, with its user's reference to it.",
+);
+
+const retired = await printUsers("users, the one table");
+const unowned = retired.templates.filter(
+  (tpl) => !retired.users.some((u) => u._id === tpl.owner_id),
+).length;
+const oneTable =
+  retired.authUsers.length === 0 &&
+  unowned === 0 &&
+  (await t.query(internal.fold.foldStatus, {})).stage === "retired";
+console.log(
+  oneTable
+    ? `ONE TABLE: ${retired.users.length} users, no auth_users row left; every template owned by a user.`
+    : `NOT FOLDED: ${retired.authUsers.length} auth_users row(s) left, ${unowned} template(s) owned by no user`,
+);
+process.exitCode = oneTable ? 0 : 1;
