@@ -422,6 +422,7 @@ describe("single-table mode, with the reference on the app's side only", () => {
     await forward(t, "repoint");
     for (const phase of ["switch_reads", "stop_writes"]) {
       await t.mutation(internal.userSync.startFoldPhase, { phase });
+      await runDueFunctions(t);
     }
     expect(await stage(t)).toBe("writes_stopped");
     const before = (await readTables(t)).profiles;

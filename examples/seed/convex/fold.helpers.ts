@@ -15,7 +15,14 @@ import {
   signInWithOAuth,
 } from "./test.helpers";
 
-export type FoldPhase = "expand" | "placeholders" | "repoint";
+export type FoldPhase =
+  | "expand"
+  | "placeholders"
+  | "repoint"
+  | "switch_reads"
+  | "stop_writes"
+  | "verify"
+  | "retire";
 
 /** Starts a phase and drives its run to the end. */
 export async function forward(t: Backend, phase: FoldPhase, dryRun?: boolean) {

@@ -9,6 +9,7 @@ import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import {
   folded,
+  forward,
   GRACE_ON_GITHUB,
   stage,
   templatesOf,
@@ -44,8 +45,8 @@ const PASSWORD = "correct horse battery";
 /** The fold driven to writes_stopped over Ada (signed in) and Grace. */
 async function writesStopped(t: Backend) {
   const people = await folded(t);
-  await t.mutation(internal.fold.startFoldPhase, { phase: "switch_reads" });
-  await t.mutation(internal.fold.startFoldPhase, { phase: "stop_writes" });
+  await forward(t, "switch_reads");
+  await forward(t, "stop_writes");
   expect(await stage(t)).toBe("writes_stopped");
   return people;
 }
@@ -361,8 +362,8 @@ describe("single-table mode: app writes", () => {
       runId = await failedRun(t);
       return people;
     });
-    await t.mutation(internal.fold.startFoldPhase, { phase: "switch_reads" });
-    await t.mutation(internal.fold.startFoldPhase, { phase: "stop_writes" });
+    await forward(t, "switch_reads");
+    await forward(t, "stop_writes");
     await expectRejectedWithoutWrites(
       t,
       () => t.mutation(internal.syncEngine.resumeRun, { runId }),

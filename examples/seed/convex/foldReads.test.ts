@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { folded, stage } from "./fold.helpers";
+import { folded, forward, openCaseOf, stage } from "./fold.helpers";
 import {
   type Backend,
   newBackend,
@@ -17,10 +17,9 @@ import {
 
 useFakeClock(Date.UTC(2026, 11, 1, 9, 0, 0));
 
+/** Reads switched, once the run proves every row's values are on users. */
 async function switchReads(t: Backend) {
-  expect(
-    await t.mutation(internal.fold.startFoldPhase, { phase: "switch_reads" }),
-  ).toBeNull();
+  expect((await forward(t, "switch_reads"))?.plan).toEqual(["verify"]);
   expect(await stage(t)).toBe("reads_switched");
 }
 
@@ -62,15 +61,25 @@ describe("fold: reads switched", () => {
     const byRow = await asAda.query(api.users.getUserById, { id: adaRow });
     expect(byRow).toEqual(clean);
 
-    // Before the switch the damage is what the API says.
+    // Before the switch the damage is what the API says, and it holds the
+    // switch back: the row's values are not on users.
+    const stored = await t.run(async (ctx) => ctx.db.get("auth_users", adaRow));
     await damageRow(t, adaRow);
     expect(await asAda.query(api.users.getCurrentUser, {})).toMatchObject({
       name: "Mallory",
       company: "Evil Corp",
       isAdmin: false,
     });
+    await forward(t, "switch_reads");
+    expect(await stage(t)).toBe("repointed");
+    expect((await openCaseOf(t, "reference_conflict")).review.row_ids).toEqual([
+      adaRow,
+    ]);
 
+    // Mended, the switch goes through; damaged again, nothing shows it.
+    await t.run(async (ctx) => ctx.db.replace("auth_users", adaRow, stored!));
     await switchReads(t);
+    await damageRow(t, adaRow);
     expect(await asAda.query(api.users.getCurrentUser, {})).toEqual(clean);
     expect(await asAda.query(api.users.getUserById, { id: adaRow })).toEqual(
       clean,
@@ -122,12 +131,19 @@ describe("fold: reads switched", () => {
     expect(await search()).toEqual([[placeholder._id, grace, true]]);
     // Grace's row loses her address past the triggers: a search of the app
     // table no longer finds her (her placeholder holds no `email`).
-    await t.run(async (ctx) => {
-      await ctx.db.patch("auth_users", grace, { email: "x@example.com" });
-    });
+    const loseAddress = () =>
+      t.run(async (ctx) => {
+        await ctx.db.patch("auth_users", grace, { email: "x@example.com" });
+      });
+    await loseAddress();
     expect(await search()).toEqual([]);
+    await t.run(async (ctx) => {
+      await ctx.db.patch("auth_users", grace, { email: "grace@example.com" });
+    });
 
+    // Once reads are switched, the search reads her user's address key.
     await switchReads(t);
+    await loseAddress();
     expect(await search()).toEqual([[placeholder._id, grace, true]]);
   });
 

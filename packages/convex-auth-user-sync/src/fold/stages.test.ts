@@ -200,10 +200,10 @@ describe("fold stages", () => {
     }
   });
 
-  test("the last stages' runs: none to switch, rows from users to go back, verify per reference, retire", () => {
+  test("the last stages' runs: rows checked to switch reads, none to stop writes, rows from users to go back, verify per reference, retire", () => {
     expect(
       planOf(shape, { phase: "switch_reads", direction: "forward" }),
-    ).toBeNull();
+    ).toEqual(["verify"]);
     expect(
       planOf(shape, { phase: "switch_reads", direction: "back" }),
     ).toBeNull();

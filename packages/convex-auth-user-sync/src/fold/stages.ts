@@ -151,9 +151,12 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
           ? repointPhaseName(index)
           : repointBackPhaseName(index),
       );
-    // Reads switch with no run, either way.
+    // Reads switch once a run proves every row's values are on users
+    // already (the verify phase's row check, with no exemption: writes
+    // have not stopped), so that no answer changes with the switch and
+    // homes declared late are never read empty. Back: no run.
     case "switch_reads":
-      return null;
+      return move.direction === "forward" ? [VERIFY_PHASE] : null;
     // Writes stop at once; going back writes every row from its user first.
     case "stop_writes":
       return move.direction === "forward" ? null : [ROWS_FROM_USERS_PHASE];
