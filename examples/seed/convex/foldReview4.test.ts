@@ -6,8 +6,13 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { folded, forward as foldForward, stage } from "./fold.helpers";
-import { signInViaOAuth } from "./signIn.helpers";
+import {
+  folded,
+  forward as foldForward,
+  stage,
+  twoPeople,
+} from "./fold.helpers";
+import { requestCode, signInAction, signInViaOAuth } from "./signIn.helpers";
 import {
   type Backend,
   checkConsistency,
@@ -256,5 +261,65 @@ describe("review 4: cost", () => {
     const few = await measure(1);
     const many = await measure(25);
     expect(many - few).toBeLessThanOrEqual(12);
+  });
+});
+
+/** Ada (GitHub) and her second account by emailed code, another spelling. */
+async function adaTwice(t: Backend) {
+  const people = await twoPeople(t);
+  const email = "Ada@Example.com";
+  const code = await requestCode(t, "resend-otp", { email });
+  const byCode = await signInAction(t, "resend-otp", { email, code });
+  if (byCode === null) throw new Error("the code sign-in failed");
+  return { ...people, adaByCode: byCode.userId as Id<"users"> };
+}
+
+async function sessionsOf(t: Backend, userId: string) {
+  return await t.run(async (ctx) =>
+    ctx.db
+      .query("authSessions")
+      .withIndex("userId", (q) => q.eq("userId", userId as Id<"users">))
+      .collect(),
+  );
+}
+
+describe("review 4: a suspension written by app code", () => {
+  // DEFECT (no cascade for an app write in single-table mode): in two
+  // tables an app write of users.status = "suspended" (the seed's
+  // admin.editUser) suspends and signs out the person's other accounts
+  // proving the address (triggers.ts onUsersChange -> suspendAddressHolders).
+  // In single-table mode onUsersChangeOneTable only ends the user's own
+  // sign-ins: the person's other account (another method and spelling)
+  // stays active with its sessions live (no suspendKeyHolders call).
+  test("suspending by an app write to users reaches the person's other account, as in two tables", async () => {
+    // Two tables: the baseline.
+    const two = newBackendWithFastPasswords();
+    const before = await adaTwice(two);
+    await two.mutation(internal.admin.editUser, {
+      userId: before.ada,
+      status: "suspended",
+    });
+    expect((await userOf(two, before.adaByCode)).status).toBe("suspended");
+    expect(await sessionsOf(two, before.adaByCode)).toEqual([]);
+
+    // Single-table mode, the same write.
+    const t = newBackendWithFastPasswords();
+    let people: Awaited<ReturnType<typeof adaTwice>> | undefined;
+    await folded(t, async (backend) => {
+      people = await adaTwice(backend);
+      return people;
+    });
+    await forward(t, "switch_reads");
+    await forward(t, "stop_writes");
+    expect(await sessionsOf(t, people!.adaByCode)).toHaveLength(1);
+
+    await t.mutation(internal.admin.editUser, {
+      userId: people!.ada,
+      status: "suspended",
+    });
+
+    expect((await userOf(t, people!.ada)).status).toBe("suspended");
+    expect((await userOf(t, people!.adaByCode)).status).toBe("suspended");
+    expect(await sessionsOf(t, people!.adaByCode)).toEqual([]);
   });
 });
