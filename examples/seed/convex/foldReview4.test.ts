@@ -6,6 +6,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import { userSync } from "./sync";
 import {
   folded,
   forward as foldForward,
@@ -321,5 +322,58 @@ describe("review 4: a suspension written by app code", () => {
     expect((await userOf(t, people!.ada)).status).toBe("suspended");
     expect((await userOf(t, people!.adaByCode)).status).toBe("suspended");
     expect(await sessionsOf(t, people!.adaByCode)).toEqual([]);
+  });
+});
+
+describe("review 4: reads switched", () => {
+  // DEFECT (a one-sided users-side reference trusted at reads_switched):
+  // fold/reads.ts pairedUserFromUsers / readPairFromUsers take "the one
+  // user naming the row" as its owner without reading the row. Damage: Ada's
+  // user lost its reference, and Bob's names Ada's row, which names Ada.
+  // Two tables (readPair) see a one-sided claim: the row has no user, Bob
+  // no counterpart. Once reads are switched, a lookup of Ada's row id
+  // answers with Bob's user (and Bob's values under Ada's row id), and Bob's
+  // counterpart is Ada's row: a person resolved from another's record on a
+  // claim only one side makes.
+  test("a lookup of a row by its id never answers with a user that names it one-sidedly", async () => {
+    const t = newBackendWithFastPasswords();
+    let bob: Id<"users"> | undefined;
+    const { ada, adaRow } = await folded(t, async (backend) => {
+      const people = await twoPeople(backend);
+      bob = (
+        await signInWithOAuth(backend, {
+          providerAccountId: "gh-bob",
+          profile: { name: "Bob", email: "bob@example.com" },
+        })
+      ).userId;
+      return people;
+    });
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada, { auth_user_id: undefined });
+      await ctx.db.patch("users", bob!, { auth_user_id: adaRow });
+    });
+    const lookup = async () =>
+      await t.run(async (ctx) => {
+        const pair = await userSync.loadPairById(ctx, adaRow);
+        const counterpart = await userSync.findCounterpart(
+          ctx,
+          (await ctx.db.get("users", bob!))!,
+        );
+        return JSON.stringify({
+          user: pair?.user?._id ?? null,
+          bobCounterpart: counterpart?._id ?? null,
+        });
+      });
+    expect(JSON.parse(await lookup())).toEqual({
+      user: null,
+      bobCounterpart: null,
+    });
+
+    await forward(t, "switch_reads");
+
+    expect(JSON.parse(await lookup())).toEqual({
+      user: null,
+      bobCounterpart: null,
+    });
   });
 });
