@@ -272,7 +272,7 @@ async function adaTwice(t: Backend) {
   const code = await requestCode(t, "resend-otp", { email });
   const byCode = await signInAction(t, "resend-otp", { email, code });
   if (byCode === null) throw new Error("the code sign-in failed");
-  return { ...people, adaByCode: byCode.userId as Id<"users"> };
+  return { ...people, adaByCode: byCode.userId };
 }
 
 async function sessionsOf(t: Backend, userId: string) {
