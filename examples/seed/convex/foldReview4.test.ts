@@ -377,3 +377,31 @@ describe("review 4: reads switched", () => {
     });
   });
 });
+
+describe("review 4: the library's syncFromRow in single-table mode", () => {
+  // DEFECT (an app-table write path without the refusal): the public
+  // `userSync.syncFromRow` (index.ts; steps.ts syncFromRow) has no
+  // single-table check, unlike ensurePair, deleteRow, setRowStatus, the
+  // library's operator syncUser and the runs. The seed's operator command
+  // `userSync:syncUser {authUserId}` (and the admin's
+  // syncAuthUserToConvexUser) call it: in single-table mode it plans from
+  // the FROZEN row, copies its stale values over the person's edit on users
+  // (fold fields are exact copies of the row) and writes the app table.
+  test("a sync from a frozen row is refused, and the person's edit on users stays", async () => {
+    const t = newBackendWithFastPasswords();
+    const { ada, adaRow } = await writesStopped(t);
+    const session = await adaSignsIn(t);
+    await session.asUser.mutation(api.users.updateUserProfile, {
+      company: "Edited after the stop",
+    });
+    const rowBefore = await rowOf(t, adaRow);
+
+    await expectAppError(
+      t.mutation(internal.userSync.syncUser, { authUserId: adaRow }),
+      "CONFLICT",
+    );
+
+    expect((await userOf(t, ada)).company).toBe("Edited after the stop");
+    expect(await rowOf(t, adaRow)).toEqual(rowBefore);
+  });
+});
