@@ -24,14 +24,20 @@ import { recordReview, separatedFrom } from "../steps.js";
 import { CLAIM_REFERENCES, referencesTo, takeOver } from "./claim.js";
 import { isPlaceholder, UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
 import { neverPaired } from "./oneTable.js";
+import { KEY_SCAN } from "./reads.js";
 import { virtualRow } from "./virtualRow.js";
 
 /**
  * Users other than `user` whose homes hold `key` verified (placeholders
- * never do: their verification home is absent), up to `limit`. One index
- * range over the key's users, read until enough are found.
+ * never do: their verification home is absent), up to `limit`, and
+ * whether that answer is whole. The key's index orders by status, not by
+ * verification, and an unverified holder costs nothing to make (any
+ * account whose provider does not vouch for the address): at most
+ * KEY_SCAN holders are read, as the lookups do (reads.ts). `complete` is
+ * false when that bound ended the scan before `limit` verified holders
+ * were found: others may hold the key verified, unseen.
  *
- * @example const others = await verifiedHolders(ctx, shape, key, user._id, 2);
+ * @example const { holders, complete } = await verifiedHolders(ctx, shape, key, user._id, 2);
  */
 export async function verifiedHolders(
   ctx: ReadCtx,
@@ -39,21 +45,23 @@ export async function verifiedHolders(
   key: string,
   except: unknown,
   limit: number,
-): Promise<AnyDoc[]> {
+): Promise<{ holders: AnyDoc[]; complete: boolean }> {
   const fold = shape.fold!;
-  const found: AnyDoc[] = [];
+  const holders: AnyDoc[] = [];
+  let seen = 0;
   for await (const holder of indexRange(
     ctx,
     "users",
     fold.usersByEmailKeyStatus,
     { [fold.emailKey]: key },
   )) {
+    if (++seen > KEY_SCAN) return { holders, complete: false };
     if (holder._id === except || isPlaceholder(holder)) continue;
     if (holder[fold.emailVerified] !== true) continue;
-    found.push(holder);
-    if (found.length >= limit) break;
+    holders.push(holder);
+    if (holders.length >= limit) break;
   }
-  return found;
+  return { holders, complete: true };
 }
 
 /**
@@ -102,11 +110,14 @@ export async function claimOneTable(
   }
 
   // 2. The only candidate, or a case.
+  //    Too many holders of the key to see them all: one unseen may hold
+  //    it verified, so no claim (a case, as for several candidates).
   const owners = await verifiedHolders(ctx, shape, key, user._id, 1);
   const [placeholder] = placeholders;
   if (
     placeholders.length > 1 ||
-    owners.length > 0 ||
+    owners.holders.length > 0 ||
+    !owners.complete ||
     placeholder === undefined
   ) {
     await recordReview(
@@ -116,7 +127,7 @@ export async function claimOneTable(
         userId: user._id,
         rowIds,
         email: key,
-        detail: `A sign-in proved an address that ${placeholders.length > 1 ? "several people who never signed in hold" : "a person who never signed in holds, but so do others"}; no placeholder was claimed.`,
+        detail: `A sign-in proved an address that ${placeholders.length > 1 ? "several people who never signed in hold" : owners.holders.length > 0 ? "a person who never signed in holds, but so do others" : `a person who never signed in holds, and more than ${KEY_SCAN} accounts hold too (too many to tell in a sign-in whether one proves it)`}; no placeholder was claimed.`,
       },
       { now },
     );
