@@ -66,21 +66,21 @@ export async function verifiedHolders(
 
 /**
  * Claims the placeholder this first completed sign-in proves, if exactly
- * one is due; returns whether it did (the user then holds the
- * placeholder's values and references).
+ * one is due: "claimed" (the user then holds the placeholder's values
+ * and references), "recorded" (a case instead), or "none".
  *
- * @example if (await claimOneTable(ctx, shape, user, now)) user = await getDoc(ctx, "users", user._id);
+ * @example if ((await claimOneTable(ctx, shape, user, now)) === "claimed") user = await getDoc(ctx, "users", user._id);
  */
 export async function claimOneTable(
   ctx: MutationCtx,
   shape: Shape,
   user: AnyDoc,
   now: number,
-): Promise<boolean> {
+): Promise<"claimed" | "recorded" | "none"> {
   // 1. Only a first completed sign-in that names an address claims.
   const key = normalizeEmail(user.email);
-  if (shape.fold === undefined || key === undefined) return false;
-  if (!neverPaired(shape, user)) return false;
+  if (shape.fold === undefined || key === undefined) return "none";
+  if (!neverPaired(shape, user)) return "none";
   const placeholders = await byIndex(
     ctx,
     "users",
@@ -88,7 +88,7 @@ export async function claimOneTable(
     { [UNCLAIMED]: key },
     2,
   );
-  if (placeholders.length === 0) return false;
+  if (placeholders.length === 0) return "none";
   const rowIds = placeholders.map(
     (placeholder) => virtualRow(shape, placeholder)._id,
   );
@@ -106,7 +106,7 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 2. The only candidate, or a case.
@@ -131,7 +131,7 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 3. The placeholder holds the address now, never paired: an address
@@ -149,10 +149,10 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
   // A person decided this record is not the user's (keep_separate).
-  if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return false;
+  if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return "none";
 
   // 4. What points at the placeholder, all of it, or no claim.
   const references = await referencesTo(ctx, shape, placeholder._id);
@@ -168,7 +168,7 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 5. The claim: references moved, values copied, the old row's
@@ -178,5 +178,5 @@ export async function claimOneTable(
     label: "sign-in",
     userId: user._id as GenericId<"users">,
   });
-  return true;
+  return "claimed";
 }

@@ -83,7 +83,8 @@ export async function completeOneTableSignIn(
 
   // 2. A first sign-in that proves a placeholder's address takes it over.
   const first = neverPaired(shape, user);
-  const claimed = first && (await claimOneTable(ctx, shape, user, now));
+  const claim = first ? await claimOneTable(ctx, shape, user, now) : "none";
+  const claimed = claim === "claimed";
   if (claimed) user = (await getDoc(ctx, "users", userId))!;
   // Another verified holder of the address is a second account of one
   // person, for a person to look at: read on a first sign-in only, at most
@@ -124,9 +125,10 @@ export async function completeOneTableSignIn(
       },
       { now },
     );
-  } else if (!complete && result.rowId !== null) {
+  } else if (!complete && claim !== "recorded" && result.rowId !== null) {
     // Too many holders of the address to tell in a sign-in whether one
-    // holds it verified: not guessed either way, shown to a person.
+    // holds it verified: not guessed either way, shown to a person (once:
+    // a claim refused for it recorded its case already).
     await recordReview(
       ctx,
       {
