@@ -25,7 +25,7 @@ import {
   verifiedUsersWithEmail,
 } from "../steps.js";
 import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
-import { foldMode } from "./state.js";
+import { foldMode, writesStoppedAt } from "./state.js";
 import { virtualRow } from "./virtualRow.js";
 
 type UserPair = { user: AnyDoc | null; row: AnyDoc | null };
@@ -54,8 +54,20 @@ export async function readPairFromUsers(
   const none: PairRead = { counterpart: null, pointed: null, duplicates: [] };
   if (shape.usersRef === undefined) {
     const read = await readPair(ctx, shape, user);
-    if (read.counterpart === null)
+    if (read.counterpart === null) {
       return await ownRecord(ctx, shape, user, read);
+    }
+    // Once the app table is no longer written, a row made since was written
+    // past the sync: it names the user on its own say-so, and stands for
+    // nobody (a row made in the very millisecond of the stop is taken as
+    // made after it: not theirs is the safe side).
+    const stoppedAt = await writesStoppedAt(ctx as never);
+    if (
+      stoppedAt !== undefined &&
+      read.counterpart._creationTime >= stoppedAt
+    ) {
+      return await ownRecord(ctx, shape, user, none);
+    }
     return { ...read, counterpart: virtualAs(shape, user, read.counterpart) };
   }
   const named = user[shape.usersRef];
