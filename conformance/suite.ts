@@ -216,9 +216,9 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
           placeholder,
         );
         expect(tables.appRows).toEqual(before.appRows);
-        expect(
-          reviewNaming(tables, [legacyId, placeholder._id as string])?.kind,
-        ).toBe("unverified_email_match");
+        expect(reviewNaming(tables, [legacyId, placeholder._id])?.kind).toBe(
+          "unverified_email_match",
+        );
         const me = await app.whoAmI(kim.asUser);
         expect(me?.userId).toBe(kim.userId);
         expect(me?.rowId).not.toBe(legacyId);

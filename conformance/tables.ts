@@ -35,8 +35,7 @@ export async function readTables(
   return await t.run(async (ctx) => {
     const users = (await ctx.db.query("users").collect()) as Row[];
     const appRows = (await ctx.db.query(shape.table).collect()) as Row[];
-    const single =
-      shape.fold !== undefined && (await singleTable(ctx as never)).on;
+    const single = shape.fold !== undefined && (await singleTable(ctx)).on;
     return {
       users,
       rows: single

@@ -120,10 +120,11 @@ describe("the nightly health run", () => {
       crons: Record<string, { name: string; args: unknown[] }>;
     };
     const job = crons.crons["health run"]!;
-    return await t.mutation(
-      makeFunctionReference<"mutation">(job.name),
+    const run: unknown = await t.mutation(
+      makeFunctionReference<"mutation", Record<string, never>>(job.name),
       job.args[0] as Record<string, never>,
     );
+    return run;
   }
 
   test("starts a run over every pair while both tables are written", async () => {
