@@ -23,6 +23,16 @@ export const FOLD_STAGES: readonly { stage: FoldStage; phase?: string }[] = [
 ];
 
 /**
+ * Whether the app table is no longer written at `stage` (single-table
+ * mode: writes_stopped and after).
+ */
+export function isSingleTable(stage: FoldStage): boolean {
+  const at = (name: FoldStage) =>
+    FOLD_STAGES.findIndex((entry) => entry.stage === name);
+  return at(stage) >= at("writes_stopped");
+}
+
+/**
  * Moves the backend to `stage`: each phase up to it started and its run
  * driven to the end (fake timers required), the stage checked. From
  * "two_tables", nothing runs.

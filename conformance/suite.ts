@@ -15,7 +15,7 @@ import { driftConformance } from "./drift";
 import { consistencyProperty, LATER_STAGE_RUNS } from "./property";
 import { rowDeletionConformance } from "./rowDeletion";
 import { syncEverything } from "./runs";
-import { atStage, FOLD_STAGES, type FoldStage } from "./stages";
+import { atStage, FOLD_STAGES, type FoldStage, isSingleTable } from "./stages";
 import {
   counterpartIn,
   pairsIn,
@@ -36,8 +36,11 @@ export function conformanceSuite(
   rowDeletionConformance(app);
   driftConformance(name, app);
   consistencyProperty(name, app);
-  // From the last stage too, on fewer sequences (each runs every phase).
-  const last = stages[stages.length - 1];
+  // From the last two-table stage too, on fewer sequences (each runs every
+  // phase): the property's invariants and its damage (rows written past
+  // the sync, runs healing them) are two tables' (single-table mode: the
+  // feature tests above, and the fold's own tests).
+  const last = stages.filter((stage) => !isSingleTable(stage)).at(-1);
   if (last !== undefined && last !== "two_tables") {
     consistencyProperty(name, app, LATER_STAGE_RUNS, last);
   }
@@ -50,11 +53,27 @@ export function conformanceSuite(
  */
 function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
   const { shape } = app.userSync;
-  const backend = async () => {
+  // From writes_stopped on the app table is no longer written: a person is
+  // their users document (tables.ts), app-table writers and the sync's own
+  // runs are refused with CONFLICT (docs/fold.md, "4b. Stop writes").
+  const single = isSingleTable(stage);
+  const backend = async (before?: (t: Backend) => Promise<unknown>) => {
     const t = app.newBackend();
+    await before?.(t);
     await atStage(t, app, stage);
     return t;
   };
+  /** A test of the sync maintaining two tables, skipped in single-table mode. */
+  const twoTableTest = (title: string, body: () => Promise<void>) =>
+    (single ? test.skip : test)(title, body);
+  /** Fails unless `run` is refused with `code`. */
+  async function expectRefused(run: () => Promise<unknown>, code: string) {
+    const refused: unknown = await run().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(codeOf(refused)).toBe(code);
+  }
   const signUp = (t: Backend, email: string, password = "correct horse") =>
     passwordSignIn(t, app, { email, password, flow: "signUp" });
   const signIn = (t: Backend, email: string, password = "correct horse") =>
@@ -95,6 +114,7 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
 
     test("a sign-up gets exactly one row, and both sides agree on it", async () => {
       const t = await backend();
+      const before = await readTables(t, app);
       const ada = await signUp(t, "ada@example.com");
       const { tables, user, row } = await pairOf(t, ada.userId);
       expect(row).not.toBeNull();
@@ -102,7 +122,8 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
         tables.rows.filter((r) => r[shape.appRef] === ada.userId),
       ).toHaveLength(1);
       if (shape.usersRef !== undefined) {
-        expect(user![shape.usersRef]).toBe(row!._id);
+        // Single-table mode: her users document is her record, no row.
+        expect(user![shape.usersRef]).toBe(single ? undefined : row!._id);
       }
       // A password proves no address: the row holds it, unverified.
       expect(row![shape.email]).toBe("ada@example.com");
@@ -112,11 +133,14 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
       }
       expect(await app.whoAmI(ada.asUser)).toEqual({
         userId: ada.userId,
-        rowId: row!._id,
+        rowId: single ? null : row!._id,
       });
-      expect(
-        app.userSync.checkTables(tables.users as never, tables.rows).problems,
-      ).toEqual([]);
+      if (single) expect(tables.appRows).toEqual(before.appRows);
+      else {
+        expect(
+          app.userSync.checkTables(tables.users as never, tables.rows).problems,
+        ).toEqual([]);
+      }
     });
 
     test("a returning sign-in stamps the login on both sides and changes nothing else", async () => {
@@ -148,6 +172,20 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
 
     test("app code writing the row (through its own builders) carries the change to users", async () => {
       const t = await backend();
+      if (single) {
+        // The app table is no longer written: a row left in it (from
+        // before, or written past the sync) refuses app code, and nothing
+        // changes anywhere.
+        await signUp(t, "ada@example.com");
+        const left = await insertLegacyRow(t, "bob@example.com", "Bob");
+        const before = await readTables(t, app);
+        await expectRefused(
+          () => app.editRowName(t, left, "Countess of Lovelace"),
+          "CONFLICT",
+        );
+        expect(await readTables(t, app)).toEqual(before);
+        return;
+      }
       const ada = await signUp(t, "ada@example.com");
       const { row } = await pairOf(t, ada.userId);
       await app.editRowName(t, row!._id, "Countess of Lovelace");
@@ -161,6 +199,31 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
     });
 
     test("an unverified sign-up never claims an existing row: it is left as it was, for review", async () => {
+      if (single) {
+        // The row predates the stop: the fold gave it a placeholder, which
+        // stands for it on users; nobody's unverified sign-up claims it.
+        let legacyId = "";
+        const t = await backend(async (t) => {
+          legacyId = await insertLegacyRow(t, "kim@example.com", "Legacy Kim");
+        });
+        const before = await readTables(t, app);
+        expect(before.users).toHaveLength(1);
+        const placeholder = before.users[0]!;
+        const kim = await signUp(t, "kim@example.com");
+        expect(kim.userId).not.toBe(placeholder._id);
+        const tables = await readTables(t, app);
+        expect(tables.users.find((u) => u._id === placeholder._id)).toEqual(
+          placeholder,
+        );
+        expect(tables.appRows).toEqual(before.appRows);
+        expect(reviewNaming(tables, [legacyId, placeholder._id])?.kind).toBe(
+          "unverified_email_match",
+        );
+        const me = await app.whoAmI(kim.asUser);
+        expect(me?.userId).toBe(kim.userId);
+        expect(me?.rowId).not.toBe(legacyId);
+        return;
+      }
       const t = await backend();
       const legacyId = await insertLegacyRow(
         t,
@@ -239,6 +302,13 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
           ),
         ),
       );
+      if (single) {
+        // No run writes the app table any more: refused, nothing written.
+        const before = await readTables(t, app);
+        await expectRefused(() => syncEverything(t, app, 2), "CONFLICT");
+        expect(await readTables(t, app)).toEqual(before);
+        return;
+      }
       const first = await syncEverything(t, app, 2);
       expect(first.counts.created).toBe(userIds.length);
       const tables = await readTables(t, app);
@@ -272,6 +342,25 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
             [shape.appRef]: ada.userId,
           })) as string,
       );
+      if (single) {
+        // No run reads the app table any more (refused); her record is her
+        // user: the row is never shown as hers, before or after a sign-in.
+        await expectRefused(() => syncEverything(t, app), "CONFLICT");
+        const tables = await readTables(t, app);
+        const row = tables.appRows.find((r) => r._id === imported) as Row;
+        expect(row[shape.email]).toBe("eve@example.com");
+        const mine = counterpartIn(
+          app,
+          tables,
+          tables.users.find((u) => u._id === ada.userId)!,
+        );
+        expect(mine?.[shape.email]).toBe("ada@example.com");
+        expect(mine?.[app.ownName.app]).not.toBe("Eve");
+        expect((await app.whoAmI(ada.asUser))?.rowId).not.toBe(imported);
+        await signIn(t, "ada@example.com");
+        expect((await app.whoAmI(ada.asUser))?.rowId).not.toBe(imported);
+        return;
+      }
       await syncEverything(t, app);
       const tables = await readTables(t, app);
       expect(reviewNaming(tables, [imported])).toBeDefined();
@@ -288,6 +377,12 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
       expect(app.userSync.checkSchema(app.schema)).toEqual([]);
     });
 
+    // The four twoTableTests below are about the sync keeping two tables
+    // (damage healed by runs, a legacy row linked by a run): once the app
+    // table is no longer written, runs are refused (the bulk-run test says
+    // so) and a legacy row is claimed at sign-in through its placeholder
+    // (the fold's own tests: examples/seed/convex/foldOneTable.test.ts).
+
     /** A row holding someone else's data that names `userId` (a bad import). */
     async function importClaiming(t: Backend, userId: string) {
       return await t.run(
@@ -299,134 +394,150 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
       );
     }
 
-    test("a suspension made while two rows claim a user holds once the extra row goes (found by review)", async () => {
-      const t = await backend();
-      const ada = await signUp(t, "ada@example.com");
-      // Suspended and reactivated once: her row says "active" explicitly.
-      await app.setStatus(t, ada.userId, "suspended");
-      await app.setStatus(t, ada.userId, "active");
-      const imported = await importClaiming(t, ada.userId);
-      await syncEverything(t, app);
-      await app.setStatus(t, ada.userId, "suspended");
-      // A person settles the duplicate; a run follows.
-      await app.deleteRow(t, imported);
-      await syncEverything(t, app);
-      const refused: unknown = await signIn(t, "ada@example.com").then(
-        () => null,
-        (error: unknown) => error,
-      );
-      expect(codeOf(refused)).toBe("FORBIDDEN");
-      const { user, row } = await pairOf(t, ada.userId);
-      expect(user?.status).toBe("suspended");
-      if (shape.status !== undefined)
-        expect(row?.[shape.status]).toBe("suspended");
-    });
-
-    test("a reactivation made while two rows claim a user holds once the extra row goes (found by review)", async () => {
-      const t = await backend();
-      const ada = await signUp(t, "ada@example.com");
-      await app.setStatus(t, ada.userId, "suspended");
-      const imported = await importClaiming(t, ada.userId);
-      await syncEverything(t, app);
-      await app.setStatus(t, ada.userId, "active");
-      await app.deleteRow(t, imported);
-      await syncEverything(t, app);
-      const back = await signIn(t, "ada@example.com");
-      expect(back.userId).toBe(ada.userId);
-      const { user } = await pairOf(t, ada.userId);
-      expect(user?.status).not.toBe("suspended");
-    });
-
-    test("a run links a legacy row to the user who verified its address, and to nobody else", async () => {
-      const t = await backend();
-      const legacyAda = await insertLegacyRow(
-        t,
-        "ada@example.com",
-        "Legacy Ada",
-      );
-      const legacyBob = await insertLegacyRow(
-        t,
-        "bob@example.com",
-        "Legacy Bob",
-      );
-      // Once paired (it carries the verification flag), now linked to nobody:
-      // its data is whoever it was made for, not whoever holds the address.
-      const orphan = await t.run(
-        async (ctx) =>
-          (await ctx.db.insert(shape.table, {
-            ...app.legacyRow({
-              email: "cy@example.com",
-              name: "Old Cy",
-              now: 1,
-            }),
-            [shape.emailVerified]: true,
-          })) as string,
-      );
-      const before = await readTables(t, app);
-      // Users from before the sync: Ada and Cy verified their addresses,
-      // Bob did not.
-      const [ada, bob, cy] = await t.run(async (ctx) =>
-        Promise.all([
-          ctx.db.insert("users", {
-            email: "ada@example.com",
-            emailVerificationTime: 1,
-          }),
-          ctx.db.insert("users", { email: "bob@example.com" }),
-          ctx.db.insert("users", {
-            email: "cy@example.com",
-            emailVerificationTime: 1,
-          }),
-        ]),
-      );
-      await syncEverything(t, app);
-      const tables = await readTables(t, app);
-      const rowOf = (userId: string) =>
-        counterpartIn(
-          app,
-          tables,
-          tables.users.find((u) => u._id === userId)!,
+    twoTableTest(
+      "a suspension made while two rows claim a user holds once the extra row goes (found by review)",
+      async () => {
+        const t = await backend();
+        const ada = await signUp(t, "ada@example.com");
+        // Suspended and reactivated once: her row says "active" explicitly.
+        await app.setStatus(t, ada.userId, "suspended");
+        await app.setStatus(t, ada.userId, "active");
+        const imported = await importClaiming(t, ada.userId);
+        await syncEverything(t, app);
+        await app.setStatus(t, ada.userId, "suspended");
+        // A person settles the duplicate; a run follows.
+        await app.deleteRow(t, imported);
+        await syncEverything(t, app);
+        const refused: unknown = await signIn(t, "ada@example.com").then(
+          () => null,
+          (error: unknown) => error,
         );
-      expect(rowOf(ada)?._id).toBe(legacyAda);
-      expect(rowOf(ada)?.[app.ownName.app]).toBe("Legacy Ada");
-      for (const [userId, untouched] of [
-        [bob, legacyBob],
-        [cy, orphan],
-      ] as const) {
-        expect(rowOf(userId)?._id).not.toBe(untouched);
-        expect(tables.rows.find((r) => r._id === untouched)).toEqual(
-          before.rows.find((r) => r._id === untouched),
-        );
-        expect(reviewNaming(tables, [untouched])).toBeDefined();
-      }
-    });
+        expect(codeOf(refused)).toBe("FORBIDDEN");
+        const { user, row } = await pairOf(t, ada.userId);
+        expect(user?.status).toBe("suspended");
+        if (shape.status !== undefined)
+          expect(row?.[shape.status]).toBe("suspended");
+      },
+    );
 
-    test("two users who verified one address: a legacy row with it is linked to neither (found by review)", async () => {
-      const t = await backend();
-      const legacy = await insertLegacyRow(t, "kim@example.com", "Legacy Kim");
-      const users = await t.run(async (ctx) =>
-        Promise.all(
-          [1, 2].map((at) =>
+    twoTableTest(
+      "a reactivation made while two rows claim a user holds once the extra row goes (found by review)",
+      async () => {
+        const t = await backend();
+        const ada = await signUp(t, "ada@example.com");
+        await app.setStatus(t, ada.userId, "suspended");
+        const imported = await importClaiming(t, ada.userId);
+        await syncEverything(t, app);
+        await app.setStatus(t, ada.userId, "active");
+        await app.deleteRow(t, imported);
+        await syncEverything(t, app);
+        const back = await signIn(t, "ada@example.com");
+        expect(back.userId).toBe(ada.userId);
+        const { user } = await pairOf(t, ada.userId);
+        expect(user?.status).not.toBe("suspended");
+      },
+    );
+
+    twoTableTest(
+      "a run links a legacy row to the user who verified its address, and to nobody else",
+      async () => {
+        const t = await backend();
+        const legacyAda = await insertLegacyRow(
+          t,
+          "ada@example.com",
+          "Legacy Ada",
+        );
+        const legacyBob = await insertLegacyRow(
+          t,
+          "bob@example.com",
+          "Legacy Bob",
+        );
+        // Once paired (it carries the verification flag), now linked to nobody:
+        // its data is whoever it was made for, not whoever holds the address.
+        const orphan = await t.run(
+          async (ctx) =>
+            (await ctx.db.insert(shape.table, {
+              ...app.legacyRow({
+                email: "cy@example.com",
+                name: "Old Cy",
+                now: 1,
+              }),
+              [shape.emailVerified]: true,
+            })) as string,
+        );
+        const before = await readTables(t, app);
+        // Users from before the sync: Ada and Cy verified their addresses,
+        // Bob did not.
+        const [ada, bob, cy] = await t.run(async (ctx) =>
+          Promise.all([
             ctx.db.insert("users", {
-              email: "kim@example.com",
-              emailVerificationTime: at,
+              email: "ada@example.com",
+              emailVerificationTime: 1,
             }),
+            ctx.db.insert("users", { email: "bob@example.com" }),
+            ctx.db.insert("users", {
+              email: "cy@example.com",
+              emailVerificationTime: 1,
+            }),
+          ]),
+        );
+        await syncEverything(t, app);
+        const tables = await readTables(t, app);
+        const rowOf = (userId: string) =>
+          counterpartIn(
+            app,
+            tables,
+            tables.users.find((u) => u._id === userId)!,
+          );
+        expect(rowOf(ada)?._id).toBe(legacyAda);
+        expect(rowOf(ada)?.[app.ownName.app]).toBe("Legacy Ada");
+        for (const [userId, untouched] of [
+          [bob, legacyBob],
+          [cy, orphan],
+        ] as const) {
+          expect(rowOf(userId)?._id).not.toBe(untouched);
+          expect(tables.rows.find((r) => r._id === untouched)).toEqual(
+            before.rows.find((r) => r._id === untouched),
+          );
+          expect(reviewNaming(tables, [untouched])).toBeDefined();
+        }
+      },
+    );
+
+    twoTableTest(
+      "two users who verified one address: a legacy row with it is linked to neither (found by review)",
+      async () => {
+        const t = await backend();
+        const legacy = await insertLegacyRow(
+          t,
+          "kim@example.com",
+          "Legacy Kim",
+        );
+        const users = await t.run(async (ctx) =>
+          Promise.all(
+            [1, 2].map((at) =>
+              ctx.db.insert("users", {
+                email: "kim@example.com",
+                emailVerificationTime: at,
+              }),
+            ),
           ),
-        ),
-      );
-      await syncEverything(t, app);
-      const tables = await readTables(t, app);
-      for (const userId of users) {
-        const user = tables.users.find((u) => u._id === userId)!;
-        const row = counterpartIn(app, tables, user);
-        // Each gets a row of its own; the legacy row waits for a person.
-        expect(row).not.toBeNull();
-        expect(row!._id).not.toBe(legacy);
-      }
-      expect(tables.rows.find((r) => r._id === legacy)?.[shape.appRef]).toBe(
-        undefined,
-      );
-      expect(reviewNaming(tables, [legacy])?.kind).toBe("ambiguous_email");
-    });
+        );
+        await syncEverything(t, app);
+        const tables = await readTables(t, app);
+        for (const userId of users) {
+          const user = tables.users.find((u) => u._id === userId)!;
+          const row = counterpartIn(app, tables, user);
+          // Each gets a row of its own; the legacy row waits for a person.
+          expect(row).not.toBeNull();
+          expect(row!._id).not.toBe(legacy);
+        }
+        expect(tables.rows.find((r) => r._id === legacy)?.[shape.appRef]).toBe(
+          undefined,
+        );
+        expect(reviewNaming(tables, [legacy])?.kind).toBe("ambiguous_email");
+      },
+    );
 
     test("app code deleting a user takes its own row, and no row that is not provably its", async () => {
       const t = await backend();
@@ -440,6 +551,20 @@ function featureTests(name: string, app: ConformanceApp, stage: FoldStage) {
       const after = await readTables(t, app);
       const left = after.rows.map((r) => r._id);
       expect(left).not.toContain(adaRow._id);
+      if (single) {
+        // Their records were their users documents: gone. The imported row
+        // names Bob only from the app's side; with references on both
+        // sides, that proves nothing and it stays. (With the app's alone,
+        // it is the one row naming him, which makes it his.)
+        expect(left).not.toContain(bobRow._id);
+        if (shape.usersRef !== undefined) {
+          expect(after.appRows.map((r) => r._id)).toContain(imported);
+        }
+        expect(after.users).toEqual([]);
+        expect(after.accounts).toEqual([]);
+        expect(after.sessions).toEqual([]);
+        return;
+      }
       expect(left).toContain(imported);
       // With references on both sides Bob's row is provably his; with the
       // app's alone, two rows name him, so neither is, until a person says.

@@ -1,7 +1,7 @@
 /**
  * The app's API: the signed-in user's profile.
  */
-import { appError } from "convex-auth-user-sync";
+import { appError, singleTable } from "convex-auth-user-sync";
 import { v } from "convex/values";
 import { callerMutation, callerQuery, callerSyncMutation } from "./functions";
 import { userSync } from "./sync";
@@ -22,9 +22,17 @@ export const me = callerQuery({
   handler: (ctx) => {
     const { caller } = ctx;
     if (caller === null) return null;
+    // Once profiles is no longer written (single-table mode, docs/fold.md)
+    // a person with no profile is read as a virtual one under their users
+    // id: that is no profile id.
+    const profileId =
+      caller.profile === null ||
+      (caller.profile._id as string) === caller.user._id
+        ? null
+        : caller.profile._id;
     return {
       userId: caller.user._id,
-      profileId: caller.profile?._id ?? null,
+      profileId,
       displayName: caller.profile?.displayName ?? caller.user.name ?? null,
       email: caller.profile?.email ?? null,
       emailVerified: caller.profile?.emailVerified === true,
@@ -47,13 +55,19 @@ export function cleanDisplayName(value: string): string {
 
 /**
  * Sets the signed-in user's display name: an ordinary write to the app's
- * own table, which the triggers carry to `users.name`.
+ * own table, which the triggers carry to `users.name`. Once profiles is no
+ * longer written (single-table mode, docs/fold.md), an edit of the user's
+ * virtual profile: the sync writes its home and `users.name`.
  */
 export const setDisplayName = callerMutation({
   args: { displayName: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
     const displayName = cleanDisplayName(args.displayName);
+    if ((await singleTable(ctx)).on) {
+      await userSync.ensurePair(ctx, ctx.caller.user, { displayName });
+      return null;
+    }
     if (ctx.caller.profile === null) {
       throw appError(
         "CONFLICT",

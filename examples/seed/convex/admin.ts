@@ -8,7 +8,7 @@
  * @example npx convex run admin:deleteAccount '{"id":"<users or auth_users id>"}'
  * @example npx convex run admin:exportUserData '{"email":"ada@example.com"}'
  */
-import { CLI_ACTOR } from "convex-auth-user-sync";
+import { CLI_ACTOR, singleTable } from "convex-auth-user-sync";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
@@ -32,7 +32,7 @@ import {
   pairTargets,
   type UserPair,
 } from "./userLookup";
-import { personExportValidator } from "./userViews";
+import { personExportValidator, storedRow } from "./userViews";
 import { accountStatusValidator } from "./validators";
 
 /** Exactly one of `email` or `id` (a users or auth_users id). */
@@ -62,13 +62,38 @@ async function findTarget(
  * Grants or revokes administrator rights, on the account named by email or
  * by id. A password sign-up's address is unverified, and an unverified
  * address names nobody here: name such an account by id (operators:findUser
- * lists every holder of an address with their ids).
+ * lists every holder of an address with their ids). Returns the record
+ * written: the auth_users row, or once auth_users is no longer written
+ * (single-table mode, docs/fold.md) the user, whose `isAdmin` is the home
+ * of `is_admin`.
  */
 export const setAdmin = internalMutation({
   args: { ...targetArgs, isAdmin: v.boolean() },
-  returns: v.id("auth_users"),
+  returns: v.union(v.id("auth_users"), v.id("users")),
   handler: async (ctx, args) => {
     const pair = await findTarget(ctx, args);
+    const summary = `${args.isAdmin ? "Granted" : "Revoked"} administrator rights`;
+    // 1. Single-table mode: the right lives on the user alone.
+    if ((await singleTable(ctx)).on) {
+      const { user } = pair;
+      if (user === null) throw appError("NOT_FOUND", "No such user");
+      await userSync.audited(
+        ctx,
+        {
+          action: "admin:setAdmin",
+          actor: CLI_ACTOR,
+          targets: [{ table: "users", id: user._id }],
+          summary,
+        },
+        async () => {
+          if (user.isAdmin !== args.isAdmin) {
+            await ctx.db.patch("users", user._id, { isAdmin: args.isAdmin });
+          }
+        },
+      );
+      return user._id;
+    }
+    // 2. Two tables: the auth_users row holds it (its home follows).
     if (pair.authUser === null) {
       throw appError(
         "NOT_FOUND",
@@ -82,7 +107,7 @@ export const setAdmin = internalMutation({
         action: "admin:setAdmin",
         actor: CLI_ACTOR,
         targets: [{ table: "auth_users", id: authUserId }],
-        summary: `${args.isAdmin ? "Granted" : "Revoked"} administrator rights`,
+        summary,
       },
       async () => {
         if (pair.authUser!.is_admin !== args.isAdmin) {
@@ -290,7 +315,10 @@ export const exportUserData = internalQuery({
   args: targetArgs,
   returns: personExportValidator,
   handler: async (ctx, args) => {
-    const { user, authUser } = await findTarget(ctx, args);
-    return await userSync.exportPerson(ctx, { user, row: authUser });
+    const pair = await findTarget(ctx, args);
+    return await userSync.exportPerson(ctx, {
+      user: pair.user,
+      row: storedRow(pair),
+    });
   },
 });

@@ -43,6 +43,7 @@ import {
 } from "./reviews";
 import { userSync } from "./sync";
 import { loadPairById, type UserPair } from "./userLookup";
+import { storedRow } from "./userViews";
 import {
   foldStatusValidator,
   normalizeEmail,
@@ -238,16 +239,20 @@ export const searchUsers = adminQuery({
         add(await loadPairById(ctx, user._id, { join: false }));
       }
     }
-    return pairs.map(({ user, authUser }) => ({
-      user,
-      authUser,
-      paired:
-        user !== null &&
-        authUser !== null &&
-        user.auth_user_id === authUser._id &&
-        authUser.convex_user_id === user._id,
-      fields: userSync.describeFields(user, authUser),
-    }));
+    return pairs.map(({ user, authUser: read }) => {
+      // A person whose record is their user alone shows no auth_users row.
+      const authUser = storedRow({ user, authUser: read });
+      return {
+        user,
+        authUser,
+        paired:
+          user !== null &&
+          authUser !== null &&
+          user.auth_user_id === authUser._id &&
+          authUser.convex_user_id === user._id,
+        fields: userSync.describeFields(user, authUser),
+      };
+    });
   },
 });
 

@@ -34,11 +34,12 @@ crons.daily(
 // The health run: finds and heals drift (dashboard edits, imports, a sign-in
 // whose sync failed), and records for review what it cannot decide. The
 // default page size (100) and workers (following the last run's size) fit
-// any deployment; a monitor alerts on `syncEngine:health`.
+// any deployment; a monitor alerts on `syncEngine:health`. Once the fold
+// stops writing auth_users, it starts nothing (userSync:nightlyHealthRun).
 crons.daily(
   "health run",
   { hourUTC: 4, minuteUTC: 7 },
-  internal.userSync.syncAllUsers,
+  internal.userSync.nightlyHealthRun,
   {},
 );
 

@@ -31,6 +31,7 @@ import {
   newMeasuringBackend,
   measuredOAuthSignIn,
   readTables,
+  runDueFunctions,
   seedPairs,
   signInWithOAuth,
   useFakeClock,
@@ -404,29 +405,40 @@ describe("single-table mode: app writes", () => {
 });
 
 describe("single-table mode: cost of a sign-in", () => {
-  test("a returning OAuth sign-in costs 3 extra index ranges, 3 reads and 1 write", async () => {
+  test("a returning OAuth sign-in costs 3 extra index ranges, 3 reads and 1 write (one more of each until the stop is settled)", async () => {
     const t = newMeasuringBackend();
     await writesStopped(t);
     const profile = { name: "Ada", email: "ada@example.com" };
-    vi.advanceTimersByTime(60_000);
-    const withSync = await measuredOAuthSignIn(t, {
-      providerAccountId: "gh-ada",
-      profile,
+    const extra = async () => {
+      vi.advanceTimersByTime(60_000);
+      const withSync = await measuredOAuthSignIn(t, {
+        providerAccountId: "gh-ada",
+        profile,
+      });
+      vi.advanceTimersByTime(60_000);
+      const baseline = await measuredOAuthSignIn(t, {
+        providerAccountId: "gh-ada",
+        profile,
+        store: "costBaseline:store",
+      });
+      return {
+        reads: withSync.metrics.documentsRead - baseline.metrics.documentsRead,
+        ranges:
+          withSync.metrics.databaseQueries - baseline.metrics.databaseQueries,
+        writes:
+          withSync.metrics.documentsWritten - baseline.metrics.documentsWritten,
+      };
+    };
+    // The fold record and, until a fold command settles it, the stop's
+    // run (which says writes stopped); the suspended holders of the
+    // address; the login stamped on users alone.
+    expect(await extra()).toEqual({ reads: 4, ranges: 4, writes: 1 });
+    // Any fold command settles the record (a dry run of verify here).
+    await t.mutation(internal.fold.startFoldPhase, {
+      phase: "verify",
+      dryRun: true,
     });
-    vi.advanceTimersByTime(60_000);
-    const baseline = await measuredOAuthSignIn(t, {
-      providerAccountId: "gh-ada",
-      profile,
-      store: "costBaseline:store",
-    });
-    // The fold record (is the app table still written?), the suspended
-    // holders of the address, and the login stamped on users alone.
-    expect({
-      reads: withSync.metrics.documentsRead - baseline.metrics.documentsRead,
-      ranges:
-        withSync.metrics.databaseQueries - baseline.metrics.databaseQueries,
-      writes:
-        withSync.metrics.documentsWritten - baseline.metrics.documentsWritten,
-    }).toEqual({ reads: 3, ranges: 3, writes: 1 });
+    await runDueFunctions(t);
+    expect(await extra()).toEqual({ reads: 3, ranges: 3, writes: 1 });
   });
 });

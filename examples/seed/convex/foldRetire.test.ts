@@ -10,6 +10,7 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { folded, openCaseOf, stage, templatesOf } from "./fold.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
+import { userSync } from "./sync";
 import {
   type Backend,
   checkConsistency,
@@ -46,11 +47,15 @@ async function writesStopped(t: Backend) {
   return people;
 }
 
-/** A person's edit after writes stopped: `users` alone, stamped. */
+/**
+ * A person's edit after writes stopped, through the sync's profile edit:
+ * `users` alone, the home's time stamped.
+ */
 async function editUser(t: Backend, userId: Id<"users">, company: string) {
   vi.advanceTimersByTime(60 * 1000);
   await t.run(async (ctx) => {
-    await ctx.db.patch("users", userId, { company, updatedAt: Date.now() });
+    const user = await ctx.db.get("users", userId);
+    await userSync.ensurePair(ctx, user!, { company });
   });
 }
 
@@ -92,7 +97,9 @@ describe("fold: verify", () => {
     const view = await openCaseOf(t, "reference_conflict");
     expect(view.review.row_ids).toEqual([adaRow]);
     expect(view.review.detail).toContain("company");
-    expect(view.review.detail).toContain("unchanged since writes stopped");
+    expect(view.review.detail).toContain(
+      "which did not change since writes stopped",
+    );
   });
 
   test("a person who edited their user after writes stopped is no case: users is newer by right", async () => {
@@ -111,18 +118,24 @@ describe("fold: verify", () => {
     );
   });
 
-  test("an edit before writes stopped counts for nothing: the row must still equal its home", async () => {
+  test("a user changed past the sync before writes stopped holds the stop back: the row must still equal its home", async () => {
     const t = newBackend();
     const { ada, adaRow } = await folded(t);
     await forward(t, "switch_reads");
-    // Stamped before the stop, written past the sync.
-    await editUser(t, ada, "Before the stop");
+    // Written past the sync, stamped as a person's edit would be, before
+    // the stop.
+    vi.advanceTimersByTime(60 * 1000);
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada, {
+        company: "Before the stop",
+        updatedAt: Date.now(),
+        foldWrittenAt: { company: Date.now() },
+      });
+    });
     vi.advanceTimersByTime(60 * 1000);
     await forward(t, "stop_writes");
 
-    await forward(t, "verify");
-
-    expect(await stage(t)).toBe("writes_stopped");
+    expect(await stage(t)).toBe("reads_switched");
     expect((await openCaseOf(t, "reference_conflict")).review.row_ids).toEqual([
       adaRow,
     ]);
@@ -296,15 +309,17 @@ describe("fold: stop_writes rolled back", () => {
     // Stopping writes again stamps a new time: edits before it are no
     // person's since.
     vi.advanceTimersByTime(60 * 1000);
+    const stopping = Date.now();
     await forward(t, "stop_writes");
-    const record = await t.run(async (ctx) =>
-      ctx.db.query("sync_fold").first(),
-    );
-    expect(record?.writes_stopped_at).toBe(Date.now());
     // Verify (its check) now finds every row equal to its user: nothing
     // was lost either way.
     await forward(t, "verify");
     expect(await stage(t)).toBe("verified");
+    // Settled by the verify command: the time the stop's run ended.
+    const record = await t.run(async (ctx) =>
+      ctx.db.query("sync_fold").first(),
+    );
+    expect(record?.writes_stopped_at).toBeGreaterThanOrEqual(stopping);
   });
 
   test("a user whose reference is damaged is a case, not a guess: the stage stays writes_stopped", async () => {

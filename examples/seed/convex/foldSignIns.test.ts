@@ -4,10 +4,13 @@
  * fold's own commands, and then each method signs one of them in (or a new
  * person up). Whatever the stage, a person who proves their address gets
  * their own row, data and starter templates, once; one who proves nothing
- * gets a fresh pair; the tables stay consistent.
+ * gets a fresh pair; the tables stay consistent. From writes_stopped on
+ * (single-table mode) the person is their users document: the claim and
+ * the sign-ups write users alone, and auth_users stays as it was (but for
+ * the claim's references), until retire deletes it.
  */
 import { describe, expect, test, vi } from "vitest";
-import { FOLD_STAGES } from "../../../conformance/stages";
+import { FOLD_STAGES, isSingleTable } from "../../../conformance/stages";
 import { api, internal } from "./_generated/api";
 import { backendAtStage } from "./conformance.helpers";
 import {
@@ -79,6 +82,7 @@ const SIGN_IN: Record<Verifying, (t: Backend) => Promise<{ userId: string }>> =
 describe.each(FOLD_STAGES.map(({ stage }) => stage))(
   "every sign-in method, fold at %s",
   (stage) => {
+    const single = isSingleTable(stage);
     test("a proven address gets its own row, data and templates; nothing else is anyone's", async () => {
       const t = await backendAtStage(stage, legacyRows);
       const rows = new Map(
@@ -94,19 +98,29 @@ describe.each(FOLD_STAGES.map(({ stage }) => stage))(
         const user = tables.users.find((u) => u._id === userId)!;
         const row = tables.authUsers.find((a) => a._id === user.auth_user_id);
         expect(row?._id, method).toBe(rows.get(LEGACY[method]));
-        expect(row).toMatchObject({
-          convex_user_id: userId,
-          email_verified: true,
-          company: `${method} Ltd`,
-        });
+        if (!single) {
+          expect(row).toMatchObject({
+            convex_user_id: userId,
+            email_verified: true,
+            company: `${method} Ltd`,
+          });
+        } else if (stage !== "retired") {
+          // The frozen row: its values as they were, its reference re-pointed.
+          expect(row).toMatchObject({
+            convex_user_id: userId,
+            company: `${method} Ltd`,
+          });
+          expect(row?.email_verified, method).toBeUndefined();
+        }
         expect(user).toMatchObject({
           email: LEGACY[method],
           company: `${method} Ltd`,
         });
+        if (single) expect(user.emailVerified, method).toBe(true);
         expect(user.unclaimed).toBeUndefined();
         const owned = tables.templates.filter(
           (template) =>
-            template.owner_id === userId || template.owner_id === row!._id,
+            template.owner_id === userId || template.owner_id === row?._id,
         );
         expect(owned, method).toHaveLength(STARTER_TEMPLATES.length);
       }
@@ -130,18 +144,27 @@ describe.each(FOLD_STAGES.map(({ stage }) => stage))(
         emailVerified: false,
       });
 
-      // 3. A guest: a pair without an address.
+      // 3. A guest: a pair without an address (single-table mode: a user,
+      //    no row).
       const guest = await signInOrThrow(t, "anonymous", {});
-      expect(
-        (await guest.asUser.query(api.users.getCurrentUser, {}))?.authUserId,
-      ).not.toBeNull();
+      const guestView = await guest.asUser.query(api.users.getCurrentUser, {});
+      expect(guestView?.userId).toBe(guest.userId);
+      if (single) expect(guestView?.authUserId).toBeNull();
+      else expect(guestView?.authUserId).not.toBeNull();
 
       // 4. Nobody is left on a placeholder, nothing is out of step, and the
       //    fold stands where it stood.
       const tables = await readTables(t);
       expect(tables.users.filter((u) => u.unclaimed !== undefined)).toEqual([]);
-      expect(tables.authUsers).toHaveLength(Object.keys(LEGACY).length + 2);
-      expect((await checkConsistency(t)).problems).toEqual([]);
+      if (single) {
+        // No row written: the legacy rows until retire, none after.
+        expect(tables.authUsers).toHaveLength(
+          stage === "retired" ? 0 : Object.keys(LEGACY).length,
+        );
+      } else {
+        expect(tables.authUsers).toHaveLength(Object.keys(LEGACY).length + 2);
+        expect((await checkConsistency(t)).problems).toEqual([]);
+      }
       expect((await t.query(internal.fold.foldStatus, {})).stage).toBe(stage);
     });
   },

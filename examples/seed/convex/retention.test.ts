@@ -177,7 +177,7 @@ describe("purgeHistory", () => {
       expect.arrayContaining([
         "auditLog:purgeAuditLog",
         "auditLog:purgeHistory",
-        "userSync:syncAllUsers",
+        "userSync:nightlyHealthRun",
       ]),
     );
   });

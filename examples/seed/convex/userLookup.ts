@@ -9,6 +9,7 @@ import type { QueryCtx } from "./_generated/server";
 import { appError } from "./errors";
 import { cleanId } from "./inputs";
 import { userSync } from "./sync";
+import { storedRow } from "./userViews";
 
 export type UserPair = {
   user: Doc<"users"> | null;
@@ -69,8 +70,7 @@ export async function getRowOrThrow<T extends "users" | "auth_users">(
 export function pairTargets(pair: UserPair): Target[] {
   const targets: Target[] = [];
   if (pair.user !== null) targets.push({ table: "users", id: pair.user._id });
-  if (pair.authUser !== null) {
-    targets.push({ table: "auth_users", id: pair.authUser._id });
-  }
+  const row = storedRow(pair);
+  if (row !== null) targets.push({ table: "auth_users", id: row._id });
   return targets;
 }

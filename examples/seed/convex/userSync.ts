@@ -19,6 +19,7 @@ import { cleanEmail } from "./inputs";
 import {
   type Actor,
   CLI_ACTOR,
+  singleTable,
   startRunArgs,
   type SyncResult,
   type Target,
@@ -181,4 +182,20 @@ export const syncAllUsers = internalSyncMutation({
   returns: syncRunValidator,
   handler: async (ctx, args) =>
     await userSync.startRun(ctx, "syncAllUsers", args),
+});
+
+/**
+ * The nightly health run (crons.ts): a run over every pair while both
+ * tables are written. Once auth_users is no longer written (single-table
+ * mode, the fold's stage writes_stopped on) there is no pair to heal and
+ * syncAllUsers refuses: nothing is started and this returns null (the
+ * fold's verify run checks the tables instead, docs/fold.md).
+ */
+export const nightlyHealthRun = internalSyncMutation({
+  args: {},
+  returns: v.union(v.null(), syncRunValidator),
+  handler: async (ctx) => {
+    if ((await singleTable(ctx)).on) return null;
+    return await userSync.startRun(ctx, "syncAllUsers", {});
+  },
 });

@@ -42,12 +42,23 @@ export function toPublicProfile({ user, authUser }: Pair): PublicProfile {
   return {
     visibility: "public",
     userId: user?._id ?? null,
-    authUserId: authUser?._id ?? null,
+    authUserId: storedRow({ user, authUser })?._id ?? null,
     name: authUser?.full_name ?? user?.name ?? null,
     image: authUser?.avatar_url ?? user?.image ?? null,
     company: authUser?.company ?? null,
     role: authUser?.role ?? null,
   };
+}
+
+/**
+ * The pair's auth_users row, or null for none. In single-table mode (the
+ * fold's stage writes_stopped on, docs/fold.md) a user no row stands for
+ * is read as a virtual row under the user's own id: the person's record,
+ * which is no auth_users row, so it is shown as none.
+ */
+export function storedRow({ user, authUser }: Pair): Doc<"auth_users"> | null {
+  if (authUser === null) return null;
+  return (authUser._id as string) === user?._id ? null : authUser;
 }
 
 /**

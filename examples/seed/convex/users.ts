@@ -24,7 +24,12 @@ import type { Doc } from "./_generated/dataModel";
 import { appError } from "./errors";
 import { userSync } from "./sync";
 import { findPairByEmail, loadPairById } from "./userLookup";
-import { personExportValidator, toUnifiedUser, viewFor } from "./userViews";
+import {
+  personExportValidator,
+  storedRow,
+  toUnifiedUser,
+  viewFor,
+} from "./userViews";
 import { unifiedUserValidator, userViewValidator } from "./validators";
 
 /**
@@ -143,7 +148,7 @@ export const exportMyData = callerQuery({
       ? null
       : await userSync.exportPerson(ctx, {
           user: ctx.caller.user,
-          row: ctx.caller.authUser,
+          row: storedRow(ctx.caller),
         }),
 });
 

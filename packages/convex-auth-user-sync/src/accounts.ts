@@ -30,6 +30,7 @@ import {
 import { suspendAddressHolders, suspendKeyHolders } from "./suspension.js";
 import { appError } from "./errors.js";
 import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";
+import { writeUser } from "./fold/oneTable.js";
 import type { AccountStatus } from "./validators.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -248,7 +249,7 @@ export async function setAccountStatus(
     // Single-table mode: the status lives on users alone (its home), and
     // the cascade finds the address's holders there.
     if (user.status !== status) {
-      await patchDoc(ctx, "users", userId, { status });
+      await writeUser(ctx, shape, user, { status }, { now: Date.now() });
     }
     if (status === "suspended") {
       await endSignIns(ctx, shape, userId);

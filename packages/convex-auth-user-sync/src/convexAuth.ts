@@ -257,8 +257,11 @@ export function makeConvexAuthAdapter(shape: Shape) {
           const now = Date.now();
           // Once the app table is no longer written, the same steps on
           // users alone (docs/fold.md, "4b. Stop writes").
-          if (shape.fold !== undefined && (await singleTable(ctx)).on) {
-            return await completeOneTableSignIn(ctx, shape, user, now);
+          const mode = shape.fold === undefined ? null : await singleTable(ctx);
+          if (mode?.on === true) {
+            return await completeOneTableSignIn(ctx, shape, user, now, {
+              catchingUp: mode.catchingUp,
+            });
           }
 
           // 2. A suspended account is the one deliberate refusal: checked

@@ -14,8 +14,8 @@ import type {
 import type { GenericId } from "convex/values";
 import {
   CONVEX_AUTH_TABLES,
+  FOLD_USER_FIELDS,
   SYNC_USER_FIELDS,
-  UNCLAIMED,
 } from "./tableNames.js";
 
 /** A field of a table's documents, system fields aside. */
@@ -484,7 +484,7 @@ export function resolveShape<
 const TAKEN_USERS_FIELDS: ReadonlySet<string> = new Set([
   ...CONVEX_AUTH_TABLES.users!.fields,
   ...SYNC_USER_FIELDS,
-  UNCLAIMED,
+  ...FOLD_USER_FIELDS,
 ]);
 
 /**

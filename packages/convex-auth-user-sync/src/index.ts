@@ -776,7 +776,7 @@ export class UserSync<
         this.shape,
         user as never,
         edits,
-        options,
+        { ...options, catchingUp: mode.catchingUp },
       )) as never;
     }
     if (mode?.readsUsers !== true) {

@@ -42,6 +42,9 @@ export { HEALTH_CASES_CAP, RUN_STALLED_AFTER_MS } from "./health.js";
 // mode: pass the mode the caller read).
 export { suspendedHolder } from "./suspension.js";
 export { verificationClaim } from "./policy.js";
+// The app row a user stands for once the fold switched reads (docs/fold.md):
+// for an app's own views and for the conformance suite.
+export { virtualRow } from "./fold/virtualRow.js";
 export { HISTORY_PURGE_PAGE } from "./retention.js";
 export { isReviewChange, reviewKey } from "./steps.js";
 export * from "./validators.js";

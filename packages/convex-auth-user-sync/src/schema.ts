@@ -45,6 +45,10 @@ export const syncUserFields = {
   // key ("" without one), until a sign-in proving it claims the user (see
   // docs/fold.md). Absent on every other user.
   unclaimed: v.optional(v.string()),
+  // The fold's single-table mode: when it last wrote each home (users
+  // field -> time), so that verify tells a value the person changed since
+  // writes stopped from one the row holds and users lost (docs/fold.md).
+  foldWrittenAt: v.optional(v.record(v.string(), v.number())),
 };
 
 /**

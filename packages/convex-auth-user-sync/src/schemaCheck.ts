@@ -7,7 +7,11 @@
  */
 import type { SchemaLike, Shape } from "./declaration.js";
 import { syncTables } from "./schema.js";
-import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./tableNames.js";
+import {
+  CONVEX_AUTH_TABLES,
+  FOLD_USER_FIELDS,
+  SYNC_USER_FIELDS,
+} from "./tableNames.js";
 
 export { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./tableNames.js";
 
@@ -142,7 +146,7 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
   // 4. The fold's (docs/fold.md): a home for each field, the placeholders'
   //    index, and each reference with an index that starts with it.
   if (shape.fold !== undefined) {
-    field(users, "unclaimed", "users", true);
+    for (const name of FOLD_USER_FIELDS) field(users, name, "users", true);
     index(users, "users", "by_unclaimed", ["unclaimed"]);
     // Single-table mode finds a person's records by address and status
     // (suspension, the claim's competitors, lookups) on users alone.

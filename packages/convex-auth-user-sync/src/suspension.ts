@@ -5,6 +5,7 @@
  * an address as the person, so a suspended record holding that address
  * refuses every sign-in that proves it.
  */
+import { writeUser } from "./fold/oneTable.js";
 import type { GenericId } from "convex/values";
 import { getDoc, indexRange, patchDoc, type ReadCtx } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
@@ -285,7 +286,13 @@ export async function suspendKeyHolders(
     ) {
       continue;
     }
-    await patchDoc(ctx, "users", user._id, { status: "suspended" });
+    await writeUser(
+      ctx,
+      shape,
+      user,
+      { status: "suspended" },
+      { now: Date.now() },
+    );
     await endSignIns(ctx, shape, user._id as GenericId<"users">);
   }
 }

@@ -60,5 +60,7 @@ export const CONVEX_AUTH_TABLES: Record<
 
 /** The `users` field marking the fold's placeholder (see fold/marker.ts). */
 export const UNCLAIMED = "unclaimed";
+/** The sync's `users` fields the fold needs (see syncUserFields). */
+export const FOLD_USER_FIELDS = [UNCLAIMED, "foldWrittenAt"];
 /** Its index: the claim finds a person's placeholders by address. */
 export const UNCLAIMED_INDEX = "by_unclaimed";

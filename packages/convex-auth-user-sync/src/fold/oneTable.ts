@@ -12,6 +12,8 @@ import { isEmptyPlan, planPairSync, type RowSide } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import type { EnsureResult } from "../steps.js";
 import { isPlaceholder } from "./marker.js";
+import { writeRowFromUser } from "./rowsFromUsers.js";
+import { singleTable } from "./state.js";
 import { homesPatch, virtualRow } from "./virtualRow.js";
 
 function foldOf(shape: Shape): FoldShape {
@@ -49,22 +51,47 @@ function plannable(shape: Shape, user: AnyDoc): RowSide {
 }
 
 /**
- * Writes a user in single-table mode: every write of ensureOneTable goes
- * through here, and only here.
- *
- * CATCHING UP (the lead's to add, see fold/state.ts singleTable): while a
- * stop_writes rollback's run is under way, each write here must ALSO
- * rewrite this user's app row from `users` (the rows_from_users step), so
- * the flip back to two tables at the run's end loses nothing. This is the
- * one place to add it.
+ * Writes a user in single-table mode: every single-table write of a user
+ * (ensureOneTable, a status an operator sets, a suspension's cascade) goes
+ * through here.
+ * - Each home written (or `changed` by an app write before it) gets its
+ *   time in `foldWrittenAt`: verify exempts a row's value only where the
+ *   home changed after writes stopped (found by review: a user stamped for
+ *   any change exempted every field, and retire lost what users lacked).
+ * - Catching up: while a stop_writes rollback's run is under way, the
+ *   user's row is rewritten from `users` too (the rows_from_users step), so
+ *   the flip back to two tables at the run's end loses nothing written
+ *   meanwhile (found by review). `catchingUp` is read when not given.
+ * Returns the user as written.
  */
 export async function writeUser(
   ctx: MutationCtx,
-  userId: GenericId<"users">,
+  shape: Shape,
+  user: AnyDoc,
   patch: Record<string, Value | undefined>,
-): Promise<void> {
-  if (Object.keys(patch).length === 0) return;
-  await patchDoc(ctx, "users", userId, patch);
+  options: { now: number; catchingUp?: boolean; changed?: readonly string[] },
+): Promise<AnyDoc> {
+  const homes = new Set(foldOf(shape).homes.values());
+  const written = [...Object.keys(patch), ...(options.changed ?? [])].filter(
+    (field) => homes.has(field),
+  );
+  const full: Record<string, Value | undefined> = { ...patch };
+  if (written.length > 0) {
+    const times = { ...((user.foldWrittenAt ?? {}) as Record<string, number>) };
+    for (const field of written) times[field] = options.now;
+    full.foldWrittenAt = times;
+  }
+  if (Object.keys(full).length === 0) return user;
+  await patchDoc(ctx, "users", user._id, full);
+  const after: AnyDoc = { ...user, ...full };
+  for (const [field, value] of Object.entries(full)) {
+    if (value === undefined) delete after[field];
+  }
+  const catchingUp = options.catchingUp ?? (await singleTable(ctx)).catchingUp;
+  if (catchingUp) {
+    await writeRowFromUser(ctx, shape, after, { now: options.now });
+  }
+  return after;
 }
 
 /**
@@ -95,6 +122,8 @@ export async function ensureOneTable(
      * edit it is (updatedAt stamped, as a row edit would be).
      */
     before?: AnyDoc;
+    /** A stop_writes rollback's run is under way (see writeUser). */
+    catchingUp?: boolean;
   },
 ): Promise<EnsureResult> {
   const { now } = options;
@@ -155,13 +184,24 @@ export async function ensureOneTable(
     if (user[field] === value) delete patch[field];
   }
 
-  // 3. The write.
-  if (options.dryRun !== true) await writeUser(ctx, userId, patch);
-  // The user as written, with no read: a field patched to undefined is
-  // gone.
-  const after: AnyDoc = { ...user, ...patch };
+  // 3. The write. An app write's own changes to homes count as written
+  //    now too (the trigger sees them done already).
+  const changed =
+    options.before === undefined
+      ? []
+      : [...foldOf(shape).homes.values()].filter(
+          (field) => options.before![field] !== user[field],
+        );
+  let after: AnyDoc = { ...user, ...patch };
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined) delete after[field];
+  }
+  if (options.dryRun !== true) {
+    after = await writeUser(ctx, shape, user, patch, {
+      now,
+      changed,
+      catchingUp: options.catchingUp,
+    });
   }
   const row = virtualRow(shape, after);
   const fields = Object.keys(patch).sort();

@@ -69,6 +69,8 @@ export async function completeOneTableSignIn(
   shape: Shape,
   user: AnyDoc,
   now: number,
+  /** A stop_writes rollback's run is under way (oneTable.ts writeUser). */
+  mode: { catchingUp: boolean } = { catchingUp: false },
 ): Promise<{ rowId: string | null; outcome: SyncOutcome }> {
   const userId = user._id as GenericId<"users">;
   // 1. A suspended account, or a suspended holder of the address this
@@ -105,6 +107,7 @@ export async function completeOneTableSignIn(
   const result = await ensureOneTable(ctx, shape, user, edits, {
     now,
     completesSignIn: true,
+    catchingUp: mode.catchingUp,
   });
   if (result.user.status === "suspended") {
     throw appError("FORBIDDEN", "This account is suspended");

@@ -25,6 +25,7 @@ import {
   verifiedUsersWithEmail,
 } from "../steps.js";
 import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { foldMode, writesStoppedAt } from "./state.js";
 import { virtualRow } from "./virtualRow.js";
 
 type UserPair = { user: AnyDoc | null; row: AnyDoc | null };
@@ -54,11 +55,24 @@ export async function readPairFromUsers(
   const none: PairRead = { counterpart: null, pointed: null, duplicates: [] };
   if (shape.usersRef === undefined) {
     const read = await readPair(ctx, shape, user);
-    if (read.counterpart === null) return read;
+    if (read.counterpart === null) {
+      return await ownRecord(ctx, shape, user, read);
+    }
+    // Once the app table is no longer written, a row made since was written
+    // past the sync: it names the user on its own say-so, and stands for
+    // nobody (a row made in the very millisecond of the stop is taken as
+    // made after it: not theirs is the safe side).
+    const stoppedAt = await writesStoppedAt(ctx as never);
+    if (
+      stoppedAt !== undefined &&
+      read.counterpart._creationTime >= stoppedAt
+    ) {
+      return await ownRecord(ctx, shape, user, none);
+    }
     return { ...read, counterpart: virtualAs(shape, user, read.counterpart) };
   }
   const named = user[shape.usersRef];
-  if (named === undefined) return none;
+  if (named === undefined) return await ownRecord(ctx, shape, user, none);
   const naming = await usersNaming(ctx, shape, named);
   return naming.length === 1 &&
     naming[0]!._id === user._id &&
@@ -81,6 +95,23 @@ async function namesBack(
 ): Promise<boolean> {
   const row = await getDoc(ctx, shape.table, rowId);
   return row !== null && row[shape.appRef] === user._id;
+}
+
+/**
+ * A user no row stands for. While the app table is written, that is a
+ * person with no row (`none`); once it is not (single-table mode), the
+ * user is the person's whole record, and nobody else's: their virtual row,
+ * under their own id (a person who signed up since, or any person once the
+ * table is retired). One read of the fold's record, only here.
+ */
+async function ownRecord(
+  ctx: ReadCtx,
+  shape: Shape,
+  user: AnyDoc,
+  none: PairRead,
+): Promise<PairRead> {
+  if (!(await foldMode(ctx as never)).singleTable) return none;
+  return { ...none, counterpart: virtualRow(shape, user) };
 }
 
 /** The virtual row of a user, under the id of the row that stands for it. */

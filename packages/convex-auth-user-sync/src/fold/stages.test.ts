@@ -200,7 +200,7 @@ describe("fold stages", () => {
     }
   });
 
-  test("the last stages' runs: rows checked to switch reads, none to stop writes, rows from users to go back, verify per reference, retire", () => {
+  test("the last stages' runs: rows checked to switch reads and to stop writes, rows from users to go back, verify per reference, retire", () => {
     expect(
       planOf(shape, { phase: "switch_reads", direction: "forward" }),
     ).toEqual(["verify"]);
@@ -209,7 +209,7 @@ describe("fold stages", () => {
     ).toBeNull();
     expect(
       planOf(shape, { phase: "stop_writes", direction: "forward" }),
-    ).toBeNull();
+    ).toEqual(["verify"]);
     expect(planOf(shape, { phase: "stop_writes", direction: "back" })).toEqual([
       "rows_from_users",
     ]);

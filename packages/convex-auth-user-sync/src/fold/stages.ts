@@ -157,9 +157,14 @@ export function planOf(shape: Shape, move: FoldMove): string[] | null {
     // homes declared late are never read empty. Back: no run.
     case "switch_reads":
       return move.direction === "forward" ? [VERIFY_PHASE] : null;
-    // Writes stop at once; going back writes every row from its user first.
+    // Writes stop once a run proves again that every row is in a pair and
+    // its values are on users (found by review: a suspended row in no pair
+    // let its person in once only users was read). Going back writes every
+    // row from its user first.
     case "stop_writes":
-      return move.direction === "forward" ? null : [ROWS_FROM_USERS_PHASE];
+      return move.direction === "forward"
+        ? [VERIFY_PHASE]
+        : [ROWS_FROM_USERS_PHASE];
     case "verify":
       return move.direction === "forward"
         ? [

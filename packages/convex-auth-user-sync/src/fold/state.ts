@@ -154,8 +154,11 @@ export async function settle(ctx: MutationCtx): Promise<FoldStatus> {
   if (record !== null && record.move !== undefined && status.move === null) {
     await ctx.db.patch("sync_fold", record._id, {
       stage: status.stage,
-      // A stop_writes rolled back: the app table is written again.
-      ...(stopped(status.stage) ? {} : { writes_stopped_at: undefined }),
+      // Writes stopped when the stop's run ended; a stop_writes rolled
+      // back: the app table is written again.
+      writes_stopped_at: stopped(status.stage)
+        ? await stoppedTime(ctx, record)
+        : undefined,
       move: undefined,
       target: undefined,
       last_outcome: status.lastOutcome ?? undefined,
@@ -180,7 +183,26 @@ export async function writesStoppedAt(
   // A rollback of stop_writes that proved its stage is settled only by the
   // next move: the time it left stands for nothing.
   const { stage } = await statusOf(ctx, record);
-  return stopped(stage) ? record?.writes_stopped_at : undefined;
+  return stopped(stage) && record !== null
+    ? await stoppedTime(ctx, record)
+    : undefined;
+}
+
+/**
+ * The time writes stopped, for a record at a stopped stage: stamped once
+ * settled; until then (the stop's run proved it, no command has settled
+ * it yet) the end of that run, from when single-table mode is on.
+ */
+async function stoppedTime(
+  ctx: QueryCtx,
+  record: FoldRecord,
+): Promise<number | undefined> {
+  if (record.writes_stopped_at !== undefined) return record.writes_stopped_at;
+  if (record.move?.phase !== "stop_writes" || record.run_id === undefined) {
+    return undefined;
+  }
+  const run = (await ctx.db.get("sync_runs", record.run_id)) as SyncRun | null;
+  return run?.finished_at;
 }
 
 /**

@@ -2,8 +2,8 @@
  * The fold's verify phase (stage writes_stopped -> verified): before the
  * app table is retired, a run proves that `users` holds everything it
  * holds. Each row must be in a pair both sides agree on, and each of its
- * values must equal its home on `users`, unless the person changed their
- * user since writes stopped (then `users` is newer by right). Each
+ * values must equal its home on `users`, unless that home was written
+ * since writes stopped (then `users` is newer by right). Each
  * document of a declared reference must name an existing user. Anything
  * else is a case, and holds the stage back. The run writes nothing but
  * cases; retire.ts checks each row again with the same `checkRow`.
@@ -48,10 +48,10 @@ function stoppedAt(ctx: ReadCtx): Promise<number | undefined> {
 /**
  * Whether `users` holds everything `row` holds: the row is in a pair both
  * sides agree on (a placeholder's row is too), has no field without a home,
- * and each field equals its home, but where the user changed since writes
- * stopped (`users.updatedAt` later: the person's edit is the value now),
- * and for an `owner: "latest"` time, where the later value on `users` is
- * right. Reads the user, and the fold record once per page.
+ * and each field equals its home, but where single-table mode wrote that
+ * home after writes stopped (`users.foldWrittenAt`: the value there is the
+ * one now), and for an `owner: "latest"` time, where the later value on
+ * `users` is right. Reads the user, and the fold record once per page.
  */
 export async function checkRow(
   ctx: ReadCtx,
@@ -84,45 +84,48 @@ export async function checkRow(
       problem: `holds ${homeless.sort().join(", ")}, with no home on users (declare one in fold.fields)`,
     };
   }
-  // 3. Each value equals its home, unless the person changed it since.
+  // 3. Each value equals its home, unless single-table mode wrote that
+  //    home since writes stopped (the person's edit, a login, a status an
+  //    operator set: the value on users is the one now). Only that home:
+  //    a change of one field exempts no other (found by review).
   const stopped = await stoppedAt(ctx);
-  const updated = user.updatedAt;
-  if (
+  const written = (user.foldWrittenAt ?? {}) as Record<string, number>;
+  const since = (home: string) =>
     stopped !== undefined &&
-    typeof updated === "number" &&
-    updated > stopped
-  ) {
-    return {
-      ok: true,
-      user,
-      note: `users ${user._id} changed after writes stopped (updatedAt ${updated} > ${stopped}): its values are the person's since, not compared with ${shape.table} ${row._id}`,
-    };
-  }
+    written[home] !== undefined &&
+    written[home] >= stopped;
   const latest = new Set(
     fieldMap(shape)
       .filter((pair) => pair.owner === "latest")
       .map((pair) => pair.app),
   );
   const differing: string[] = [];
+  const changed: string[] = [];
   for (const [app, home] of homes) {
     const rowValue = row[app];
     const userValue = user[home];
-    if (latest.has(app)) {
-      const later =
-        rowValue === undefined ||
+    const same = latest.has(app)
+      ? rowValue === undefined ||
         (typeof rowValue === "number" &&
           typeof userValue === "number" &&
-          userValue >= rowValue);
-      if (!later) differing.push(app);
-    } else if (rowValue !== userValue) {
-      differing.push(app);
-    }
+          userValue >= rowValue)
+      : rowValue === userValue;
+    if (same) continue;
+    if (since(home)) changed.push(app);
+    else differing.push(app);
   }
   if (differing.length > 0) {
     return {
       ok: false,
       userId: user._id,
-      problem: `differs from its home on users ${user._id} in ${differing.sort().join(", ")}, and the user is unchanged since writes stopped`,
+      problem: `differs from its home on users ${user._id} in ${differing.sort().join(", ")}, which did not change since writes stopped`,
+    };
+  }
+  if (changed.length > 0) {
+    return {
+      ok: true,
+      user,
+      note: `users ${user._id} changed ${changed.sort().join(", ")} after writes stopped: the values on users are the ones now, not compared with ${shape.table} ${row._id}`,
     };
   }
   return { ok: true, user, note: null };
