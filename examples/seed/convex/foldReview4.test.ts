@@ -369,10 +369,11 @@ describe("review 4: reads switched", () => {
       ).userId;
       return people;
     });
-    await t.run(async (ctx) => {
-      await ctx.db.patch("users", ada, { auth_user_id: undefined });
-      await ctx.db.patch("users", bob!, { auth_user_id: adaRow });
-    });
+    const damage = async () =>
+      await t.run(async (ctx) => {
+        await ctx.db.patch("users", ada, { auth_user_id: undefined });
+        await ctx.db.patch("users", bob!, { auth_user_id: adaRow });
+      });
     const lookup = async () =>
       await t.run(async (ctx) => {
         const pair = await userSync.loadPairById(ctx, adaRow);
@@ -385,12 +386,22 @@ describe("review 4: reads switched", () => {
           bobCounterpart: counterpart?._id ?? null,
         });
       });
+    const bobRow = (await userOf(t, bob!)).auth_user_id;
+    await damage();
     expect(JSON.parse(await lookup())).toEqual({
       user: null,
       bobCounterpart: null,
     });
 
+    // The switch proves every row first (damage holds it back): repaired
+    // for it, then damaged again once reads are switched.
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada, { auth_user_id: adaRow });
+      await ctx.db.patch("users", bob!, { auth_user_id: bobRow });
+    });
     await forward(t, "switch_reads");
+    expect(await stage(t)).toBe("reads_switched");
+    await damage();
 
     expect(JSON.parse(await lookup())).toEqual({
       user: null,
