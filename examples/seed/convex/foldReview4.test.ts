@@ -6,7 +6,7 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { folded, forward as foldForward, stage } from "./fold.helpers";
+import { folded, forward, stage, writesStopped } from "./fold.helpers";
 import { signInViaOAuth } from "./signIn.helpers";
 import {
   type Backend,
@@ -22,26 +22,6 @@ import {
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
 
 useFakeClock(T0);
-
-type LatePhase = "switch_reads" | "stop_writes" | "verify" | "retire";
-
-async function forward(t: Backend, phase: LatePhase) {
-  const run = await t.mutation(internal.fold.startFoldPhase, {
-    phase,
-    ...(phase === "retire" ? { confirm: true } : {}),
-  });
-  await runDueFunctions(t);
-  return run;
-}
-
-async function writesStopped(t: Backend) {
-  const people = await folded(t);
-  await forward(t, "switch_reads");
-  vi.advanceTimersByTime(60 * 60 * 1000);
-  await forward(t, "stop_writes");
-  expect(await stage(t)).toBe("writes_stopped");
-  return people;
-}
 
 async function adaSignsIn(t: Backend) {
   vi.advanceTimersByTime(1_000);
@@ -228,9 +208,9 @@ describe("review 4: suspension across the stop", () => {
     // checked against the app table, and refused.
     const t = newBackendWithFastPasswords();
     const eveRow = await suspendedRow(t);
-    await foldForward(t, "expand");
-    await foldForward(t, "placeholders");
-    await foldForward(t, "repoint");
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
     await forward(t, "switch_reads");
     expect(await stage(t)).toBe("repointed");
     expect(
