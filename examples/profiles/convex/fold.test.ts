@@ -5,6 +5,7 @@
  * rolled back; a placeholder claimed only by a sign-in that proves its
  * address, which Password never does.
  */
+import type { FoldPhase as Phase } from "convex-auth-user-sync";
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { passwordSignIn, sessionOfToken } from "../../../conformance/client";
@@ -35,15 +36,6 @@ function newBackend() {
   return convexTest({ schema, modules: { ...modules, ...EMAIL_CODE_MODULES } });
 }
 type Backend = ReturnType<typeof newBackend>;
-
-type Phase =
-  | "expand"
-  | "placeholders"
-  | "repoint"
-  | "switch_reads"
-  | "stop_writes"
-  | "verify"
-  | "retire";
 
 /** Starts a phase and drives its run (if it has one) to the end. */
 async function forward(t: Backend, phase: Phase, dryRun?: boolean) {

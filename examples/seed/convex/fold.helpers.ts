@@ -3,7 +3,8 @@
  * started and run to its end, a rollback, the stage, templates as a legacy
  * app stored them. A multi-dot file, so the Convex CLI never deploys it.
  */
-import { vi } from "vitest";
+import type { FoldPhase } from "convex-auth-user-sync";
+import { expect, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { STARTER_TEMPLATES } from "./starterTemplates";
@@ -15,23 +16,28 @@ import {
   signInWithOAuth,
 } from "./test.helpers";
 
-export type FoldPhase =
-  | "expand"
-  | "placeholders"
-  | "repoint"
-  | "switch_reads"
-  | "stop_writes"
-  | "verify"
-  | "retire";
-
-/** Starts a phase and drives its run to the end. */
+/** Starts a phase (retire confirmed) and drives its run to the end. */
 export async function forward(t: Backend, phase: FoldPhase, dryRun?: boolean) {
   const run = await t.mutation(internal.fold.startFoldPhase, {
     phase,
     dryRun,
+    ...(phase === "retire" ? { confirm: true } : {}),
   });
   await runDueFunctions(t);
   return run;
+}
+
+/**
+ * The fold driven to writes_stopped over Ada (signed in) and Grace (a
+ * placeholder), writes stopped an hour after reads switched.
+ */
+export async function writesStopped(t: Backend) {
+  const people = await folded(t);
+  await forward(t, "switch_reads");
+  vi.advanceTimersByTime(60 * 60 * 1000);
+  await forward(t, "stop_writes");
+  expect(await stage(t)).toBe("writes_stopped");
+  return people;
 }
 
 /** Rolls a phase back and drives its run to the end. */

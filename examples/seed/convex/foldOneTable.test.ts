@@ -11,7 +11,7 @@ import {
   folded,
   forward,
   GRACE_ON_GITHUB,
-  stage,
+  writesStopped,
   templatesOf,
   twoPeople,
 } from "./fold.helpers";
@@ -42,15 +42,6 @@ const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
 useFakeClock(T0);
 
 const PASSWORD = "correct horse battery";
-
-/** The fold driven to writes_stopped over Ada (signed in) and Grace. */
-async function writesStopped(t: Backend) {
-  const people = await folded(t);
-  await forward(t, "switch_reads");
-  await forward(t, "stop_writes");
-  expect(await stage(t)).toBe("writes_stopped");
-  return people;
-}
 
 /** The app table's documents, exactly as stored. */
 async function appTable(t: Backend): Promise<string> {

@@ -11,6 +11,11 @@
  * Seeded and reproducible. FC_SEED and FC_FOLD_RUNS override the defaults.
  */
 import fc from "fast-check";
+import {
+  FOLD_PHASES,
+  FOLD_STAGES,
+  type FoldPhase,
+} from "convex-auth-user-sync";
 import { expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -51,27 +56,10 @@ const MAX_STEPS = 32;
 useFakeClock(Date.UTC(2026, 11, 6));
 
 const who = fc.integer({ min: 0, max: PEOPLE.length - 1 });
-const PHASES = [
-  "expand",
-  "placeholders",
-  "repoint",
-  "switch_reads",
-  "stop_writes",
-  "verify",
-  "retire",
-] as const;
-type Phase = (typeof PHASES)[number];
+const PHASES = FOLD_PHASES;
+type Phase = FoldPhase;
 const phase = fc.constantFrom<Phase>(...PHASES);
-const STAGES_IN_ORDER = [
-  "two_tables",
-  "expanded",
-  "placeholders",
-  "repointed",
-  "reads_switched",
-  "writes_stopped",
-  "verified",
-  "retired",
-];
+const STAGES_IN_ORDER: readonly string[] = FOLD_STAGES;
 /**
  * Where a sequence starts: most from two tables, the others with the fold
  * moved on first (every phase run to its end), so that the last stages,

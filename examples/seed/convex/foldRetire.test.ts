@@ -8,7 +8,14 @@
 import { describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { folded, openCaseOf, stage, templatesOf } from "./fold.helpers";
+import {
+  folded,
+  forward,
+  openCaseOf,
+  stage,
+  templatesOf,
+  writesStopped,
+} from "./fold.helpers";
 import { STARTER_TEMPLATES } from "./starterTemplates";
 import { userSync } from "./sync";
 import {
@@ -24,28 +31,6 @@ import {
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 
 useFakeClock(T0);
-
-type LatePhase = "switch_reads" | "stop_writes" | "verify" | "retire";
-
-/** Starts a phase (retire confirmed) and drives its run to the end. */
-async function forward(t: Backend, phase: LatePhase) {
-  const run = await t.mutation(internal.fold.startFoldPhase, {
-    phase,
-    ...(phase === "retire" ? { confirm: true } : {}),
-  });
-  await runDueFunctions(t);
-  return run;
-}
-
-/** Every phase forward to writes_stopped, an hour after the fold began. */
-async function writesStopped(t: Backend) {
-  const people = await folded(t);
-  await forward(t, "switch_reads");
-  vi.advanceTimersByTime(60 * 60 * 1000);
-  await forward(t, "stop_writes");
-  expect(await stage(t)).toBe("writes_stopped");
-  return people;
-}
 
 /**
  * A person's edit after writes stopped, through the sync's profile edit:

@@ -9,9 +9,10 @@ import type { Id } from "./_generated/dataModel";
 import { userSync } from "./sync";
 import {
   folded,
-  forward as foldForward,
+  forward,
   stage,
   twoPeople,
+  writesStopped,
 } from "./fold.helpers";
 import { requestCode, signInAction, signInViaOAuth } from "./signIn.helpers";
 import {
@@ -30,26 +31,6 @@ import {
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
 
 useFakeClock(T0);
-
-type LatePhase = "switch_reads" | "stop_writes" | "verify" | "retire";
-
-async function forward(t: Backend, phase: LatePhase) {
-  const run = await t.mutation(internal.fold.startFoldPhase, {
-    phase,
-    ...(phase === "retire" ? { confirm: true } : {}),
-  });
-  await runDueFunctions(t);
-  return run;
-}
-
-async function writesStopped(t: Backend) {
-  const people = await folded(t);
-  await forward(t, "switch_reads");
-  vi.advanceTimersByTime(60 * 60 * 1000);
-  await forward(t, "stop_writes");
-  expect(await stage(t)).toBe("writes_stopped");
-  return people;
-}
 
 async function adaSignsIn(t: Backend) {
   vi.advanceTimersByTime(1_000);
@@ -236,9 +217,9 @@ describe("review 4: suspension across the stop", () => {
     // checked against the app table, and refused.
     const t = newBackendWithFastPasswords();
     const eveRow = await suspendedRow(t);
-    await foldForward(t, "expand");
-    await foldForward(t, "placeholders");
-    await foldForward(t, "repoint");
+    await forward(t, "expand");
+    await forward(t, "placeholders");
+    await forward(t, "repoint");
     await forward(t, "switch_reads");
     expect(await stage(t)).toBe("repointed");
     expect(

@@ -17,11 +17,11 @@ function ownerIdsOf(row: Doc<"auth_users">): OwnerId[] {
 
 async function ownedBy(
   ctx: QueryCtx,
-  row: Doc<"auth_users">,
+  ownerIds: OwnerId[],
   key: string,
 ): Promise<Doc<"starter_templates">[]> {
   const owned = [];
-  for (const ownerId of ownerIdsOf(row)) {
+  for (const ownerId of ownerIds) {
     owned.push(
       ...(await ctx.db
         .query("starter_templates")
@@ -124,6 +124,39 @@ export async function provisionOnFirstSignInOneTable(
   });
 }
 
+/** Deletes the templates these ids own; returns how many. */
+async function deleteTemplatesOf(
+  ctx: MutationCtx,
+  ownerIds: OwnerId[],
+): Promise<number> {
+  let deleted = 0;
+  for (const template of STARTER_TEMPLATES) {
+    for (const copy of await ownedBy(ctx, ownerIds, template.key)) {
+      await ctx.db.delete("starter_templates", copy._id);
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+/** The templates these ids own, for an export. */
+async function exportTemplatesOf(
+  ctx: QueryCtx,
+  ownerIds: OwnerId[],
+): Promise<{ templates: { key: string; title: string; body: string }[] }> {
+  const templates = [];
+  for (const template of STARTER_TEMPLATES) {
+    for (const { key, title, body } of await ownedBy(
+      ctx,
+      ownerIds,
+      template.key,
+    )) {
+      templates.push({ key, title, body });
+    }
+  }
+  return { templates };
+}
+
 /**
  * The sync's onDeleteRow hook: a row's templates go with it. Returns how
  * many it deleted.
@@ -132,14 +165,7 @@ export async function deleteStarterTemplates(
   ctx: MutationCtx,
   row: Doc<"auth_users">,
 ): Promise<number> {
-  let deleted = 0;
-  for (const template of STARTER_TEMPLATES) {
-    for (const copy of await ownedBy(ctx, row, template.key)) {
-      await ctx.db.delete("starter_templates", copy._id);
-      deleted++;
-    }
-  }
-  return deleted;
+  return await deleteTemplatesOf(ctx, ownerIdsOf(row));
 }
 
 /**
@@ -150,13 +176,7 @@ export async function exportStarterTemplates(
   ctx: QueryCtx,
   row: Doc<"auth_users">,
 ): Promise<{ templates: { key: string; title: string; body: string }[] }> {
-  const templates = [];
-  for (const template of STARTER_TEMPLATES) {
-    for (const { key, title, body } of await ownedBy(ctx, row, template.key)) {
-      templates.push({ key, title, body });
-    }
-  }
-  return { templates };
+  return await exportTemplatesOf(ctx, ownerIdsOf(row));
 }
 
 /**
@@ -164,27 +184,10 @@ export async function exportStarterTemplates(
  * (the fold's single-table mode): the user, after the re-point, and the
  * frozen row it still names, should a template have escaped it.
  */
-async function ownedByUser(
-  ctx: QueryCtx,
-  user: Doc<"users">,
-  key: string,
-): Promise<Doc<"starter_templates">[]> {
-  const owned = [];
-  const ownerIds: OwnerId[] =
-    user.auth_user_id === undefined
-      ? [user._id]
-      : [user._id, user.auth_user_id];
-  for (const ownerId of ownerIds) {
-    owned.push(
-      ...(await ctx.db
-        .query("starter_templates")
-        .withIndex("by_owner_id_and_key", (q) =>
-          q.eq("owner_id", ownerId).eq("key", key),
-        )
-        .take(100)),
-    );
-  }
-  return owned;
+function ownerIdsOfUser(user: Doc<"users">): OwnerId[] {
+  return user.auth_user_id === undefined
+    ? [user._id]
+    : [user._id, user.auth_user_id];
 }
 
 /**
@@ -195,14 +198,7 @@ export async function deleteStarterTemplatesOfUser(
   ctx: MutationCtx,
   user: Doc<"users">,
 ): Promise<number> {
-  let deleted = 0;
-  for (const template of STARTER_TEMPLATES) {
-    for (const copy of await ownedByUser(ctx, user, template.key)) {
-      await ctx.db.delete("starter_templates", copy._id);
-      deleted++;
-    }
-  }
-  return deleted;
+  return await deleteTemplatesOf(ctx, ownerIdsOfUser(user));
 }
 
 /**
@@ -213,15 +209,5 @@ export async function exportStarterTemplatesOfUser(
   ctx: QueryCtx,
   user: Doc<"users">,
 ): Promise<{ templates: { key: string; title: string; body: string }[] }> {
-  const templates = [];
-  for (const template of STARTER_TEMPLATES) {
-    for (const { key, title, body } of await ownedByUser(
-      ctx,
-      user,
-      template.key,
-    )) {
-      templates.push({ key, title, body });
-    }
-  }
-  return { templates };
+  return await exportTemplatesOf(ctx, ownerIdsOfUser(user));
 }

@@ -10,6 +10,7 @@
  * the `auth:signIn` action), with only GitHub's, Google's and Resend's HTTP
  * answers stubbed, so the callbacks run exactly as in production.
  */
+import type { FoldPhase } from "convex-auth-user-sync";
 import { api, internal } from "../convex/_generated/api";
 import {
   type GitHubAccount,
@@ -214,15 +215,6 @@ await t.run(async (ctx) => {
     starter_templates_provisioned_at: now,
   });
 });
-
-type FoldPhase =
-  | "expand"
-  | "placeholders"
-  | "repoint"
-  | "switch_reads"
-  | "stop_writes"
-  | "verify"
-  | "retire";
 
 /** Starts a phase (as `npx convex run fold:startFoldPhase` does), follows its run page by page. */
 async function foldPhase(phase: FoldPhase, what: string) {

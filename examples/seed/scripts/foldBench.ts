@@ -6,20 +6,13 @@
  * own records (`sync_runs` totals and max_page). Then a projection to a
  * million people, from the operation counts.
  */
+import type { FoldPhase as Phase } from "convex-auth-user-sync";
 import { internal } from "../convex/_generated/api";
 import { type Backend, seedMix } from "../convex/sync.helpers";
 import type { SyncRun } from "../convex/validators";
 import { runToCompletion } from "../../../dev/bench";
 import { CONVEX_LIMITS, fmt } from "../../../dev/cost";
 
-type Phase =
-  | "expand"
-  | "placeholders"
-  | "repoint"
-  | "switch_reads"
-  | "stop_writes"
-  | "verify"
-  | "retire";
 type Move = {
   phase: Phase;
   direction: "forward" | "back";

@@ -140,6 +140,12 @@ export { indexNames } from "./declaration.js";
 export type { FoldDeclaration, FoldReference } from "./declaration.js";
 export { readsUsers, referencesHold, singleTable } from "./fold/state.js";
 export { type FoldStatus, foldStatusValidator } from "./fold/state.js";
+export {
+  FOLD_PHASES,
+  FOLD_STAGES,
+  type FoldPhase,
+  type FoldStage,
+} from "./fold/stages.js";
 export type { StartRunOptions } from "./engine.js";
 export type { SchemaLike } from "./schemaCheck.js";
 export { type Actor, CLI_ACTOR, type Target } from "./audit.js";
