@@ -288,6 +288,37 @@ describe("single-table mode: who claims", () => {
   });
 });
 
+describe("single-table mode: a claim on a crowded address", () => {
+  test("a sign-in does not claim past the holders it reads: more than 12 hold the address, a case instead", async () => {
+    const t = newBackendWithFastPasswords();
+    const { placeholder } = await writesStopped(t);
+    // Unverified claims to Grace's address, free to make: with her
+    // placeholder, more holders of the key than a sign-in reads (12).
+    for (let i = 0; i < 12; i++) {
+      vi.advanceTimersByTime(1_000);
+      await signInWithOAuth(t, {
+        providerAccountId: `gh-squat-${i}`,
+        profile: {
+          name: "Squatter",
+          email: "grace@example.com",
+          emailVerified: false,
+        },
+      });
+    }
+
+    const { userId } = await signInViaOAuth(t, "github", GRACE_ON_GITHUB);
+
+    // One unseen holder might prove the address too: no claim, a case.
+    const tables = await readTables(t);
+    expect(tables.users.some((u) => u._id === placeholder._id)).toBe(true);
+    expect(
+      tables.reviews
+        .filter((review) => review.user_id === userId)
+        .map((review) => review.kind),
+    ).toEqual(["ambiguous_email"]);
+  });
+});
+
 describe("single-table mode: app writes", () => {
   test("an app write to users is an edit of the virtual row: the homes follow", async () => {
     const t = newBackendWithFastPasswords();

@@ -127,6 +127,33 @@ describe("operators in single-table mode: suspension", () => {
     expect(again.authUsers).toEqual(before.authUsers);
   });
 
+  test("a suspension's cascade reads at most 100 holders of the address: past them, a case for a person", async () => {
+    const t = newBackend();
+    const { ada } = await singleTableMode(t);
+    // Unverified claims to Ada's address cost nothing to make, and the
+    // key's index does not order by verification: more than the cascade
+    // reads in one transaction (CASCADE_SCAN, 100).
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 100; i++) {
+        await ctx.db.insert("users", {
+          email: "ada@example.com",
+          emailKey: "ada@example.com",
+          emailVerified: false,
+        });
+      }
+    });
+
+    await t.mutation(internal.operators.suspend, { id: ada });
+
+    const { users, reviews } = await readTables(t);
+    expect(users.find((u) => u._id === ada)?.status).toBe("suspended");
+    expect(
+      reviews
+        .filter((review) => review.user_id === ada)
+        .map((review) => [review.kind, review.email]),
+    ).toEqual([["ambiguous_email", "ada@example.com"]]);
+  });
+
   test("the sign-in's check finds a suspended holder of the address on users alone, and none once reactivated", async () => {
     const t = newBackend();
     const { ada, adaByCode } = await singleTableMode(t);

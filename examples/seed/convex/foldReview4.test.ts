@@ -6,13 +6,22 @@
 import { describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { folded, forward, stage, writesStopped } from "./fold.helpers";
-import { signInViaOAuth } from "./signIn.helpers";
+import { userSync } from "./sync";
+import {
+  folded,
+  forward,
+  stage,
+  twoPeople,
+  writesStopped,
+} from "./fold.helpers";
+import { requestCode, signInAction, signInViaOAuth } from "./signIn.helpers";
 import {
   type Backend,
   checkConsistency,
   expectAppError,
+  measuredOAuthSignIn,
   newBackendWithFastPasswords,
+  newMeasuringBackend,
   readTables,
   runDueFunctions,
   signInWithOAuth,
@@ -218,5 +227,194 @@ describe("review 4: suspension across the stop", () => {
     ).toBe(true);
 
     await expectAppError(signInViaOAuth(t, "google", eveOnGoogle), "FORBIDDEN");
+  });
+});
+
+describe("review 4: cost", () => {
+  // DEFECT (unbounded reads at sign-in): a first verified sign-in in
+  // single-table mode reads EVERY user holding its address key unverified
+  // (oneTableClaim.ts verifiedHolders walks [emailKey] until `limit`
+  // verified holders are found; completeOneTableSignIn calls it on every
+  // first sign-in). Unverified holders cost nothing to make (any OAuth
+  // account with an unverified address), so one address can be made to
+  // exhaust a sign-in's read budget. Two-table lookups bound this scan
+  // (reads.ts KEY_SCAN).
+  test("a first sign-in's reads do not grow with the unverified holders of its address", async () => {
+    const measure = async (unverified: number) => {
+      const t = newMeasuringBackend();
+      await writesStopped(t);
+      for (let i = 0; i < unverified; i++) {
+        vi.advanceTimersByTime(1_000);
+        await signInWithOAuth(t, {
+          providerAccountId: `gh-squat-${i}`,
+          profile: {
+            name: "Squatter",
+            email: "kim@example.com",
+            emailVerified: false,
+          },
+        });
+      }
+      vi.advanceTimersByTime(1_000);
+      const { metrics } = await measuredOAuthSignIn(t, {
+        providerAccountId: "gh-kim",
+        profile: { name: "Kim", email: "kim@example.com" },
+      });
+      return metrics.documentsRead;
+    };
+    const few = await measure(1);
+    const many = await measure(25);
+    expect(many - few).toBeLessThanOrEqual(12);
+  });
+});
+
+/** Ada (GitHub) and her second account by emailed code, another spelling. */
+async function adaTwice(t: Backend) {
+  const people = await twoPeople(t);
+  const email = "Ada@Example.com";
+  const code = await requestCode(t, "resend-otp", { email });
+  const byCode = await signInAction(t, "resend-otp", { email, code });
+  if (byCode === null) throw new Error("the code sign-in failed");
+  return { ...people, adaByCode: byCode.userId };
+}
+
+async function sessionsOf(t: Backend, userId: string) {
+  return await t.run(async (ctx) =>
+    ctx.db
+      .query("authSessions")
+      .withIndex("userId", (q) => q.eq("userId", userId as Id<"users">))
+      .collect(),
+  );
+}
+
+describe("review 4: a suspension written by app code", () => {
+  // DEFECT (no cascade for an app write in single-table mode): in two
+  // tables an app write of users.status = "suspended" (the seed's
+  // admin.editUser) suspends and signs out the person's other accounts
+  // proving the address (triggers.ts onUsersChange -> suspendAddressHolders).
+  // In single-table mode onUsersChangeOneTable only ends the user's own
+  // sign-ins: the person's other account (another method and spelling)
+  // stays active with its sessions live (no suspendKeyHolders call).
+  test("suspending by an app write to users reaches the person's other account, as in two tables", async () => {
+    // Two tables: the baseline.
+    const two = newBackendWithFastPasswords();
+    const before = await adaTwice(two);
+    await two.mutation(internal.admin.editUser, {
+      userId: before.ada,
+      status: "suspended",
+    });
+    expect((await userOf(two, before.adaByCode)).status).toBe("suspended");
+    expect(await sessionsOf(two, before.adaByCode)).toEqual([]);
+
+    // Single-table mode, the same write.
+    const t = newBackendWithFastPasswords();
+    let people: Awaited<ReturnType<typeof adaTwice>> | undefined;
+    await folded(t, async (backend) => {
+      people = await adaTwice(backend);
+      return people;
+    });
+    await forward(t, "switch_reads");
+    await forward(t, "stop_writes");
+    expect(await sessionsOf(t, people!.adaByCode)).toHaveLength(1);
+
+    await t.mutation(internal.admin.editUser, {
+      userId: people!.ada,
+      status: "suspended",
+    });
+
+    expect((await userOf(t, people!.ada)).status).toBe("suspended");
+    expect((await userOf(t, people!.adaByCode)).status).toBe("suspended");
+    expect(await sessionsOf(t, people!.adaByCode)).toEqual([]);
+  });
+});
+
+describe("review 4: reads switched", () => {
+  // DEFECT (a one-sided users-side reference trusted at reads_switched):
+  // fold/reads.ts pairedUserFromUsers / readPairFromUsers take "the one
+  // user naming the row" as its owner without reading the row. Damage: Ada's
+  // user lost its reference, and Bob's names Ada's row, which names Ada.
+  // Two tables (readPair) see a one-sided claim: the row has no user, Bob
+  // no counterpart. Once reads are switched, a lookup of Ada's row id
+  // answers with Bob's user (and Bob's values under Ada's row id), and Bob's
+  // counterpart is Ada's row: a person resolved from another's record on a
+  // claim only one side makes.
+  test("a lookup of a row by its id never answers with a user that names it one-sidedly", async () => {
+    const t = newBackendWithFastPasswords();
+    let bob: Id<"users"> | undefined;
+    const { ada, adaRow } = await folded(t, async (backend) => {
+      const people = await twoPeople(backend);
+      bob = (
+        await signInWithOAuth(backend, {
+          providerAccountId: "gh-bob",
+          profile: { name: "Bob", email: "bob@example.com" },
+        })
+      ).userId;
+      return people;
+    });
+    const damage = async () =>
+      await t.run(async (ctx) => {
+        await ctx.db.patch("users", ada, { auth_user_id: undefined });
+        await ctx.db.patch("users", bob!, { auth_user_id: adaRow });
+      });
+    const lookup = async () =>
+      await t.run(async (ctx) => {
+        const pair = await userSync.loadPairById(ctx, adaRow);
+        const counterpart = await userSync.findCounterpart(
+          ctx,
+          (await ctx.db.get("users", bob!))!,
+        );
+        return JSON.stringify({
+          user: pair?.user?._id ?? null,
+          bobCounterpart: counterpart?._id ?? null,
+        });
+      });
+    const bobRow = (await userOf(t, bob!)).auth_user_id;
+    await damage();
+    expect(JSON.parse(await lookup())).toEqual({
+      user: null,
+      bobCounterpart: null,
+    });
+
+    // The switch proves every row first (damage holds it back): repaired
+    // for it, then damaged again once reads are switched.
+    await t.run(async (ctx) => {
+      await ctx.db.patch("users", ada, { auth_user_id: adaRow });
+      await ctx.db.patch("users", bob!, { auth_user_id: bobRow });
+    });
+    await forward(t, "switch_reads");
+    expect(await stage(t)).toBe("reads_switched");
+    await damage();
+
+    expect(JSON.parse(await lookup())).toEqual({
+      user: null,
+      bobCounterpart: null,
+    });
+  });
+});
+
+describe("review 4: the library's syncFromRow in single-table mode", () => {
+  // DEFECT (an app-table write path without the refusal): the public
+  // `userSync.syncFromRow` (index.ts; steps.ts syncFromRow) has no
+  // single-table check, unlike ensurePair, deleteRow, setRowStatus, the
+  // library's operator syncUser and the runs. The seed's operator command
+  // `userSync:syncUser {authUserId}` (and the admin's
+  // syncAuthUserToConvexUser) call it: in single-table mode it plans from
+  // the FROZEN row, copies its stale values over the person's edit on users
+  // (fold fields are exact copies of the row) and writes the app table.
+  test("a sync from a frozen row is refused, and the person's edit on users stays", async () => {
+    const t = newBackendWithFastPasswords();
+    const { ada, adaRow } = await writesStopped(t);
+    const session = await adaSignsIn(t);
+    await session.asUser.mutation(api.users.updateUserProfile, {
+      company: "Edited after the stop",
+    });
+    const rowBefore = await rowOf(t, adaRow);
+
+    await expectAppError(
+      t.mutation(internal.userSync.syncUser, { authUserId: adaRow }),
+      "CONFLICT",
+    );
+
+    expect((await userOf(t, ada)).company).toBe("Edited after the stop");
+    expect(await rowOf(t, adaRow)).toEqual(rowBefore);
   });
 });

@@ -813,12 +813,21 @@ export class UserSync<
     } as never;
   }
 
-  /** Brings an app row into agreement with its user, from the row's side. */
+  /**
+   * Brings an app row into agreement with its user, from the row's side.
+   * CONFLICT in single-table mode (the fold's stage `writes_stopped` on):
+   * the row is frozen, and a sync from it would copy its stale values over
+   * the person's edits on `users` and write the app table.
+   */
   async syncFromRow(
     ctx: MCtx<DataModel>,
     row: Doc<DataModel, Table>,
     options: SyncOptions = { now: Date.now() },
   ): Promise<SyncResult> {
+    // No fold declared: no fold record to read.
+    if (this.shape.fold !== undefined) {
+      await refuseInSingleTable(ctx as never, this.shape, "sync from a row");
+    }
     return await syncFromRow(ctx as never, this.shape, row as never, options);
   }
 

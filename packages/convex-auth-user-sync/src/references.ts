@@ -29,6 +29,7 @@
  */
 import type { GenericId } from "convex/values";
 import type { GenericDataModel, GenericMutationCtx } from "convex/server";
+import { refuseInSingleTable } from "./accounts.js";
 import { audited, CLI_ACTOR } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { keepSuspension, normalizeEmail } from "./policy.js";
@@ -71,6 +72,11 @@ export async function adoptAppReferences(
     throw new Error(
       "adoptAppReferences is for references on both sides: the declaration has no reference.users",
     );
+  }
+  // A link it adopts may write the row (a suspension kept): rows are
+  // frozen in single-table mode.
+  if (shape.fold !== undefined) {
+    await refuseInSingleTable(ctx, shape, "adopt app references");
   }
   const page = await ctx.db
     .query(shape.table)

@@ -11,7 +11,7 @@ import { getDoc, indexRange, patchDoc, type ReadCtx } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { normalizeEmail } from "./policy.js";
 import { endSignIns, type MutationCtx } from "./sessions.js";
-import { readPair, separatedFrom } from "./steps.js";
+import { readPair, recordReview, separatedFrom } from "./steps.js";
 import { foldOf, frozenRowOf } from "./fold/people.js";
 
 /**
@@ -216,6 +216,9 @@ export async function suspendAddressHolders(
   }
 }
 
+/** Holders of an address key a single-table cascade reads (any status). */
+export const CASCADE_SCAN = 100;
+
 /**
  * Single-table mode's cascade (stage `writes_stopped` on): when a user is
  * suspended, every other user that proves the same address (its key's home,
@@ -226,7 +229,13 @@ export async function suspendAddressHolders(
  * person who never signed in, as a legacy row): a claim nobody verified
  * reaches nobody. Kept-apart accounts (a marker naming either's user and
  * the other's user or frozen row) are not reached. One index range over
- * the key's holders, read at suspension only.
+ * the key's holders, read at suspension only, at most CASCADE_SCAN of them:
+ * the key's index orders by status, not by verification, so unverified
+ * holders (free to make) are stepped over, and a transaction must stay
+ * bounded. Past that bound the cascade stops and a case is recorded for a
+ * person; every sign-in proving the address is still refused (the
+ * suspended user holds it: suspendedKeyHolder), but a holder not reached
+ * keeps its sessions until a person suspends it.
  *
  * @example await suspendKeyHolders(ctx, shape, suspendedUser);
  */
@@ -244,7 +253,22 @@ export async function suspendKeyHolders(
     [fold.emailKey]: key,
   });
   const suspendedSide = await sideOfUser(ctx, shape, suspended);
+  let seen = 0;
   for await (const user of holders) {
+    if (++seen > CASCADE_SCAN) {
+      await recordReview(
+        ctx,
+        {
+          kind: "ambiguous_email",
+          userId: suspended._id,
+          rowIds: [],
+          email: key,
+          detail: `A suspension reached the first ${CASCADE_SCAN} accounts holding this address, not the rest (too many for one transaction): sign-ins proving the address are refused, but suspend the other accounts that prove it by hand to end their sessions.`,
+        },
+        { now: Date.now() },
+      );
+      return;
+    }
     // Already suspended (the user itself, say): its sign-ins ended with
     // that suspension. A holder proves the address only when its provider
     // verified it, in whatever capitals.

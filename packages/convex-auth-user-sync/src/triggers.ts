@@ -16,7 +16,7 @@ import { ensureOneTable } from "./fold/oneTable.js";
 import { singleTable } from "./fold/state.js";
 import { virtualRow } from "./fold/virtualRow.js";
 import { endSignIns } from "./sessions.js";
-import { suspendAddressHolders } from "./suspension.js";
+import { suspendAddressHolders, suspendKeyHolders } from "./suspension.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import {
   editsFromRowWrite,
@@ -180,13 +180,16 @@ async function onUsersChangeOneTable(
   };
   delete edits._id;
   delete edits._creationTime;
-  await ensureOneTable(ctx, shape, user, edits, {
+  const written = await ensureOneTable(ctx, shape, user, edits, {
     now,
     before: change.oldDoc,
   });
-  // A suspension written by app code ends the account's sign-ins.
+  // A suspension written by app code ends the account's sign-ins, and
+  // reaches the person's other accounts proving its address, as an
+  // operator's suspension does in this mode (and as in two tables).
   if (change.oldDoc.status !== "suspended" && user.status === "suspended") {
     await endSignIns(ctx, shape, change.id as GenericId<"users">);
+    await suspendKeyHolders(ctx, shape, written.user);
   }
 }
 

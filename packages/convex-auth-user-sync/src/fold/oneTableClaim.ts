@@ -24,14 +24,20 @@ import { recordReview, separatedFrom } from "../steps.js";
 import { CLAIM_REFERENCES, referencesTo, takeOver } from "./claim.js";
 import { isPlaceholder, UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
 import { neverPaired } from "./oneTable.js";
+import { KEY_SCAN } from "./reads.js";
 import { virtualRow } from "./virtualRow.js";
 
 /**
  * Users other than `user` whose homes hold `key` verified (placeholders
- * never do: their verification home is absent), up to `limit`. One index
- * range over the key's users, read until enough are found.
+ * never do: their verification home is absent), up to `limit`, and
+ * whether that answer is whole. The key's index orders by status, not by
+ * verification, and an unverified holder costs nothing to make (any
+ * account whose provider does not vouch for the address): at most
+ * KEY_SCAN holders are read, as the lookups do (reads.ts). `complete` is
+ * false when that bound ended the scan before `limit` verified holders
+ * were found: others may hold the key verified, unseen.
  *
- * @example const others = await verifiedHolders(ctx, shape, key, user._id, 2);
+ * @example const { holders, complete } = await verifiedHolders(ctx, shape, key, user._id, 2);
  */
 export async function verifiedHolders(
   ctx: ReadCtx,
@@ -39,40 +45,42 @@ export async function verifiedHolders(
   key: string,
   except: unknown,
   limit: number,
-): Promise<AnyDoc[]> {
+): Promise<{ holders: AnyDoc[]; complete: boolean }> {
   const fold = shape.fold!;
-  const found: AnyDoc[] = [];
+  const holders: AnyDoc[] = [];
+  let seen = 0;
   for await (const holder of indexRange(
     ctx,
     "users",
     fold.usersByEmailKeyStatus,
     { [fold.emailKey]: key },
   )) {
+    if (++seen > KEY_SCAN) return { holders, complete: false };
     if (holder._id === except || isPlaceholder(holder)) continue;
     if (holder[fold.emailVerified] !== true) continue;
-    found.push(holder);
-    if (found.length >= limit) break;
+    holders.push(holder);
+    if (holders.length >= limit) break;
   }
-  return found;
+  return { holders, complete: true };
 }
 
 /**
  * Claims the placeholder this first completed sign-in proves, if exactly
- * one is due; returns whether it did (the user then holds the
- * placeholder's values and references).
+ * one is due: "claimed" (the user then holds the placeholder's values
+ * and references), "recorded" (a case instead), or "none".
  *
- * @example if (await claimOneTable(ctx, shape, user, now)) user = await getDoc(ctx, "users", user._id);
+ * @example if ((await claimOneTable(ctx, shape, user, now)) === "claimed") user = await getDoc(ctx, "users", user._id);
  */
 export async function claimOneTable(
   ctx: MutationCtx,
   shape: Shape,
   user: AnyDoc,
   now: number,
-): Promise<boolean> {
+): Promise<"claimed" | "recorded" | "none"> {
   // 1. Only a first completed sign-in that names an address claims.
   const key = normalizeEmail(user.email);
-  if (shape.fold === undefined || key === undefined) return false;
-  if (!neverPaired(shape, user)) return false;
+  if (shape.fold === undefined || key === undefined) return "none";
+  if (!neverPaired(shape, user)) return "none";
   const placeholders = await byIndex(
     ctx,
     "users",
@@ -80,7 +88,7 @@ export async function claimOneTable(
     { [UNCLAIMED]: key },
     2,
   );
-  if (placeholders.length === 0) return false;
+  if (placeholders.length === 0) return "none";
   const rowIds = placeholders.map(
     (placeholder) => virtualRow(shape, placeholder)._id,
   );
@@ -98,15 +106,18 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 2. The only candidate, or a case.
+  //    Too many holders of the key to see them all: one unseen may hold
+  //    it verified, so no claim (a case, as for several candidates).
   const owners = await verifiedHolders(ctx, shape, key, user._id, 1);
   const [placeholder] = placeholders;
   if (
     placeholders.length > 1 ||
-    owners.length > 0 ||
+    owners.holders.length > 0 ||
+    !owners.complete ||
     placeholder === undefined
   ) {
     await recordReview(
@@ -116,11 +127,11 @@ export async function claimOneTable(
         userId: user._id,
         rowIds,
         email: key,
-        detail: `A sign-in proved an address that ${placeholders.length > 1 ? "several people who never signed in hold" : "a person who never signed in holds, but so do others"}; no placeholder was claimed.`,
+        detail: `A sign-in proved an address that ${placeholders.length > 1 ? "several people who never signed in hold" : owners.holders.length > 0 ? "a person who never signed in holds, but so do others" : `a person who never signed in holds, and more than ${KEY_SCAN} accounts hold too (too many to tell in a sign-in whether one proves it)`}; no placeholder was claimed.`,
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 3. The placeholder holds the address now, never paired: an address
@@ -138,10 +149,10 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
   // A person decided this record is not the user's (keep_separate).
-  if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return false;
+  if ((await separatedFrom(ctx, user._id, [row._id])).size > 0) return "none";
 
   // 4. What points at the placeholder, all of it, or no claim.
   const references = await referencesTo(ctx, shape, placeholder._id);
@@ -157,7 +168,7 @@ export async function claimOneTable(
       },
       { now },
     );
-    return false;
+    return "recorded";
   }
 
   // 5. The claim: references moved, values copied, the old row's
@@ -167,5 +178,5 @@ export async function claimOneTable(
     label: "sign-in",
     userId: user._id as GenericId<"users">,
   });
-  return true;
+  return "claimed";
 }

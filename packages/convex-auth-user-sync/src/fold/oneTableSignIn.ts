@@ -16,6 +16,7 @@ import { keptApart } from "../suspension.js";
 import type { SyncOutcome } from "../validators.js";
 import { ensureOneTable, neverPaired } from "./oneTable.js";
 import { claimOneTable, verifiedHolders } from "./oneTableClaim.js";
+import { KEY_SCAN } from "./reads.js";
 import { virtualRow } from "./virtualRow.js";
 
 /**
@@ -84,18 +85,20 @@ export async function completeOneTableSignIn(
 
   // 2. A first sign-in that proves a placeholder's address takes it over.
   const first = neverPaired(shape, user);
-  const claimed = first && (await claimOneTable(ctx, shape, user, now));
+  const claim = first ? await claimOneTable(ctx, shape, user, now) : "none";
+  const claimed = claim === "claimed";
   if (claimed) user = (await getDoc(ctx, "users", userId))!;
   // Another verified holder of the address is a second account of one
-  // person, for a person to look at: read on a first sign-in only.
+  // person, for a person to look at: read on a first sign-in only, at most
+  // KEY_SCAN holders (verifiedHolders).
   const key = normalizeEmail(user.email);
-  const holders =
+  const { holders, complete } =
     first &&
     !claimed &&
     key !== undefined &&
     user.emailVerificationTime !== undefined
       ? await verifiedHolders(ctx, shape, key, userId, CLAIM_LIMIT)
-      : [];
+      : { holders: [], complete: true };
 
   // 3. The merge, the login stamped. A placeholder claimed suspended
   //    refuses the sign-in: the error rolls the claim back with the rest.
@@ -122,6 +125,21 @@ export async function completeOneTableSignIn(
         email: key,
         detail:
           "A second account proved an address another account holds verified (Convex Auth keeps them apart: another method or spelling); they were not merged.",
+      },
+      { now },
+    );
+  } else if (!complete && claim !== "recorded" && result.rowId !== null) {
+    // Too many holders of the address to tell in a sign-in whether one
+    // holds it verified: not guessed either way, shown to a person (once:
+    // a claim refused for it recorded its case already).
+    await recordReview(
+      ctx,
+      {
+        kind: "ambiguous_email",
+        userId,
+        rowIds: [result.rowId],
+        email: key,
+        detail: `A first sign-in proved an address that more than ${KEY_SCAN} accounts hold: too many to tell in a sign-in whether another holds it verified (a second account of one person); look at the address's holders.`,
       },
       { now },
     );

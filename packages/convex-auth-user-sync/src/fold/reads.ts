@@ -35,15 +35,16 @@ const CLAIM_SCAN = 3;
 /**
  * Users holding one address key looked at, verified or not: the key's
  * index orders by status, not by verification, so unverified holders are
- * stepped over within this bound.
+ * stepped over within this bound (the claim's too, oneTableClaim.ts).
  */
-const KEY_SCAN = 12;
+export const KEY_SCAN = 12;
 
 /**
  * What a user's reference leads to, read from `users`: its virtual row as
  * the counterpart. With a users-side reference, the row it names is the
  * user's while no other user names it too (one index range: two users
- * naming one row are neither its owner); with the app side's only, the
+ * naming one row are neither its owner) and the row names the user back
+ * (namesBack); with the app side's only, the
  * row naming the user (its reference only) gives the pairing and the id.
  */
 export async function readPairFromUsers(
@@ -73,9 +74,27 @@ export async function readPairFromUsers(
   const named = user[shape.usersRef];
   if (named === undefined) return await ownRecord(ctx, shape, user, none);
   const naming = await usersNaming(ctx, shape, named);
-  return naming.length === 1 && naming[0]!._id === user._id
+  return naming.length === 1 &&
+    naming[0]!._id === user._id &&
+    (await namesBack(ctx, shape, named, user))
     ? { ...none, counterpart: virtualRow(shape, user) }
     : none;
+}
+
+/**
+ * Whether the row names the user back: only a reference both sides agree
+ * on pairs them, as in two tables (found by review: a user naming another's
+ * row one-sidedly was answered as its owner). One `get` of the row, for
+ * this bookkeeping alone: every value still comes from `users`.
+ */
+async function namesBack(
+  ctx: ReadCtx,
+  shape: Shape,
+  rowId: unknown,
+  user: AnyDoc,
+): Promise<boolean> {
+  const row = await getDoc(ctx, shape.table, rowId);
+  return row !== null && row[shape.appRef] === user._id;
 }
 
 /**
@@ -117,7 +136,7 @@ async function usersNaming(
 
 /**
  * The user an app row (an id) stands for: the one user naming it (a
- * users-side reference; the row is not read), else, with the app side's
+ * users-side reference) that the row names back, else, with the app side's
  * reference only, the user its reference names, when they are paired.
  */
 export async function pairedUserFromUsers(
@@ -130,7 +149,12 @@ export async function pairedUserFromUsers(
     return row === null ? null : await findPairedUser(ctx, shape, row);
   }
   const naming = await usersNaming(ctx, shape, rowId);
-  return naming.length === 1 ? naming[0]! : null;
+  const [user] = naming;
+  return naming.length === 1 &&
+    user !== undefined &&
+    (await namesBack(ctx, shape, rowId, user))
+    ? user
+    : null;
 }
 
 /**
