@@ -214,7 +214,7 @@ export async function benchFold(options: {
       .map((size) => `${fmt(templates.get(size)!)} templates at N=${fmt(size)}`)
       .join(", ")}; ` +
       `pages of ${pageSize}, ${workers} worker${workers === 1 ? "" : "s"}; per person = per identity of the mix; ` +
-      "expand back, switch_reads and stop_writes forward run nothing, they only move the stage):",
+      "expand back runs nothing, it only moves the stage; switch_reads and stop_writes forward each run the verify phase's row check):",
   );
   const table: Row[] = [];
   for (const [label, bySize] of byLabel) {
