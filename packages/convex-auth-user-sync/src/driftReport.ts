@@ -36,7 +36,7 @@ import {
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "./steps.js";
-import { isPlaceholder } from "./fold/marker.js";
+import { isPlaceholder } from "./placeholder.js";
 import { foldOf, inSingleTable } from "./fold/people.js";
 import { pairReadOf, readMergedPage, unlinkedRowsAfter } from "./streams.js";
 

@@ -3,7 +3,7 @@
  * each bounded; they join exactly what the sync would link, nothing more.
  */
 import type { AnyDoc, Shape } from "./declaration.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./fold/marker.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "./placeholder.js";
 import { appError } from "./errors.js";
 import { holdsAsNeverPaired, normalizeEmail } from "./policy.js";
 import {

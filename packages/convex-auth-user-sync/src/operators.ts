@@ -51,7 +51,7 @@ import {
 import { AUDITED_AUTH_FIELDS } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError, isAppError } from "./errors.js";
-import { isPlaceholder } from "./fold/marker.js";
+import { isPlaceholder } from "./placeholder.js";
 import {
   foldOf,
   frozenRowOf,

@@ -39,7 +39,7 @@ import type { AnyDoc, Shape } from "./declaration.js";
 import { appError } from "./errors.js";
 import { boundedPage } from "./pages.js";
 import { CLAIM_REFERENCES, referencesTo, takeOver } from "./fold/claim.js";
-import { isPlaceholder } from "./fold/marker.js";
+import { isPlaceholder } from "./placeholder.js";
 import { inSingleTable } from "./fold/people.js";
 import { planLink } from "./policy.js";
 import {

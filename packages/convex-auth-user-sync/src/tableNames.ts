@@ -58,7 +58,7 @@ export const CONVEX_AUTH_TABLES: Record<
   authRateLimits: { fields: [], indexes: { identifier: ["identifier"] } },
 };
 
-/** The `users` field marking the fold's placeholder (see fold/marker.ts). */
+/** The `users` field marking the fold's placeholder (see placeholder.ts). */
 export const UNCLAIMED = "unclaimed";
 /** The sync's `users` fields the fold needs (see syncUserFields). */
 export const FOLD_USER_FIELDS = [UNCLAIMED, "foldWrittenAt"];

@@ -27,7 +27,7 @@ import {
   unlinkedRowsWithEmail,
   verifiedUsersWithEmail,
 } from "../steps.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "../placeholder.js";
 
 /** The most documents of one declared reference a claim moves. */
 export const CLAIM_REFERENCES = 100;

@@ -14,7 +14,7 @@ import type {
 import { v } from "convex/values";
 import { type Actor, CLI_ACTOR, recordAudit } from "../audit.js";
 import type { Shape } from "../declaration.js";
-import type { makeEngine } from "../engine.js";
+import type { StartRunOptions } from "../runs/runner.js";
 import { appError } from "../errors.js";
 import { syncRunValidator, type SyncRun } from "../validators.js";
 import {
@@ -32,7 +32,16 @@ import {
 } from "./state.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
-type Engine = ReturnType<typeof makeEngine>;
+/** What the fold asks of the engine (engine.ts): its runs, and whether one is active. */
+type Engine = {
+  activeRun(ctx: MutationCtx): Promise<SyncRun | null>;
+  startRun(
+    ctx: MutationCtx,
+    name: string,
+    options: StartRunOptions,
+    plan?: readonly string[],
+  ): Promise<SyncRun>;
+};
 
 /** How a phase run is started (the run's own options). */
 export type FoldRunOptions = {

@@ -11,7 +11,7 @@ import type { AnyDoc, FoldShape, Shape } from "../declaration.js";
 import { isEmptyPlan, planPairSync, type RowSide } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import type { EnsureResult } from "../steps.js";
-import { isPlaceholder } from "./marker.js";
+import { isPlaceholder } from "../placeholder.js";
 import { writeRowFromUser } from "./rowsFromUsers.js";
 import { singleTable } from "./state.js";
 import { homesPatch, virtualRow } from "./virtualRow.js";

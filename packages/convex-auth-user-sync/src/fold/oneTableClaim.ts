@@ -22,7 +22,7 @@ import { holdsAsNeverPaired, normalizeEmail } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import { recordReview, separatedFrom } from "../steps.js";
 import { CLAIM_REFERENCES, referencesTo, takeOver } from "./claim.js";
-import { isPlaceholder, UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { isPlaceholder, UNCLAIMED, UNCLAIMED_INDEX } from "../placeholder.js";
 import { neverPaired } from "./oneTable.js";
 import { KEY_SCAN } from "./reads.js";
 import { virtualRow } from "./virtualRow.js";

@@ -12,7 +12,7 @@ import { appError } from "../errors.js";
 import { normalizeEmail } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
 import { CLAIM_LIMIT, recordReview } from "../steps.js";
-import { keptApart } from "../suspension.js";
+import { keptApart } from "../separations.js";
 import type { SyncOutcome } from "../validators.js";
 import { ensureOneTable, neverPaired } from "./oneTable.js";
 import { claimOneTable, verifiedHolders } from "./oneTableClaim.js";

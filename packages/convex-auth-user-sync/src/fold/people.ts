@@ -9,7 +9,7 @@ import type { AnyDoc, FoldShape, Shape } from "../declaration.js";
 import { appError } from "../errors.js";
 import { byIndex, type ReadCtx } from "../db.js";
 import { findPairedUser, readPair } from "../steps.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "../placeholder.js";
 import { singleTable } from "./state.js";
 
 /**

@@ -28,7 +28,7 @@ import {
 } from "../steps.js";
 import { CLAIM_REFERENCES, referencesTo } from "./claim.js";
 import { documentPhase } from "./documentPhase.js";
-import { isPlaceholder, UNCLAIMED } from "./marker.js";
+import { isPlaceholder, UNCLAIMED } from "../placeholder.js";
 
 /**
  * One legacy row's step: linked as any run would link it, if a verified

@@ -24,7 +24,7 @@ import {
   type ReadCtx,
   verifiedUsersWithEmail,
 } from "../steps.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "./marker.js";
+import { UNCLAIMED, UNCLAIMED_INDEX } from "../placeholder.js";
 import { foldMode, writesStoppedAt } from "./state.js";
 import { virtualRow } from "./virtualRow.js";
 

@@ -19,7 +19,7 @@ import {
   type SyncResult,
 } from "../steps.js";
 import { documentPhase } from "./documentPhase.js";
-import { isPlaceholder } from "./marker.js";
+import { isPlaceholder } from "../placeholder.js";
 import { homesPatch, virtualRow } from "./virtualRow.js";
 
 /** The app fields a row holds for a user: the virtual row's, its ids aside. */
