@@ -147,37 +147,72 @@ export async function findPairByEmail(
   // 2. A person who never signed in, if they are the only one: a legacy
   //    row nobody has claimed yet, or the fold's placeholder of one (see
   //    fold/placeholders.ts), with its row.
-  const unlinked: UserPair[] = (
-    await unlinkedRowsWithEmail(ctx, shape, email)
-  ).map((row) => ({ user: null, row }));
-  if (shape.fold !== undefined) {
-    for (const user of await byIndex(
-      ctx,
-      "users",
-      UNCLAIMED_INDEX,
-      { [UNCLAIMED]: email },
-      2,
-    )) {
-      const row = (await readPair(ctx, shape, user)).counterpart;
-      // The address its row holds now, as for the claim (fold/claim.ts): a
-      // row that left it (edited past the triggers, `unclaimed` not yet
-      // re-keyed) is not named by it (found by review).
-      if (row !== null && !holdsAsNeverPaired(shape, row, email)) continue;
-      unlinked.push({ user, row });
-    }
-  }
+  const counterpartOf = async (user: AnyDoc) =>
+    (await readPair(ctx, shape, user)).counterpart;
+  const unlinked: UserPair[] = [
+    ...(await unlinkedRowsWithEmail(ctx, shape, email)).map((row) => ({
+      user: null,
+      row,
+    })),
+    ...(shape.fold === undefined
+      ? []
+      : await placeholdersWithEmail(ctx, shape, email, counterpartOf)),
+  ];
   if (unlinked.length === 1) return unlinked[0]!;
   if (options.unique && unlinked.length > 1) throw ambiguous();
-  // 3. A user whose provider verified it (not synced yet, or drifted). A
-  //    sign-in never completed is found only by an operator's command
-  //    (`unique`), which must see every account it could act on.
+  // 3. A user whose provider verified it.
+  return await verifiedUserWithEmail(ctx, shape, email, options, counterpartOf);
+}
+
+/**
+ * The fold's placeholders of this address (at most two), each with its
+ * row as `counterpartOf` reads it, while that row holds the address now as
+ * a row never paired: a row that left it (edited past the triggers,
+ * `unclaimed` not yet re-keyed) is not named by it, as for the claim
+ * (fold/claim.ts; found by review).
+ */
+export async function placeholdersWithEmail(
+  ctx: ReadCtx,
+  shape: Shape,
+  email: string,
+  counterpartOf: (user: AnyDoc) => Promise<AnyDoc | null>,
+): Promise<UserPair[]> {
+  const found: UserPair[] = [];
+  for (const user of await byIndex(
+    ctx,
+    "users",
+    UNCLAIMED_INDEX,
+    { [UNCLAIMED]: email },
+    2,
+  )) {
+    const row = await counterpartOf(user);
+    if (row !== null && !holdsAsNeverPaired(shape, row, email)) continue;
+    found.push({ user, row });
+  }
+  return found;
+}
+
+/**
+ * The last step of a lookup by address: a user whose provider verified it
+ * (not synced yet, or drifted), with its counterpart as `counterpartOf`
+ * reads it. A sign-in never completed is found only by an operator's
+ * command (`unique`), which must see every account it could act on, and
+ * refuses an address several accounts hold.
+ */
+export async function verifiedUserWithEmail(
+  ctx: ReadCtx,
+  shape: Shape,
+  email: string,
+  options: { unique: boolean },
+  counterpartOf: (user: AnyDoc) => Promise<AnyDoc | null>,
+): Promise<UserPair | null> {
   const users = await verifiedUsersWithEmail(ctx, shape, email, 2, {
     signedIn: !options.unique,
   });
   if (options.unique && users.length > 1) throw ambiguous();
   const [user] = users;
   if (user === undefined) return null;
-  return { user, row: (await readPair(ctx, shape, user)).counterpart };
+  return { user, row: await counterpartOf(user) };
 }
 
 /** Whether a provider verified this address (an email key) for the user. */

@@ -13,8 +13,12 @@
  * `users`.
  */
 import type { AnyDoc, Shape } from "../declaration.js";
-import { ambiguous, verifiedOwnAddress } from "../lookups.js";
-import { holdsAsNeverPaired } from "../policy.js";
+import {
+  ambiguous,
+  placeholdersWithEmail,
+  verifiedOwnAddress,
+  verifiedUserWithEmail,
+} from "../lookups.js";
 import {
   byIndex,
   findPairedUser,
@@ -22,9 +26,7 @@ import {
   type PairRead,
   readPair,
   type ReadCtx,
-  verifiedUsersWithEmail,
 } from "../steps.js";
-import { UNCLAIMED, UNCLAIMED_INDEX } from "../placeholder.js";
 import { foldMode, writesStoppedAt } from "./state.js";
 import { virtualRow } from "./virtualRow.js";
 
@@ -222,29 +224,16 @@ export async function findPairByEmailFromUsers(
   if (vouched[0] !== undefined) return vouched[0];
   // 2. A person who never signed in, if they are the only one: the fold's
   //    placeholder of their row, while that row still holds the address.
-  const unlinked: UserPair[] = [];
-  for (const user of await byIndex(
+  const counterpartOf = async (user: AnyDoc) =>
+    (await readPairFromUsers(ctx, shape, user)).counterpart;
+  const unlinked = await placeholdersWithEmail(
     ctx,
-    "users",
-    UNCLAIMED_INDEX,
-    { [UNCLAIMED]: email },
-    2,
-  )) {
-    const row = (await readPairFromUsers(ctx, shape, user)).counterpart;
-    if (row !== null && !holdsAsNeverPaired(shape, row, email)) continue;
-    unlinked.push({ user, row });
-  }
+    shape,
+    email,
+    counterpartOf,
+  );
   if (unlinked.length === 1) return unlinked[0]!;
   if (options.unique && unlinked.length > 1) throw ambiguous();
   // 3. A user whose provider verified it (not synced yet, or drifted).
-  const users = await verifiedUsersWithEmail(ctx, shape, email, 2, {
-    signedIn: !options.unique,
-  });
-  if (options.unique && users.length > 1) throw ambiguous();
-  const [user] = users;
-  if (user === undefined) return null;
-  return {
-    user,
-    row: (await readPairFromUsers(ctx, shape, user)).counterpart,
-  };
+  return await verifiedUserWithEmail(ctx, shape, email, options, counterpartOf);
 }
