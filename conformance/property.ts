@@ -610,6 +610,11 @@ export function consistencyProperty(
                   }),
                 ),
               );
+              // The fold moved first: a verified row in no pair (Cfo's,
+              // below) holds the switch of reads back until a person
+              // settles it (docs/fold.md, 4a), so it arrives after, as an
+              // import would.
+              await atStage(t, app, stage);
               const cfo = await t.run(async (ctx) =>
                 ctx.db.insert(shape.table, {
                   ...app.legacyRow({
@@ -620,7 +625,6 @@ export function consistencyProperty(
                   [shape.emailVerified]: true,
                 }),
               );
-              await atStage(t, app, stage);
               const world: World = {
                 t,
                 passwords: new Map(),

@@ -40,7 +40,7 @@ export { driftKindValidator } from "./driftReport.js";
 export { HEALTH_CASES_CAP, RUN_STALLED_AFTER_MS } from "./health.js";
 // The sign-in's check of an address held by a suspended record (single-table
 // mode: pass the mode the caller read).
-export { suspendedHolder } from "./suspension.js";
+export { CASCADE_SCAN, suspendedHolder } from "./suspension.js";
 export { verificationClaim } from "./policy.js";
 // The app row a user stands for once the fold switched reads (docs/fold.md):
 // for an app's own views and for the conformance suite.
