@@ -276,6 +276,18 @@ const ACCESS: Record<string, Probe[]> = {
   ],
   "console:runs": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:foldStatus": [{ what: "", args: () => ({}), expect: adminOnly }],
+  "console:moveFold": [
+    {
+      what: "expand, forward",
+      args: () => ({ phase: "expand", direction: "forward" }),
+      expect: adminOnly,
+    },
+    {
+      what: "a rollback without its confirmation",
+      args: () => ({ phase: "expand", direction: "back" }),
+      expect: { ...adminOnly, admin: "INVALID_ARGUMENT" },
+    },
+  ],
   "console:startRun": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:resumeRun": [
     {

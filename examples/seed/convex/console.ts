@@ -89,6 +89,26 @@ export const startRun = adminSyncMutation({
     }),
 });
 
+/**
+ * Moves the fold (docs/fold.md) from the console: a phase forward, or the
+ * latest back. The same checks as the CLI's `fold:startFoldPhase` and
+ * `fold:rollbackFoldPhase` (a rollback, and retire, need `confirm`),
+ * recorded in the audit log by the administrator.
+ */
+export const moveFold = adminSyncMutation({
+  args: {
+    phase: v.string(),
+    direction: v.union(v.literal("forward"), v.literal("back")),
+    confirm: v.optional(v.boolean()),
+  },
+  returns: v.union(v.null(), syncRunValidator),
+  handler: async (ctx, { direction, ...args }) =>
+    await userSync.moveFold(ctx, direction, {
+      ...args,
+      actor: actorOf(ctx.caller),
+    }),
+});
+
 /** Resumes a failed run where it stopped. */
 export const resumeRun = adminSyncMutation({
   args: { runId: v.string() },

@@ -6,7 +6,7 @@
  */
 import { makeFunctionReference } from "convex/server";
 import { describe, expect, test } from "vitest";
-import { internal } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import {
   back,
   forward,
@@ -477,5 +477,80 @@ describe("fold commands refuse bad input and write nothing", () => {
       "CONFLICT",
     );
     await runDueFunctions(t);
+  });
+});
+
+describe("the fold from the web console", () => {
+  test("an administrator moves the fold to one table and back, each move audited as theirs; retire and a rollback need the confirmation", async () => {
+    const t = newBackend();
+    const { ada } = await foldedPeople(t);
+    await t.mutation(internal.admin.setAdmin, { id: ada, isAdmin: true });
+    const admin = await signInViaOAuth(t, "github", {
+      id: 1815,
+      login: "ada",
+      name: "Ada",
+      email: null,
+      emails: [{ email: "ada@example.com", primary: true, verified: true }],
+    });
+    const moveFold = (args: {
+      phase: string;
+      direction: "forward" | "back";
+      confirm?: boolean;
+    }) => admin.asUser.mutation(api.console.moveFold, args);
+
+    // Refused, and nothing moves: a rollback or retire without confirming.
+    await expectAppError(
+      moveFold({ phase: "repoint", direction: "back" }),
+      "INVALID_ARGUMENT",
+    );
+    for (const phase of ["switch_reads", "stop_writes", "verify"]) {
+      await moveFold({ phase, direction: "forward" });
+      await runDueFunctions(t);
+    }
+    expect(await stage(t)).toBe("verified");
+    await expectAppError(
+      moveFold({ phase: "retire", direction: "forward" }),
+      "INVALID_ARGUMENT",
+    );
+    expect(await stage(t)).toBe("verified");
+    await moveFold({ phase: "verify", direction: "back", confirm: true });
+    expect(await stage(t)).toBe("writes_stopped");
+    await moveFold({ phase: "verify", direction: "forward" });
+    await runDueFunctions(t);
+    await moveFold({ phase: "retire", direction: "forward", confirm: true });
+    await runDueFunctions(t);
+    expect(await stage(t)).toBe("retired");
+    expect((await readTables(t)).authUsers).toEqual([]);
+
+    const audit = await t.run(async (ctx) =>
+      ctx.db.query("sync_audit").collect(),
+    );
+    // A move with a run is its run's start, named after the move; one with
+    // none (verify back) is the move itself.
+    // The fold came to `repointed` from the CLI; the rest is the console's.
+    const moves = audit
+      .filter(
+        (entry) =>
+          entry.action.startsWith("fold:") ||
+          (entry.action === "run:start" && entry.summary.includes('"fold:')),
+      )
+      .slice(3);
+    expect(
+      moves.map((entry) =>
+        entry.action === "run:start"
+          ? /"(fold:[^"]+)"/.exec(entry.summary)![1]
+          : entry.action,
+      ),
+    ).toEqual([
+      "fold:switch_reads",
+      "fold:stop_writes",
+      "fold:verify",
+      "fold:rollback:verify",
+      "fold:verify",
+      "fold:retire",
+    ]);
+    for (const entry of moves) {
+      expect(entry.actor).toContain(`users:${admin.userId}`);
+    }
   });
 });

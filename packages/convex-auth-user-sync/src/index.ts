@@ -70,7 +70,7 @@ import {
   scrubAuditEntries,
 } from "./erasure.js";
 import { makeEngine, startRunArgs, type StartRunOptions } from "./engine.js";
-import { makeFold } from "./fold/commands.js";
+import { type FoldRunOptions, makeFold } from "./fold/commands.js";
 import { ensureOneTable } from "./fold/oneTable.js";
 import { foldPhaseNamed } from "./fold/phases.js";
 import {
@@ -456,6 +456,24 @@ export class UserSync<
    */
   async foldStatus(ctx: GenericQueryCtx<DataModel>): Promise<FoldStatus> {
     return await readFoldStatus(ctx as never);
+  }
+
+  /**
+   * Starts a fold phase forward, or rolls the latest back, for an app's own
+   * admin mutation (the web console's): the same checks as the
+   * `startFoldPhase` and `rollbackFoldPhase` commands, recorded in the
+   * audit log by `actor`.
+   *
+   * @example await userSync.moveFold(ctx, "forward", { phase: "expand", actor });
+   */
+  async moveFold(
+    ctx: MCtx<DataModel>,
+    direction: "forward" | "back",
+    options: FoldRunOptions & { confirm?: boolean },
+  ) {
+    return direction === "forward"
+      ? await this.fold.startPhase(ctx as never, options)
+      : await this.fold.rollbackPhase(ctx as never, options);
   }
 
   /**

@@ -52,11 +52,48 @@ const FOLD_STAGES: Record<string, string> = {
   placeholders:
     "Placeholders: everyone who never signed in has a users row to claim",
   repointed: "Re-pointed: references name users ids",
+  reads_switched: "Reads switched: the app reads people from users alone",
+  writes_stopped: "Writes stopped: auth_users is no longer written",
+  verified: "Verified: every auth_users value is on users",
+  retired: "Retired: one table (auth_users is empty)",
 };
 
-/** Where the fold into one table stands, live; moved from the CLI. */
+/** The phase that leaves each stage, and the one that reached it. */
+const FOLD_PHASES = [
+  "expand",
+  "placeholders",
+  "repoint",
+  "switch_reads",
+  "stop_writes",
+  "verify",
+  "retire",
+];
+const STAGE_ORDER = Object.keys(FOLD_STAGES);
+
+/** Where the fold into one table stands, live, and its next move. */
 function Fold() {
   const fold = useQuery(api.console.foldStatus);
+  const move = useMutation(api.console.moveFold);
+  const [error, setError] = useState<string | null>(null);
+  const at = fold === undefined ? -1 : STAGE_ORDER.indexOf(fold.stage);
+  const next = FOLD_PHASES[at];
+  const latest =
+    at > 0 && fold?.stage !== "retired" ? FOLD_PHASES[at - 1] : undefined;
+  const act = (phase: string, direction: "forward" | "back") => {
+    const asked =
+      direction === "back"
+        ? `Roll ${phase} back?`
+        : phase === "retire"
+          ? "Retire deletes every auth_users row for good. Take an export (npx convex export) first. Retire now?"
+          : null;
+    if (asked !== null && !window.confirm(asked)) return;
+    setError(null);
+    move({
+      phase,
+      direction,
+      confirm: asked !== null ? true : undefined,
+    }).catch((e: unknown) => setError(errorText(e)));
+  };
   return (
     <section className="card" data-testid="fold-status">
       <h2>Fold into one table</h2>
@@ -74,8 +111,23 @@ function Fold() {
           {fold.lastOutcome !== null && (
             <p className="muted">{fold.lastOutcome}</p>
           )}
+          {fold.move === null && (
+            <div className="row">
+              {next !== undefined && (
+                <button onClick={() => act(next, "forward")}>
+                  Start {next}
+                </button>
+              )}
+              {latest !== undefined && (
+                <button onClick={() => act(latest, "back")}>
+                  Roll {latest} back
+                </button>
+              )}
+            </div>
+          )}
+          {error !== null && <p className="error">{error}</p>}
           <p className="muted">
-            Move it from the CLI: npx convex run fold:startFoldPhase
+            Or from the CLI: npx convex run fold:startFoldPhase (docs/fold.md)
           </p>
         </>
       )}

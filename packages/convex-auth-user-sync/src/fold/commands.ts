@@ -144,6 +144,40 @@ export function makeFold(shape: Shape, engine: Engine) {
   }
 
   /**
+   * Starts a phase forward (the startFoldPhase command, or an app's own
+   * admin mutation passing its `actor`). Retire needs `confirm`.
+   */
+  async function startPhase(
+    ctx: MutationCtx,
+    { confirm, ...args }: FoldRunOptions & { confirm?: boolean },
+  ): Promise<SyncRun | null> {
+    const phase = phaseOf(shape, args.phase);
+    // Retiring deletes the app table's rows, with no way back.
+    if (phase === "retire" && confirm !== true && args.dryRun !== true) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `Retiring the app table deletes its rows for good: take an export first (npx convex export), then pass "confirm": true (or "dryRun": true to see what it would do).`,
+      );
+    }
+    return await makeMove(ctx, { phase, direction: "forward" }, args);
+  }
+
+  /** Rolls the latest phase back (`confirm`, or a dry run). */
+  async function rollbackPhase(
+    ctx: MutationCtx,
+    { confirm, ...args }: FoldRunOptions & { confirm?: boolean },
+  ): Promise<SyncRun | null> {
+    const phase = phaseOf(shape, args.phase);
+    if (confirm !== true && args.dryRun !== true) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `Rolling back ${phase} needs "confirm": true (or "dryRun": true to see what it would do).`,
+      );
+    }
+    return await makeMove(ctx, { phase, direction: "back" }, args);
+  }
+
+  /**
    * The fold's commands, built with the app's raw internal builders.
    *
    * @example export const { foldStatus, startFoldPhase, rollbackFoldPhase } = userSync.foldFunctions({ internalMutation, internalQuery });
@@ -181,17 +215,7 @@ export function makeFold(shape: Shape, engine: Engine) {
       startFoldPhase: builders.internalMutation({
         args: { ...runArgs, confirm: v.optional(v.boolean()) },
         returns: v.union(v.null(), syncRunValidator),
-        handler: async (ctx, { confirm, ...args }) => {
-          const phase = phaseOf(shape, args.phase);
-          // Retiring deletes the app table's rows, with no way back.
-          if (phase === "retire" && confirm !== true && args.dryRun !== true) {
-            throw appError(
-              "INVALID_ARGUMENT",
-              `Retiring the app table deletes its rows for good: take an export first (npx convex export), then pass "confirm": true (or "dryRun": true to see what it would do).`,
-            );
-          }
-          return await makeMove(ctx, { phase, direction: "forward" }, args);
-        },
+        handler: async (ctx, args) => await startPhase(ctx, args),
       }),
 
       /**
@@ -202,19 +226,10 @@ export function makeFold(shape: Shape, engine: Engine) {
       rollbackFoldPhase: builders.internalMutation({
         args: { ...runArgs, confirm: v.optional(v.boolean()) },
         returns: v.union(v.null(), syncRunValidator),
-        handler: async (ctx, { confirm, ...args }) => {
-          const phase = phaseOf(shape, args.phase);
-          if (confirm !== true && args.dryRun !== true) {
-            throw appError(
-              "INVALID_ARGUMENT",
-              `Rolling back ${phase} needs "confirm": true (or "dryRun": true to see what it would do).`,
-            );
-          }
-          return await makeMove(ctx, { phase, direction: "back" }, args);
-        },
+        handler: async (ctx, args) => await rollbackPhase(ctx, args),
       }),
     };
   }
 
-  return { makeMove, functions };
+  return { makeMove, startPhase, rollbackPhase, functions };
 }
