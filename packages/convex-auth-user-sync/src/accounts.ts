@@ -88,7 +88,9 @@ export async function deleteAccountData(
   // 2. Convex Auth's rows: sessions and refresh tokens through its own
   //    implementation, then accounts and their verification codes.
   deleted += await endSessions(ctx, shape, userId);
-  deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
+  deleted += await revokePendingSignIns(ctx, shape, userId, {
+    deleteAccounts: true,
+  });
 
   // 3. The users row last.
   if (user !== null && (await getDoc(ctx, "users", userId)) !== null) {
@@ -145,7 +147,9 @@ async function deleteUserData(
 
   // 2. Convex Auth's rows, as in two-table mode.
   deleted += await endSessions(ctx, shape, userId);
-  deleted += await revokePendingSignIns(ctx, userId, { deleteAccounts: true });
+  deleted += await revokePendingSignIns(ctx, shape, userId, {
+    deleteAccounts: true,
+  });
 
   // 3. The users row last.
   if (user !== null) {

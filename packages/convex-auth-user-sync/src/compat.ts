@@ -21,7 +21,7 @@ import type { GenericMutationCtx, GenericDataModel } from "convex/server";
 /** The Convex Auth versions the adapter works with (the peer range). */
 export const CONVEX_AUTH_RANGE = ">=0.0.91 <0.1.0";
 
-export const UNSUPPORTED_CONVEX_AUTH_V2 = `convex-auth-user-sync works with Convex Auth v1 only, and this app has Convex Auth v2 (@convex-dev/auth 2.x: setupConvexAuth, no convexAuth). Install @convex-dev/auth@"${CONVEX_AUTH_RANGE}" (see convex-auth-user-sync's docs/compatibility.md).`;
+export const UNSUPPORTED_CONVEX_AUTH_V2 = `This sync is declared for Convex Auth v1, and this app has Convex Auth v2 (@convex-dev/auth 2.x: setupConvexAuth, no convexAuth). Declare its components (convexAuth: { version: 2, core: components.auth, ... }; see convex-auth-user-sync's docs/convex-auth-v2.md), or install @convex-dev/auth@"${CONVEX_AUTH_RANGE}" (docs/compatibility.md).`;
 
 const UNSUPPORTED_CONVEX_AUTH = `convex-auth-user-sync works with Convex Auth v1, @convex-dev/auth@"${CONVEX_AUTH_RANGE}", and this app's @convex-dev/auth/server exports no convexAuth or no authTables (see convex-auth-user-sync's docs/compatibility.md).`;
 
@@ -48,6 +48,29 @@ export function assertConvexAuthV1(
       ? UNSUPPORTED_CONVEX_AUTH_V2
       : UNSUPPORTED_CONVEX_AUTH,
   );
+}
+
+/** The Convex Auth v2 versions the v2 adapter (v2/callbacks.ts) serves. */
+export const CONVEX_AUTH_V2_RANGE = "^2.0.0";
+
+export const UNSUPPORTED_CONVEX_AUTH_V1 = `This sync declares Convex Auth v2 (convexAuth: { version: 2, ... }), and this app's @convex-dev/auth/server has no setupConvexAuth: install @convex-dev/auth@"${CONVEX_AUTH_V2_RANGE}", or remove convexAuth from the declaration for Convex Auth v1 (see convex-auth-user-sync's docs/convex-auth-v2.md).`;
+
+/**
+ * Throws unless `server` is Convex Auth v2's server module (its
+ * `setupConvexAuth`), for a declaration of v2.
+ *
+ * @example assertConvexAuthV2(); // the installed @convex-dev/auth/server
+ */
+export function assertConvexAuthV2(
+  server: Record<string, unknown> = convexAuthServer,
+): void {
+  if (
+    "setupConvexAuth" in server &&
+    typeof server.setupConvexAuth === "function"
+  ) {
+    return;
+  }
+  throw new Error(UNSUPPORTED_CONVEX_AUTH_V1);
 }
 
 /** The convex versions the library works with (the peer range). */

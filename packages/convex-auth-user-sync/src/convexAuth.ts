@@ -21,16 +21,14 @@ import {
   type AnyDataModel,
   type GenericDataModel,
   type GenericMutationCtx,
-  makeFunctionReference,
   type MutationBuilder,
 } from "convex/server";
 import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
-import { assertConvexAuthV1 } from "./compat.js";
+import { assertConvexAuthV1, assertConvexAuthV2 } from "./compat.js";
 import type { Shape } from "./declaration.js";
 import { endSessions } from "./sessions.js";
-import { misconfiguration } from "./misconfiguration.js";
-import { appError, isAppError } from "./errors.js";
+import { appError } from "./errors.js";
 import {
   normalizeEmail,
   type SignInKind,
@@ -50,6 +48,7 @@ import { withFoldCopies } from "./fold/copies.js";
 import { completeOneTableSignIn } from "./fold/oneTableSignIn.js";
 import { singleTable } from "./fold/state.js";
 import { syncOutcomeValidator } from "./validators.js";
+import { makeSignInSync } from "./signInSync.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
@@ -86,48 +85,11 @@ export type ConvexAuthCallbacks = 0 extends 1 & ConvexAuthConfig
 
 /** Builds the adapter for one shape. */
 export function makeConvexAuthAdapter(shape: Shape) {
-  // A Convex Auth the adapter cannot serve fails here, at module load.
-  assertConvexAuthV1();
-  const completeSignInRef = makeFunctionReference<"mutation">(
-    `${shape.modules.signIn}:completeSignIn`,
-  );
+  // A Convex Auth the declaration cannot serve fails here, at module load.
+  if (shape.convexAuth === undefined) assertConvexAuthV1();
+  else assertConvexAuthV2();
 
-  /**
-   * Logs and records a failure for a person to look at; a misconfiguration
-   * is named with its fix, in the log and the case. Recording it never
-   * fails the sign-in either (a schema without the sync's tables).
-   */
-  async function recordFailure(
-    ctx: MutationCtx,
-    userId: GenericId<"users">,
-    error: unknown,
-  ): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
-    const fix = misconfiguration(shape, message);
-    console.error(
-      `Sign-in sync failed for user ${userId}: ${fix === undefined ? message : `${fix} (${message})`}`,
-    );
-    try {
-      await recordReview(
-        ctx,
-        {
-          kind: "sign_in_sync_failed",
-          userId,
-          rowIds: [],
-          // The fix first: the detail is cut at 1000 characters.
-          detail: (fix === undefined ? message : `${fix} (${message})`).slice(
-            0,
-            1000,
-          ),
-        },
-        { now: Date.now() },
-      );
-    } catch (recording) {
-      console.error(
-        `The failure could not be recorded in sync_reviews: ${recording instanceof Error ? recording.message : String(recording)}`,
-      );
-    }
-  }
+  const { recordFailure, signInCompletes } = makeSignInSync(shape);
 
   /** "A profile was written": see the module's comment. */
   async function profileWritten(
@@ -150,36 +112,6 @@ export function makeConvexAuthAdapter(shape: Shape) {
   }
 
   /**
-   * "A sign-in completes": the sync runs as a sub-transaction, so that,
-   * should it fail unexpectedly, its writes roll back, the failure is
-   * recorded, and the session is still created. The deliberate refusals, a
-   * suspended account and the onSignIn hook's FORBIDDEN, are rethrown: no
-   * session is created. Its work still counts against the sign-in
-   * transaction's limits, which no rollback gives back.
-   */
-  async function signInCompletes(
-    genericCtx: GenericMutationCtx<AnyDataModel>,
-    args: { userId: GenericId<"users"> },
-  ): Promise<void> {
-    const ctx = genericCtx as unknown as MutationCtx;
-    try {
-      await ctx.runMutation(completeSignInRef, { userId: args.userId });
-    } catch (error) {
-      if (isAppError(error) && error.data.code === "FORBIDDEN") throw error;
-      await recordFailure(ctx, args.userId, error);
-      // The session is created all the same: the user has signed in, so it
-      // is no longer pending, and every other path (a run, a manual sync,
-      // the drift report) now sees a user without a pair, to heal.
-      const user = await getDoc(ctx, "users", args.userId);
-      if (user?.pendingFirstSignIn !== undefined) {
-        await ctx.db.patch("users", args.userId, {
-          pendingFirstSignIn: undefined,
-        });
-      }
-    }
-  }
-
-  /**
    * Convex Auth's callbacks, merged with the app's own (which run first).
    * An app that sets `createOrUpdateUser` makes Convex Auth skip
    * `afterUserCreatedOrUpdated`: its function is wrapped so the sync still
@@ -188,6 +120,11 @@ export function makeConvexAuthAdapter(shape: Shape) {
    * @example export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({ providers, callbacks: userSync.callbacks() });
    */
   function callbacks(own: ConvexAuthCallbacks = {}): ConvexAuthCallbacks {
+    if (shape.convexAuth !== undefined) {
+      throw new Error(
+        "This sync is declared for Convex Auth v2: give every method's attachUserCallbacks userSync.convexAuthV2Callbacks' createUser and onSignIn instead of userSync.callbacks() (docs/convex-auth-v2.md).",
+      );
+    }
     const merged: ConvexAuthCallbacks = {
       // The app's other callbacks (redirect, …) pass through untouched.
       ...own,

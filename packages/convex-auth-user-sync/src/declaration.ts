@@ -12,6 +12,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
+import type { ConvexAuthV2 } from "./v2/components.js";
 import {
   CONVEX_AUTH_TABLES,
   FOLD_USER_FIELDS,
@@ -220,6 +221,14 @@ export type UserSyncDeclaration<
    */
   fold?: FoldDeclaration<DataModel, NoInfer<Table>>;
   /**
+   * Convex Auth v2 (`@convex-dev/auth` 2.x): the app's mounted components
+   * (`{ version: 2, core: components.auth, email: components.authEmail,
+   * password: components.authPassword }`); the sync then plugs in through
+   * `userSync.convexAuthV2Callbacks` (docs/convex-auth-v2.md). Absent:
+   * Convex Auth v1, through `userSync.callbacks()`.
+   */
+  convexAuth?: ConvexAuthV2;
+  /**
    * Where the app exports the sync's functions, for the sync to call them
    * (defaults: `userSync` for all).
    */
@@ -385,6 +394,8 @@ export type Shape = {
       row: AnyDoc,
     ) => Promise<unknown>;
   };
+  /** Convex Auth v2's components; absent on v1. */
+  convexAuth?: ConvexAuthV2;
   modules: {
     signIn: string;
     engine: string;
@@ -471,6 +482,7 @@ export function resolveShape<
       status: declaration.status,
     }),
     hooks: (declaration.hooks ?? {}) as Shape["hooks"],
+    convexAuth: declaration.convexAuth,
     modules: {
       signIn: modules.signIn ?? "userSync",
       engine: modules.engine ?? "userSync",

@@ -33,6 +33,7 @@ import { markErased, withoutValues } from "./audit.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { normalizeEmail } from "./policy.js";
 import { indexRange } from "./db.js";
+import { signInAccounts } from "./signInAccounts.js";
 import { retentionCutoff } from "./retention.js";
 import { byIndex, getDoc, patchDoc } from "./steps.js";
 import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";
@@ -428,20 +429,10 @@ export async function exportPerson(
   shape: Shape,
   pair: { user: AnyDoc | null; row: AnyDoc | null },
 ): Promise<PersonData> {
-  const accounts =
+  const accountsOf =
     pair.user === null
       ? []
-      : await byIndex(
-          ctx,
-          "authAccounts",
-          "userIdAndProvider",
-          { userId: pair.user._id },
-          ERASE_PAGE,
-        );
-  const accountsOf = accounts.map((account) => ({
-    provider: account.provider as string,
-    providerAccountId: account.providerAccountId as string,
-  }));
+      : await signInAccounts(ctx, shape, pair.user, ERASE_PAGE);
   if (await inSingleTable(ctx)) {
     // Single-table mode: the app's data of the user (the fold's exportUser
     // hook), and the person's frozen row while it exists: its data is

@@ -56,6 +56,7 @@ import {
   type ConvexAuthCallbacks,
   makeConvexAuthAdapter,
 } from "./convexAuth.js";
+import { makeConvexAuthV2Adapter } from "./v2/callbacks.js";
 import {
   type AnyDoc,
   resolveShape,
@@ -211,6 +212,7 @@ export class UserSync<
   /** The declaration, resolved to the names every step uses. */
   readonly shape: Shape;
   private readonly adapter;
+  private readonly adapterV2;
   private readonly engine;
   private readonly fold;
   private readonly drift;
@@ -221,6 +223,7 @@ export class UserSync<
     // schema lacks Convex Auth v1's tables, and that list would hide the
     // cause (found by the version matrix).
     this.adapter = makeConvexAuthAdapter(this.shape);
+    this.adapterV2 = makeConvexAuthV2Adapter(this.shape);
     // Misconfiguration fails where Convex loads the module (a push, every
     // test), not at each sign-in (see checkDeclaration).
     checkDeclaration(this.shape, declaration.schema);
@@ -243,6 +246,25 @@ export class UserSync<
    */
   callbacks(own?: ConvexAuthCallbacks): ConvexAuthCallbacks {
     return this.adapter.callbacks(own);
+  }
+
+  /**
+   * Convex Auth v2's user callbacks (declare `convexAuth: { version: 2,
+   * ... }`): `createUser` and `onSignIn`, built with the app's raw internal
+   * mutation builder. Export them and give them to every sign-in method's
+   * `attachUserCallbacks`; export `signInFunctions` too (docs/convex-auth-v2.md).
+   *
+   * @example export const { createUser, onSignIn } = userSync.convexAuthV2Callbacks({ internalMutation });
+   */
+  convexAuthV2Callbacks(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+  }) {
+    if (this.shape.convexAuth === undefined) {
+      throw new Error(
+        "convexAuthV2Callbacks serves Convex Auth v2: declare its components (convexAuth: { version: 2, core: components.auth, ... }), or use userSync.callbacks() with Convex Auth v1.",
+      );
+    }
+    return this.adapterV2.callbacks(builders as never);
   }
 
   /**

@@ -52,6 +52,7 @@ import { AUDITED_AUTH_FIELDS } from "./casePolicy.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { appError, isAppError } from "./errors.js";
 import { isPlaceholder } from "./placeholder.js";
+import { signInAccounts } from "./signInAccounts.js";
 import {
   foldOf,
   frozenRowOf,
@@ -281,13 +282,7 @@ async function describeUser(
   shape: Shape,
   user: AnyDoc,
 ): Promise<Candidate> {
-  const accounts = await byIndex(
-    ctx,
-    "authAccounts",
-    "userIdAndProvider",
-    { userId: user._id },
-    MAX_FIND,
-  );
+  const accounts = await signInAccounts(ctx, shape, user, MAX_FIND);
   const row = virtualRow(shape, user);
   const email = (user.email ?? user[foldOf(shape).emailKey] ?? null) as
     string | null;
@@ -297,9 +292,7 @@ async function describeUser(
     paired: true,
     email,
     emailVerified: user.emailVerificationTime !== undefined,
-    signInMethods: [
-      ...new Set(accounts.map((account) => account.provider as string)),
-    ],
+    signInMethods: [...new Set(accounts.map((account) => account.provider))],
     user,
     row,
   };
@@ -359,15 +352,7 @@ async function describe(
   { user, row }: UserPair,
 ): Promise<Candidate> {
   const accounts =
-    user === null
-      ? []
-      : await byIndex(
-          ctx,
-          "authAccounts",
-          "userIdAndProvider",
-          { userId: user._id },
-          MAX_FIND,
-        );
+    user === null ? [] : await signInAccounts(ctx, shape, user, MAX_FIND);
   const paired =
     user !== null &&
     row !== null &&
@@ -382,9 +367,7 @@ async function describe(
       user !== null
         ? typeof user.emailVerificationTime === "number"
         : row?.[shape.emailVerified] === true,
-    signInMethods: [
-      ...new Set(accounts.map((account) => account.provider as string)),
-    ],
+    signInMethods: [...new Set(accounts.map((account) => account.provider))],
     user,
     row,
   };

@@ -49,6 +49,13 @@ export const syncUserFields = {
   // field -> time), so that verify tells a value the person changed since
   // writes stopped from one the row holds and users lost (docs/fold.md).
   foldWrittenAt: v.optional(v.record(v.string(), v.number())),
+  // Convex Auth v2 only: the methods (and OAuth account ids) this user
+  // signed in with. v2's components cannot list a user's OAuth accounts;
+  // an export, the operator's view and an erasure need them
+  // (docs/convex-auth-v2.md).
+  authMethods: v.optional(
+    v.array(v.object({ method: v.string(), account: v.optional(v.string()) })),
+  ),
 };
 
 /**

@@ -9,6 +9,7 @@ import type { SchemaLike, Shape } from "./declaration.js";
 import { syncTables } from "./schema.js";
 import {
   CONVEX_AUTH_TABLES,
+  CONVEX_AUTH_V2_USERS,
   FOLD_USER_FIELDS,
   SYNC_USER_FIELDS,
 } from "./tableNames.js";
@@ -62,7 +63,12 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
       );
     }
   };
-  for (const name of CONVEX_AUTH_TABLES.users!.fields) {
+  // Convex Auth v2 leaves users to the app: the fields v1 kept, which the
+  // v2 adapter writes.
+  const v2 = shape.convexAuth !== undefined;
+  for (const name of v2
+    ? CONVEX_AUTH_V2_USERS.fields
+    : CONVEX_AUTH_TABLES.users!.fields) {
     field(users, name, "users", true);
   }
   for (const name of SYNC_USER_FIELDS) field(users, name, "users", true);
@@ -115,8 +121,10 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     }
   };
   const { indexes } = shape;
-  // Convex Auth's, which it queries by these names.
-  for (const [name, on] of Object.entries(CONVEX_AUTH_TABLES.users!.indexes)) {
+  // Convex Auth's (v1), which it queries by these names.
+  for (const [name, on] of Object.entries(
+    v2 ? {} : CONVEX_AUTH_TABLES.users!.indexes,
+  )) {
     index(users, "users", name, on);
   }
   index(users, "users", indexes.usersByEmailVerified, [
@@ -178,7 +186,8 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
 
   // 5. Convex Auth's other tables, which the sync reads too (sessions,
   //    accounts, codes, rate limits).
-  for (const [name, spec] of Object.entries(CONVEX_AUTH_TABLES)) {
+  //    v2 keeps them in its components.
+  for (const [name, spec] of Object.entries(v2 ? {} : CONVEX_AUTH_TABLES)) {
     if (name === "users") continue;
     const table = schema.tables[name] as TableLike | undefined;
     if (table === undefined) {

@@ -9,8 +9,9 @@ import {
   makeFunctionReference,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import { byIndex, deleteDocs } from "./db.js";
+import { byIndex, deleteDocs, getDoc } from "./db.js";
 import type { Shape } from "./declaration.js";
+import { endSessionsV2, eraseIdentities } from "./v2/identities.js";
 
 /** A mutation's context, whatever the app's data model. */
 export type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -29,7 +30,7 @@ export async function endSignIns(
   userId: GenericId<"users">,
 ): Promise<void> {
   await endSessions(ctx, shape, userId);
-  await revokePendingSignIns(ctx, userId, { deleteAccounts: false });
+  await revokePendingSignIns(ctx, shape, userId, { deleteAccounts: false });
 }
 
 /** Sessions ended per transaction; the rest go on in a scheduled job. */
@@ -52,6 +53,10 @@ export async function endSessions(
   shape: Shape,
   userId: GenericId<"users">,
 ): Promise<number> {
+  // Convex Auth v2 keeps sessions in its core component.
+  if (shape.convexAuth !== undefined) {
+    return await endSessionsV2(ctx, shape, userId);
+  }
   let deleted = 0;
   const sessions = await byIndex(
     ctx,
@@ -94,13 +99,23 @@ export async function endSessions(
  * Deletes the verification codes of every auth account of a user: codes
  * already issued (an OAuth callback's, an emailed one) would otherwise still
  * become a session. With `deleteAccounts`, the accounts go too. Returns how
- * many documents it deleted.
+ * many documents it deleted. On Convex Auth v2 a code under way completes
+ * through onSignIn, which refuses a suspended user, and the identities of
+ * a deleted one leave its components (v2/identities.ts).
  */
 export async function revokePendingSignIns(
   ctx: MutationCtx,
+  shape: Shape,
   userId: GenericId<"users">,
   options: { deleteAccounts: boolean },
 ): Promise<number> {
+  if (shape.convexAuth !== undefined) {
+    if (options.deleteAccounts) {
+      const user = await getDoc(ctx, "users", userId);
+      await eraseIdentities(ctx, shape, user, userId);
+    }
+    return 0;
+  }
   let deleted = 0;
   const accounts = await byIndex(
     ctx,

@@ -58,6 +58,15 @@ export const CONVEX_AUTH_TABLES: Record<
   authRateLimits: { fields: [], indexes: { identifier: ["identifier"] } },
 };
 
+/**
+ * What the sync needs of a Convex Auth v2 app's own `users` table: the
+ * fields v1 kept (the v2 adapter writes them from each sign-in's proof)
+ * and the methods it records, with the index it links by.
+ */
+export const CONVEX_AUTH_V2_USERS = {
+  fields: ["name", "image", "email", "emailVerificationTime", "authMethods"],
+};
+
 /** The `users` field marking the fold's placeholder (see placeholder.ts). */
 export const UNCLAIMED = "unclaimed";
 /** The sync's `users` fields the fold needs (see syncUserFields). */

@@ -1,0 +1,80 @@
+/**
+ * The Convex Auth v2 components the sync calls, typed by what it calls:
+ * an app passes its own `components.auth`, `components.authEmail`, … (each
+ * package's `ComponentApi` fits these shapes). The library imports nothing
+ * of `@convex-dev/auth` 2.x: one library serves v1 and v2 apps.
+ */
+import type { FunctionReference } from "convex/server";
+
+/** The core component (`components.auth`): sessions. */
+export type CoreComponent = {
+  public: {
+    listSessions: FunctionReference<
+      "query",
+      "internal",
+      { userId: string },
+      { sessionId: string; creationTime: number; lastRefreshedAt: number }[]
+    >;
+    revokeSessions: FunctionReference<
+      "mutation",
+      "internal",
+      { sessionIds: string[] },
+      string[]
+    >;
+  };
+};
+
+/** The email component (`components.authEmail`): verified addresses. */
+export type EmailComponent = {
+  verifiedEmails: {
+    getEmails: FunctionReference<
+      "query",
+      "internal",
+      { userId: string },
+      { email: string; isPrimary: boolean }[]
+    >;
+    getPrimaryEmail: FunctionReference<
+      "query",
+      "internal",
+      { userId: string },
+      string | null
+    >;
+    deleteUser: FunctionReference<
+      "mutation",
+      "internal",
+      { userId: string },
+      null
+    >;
+  };
+};
+
+/**
+ * The password component (`components.authPassword`). 2.0.0 has no
+ * function that deletes a user's password: erasure replaces its hash with
+ * the hash of a random secret nobody holds (docs/convex-auth-v2.md).
+ */
+export type PasswordComponent = {
+  public: {
+    _internal_dangerous_setPassword: FunctionReference<
+      "mutation",
+      "internal",
+      { userId: string; password: string; minimumLength: number },
+      unknown
+    >;
+  };
+};
+
+/**
+ * What a v2 app declares (`convexAuth` in the declaration): its mounted
+ * components, for what the sync does beyond a sign-in (ending sessions,
+ * an erased person's identities, a password account's verified address).
+ */
+export type ConvexAuthV2 = {
+  version: 2;
+  /** `components.auth`. */
+  core: CoreComponent;
+  /** `components.authEmail`, when the app signs in with email + password. */
+  email?: EmailComponent;
+  /** `components.authPassword`, when the app signs in with a password. */
+  password?: PasswordComponent;
+};

@@ -1,0 +1,144 @@
+/**
+ * A v2 user's sign-ins beyond `users`: its sessions in the core component
+ * and its identities in the method components. What v1 kept in its own
+ * tables (sessions.ts), v2 keeps behind each component's functions; what
+ * 2.0.0 offers no function for is said here and in
+ * docs/convex-auth-v2.md.
+ */
+import {
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  makeFunctionReference,
+} from "convex/server";
+import type { GenericId } from "convex/values";
+import type { AnyDoc, Shape } from "../declaration.js";
+import type { ConvexAuthV2 } from "./components.js";
+import type { AuthMethod } from "./proof.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** Sessions revoked per transaction; the rest go on in a scheduled job. */
+export const SESSION_PAGE = 100;
+
+/** The shape's v2 components, or an invariant error. */
+function v2Of(shape: Shape): ConvexAuthV2 {
+  if (shape.convexAuth === undefined) {
+    throw new Error("Convex Auth v2 is not declared (convexAuth)");
+  }
+  return shape.convexAuth;
+}
+
+/**
+ * Revokes a user's sessions (each with its refresh tokens, by the core),
+ * a page per transaction; the app's `endSessions` job goes on with the
+ * rest. A revoked session is signed out at once: v2 finds the caller
+ * through its session. Returns how many it revoked.
+ */
+export async function endSessionsV2(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<number> {
+  const { core } = v2Of(shape);
+  const sessions = await ctx.runQuery(core.public.listSessions, { userId });
+  const page = sessions.slice(0, SESSION_PAGE);
+  const revoked =
+    page.length === 0
+      ? []
+      : await ctx.runMutation(core.public.revokeSessions, {
+          sessionIds: page.map(({ sessionId }) => sessionId),
+        });
+  if (sessions.length > SESSION_PAGE) {
+    await ctx.scheduler.runAfter(
+      0,
+      makeFunctionReference<"mutation">(`${shape.modules.signIn}:endSessions`),
+      { userId },
+    );
+  }
+  return revoked.length;
+}
+
+/**
+ * Removes a deleted user's identities from the method components: its
+ * verified addresses and pending challenges (the email component's
+ * `deleteUser`); its password, which 2.0.0 cannot delete, replaced by the
+ * hash of a random secret nobody holds, so no hash of the person's
+ * password is left. An OAuth account (GitHub's, Google's, …) cannot be
+ * removed in 2.0.0: it stays, naming a user that no longer exists, and a
+ * sign-in with it is refused (v2/callbacks.ts). Returns how many OAuth
+ * accounts were left.
+ */
+export async function eraseIdentities(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc | null,
+  userId: GenericId<"users">,
+): Promise<{ oauthAccountsLeft: number }> {
+  const { email, password } = v2Of(shape);
+  if (email !== undefined) {
+    await ctx.runMutation(email.verifiedEmails.deleteUser, { userId });
+  }
+  const methods = (user?.authMethods ?? []) as AuthMethod[];
+  const hasPassword = methods.some((entry) =>
+    ["emailPassword", "usernamePassword"].includes(entry.method),
+  );
+  if (password !== undefined && hasPassword) {
+    await ctx.runMutation(password.public._internal_dangerous_setPassword, {
+      userId,
+      password: randomSecret(),
+      minimumLength: 8,
+    });
+  }
+  const oauthAccountsLeft = methods.filter(
+    (entry) => entry.account !== undefined,
+  ).length;
+  if (oauthAccountsLeft > 0) {
+    console.warn(
+      `A deleted user's ${oauthAccountsLeft} OAuth account(s) stay in their Convex Auth components: 2.0.0 has no function that deletes one (docs/convex-auth-v2.md).`,
+    );
+  }
+  return { oauthAccountsLeft };
+}
+
+/** A secret nobody holds: 32 random bytes, hex. */
+function randomSecret(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join(
+    "",
+  );
+}
+
+/**
+ * A v2 user's sign-in methods as an export or the operator's view lists
+ * them (`provider`, `providerAccountId`, as v1's accounts): the methods
+ * the sync recorded, each address the email component holds verified.
+ */
+export async function identitiesOfV2(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<{ provider: string; providerAccountId: string }[]> {
+  const { email } = v2Of(shape);
+  const methods = (user.authMethods ?? []) as AuthMethod[];
+  const addresses =
+    email === undefined ||
+    !methods.some((entry) => entry.method === "emailPassword")
+      ? []
+      : await ctx.runQuery(email.verifiedEmails.getEmails, {
+          userId: user._id,
+        });
+  return [
+    ...methods
+      .filter((entry) => entry.method !== "emailPassword")
+      .map((entry) => ({
+        provider: entry.method,
+        providerAccountId: entry.account ?? "",
+      })),
+    ...addresses.map((address) => ({
+      provider: "emailPassword",
+      providerAccountId: address.email,
+    })),
+  ];
+}
