@@ -2,7 +2,10 @@
  * What the conformance suite needs to know of an app: its backend, its
  * declaration, and the few of its own functions the suite drives. Each
  * example supplies one (convex/conformance.helpers.ts) and runs the suite
- * with it (convex/conformance.test.ts).
+ * with it (convex/conformance.test.ts). Nothing here is Convex Auth v1's:
+ * how a person signs in and where sessions live are the app's drivers
+ * (`passwordSignIn`, `signInRecords`); v1 apps take theirs from
+ * convexAuthV1.ts.
  */
 import type { SchemaLike, UserSync } from "convex-auth-user-sync";
 import type { AccountStatus } from "convex-auth-user-sync";
@@ -23,8 +26,36 @@ export type Session = ReturnType<Backend["withIdentity"]>;
 /** A completed sign-in. */
 export type SignedIn = {
   userId: GenericId<"users">;
-  sessionId: GenericId<"authSessions">;
+  /** Its session, as `signInRecords` names it. */
+  sessionId: string;
   asUser: Session;
+};
+
+/**
+ * A way to sign in as a user: in Convex Auth v1 an `authAccounts`
+ * document, in v2 an identity in a method's component.
+ */
+export type SignInAccount = {
+  /** The user it signs in as. */
+  userId: string;
+  /** The address a password account signs in with, as stored; else null. */
+  passwordEmail: string | null;
+  /** The record as the auth stores it (compared whole: it must not change). */
+  stored: unknown;
+};
+
+/** A session, live until it is revoked or deleted. */
+export type AuthSession = {
+  sessionId: string;
+  userId: string;
+  /** The record as the auth stores it (compared whole: it must not change). */
+  stored: unknown;
+};
+
+/** Every sign-in account and session of the backend (small: tests only). */
+export type SignInRecords = {
+  accounts: SignInAccount[];
+  sessions: AuthSession[];
 };
 
 export type ConformanceApp = {
@@ -34,10 +65,26 @@ export type ConformanceApp = {
   newBackend: () => Backend;
   /** The app's declaration. */
   userSync: UserSync<GenericDataModel, TableNamesInDataModel<GenericDataModel>>;
-  /** Convex Auth's `signIn` action (api.auth.signIn). */
-  signIn: FunctionReference<"action", "public">;
-  /** The id of the app's Password provider. */
-  passwordProvider: string;
+  /** What the app's sign-ins prove, for the tests that depend on it. */
+  capabilities: {
+    /**
+     * A password sign-up proves its address (as Convex Auth v2's
+     * email-password method does, with an emailed code). Convex Auth v1's
+     * Password provider without `verify` proves none.
+     */
+    passwordProvesAddress: boolean;
+  };
+  /**
+   * A password sign-up ("signUp") or sign-in ("signIn") through the app's
+   * real flow, as a client makes it. Throws when refused, with the
+   * refusal's own error (a ConvexError keeps its code: `codeOf`).
+   */
+  passwordSignIn: (
+    t: Backend,
+    params: { email: string; password: string; flow: "signUp" | "signIn" },
+  ) => Promise<SignedIn>;
+  /** Every sign-in account and session, wherever the app's auth keeps them. */
+  signInRecords: (t: Backend) => Promise<SignInRecords>;
   /** Starts a run over every pair (the migration too). */
   syncAllUsers: FunctionReference<"mutation", "internal">;
   /** The latest run (the engine's getRun). */

@@ -9,14 +9,13 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Backend, ConformanceApp } from "./app";
-import { passwordSignIn } from "./client";
 import { syncEverything } from "./runs";
 import { counterpartIn, readTables } from "./tables";
 
 export function rowDeletionConformance(app: ConformanceApp): void {
   const { shape } = app.userSync;
   const signUp = (t: Backend, email: string) =>
-    passwordSignIn(t, app, {
+    app.passwordSignIn(t, {
       email,
       password: "correct horse",
       flow: "signUp",
@@ -112,7 +111,7 @@ export function rowDeletionConformance(app: ConformanceApp): void {
       expect(healed[shape.email]).toBe("ada@example.com");
 
       await app.deleteRow(t, healed._id);
-      await passwordSignIn(t, app, {
+      await app.passwordSignIn(t, {
         email: "ada@example.com",
         password: "correct horse",
         flow: "signIn",

@@ -9,7 +9,12 @@
 import { singleTable } from "convex-auth-user-sync";
 import { virtualRow } from "convex-auth-user-sync/internals";
 import type { GenericDocument } from "convex/server";
-import type { Backend, ConformanceApp } from "./app";
+import type {
+  AuthSession,
+  Backend,
+  ConformanceApp,
+  SignInAccount,
+} from "./app";
 
 export type Row = GenericDocument & { _id: string };
 
@@ -21,8 +26,9 @@ export type Tables = {
   appRows: Row[];
   /** The app table is no longer written (the fold's writes_stopped on). */
   singleTable: boolean;
-  accounts: Row[];
-  sessions: Row[];
+  /** Sign-in accounts and sessions, from the app (`signInRecords`). */
+  accounts: SignInAccount[];
+  sessions: AuthSession[];
   reviews: Row[];
 };
 
@@ -32,7 +38,7 @@ export async function readTables(
   app: ConformanceApp,
 ): Promise<Tables> {
   const { shape } = app.userSync;
-  return await t.run(async (ctx) => {
+  const tables = await t.run(async (ctx) => {
     const users = (await ctx.db.query("users").collect()) as Row[];
     const appRows = (await ctx.db.query(shape.table).collect()) as Row[];
     const single = shape.fold !== undefined && (await singleTable(ctx)).on;
@@ -43,11 +49,10 @@ export async function readTables(
         : appRows,
       appRows,
       singleTable: single,
-      accounts: (await ctx.db.query("authAccounts").collect()) as Row[],
-      sessions: (await ctx.db.query("authSessions").collect()) as Row[],
       reviews: (await ctx.db.query("sync_reviews").collect()) as Row[],
     };
   });
+  return { ...tables, ...(await app.signInRecords(t)) };
 }
 
 /**

@@ -7,7 +7,6 @@
 import { type ErrorCode, isAppError } from "convex-auth-user-sync";
 import { type FunctionReference, makeFunctionReference } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import {
   type FunctionKind,
   publicFunctions,
@@ -76,7 +75,7 @@ const ACCESS: Record<
 async function world() {
   const t = newBackend();
   const signUp = (email: string) =>
-    passwordSignIn(t, profilesApp, {
+    profilesApp.passwordSignIn(t, {
       email,
       password: "correct horse",
       flow: "signUp",

@@ -3,6 +3,7 @@
  */
 import { convexTest } from "convex-test";
 import type { ConformanceApp } from "../../../conformance/app";
+import { convexAuthV1 } from "../../../conformance/convexAuthV1";
 import { api, internal } from "./_generated/api";
 import { FAST_PASSWORD_MODULES } from "./fastPassword.helpers";
 import schema from "./schema";
@@ -22,8 +23,8 @@ export const profilesApp: ConformanceApp = {
   schema,
   newBackend,
   userSync: userSync as unknown as ConformanceApp["userSync"],
-  signIn: api.auth.signIn,
-  passwordProvider: "password",
+  // Convex Auth v1: its Password provider, its tables.
+  ...convexAuthV1({ signIn: api.auth.signIn, passwordProvider: "password" }),
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.userSync.getRun,
   startFoldPhase: internal.userSync.startFoldPhase,

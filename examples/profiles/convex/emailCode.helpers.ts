@@ -8,7 +8,7 @@
  */
 import { Email } from "@convex-dev/auth/providers/Email";
 import { convexAuth } from "@convex-dev/auth/server";
-import { withCheapHash } from "../../../conformance/client";
+import { withCheapHash } from "../../../conformance/convexAuthV1";
 import { passwordProvider } from "./auth";
 import { userSync } from "./sync";
 

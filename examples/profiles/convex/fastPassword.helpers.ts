@@ -4,7 +4,7 @@
  * internal calls to `auth:store` reach it. A multi-dot file: never deployed.
  */
 import { convexAuth } from "@convex-dev/auth/server";
-import { withCheapHash } from "../../../conformance/client";
+import { withCheapHash } from "../../../conformance/convexAuthV1";
 import { passwordProvider } from "./auth";
 import { userSync } from "./sync";
 

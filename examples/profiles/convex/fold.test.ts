@@ -8,7 +8,7 @@
 import type { FoldPhase as Phase } from "convex-auth-user-sync";
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn, sessionOfToken } from "../../../conformance/client";
+import { sessionOfToken } from "../../../conformance/convexAuthV1";
 import { runDueFunctions } from "../../../conformance/runs";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -76,7 +76,7 @@ async function problems(t: Backend) {
 }
 
 const signUp = (t: Backend, email: string) =>
-  passwordSignIn(t, profilesApp, {
+  profilesApp.passwordSignIn(t, {
     email,
     password: "correct horse",
     flow: "signUp",
@@ -421,7 +421,7 @@ describe("single-table mode, with the reference on the app's side only", () => {
 
     // 1. Ada again, and a new person: users alone, no profile for Bo.
     vi.advanceTimersByTime(1_000);
-    await passwordSignIn(t, profilesApp, {
+    await profilesApp.passwordSignIn(t, {
       email: "ada@example.com",
       password: "correct horse",
       flow: "signIn",

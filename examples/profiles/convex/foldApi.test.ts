@@ -4,7 +4,6 @@
  * their users document, edited and shown from there.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import { atStage } from "../../../conformance/stages";
 import { api } from "./_generated/api";
 import { profilesApp } from "./conformance.helpers";
@@ -23,7 +22,7 @@ describe("the profiles API in single-table mode", () => {
     async (stage) => {
       const t = profilesApp.newBackend();
       await atStage(t, profilesApp, stage);
-      const kim = await passwordSignIn(t, profilesApp, {
+      const kim = await profilesApp.passwordSignIn(t, {
         email: "kim@example.com",
         password: "correct horse",
         flow: "signUp",

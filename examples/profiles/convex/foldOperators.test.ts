@@ -5,7 +5,6 @@
  * erased with the account.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import { runDueFunctions } from "../../../conformance/runs";
 import { internal } from "./_generated/api";
 import { newBackend, profilesApp } from "./conformance.helpers";
@@ -29,7 +28,7 @@ async function readTables(t: Backend) {
 
 /** Ada signed up, Grace never signed in; folded to `writes_stopped`. */
 async function singleTableMode(t: Backend) {
-  await passwordSignIn(t, profilesApp, {
+  await profilesApp.passwordSignIn(t, {
     email: "ada@example.com",
     password: "correct horse",
     flow: "signUp",

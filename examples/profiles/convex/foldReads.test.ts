@@ -6,7 +6,6 @@
  * the profile.
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import { atStage } from "../../../conformance/stages";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -24,7 +23,7 @@ describe("fold: reads switched, profiles", () => {
   test("the profile is read from users, and written to the profile", async () => {
     const t = newBackend();
     await atStage(t, profilesApp, "repointed");
-    const ada = await passwordSignIn(t, profilesApp, {
+    const ada = await profilesApp.passwordSignIn(t, {
       email: "ada@example.com",
       password: "correct horse",
       flow: "signUp",

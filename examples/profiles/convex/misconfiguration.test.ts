@@ -9,7 +9,6 @@ import { convexTest } from "convex-test";
 import { defineUserSync } from "convex-auth-user-sync";
 import { defineSchema } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import type { DataModel } from "./_generated/dataModel";
 import { newBackend, profilesApp } from "./conformance.helpers";
 import { FAST_PASSWORD_MODULES } from "./fastPassword.helpers";
@@ -37,7 +36,7 @@ const syncCallingInto = (module: string) =>
   });
 
 const signUp = (t: ReturnType<typeof newBackend>, email: string) =>
-  passwordSignIn(t, profilesApp, {
+  profilesApp.passwordSignIn(t, {
     email,
     password: "correct horse",
     flow: "signUp",

@@ -7,7 +7,6 @@
  */
 import { isAppError } from "convex-auth-user-sync";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import type { Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
 import { newBackend, profilesApp } from "./conformance.helpers";
@@ -24,9 +23,9 @@ afterEach(() => {
 
 const password = "correct horse";
 const signUp = (t: Backend, email: string) =>
-  passwordSignIn(t, profilesApp, { email, password, flow: "signUp" });
+  profilesApp.passwordSignIn(t, { email, password, flow: "signUp" });
 const signIn = (t: Backend, email: string) =>
-  passwordSignIn(t, profilesApp, { email, password, flow: "signIn" });
+  profilesApp.passwordSignIn(t, { email, password, flow: "signIn" });
 
 /** The code of a refusal (or the error itself, to fail the comparison). */
 async function rejection(promise: Promise<unknown>) {

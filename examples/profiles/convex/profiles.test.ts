@@ -4,7 +4,6 @@
  */
 import { isAppError } from "convex-auth-user-sync";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import { api, internal } from "./_generated/api";
 import { newBackend, profilesApp } from "./conformance.helpers";
 
@@ -17,7 +16,7 @@ afterEach(() => {
 });
 
 const signUp = (t: ReturnType<typeof newBackend>, email: string) =>
-  passwordSignIn(t, profilesApp, {
+  profilesApp.passwordSignIn(t, {
     email,
     password: "correct horse",
     flow: "signUp",

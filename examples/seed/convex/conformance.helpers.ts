@@ -2,6 +2,7 @@
  * This app, as the conformance suite drives it (../../../conformance).
  */
 import type { ConformanceApp } from "../../../conformance/app";
+import { convexAuthV1 } from "../../../conformance/convexAuthV1";
 import { atStage, type FoldStage } from "../../../conformance/stages";
 import { api, internal } from "./_generated/api";
 import schema from "./schema";
@@ -12,8 +13,8 @@ export const seedApp: ConformanceApp = {
   schema,
   newBackend: () => newBackendWithFastPasswords(),
   userSync: userSync as unknown as ConformanceApp["userSync"],
-  signIn: api.auth.signIn,
-  passwordProvider: "password",
+  // Convex Auth v1: its Password provider, its tables.
+  ...convexAuthV1({ signIn: api.auth.signIn, passwordProvider: "password" }),
   syncAllUsers: internal.userSync.syncAllUsers,
   getRun: internal.syncEngine.getRun,
   startFoldPhase: internal.fold.startFoldPhase,

@@ -7,7 +7,7 @@
  * `auth:store` reach it. A multi-dot file: never deployed.
  */
 import { convexAuth } from "@convex-dev/auth/server";
-import { withCheapHash } from "../../../conformance/client";
+import { withCheapHash } from "../../../conformance/convexAuthV1";
 import { passwordCodeProvider, passwordProvider, providers } from "./providers";
 import { userSync } from "./sync";
 

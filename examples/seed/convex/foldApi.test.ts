@@ -6,7 +6,6 @@
  */
 import { makeFunctionReference } from "convex/server";
 import { describe, expect, test } from "vitest";
-import { passwordSignIn } from "../../../conformance/client";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { backendAtStage, seedApp } from "./conformance.helpers";
@@ -20,7 +19,7 @@ import {
 useFakeClock(Date.UTC(2026, 11, 1, 9, 0, 0));
 
 const signUp = (t: Backend, email: string) =>
-  passwordSignIn(t, seedApp, {
+  seedApp.passwordSignIn(t, {
     email,
     password: "correct horse",
     flow: "signUp",
@@ -62,7 +61,7 @@ describe("the seed's API in single-table mode", () => {
       adaRow = (await ada.asUser.query(api.users.getCurrentUser, {}))!
         .authUserId;
     });
-    const ada = await passwordSignIn(t, seedApp, {
+    const ada = await seedApp.passwordSignIn(t, {
       email: "ada@example.com",
       password: "correct horse",
       flow: "signIn",
