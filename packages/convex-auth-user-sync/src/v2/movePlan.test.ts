@@ -3,14 +3,10 @@
  * (docs/v2-move.md): what moves into which component, what waits for the
  * person's next sign-in, and what a person must look at.
  */
-// lucia comes with Convex Auth v1 (its Password provider hashes with it):
-// the real hash, not a copy of its format.
-import { Scrypt } from "lucia";
 import { describe, expect, test } from "vitest";
 import { normalizeEmail } from "../policy.js";
 import {
   DEFAULT_V2_METHODS,
-  isScryptHash,
   type MovePlanOptions,
   movePlan,
   type V1AccountRow,
@@ -190,12 +186,6 @@ describe("passwords wait for the next sign-in (v2 cannot verify Scrypt)", () => 
       passwordHash: "custom",
     });
     expect(custom.moves[0]).toMatchObject({ kind: "password_rehash_pending" });
-  });
-
-  test("lucia's real Scrypt hash, as v1's Password provider writes it, is recognized", async () => {
-    const hash = await new Scrypt().hash("correct horse battery");
-    expect(isScryptHash(hash)).toBe(true);
-    expect(isScryptHash(`s2:${hash}`)).toBe(false);
   });
 
   test("two password identities cannot both be the user's one v2 password", () => {

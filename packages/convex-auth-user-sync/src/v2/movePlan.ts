@@ -9,6 +9,7 @@
  * so this module holds under either package.
  */
 import { normalizeEmail } from "../policy.js";
+import { isScryptHash } from "./scryptHash.js";
 
 /** A v1 `authAccounts` row, as the move reads it. */
 export type V1AccountRow = {
@@ -154,16 +155,6 @@ export type MovePlan = {
   moves: Move[];
   reviews: Review[];
 };
-
-/**
- * lucia's `Scrypt.hash` (v1's Password provider): a 16-byte salt and a
- * 64-byte key, both lower-case hex, joined by ":".
- */
-const SCRYPT_HASH = /^[0-9a-f]{32}:[0-9a-f]{128}$/;
-
-export function isScryptHash(secret: string): boolean {
-  return SCRYPT_HASH.test(secret);
-}
 
 // v2's email component's format rules (components/email/validation.ts,
 // validateEmailFormat, in @convex-dev/auth 2.0.0): at most 254 characters,
