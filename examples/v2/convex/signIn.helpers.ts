@@ -62,11 +62,11 @@ const GITHUB_EMAILS_ENDPOINT = "https://api.github.com/user/emails";
 
 /**
  * A fresh app with every component convex.config.ts mounts, under the same
- * names. Call `vi.useFakeTimers()` first: the email method schedules its
+ * names (`extraModules`: test-only modules, e.g. cost.helpers.ts's). Call `vi.useFakeTimers()` first: the email method schedules its
  * challenge cleanup (a batch worker), which must not run after the test.
  */
-export function newTest() {
-  const t = convexTest(schema, modules);
+export function newTest(extraModules: typeof modules = {}) {
+  const t = convexTest(schema, { ...modules, ...extraModules });
   registerCore(t);
   registerPassword(t);
   registerEmail(t);
@@ -175,6 +175,26 @@ export async function signInWithGithub(
   t: TestConvex,
   account: GithubAccount,
 ): Promise<SignedIn> {
+  return await githubCallback(t, account, {
+    start: (args) =>
+      fromBrowser(t).mutation(api.auth.startSignInWithGithub, args),
+    complete: (args) =>
+      fromBrowser(t).mutation(api.auth.completeSignInWithGithub, args),
+  });
+}
+
+/** How `githubCallback` calls the app's two GitHub mutations. */
+export type GithubSteps = {
+  start: (args: { redirectTo: string }) => Promise<unknown>;
+  complete: (args: { code: string; state: string }) => Promise<unknown>;
+};
+
+/** `signInWithGithub`, the app's two mutations called through `steps`. */
+export async function githubCallback(
+  t: TestConvex,
+  account: GithubAccount,
+  steps: GithubSteps,
+): Promise<SignedIn> {
   // The component reads its credentials and its own site URL (the
   // deployment's, under the component's httpPrefix) from its environment.
   vi.stubEnv("CLIENT_ID", "offline-github-client");
@@ -182,10 +202,9 @@ export async function signInWithGithub(
   vi.stubEnv("CONVEX_SITE_URL", GITHUB_SITE_URL);
   try {
     // 1. The app starts the flow: GitHub's authorize URL and the state.
-    const { redirect, state } = await fromBrowser(t).mutation(
-      api.auth.startSignInWithGithub,
-      { redirectTo: REDIRECT_TO },
-    );
+    const { redirect, state } = (await steps.start({
+      redirectTo: REDIRECT_TO,
+    })) as { redirect: string; state: string };
     const callbackUrl = new URL(redirect).searchParams.get("redirect_uri");
     if (callbackUrl !== `${GITHUB_SITE_URL}/callback`) {
       throw new Error(`unexpected GitHub callback URL: ${callbackUrl}`);
@@ -208,14 +227,11 @@ export async function signInWithGithub(
       throw new Error(`GitHub callback failed: ${response.status} ${location}`);
     }
     // 3. Back in the app, the client redeems the code for a session.
-    const result = await fromBrowser(t).mutation(
-      api.auth.completeSignInWithGithub,
-      {
-        code,
-        state,
-      },
-    );
-    if (result.status !== "complete") {
+    const result = (await steps.complete({ code, state })) as {
+      status: string;
+      tokens?: Tokens;
+    };
+    if (result.status !== "complete" || result.tokens === undefined) {
       throw new Error(`GitHub sign-in refused: ${JSON.stringify(result)}`);
     }
     return signedIn(result.tokens);
@@ -323,6 +339,7 @@ const GITHUB_TEST_MODULE = {
     }),
 };
 
-function signedIn(tokens: Tokens): SignedIn {
+/** A sign-in's tokens, with the user id they name typed. */
+export function signedIn(tokens: Tokens): SignedIn {
   return { tokens, userId: tokens.userId as Id<"users"> };
 }
