@@ -26,7 +26,7 @@ function example(name: string): TestProjectInlineConfiguration {
  * the other apps, which the library's built dist (packages/, outside the
  * example) would resolve otherwise. An app on v2 has one copy, its own; this
  * resolves every import as if the example made it, so the package's
- * `exports` still apply. Proven by examples/v2/convex/signIn.test.ts.
+ * `exports` still apply. Proven by examples/v2/convex/signIn.test.ts (the dist sees v2).
  */
 function convexAuthOfTheV2Example(): Plugin {
   const example = `${import.meta.dirname}/examples/v2/package.json`;
