@@ -62,8 +62,9 @@ const GITHUB_EMAILS_ENDPOINT = "https://api.github.com/user/emails";
 
 /**
  * A fresh app with every component convex.config.ts mounts, under the same
- * names (`extraModules`: test-only modules, e.g. cost.helpers.ts's). Call `vi.useFakeTimers()` first: the email method schedules its
- * challenge cleanup (a batch worker), which must not run after the test.
+ * names; `extraModules` adds test-only modules (cost.helpers.ts's
+ * COST_MODULES). Call `vi.useFakeTimers()` first: the email method schedules
+ * its challenge cleanup (a batch worker), which must not run after the test.
  */
 export function newTest(extraModules: typeof modules = {}) {
   const t = convexTest(schema, { ...modules, ...extraModules });
@@ -189,7 +190,11 @@ export type GithubSteps = {
   complete: (args: { code: string; state: string }) => Promise<unknown>;
 };
 
-/** `signInWithGithub`, the app's two mutations called through `steps`. */
+/**
+ * `signInWithGithub`, the app's two mutations called through `steps`. Stubs
+ * the GitHub component's environment and `fetch` for the dance, and undoes
+ * every `vi.stubEnv` / `vi.stubGlobal` at its end (the caller's too).
+ */
 export async function githubCallback(
   t: TestConvex,
   account: GithubAccount,

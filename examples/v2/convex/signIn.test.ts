@@ -74,6 +74,9 @@ test("a wrong password is refused", async () => {
     "ada@example.com",
     "wrong horse battery staple",
   );
+  expect(
+    await t.run(async (ctx) => (await ctx.db.query("users").collect()).length),
+  ).toBe(1);
   expect(refused).toEqual({
     status: "error",
     userError: { error: "INVALID_CREDENTIALS" },
