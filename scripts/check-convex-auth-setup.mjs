@@ -42,9 +42,18 @@ const files = [
   ["auth.ts", template("initializeAuth")],
   ["http.ts", template("configureHttp")],
 ];
+// An app with its own copy of Convex Auth (examples/v2, on 2.0.0, which has
+// no CLI and no such templates) is not checked against the root's 0.0.x.
 const apps = ["examples", "fixtures"].flatMap((parent) =>
   existsSync(parent)
-    ? readdirSync(parent).map((name) => path.join(parent, name, "convex"))
+    ? readdirSync(parent)
+        .filter(
+          (name) =>
+            !existsSync(
+              path.join(parent, name, "node_modules/@convex-dev/auth"),
+            ),
+        )
+        .map((name) => path.join(parent, name, "convex"))
     : [],
 );
 let failures = 0;
