@@ -73,6 +73,12 @@ export type ConformanceApp = {
      * Password provider without `verify` proves none.
      */
     passwordProvesAddress: boolean;
+    /**
+     * A password sign-up for an address that has an account signs its
+     * owner in with the right password (Convex Auth v1's Password); v2's
+     * email + password method refuses it (`EMAIL_TAKEN`).
+     */
+    signUpAgainSignsIn: boolean;
   };
   /**
    * A password sign-up ("signUp") or sign-in ("signIn") through the app's

@@ -37,7 +37,7 @@ export function convexAuthV1(options: {
 }): Pick<ConformanceApp, "passwordSignIn" | "signInRecords" | "capabilities"> {
   const { signIn, passwordProvider } = options;
   return {
-    capabilities: { passwordProvesAddress: false },
+    capabilities: { passwordProvesAddress: false, signUpAgainSignsIn: true },
     // A refusal is the action's own error (a ConvexError keeps its code).
     passwordSignIn: async (t, params) => {
       const { tokens } = (await t.action(signIn, {

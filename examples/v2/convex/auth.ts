@@ -8,10 +8,10 @@ import { components } from "./components";
 // The frontend the emailed links and GitHub's redirect lead back to.
 const SITE_URL = env.SITE_URL ?? "http://localhost:5173";
 
-// One shared pair of callbacks for every method (convex/users.ts).
+// The sync's callbacks, one pair for every method (convex/userSync.ts).
 const callbacks = {
-  createUser: internal.users.createUser,
-  onSignIn: internal.users.onSignIn,
+  createUser: internal.userSync.createUser,
+  onSignIn: internal.userSync.onSignIn,
 };
 
 const auth = setupConvexAuth({ component: components.auth });

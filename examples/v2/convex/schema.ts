@@ -1,29 +1,56 @@
+import {
+  accountStatusValidator,
+  syncTables,
+  syncUserFields,
+} from "convex-auth-user-sync";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 
 /**
  * The app's tables. Convex Auth v2 keeps its own data (sessions, passwords,
  * verified addresses, GitHub accounts) in its components and stores only the
- * ids of `users`, which the app owns and fills in its `createUser` callback
- * (convex/users.ts). `members` is the app's own user table from before.
+ * ids of `users`, which the app owns: the sync's v2 adapter creates them
+ * (`createUser`) and writes what each sign-in proved (`onSignIn`;
+ * convex/userSync.ts). `members` is the app's own user table from before,
+ * kept in step with `users` by the sync (convex/sync.ts).
  */
 export default defineSchema({
   users: defineTable({
+    // What v1 kept on users, written by the v2 adapter from each sign-in.
     email: v.optional(v.string()),
     emailVerificationTime: v.optional(v.number()),
     name: v.optional(v.string()),
     image: v.optional(v.string()),
-  }).index("email", ["email"]),
+    ...syncUserFields,
+  })
+    // Verified holders of an address first: the adapter links a proven
+    // address to its one verified holder, the sync pairs by it.
+    .index("by_email_and_emailVerificationTime", [
+      "email",
+      "emailVerificationTime",
+    ]),
 
   members: defineTable({
-    email: v.string(),
+    userId: v.optional(v.id("users")),
+    email: v.optional(v.string()),
     emailVerified: v.optional(v.boolean()),
     fullName: v.optional(v.string()),
     avatarUrl: v.optional(v.string()),
     company: v.optional(v.string()),
     role: v.optional(v.string()),
-    userId: v.optional(v.id("users")),
+    status: v.optional(accountStatusValidator),
+    lastLoginAt: v.optional(v.number()),
+    updatedAt: v.optional(v.number()),
+    joinedAt: v.number(),
   })
-    .index("by_email", ["email"])
-    .index("by_userId", ["userId"]),
+    .index("by_userId", ["userId"])
+    .index("by_email_and_userId_and_emailVerified", [
+      "email",
+      "userId",
+      "emailVerified",
+    ])
+    .index("by_email_and_emailVerified", ["email", "emailVerified"])
+    .index("by_email_and_status", ["email", "status"]),
+
+  ...syncTables,
 });

@@ -15,6 +15,8 @@ import githubTest from "@convex-dev/auth/components/github/test";
 import { convexTest } from "convex-test";
 import {
   actionGeneric,
+  type GenericDataModel,
+  type GenericMutationCtx,
   componentsGeneric,
   type FunctionReference,
   type HttpRouter,
@@ -78,6 +80,26 @@ export function newTest(extraModules: typeof modules = {}) {
     ...GITHUB_TEST_MODULE,
   });
   return t;
+}
+
+/**
+ * Runs `handler` inside a mounted component, on its own tables (to look at
+ * what Convex Auth keeps: sessions, verified addresses, passwords,
+ * accounts). convex-test has `runInComponent` at run time without
+ * declaring it.
+ */
+export async function inComponent<Output>(
+  t: TestConvex,
+  component: "auth" | "authPassword" | "authEmail" | "authGithub",
+  handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Output>,
+): Promise<Output> {
+  const testApi = t as unknown as {
+    runInComponent<Result>(
+      componentPath: string,
+      run: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Result>,
+    ): Promise<Result>;
+  };
+  return await testApi.runInComponent(component, handler);
 }
 
 /** The client IP of sign-in requests (the email method rate-limits per IP). */

@@ -94,7 +94,9 @@ export async function eraseTraces(
   markErased(ctx.db, await scrubCases(ctx, people));
   await deletePlannedKeys(ctx, people);
   await deleteSeparations(ctx, people);
-  await deleteRateLimits(ctx, people);
+  // Convex Auth v2 keeps its rate limits in its components, keyed by
+  // client IP and user id, never by address: none to delete here.
+  if (shape.convexAuth === undefined) await deleteRateLimits(ctx, people);
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
     await ctx.scheduler.runAfter(

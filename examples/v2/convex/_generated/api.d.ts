@@ -13,9 +13,13 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as admin from "../admin.js";
 import type * as auth from "../auth.js";
 import type * as components_ from "../components.js";
 import type * as functions from "../functions.js";
+import type * as members from "../members.js";
+import type * as sync from "../sync.js";
+import type * as userSync from "../userSync.js";
 import type * as users from "../users.js";
 
 /**
@@ -27,9 +31,13 @@ import type * as users from "../users.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  admin: typeof admin;
   auth: typeof auth;
   components: typeof components_;
   functions: typeof functions;
+  members: typeof members;
+  sync: typeof sync;
+  userSync: typeof userSync;
   users: typeof users;
 }>;
 export declare const api: FilterApi<

@@ -1,0 +1,35 @@
+/**
+ * The sync's declaration for this app, on Convex Auth v2: `members`,
+ * referenced from the member side only; the name the member's own, the
+ * picture GitHub's until the member chooses one. `convexAuth` names the
+ * mounted components the sync calls beyond a sign-in (sessions, an erased
+ * person's identities, a password account's verified address).
+ */
+import { defineUserSync } from "convex-auth-user-sync";
+import type { DataModel } from "./_generated/dataModel";
+import { components } from "./components";
+import schema from "./schema";
+
+export const userSync = defineUserSync<DataModel>()({
+  table: "members",
+  reference: { app: "userId" },
+  email: { app: "email", verified: "emailVerified" },
+  mirror: [
+    { users: "name", app: "fullName", owner: "app" },
+    { users: "image", app: "avatarUrl", owner: "provider" },
+  ],
+  status: "status",
+  lastLoginAt: "lastLoginAt",
+  updatedAt: "updatedAt",
+  newRow: (now) => ({ joinedAt: now }),
+  // Deleting a member (app code, through the triggers) deletes the account
+  // with it: a person is their membership here.
+  onRowDelete: "deleteAccount",
+  schema,
+  convexAuth: {
+    version: 2,
+    core: components.auth,
+    email: components.authEmail,
+    password: components.authPassword,
+  },
+});
