@@ -1,7 +1,7 @@
 /**
  * `npm run bench -w example-v2`: what each Convex Auth v2 sign-in costs with
- * the app's plain callbacks ("v2 alone", the baseline for the sync's), in
- * database operations per transaction, component calls included. The
+ * the app's plain callbacks ("v2 alone") beside the sync's, in database
+ * operations per transaction, component calls included. The
  * harness needs Vite's transforms (Convex Auth's test helpers use
  * `import.meta.glob`; passwords hash in WASM), so this runs
  * convex/cost.test.ts under vitest (project v2) and prints what it measured.
@@ -33,20 +33,29 @@ await vitest.close();
 if (process.exitCode) process.exit(process.exitCode);
 
 const measured = JSON.parse(readFileSync(out, "utf8")) as Record<
-  string,
-  Measured
+  "alone" | "sync",
+  Record<string, Measured>
 >;
-const row = (name: string, m: Metrics) =>
-  `${name.padEnd(34)}${fmt(m.documentsRead).padStart(6)}${fmt(m.databaseQueries).padStart(8)}${fmt(m.documentsWritten).padStart(9)}${fmt(m.bytesRead).padStart(9)}${fmt(m.bytesWritten).padStart(9)}`;
+const cells = (m: Metrics | undefined) =>
+  m === undefined
+    ? "".padStart(22)
+    : `${fmt(m.documentsRead).padStart(6)}${fmt(m.databaseQueries).padStart(8)}${fmt(m.documentsWritten).padStart(8)}`;
+const header = `${"reads".padStart(6)}${"ranges".padStart(8)}${"writes".padStart(8)}`;
 console.log(
-  "\nConvex Auth 2.0.0 alone (plain createUser/onSignIn): each flow, then its transactions:\n",
+  "\nConvex Auth 2.0.0 sign-ins, each flow and then its transactions: alone (plain\ncreateUser/onSignIn) beside the sync's callbacks (a legacy member claimed by\nthe first sign-in):\n",
 );
 console.log(
-  `${"".padEnd(34)}${"reads".padStart(6)}${"ranges".padStart(8)}${"writes".padStart(9)}${"B read".padStart(9)}${"B wrote".padStart(9)}`,
+  `${"".padEnd(36)}${"v2 alone".padStart(22)}${"with the sync".padStart(22)}`,
 );
-for (const [flow, { steps, total }] of Object.entries(measured)) {
-  console.log(row(flow, total));
-  for (const { name, metrics } of steps) console.log(row(`  ${name}`, metrics));
+console.log(`${"".padEnd(36)}${header}${header}`);
+for (const [flow, alone] of Object.entries(measured.alone)) {
+  const sync = measured.sync[flow];
+  console.log(`${flow.padEnd(36)}${cells(alone.total)}${cells(sync?.total)}`);
+  alone.steps.forEach(({ name, metrics }, i) => {
+    console.log(
+      `${`  ${name}`.padEnd(36)}${cells(metrics)}${cells(sync?.steps[i]?.metrics)}`,
+    );
+  });
 }
 console.log(
   "\nNot measured: GitHub's callback (an HTTP action of the GitHub component;\n" +

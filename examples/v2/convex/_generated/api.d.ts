@@ -18,6 +18,7 @@ import type * as auth from "../auth.js";
 import type * as components_ from "../components.js";
 import type * as functions from "../functions.js";
 import type * as members from "../members.js";
+import type * as signInMethods from "../signInMethods.js";
 import type * as sync from "../sync.js";
 import type * as userSync from "../userSync.js";
 import type * as users from "../users.js";
@@ -36,6 +37,7 @@ declare const fullApi: ApiFromModules<{
   components: typeof components_;
   functions: typeof functions;
   members: typeof members;
+  signInMethods: typeof signInMethods;
   sync: typeof sync;
   userSync: typeof userSync;
   users: typeof users;
