@@ -132,8 +132,8 @@ for (const setup of ["alone", "sync"] as const) {
     vi.advanceTimersByTime(61_000);
     const signIn = await measuredPasswordSignIn(t, "ada@example.com", PASSWORD);
     expect(signIn.result.userId).toBe(signUp.result.userId);
-    measured[setup]!["password sign-up"] = signUp;
-    measured[setup]!["password sign-in"] = signIn;
+    measured[setup]["password sign-up"] = signUp;
+    measured[setup]["password sign-in"] = signIn;
     expect(operations(signUp)).toEqual(PASSWORD_COSTS[setup].signUp);
     expect(operations(signIn)).toEqual(PASSWORD_COSTS[setup].signIn);
   });
@@ -144,8 +144,8 @@ for (const setup of ["alone", "sync"] as const) {
     vi.advanceTimersByTime(61_000);
     const again = await measuredGithubSignIn(t, OCTO);
     expect(again.result.userId).toBe(first.result.userId);
-    measured[setup]!["GitHub first sign-in"] = first;
-    measured[setup]!["GitHub returning sign-in"] = again;
+    measured[setup]["GitHub first sign-in"] = first;
+    measured[setup]["GitHub returning sign-in"] = again;
     expect(operations(first)).toEqual(GITHUB_COSTS[setup].first);
     expect(operations(again)).toEqual(GITHUB_COSTS[setup].again);
   });

@@ -9,6 +9,7 @@
 import { makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
+// eslint-disable-next-line no-restricted-imports -- v2 alone is the app without the sync: no triggers of its
 import { internalMutation } from "./_generated/server";
 import { type Callbacks, signInMethods } from "./signInMethods";
 
