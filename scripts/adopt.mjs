@@ -82,6 +82,15 @@ const library = JSON.parse(
   ),
 );
 const pinned = new Set();
+
+/**
+ * A peer range's first part: Convex Auth's is v1's and v2's
+ * (`>=0.0.91 <0.1.0 || ^2.0.0`); the guide adopts a v1 app, and refuses
+ * name v1's. Any other range is one part.
+ */
+function v1Part(range) {
+  return range?.split("||")[0].trim();
+}
 const packed = [];
 
 function run(command, args, options = {}) {
@@ -185,8 +194,9 @@ function install(args) {
     const at = arg.lastIndexOf("@");
     const [name, range] =
       at > 0 ? [arg.slice(0, at), arg.slice(at + 1)] : [arg, undefined];
-    // The guide states each peer's range: the library's own.
-    const peer = library.peerDependencies?.[name];
+    // The guide states each peer's range: the library's own (for Convex
+    // Auth, v1's part: the guide adopts a v1 app).
+    const peer = v1Part(library.peerDependencies?.[name]);
     if (peer !== undefined && range !== peer) {
       throw new Error(
         `The guide installs ${arg}; the library's peer range is ${name}@${peer}`,
@@ -381,7 +391,7 @@ function installed() {
 //    a Convex Auth the sync cannot serve, it is refused with the version.
 let outcome;
 if (expectRefusal === "typecheck") {
-  const needed = `needs @convex-dev/auth ${library.peerDependencies["@convex-dev/auth"]}`;
+  const needed = `needs @convex-dev/auth ${v1Part(library.peerDependencies["@convex-dev/auth"])}`;
   if (refusedTypecheck === undefined || !refusedTypecheck.includes(needed)) {
     throw new Error(
       `The typecheck of \`npx convex dev\` should have refused this Convex Auth with "${needed}"`,
@@ -394,9 +404,10 @@ if (expectRefusal === "typecheck") {
     join(app, "convex", "unsupported.test.ts"),
   );
   console.log("adopt: loading the sync's module, which must refuse");
-  appTests({ ADOPTION_RANGE: library.peerDependencies["@convex-dev/auth"] }, [
-    "convex/unsupported.test.ts",
-  ]);
+  appTests(
+    { ADOPTION_RANGE: v1Part(library.peerDependencies["@convex-dev/auth"]) },
+    ["convex/unsupported.test.ts"],
+  );
   outcome = "refused at module load";
 } else {
   cpSync(

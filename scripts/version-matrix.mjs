@@ -30,6 +30,11 @@ const range = JSON.parse(
   ),
 ).peerDependencies;
 
+// The matrix adopts a v1 app (the adoption guide's): Convex Auth's range is
+// v1's part of the peer range (`>=0.0.91 <0.1.0 || ^2.0.0`); v2 is the
+// entry that must be refused for a v1 declaration.
+range["@convex-dev/auth"] = range["@convex-dev/auth"].split("||")[0].trim();
+
 /** A range's lower bound: `^1.35.0` and `>=0.0.91 <0.1.0` alike. */
 function floor(name) {
   const version = /\d+\.\d+\.\d+/.exec(range[name])?.[0];

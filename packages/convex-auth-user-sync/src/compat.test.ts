@@ -10,6 +10,7 @@ import { describe, expect, test } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
 import {
   assertConvexAuthV1,
+  CONVEX_AUTH_PEER_RANGE,
   CONVEX_AUTH_RANGE,
   CONVEX_RANGE,
   transactionMetrics,
@@ -74,7 +75,7 @@ describe("the convex the bulk engine runs on", () => {
 
 test("the ranges checked are the package's peer ranges", () => {
   expect(packageJson.peerDependencies).toMatchObject({
-    "@convex-dev/auth": CONVEX_AUTH_RANGE,
+    "@convex-dev/auth": CONVEX_AUTH_PEER_RANGE,
     convex: CONVEX_RANGE,
   });
 });

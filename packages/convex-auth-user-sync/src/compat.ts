@@ -53,6 +53,9 @@ export function assertConvexAuthV1(
 /** The Convex Auth v2 versions the v2 adapter (v2/callbacks.ts) serves. */
 export const CONVEX_AUTH_V2_RANGE = "^2.0.0";
 
+/** The package's peer range: either adapter's. */
+export const CONVEX_AUTH_PEER_RANGE = `${CONVEX_AUTH_RANGE} || ${CONVEX_AUTH_V2_RANGE}`;
+
 export const UNSUPPORTED_CONVEX_AUTH_V1 = `This sync declares Convex Auth v2 (convexAuth: { version: 2, ... }), and this app's @convex-dev/auth/server has no setupConvexAuth: install @convex-dev/auth@"${CONVEX_AUTH_V2_RANGE}", or remove convexAuth from the declaration for Convex Auth v1 (see convex-auth-user-sync's docs/convex-auth-v2.md).`;
 
 /**
