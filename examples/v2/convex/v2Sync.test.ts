@@ -317,6 +317,34 @@ describe("deleting an account reaches Convex Auth v2's components", () => {
   });
 });
 
+describe("deleting through app code reaches the components too", () => {
+  test("app code deleting the user (through the triggers) replaces the password hash and erases the address", async () => {
+    const t = newTest();
+    await legacyMember(t, { email: "ada@example.com" });
+    const { userId } = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    const hashes = () =>
+      inComponent(t, "authPassword", async (ctx) =>
+        (await ctx.db.query("passwords").collect()).map(
+          (row) => row.passwordHashPHC as string,
+        ),
+      );
+    const before = await hashes();
+    await t.mutation(internal.admin.deleteUserRecord, { userId });
+    expect(await users(t)).toEqual([]);
+    expect(await members(t)).toEqual([]);
+    const after = await hashes();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    expect(
+      await inComponent(
+        t,
+        "authEmail",
+        async (ctx) => await ctx.db.query("verifiedEmails").collect(),
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe("the operator's view", () => {
   test("findUser lists the person's sign-in methods from v2's components", async () => {
     const t = newTest();

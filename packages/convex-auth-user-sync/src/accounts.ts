@@ -90,6 +90,7 @@ export async function deleteAccountData(
   deleted += await endSessions(ctx, shape, userId);
   deleted += await revokePendingSignIns(ctx, shape, userId, {
     deleteAccounts: true,
+    user: user ?? known.user ?? null,
   });
 
   // 3. The users row last.
@@ -149,6 +150,7 @@ async function deleteUserData(
   deleted += await endSessions(ctx, shape, userId);
   deleted += await revokePendingSignIns(ctx, shape, userId, {
     deleteAccounts: true,
+    user: person,
   });
 
   // 3. The users row last.

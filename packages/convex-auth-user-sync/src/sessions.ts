@@ -10,7 +10,7 @@ import {
 } from "convex/server";
 import type { GenericId } from "convex/values";
 import { byIndex, deleteDocs, getDoc } from "./db.js";
-import type { Shape } from "./declaration.js";
+import type { AnyDoc, Shape } from "./declaration.js";
 import { endSessionsV2, eraseIdentities } from "./v2/identities.js";
 
 /** A mutation's context, whatever the app's data model. */
@@ -107,11 +107,13 @@ export async function revokePendingSignIns(
   ctx: MutationCtx,
   shape: Shape,
   userId: GenericId<"users">,
-  options: { deleteAccounts: boolean },
+  options: { deleteAccounts: boolean; user?: AnyDoc | null },
 ): Promise<number> {
   if (shape.convexAuth !== undefined) {
     if (options.deleteAccounts) {
-      const user = await getDoc(ctx, "users", userId);
+      // App code may have deleted the user already (the triggers): its
+      // last version says which identities it had.
+      const user = (await getDoc(ctx, "users", userId)) ?? options.user ?? null;
       await eraseIdentities(ctx, shape, user, userId);
     }
     return 0;
