@@ -21,6 +21,13 @@ import {
 } from "./signIn.helpers";
 
 const PASSWORD = "correct horse battery staple";
+/** Ada's GitHub account, whose address GitHub verified. */
+const ADA_ON_GITHUB = {
+  id: 42,
+  login: "ada",
+  email: "ada@example.com",
+  emailVerified: true,
+};
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -163,12 +170,7 @@ describe("a legacy member is claimed only on a proven address", () => {
     const t = newTest();
     await legacyMember(t, { email: "ada@example.com" });
     const byPassword = await signUpWithPassword(t, "ada@example.com", PASSWORD);
-    const byGithub = await signInWithGithub(t, {
-      id: 42,
-      login: "ada",
-      email: "ada@example.com",
-      emailVerified: true,
-    });
+    const byGithub = await signInWithGithub(t, ADA_ON_GITHUB);
     expect(byGithub.userId).toBe(byPassword.userId);
     expect(await users(t)).toHaveLength(1);
     expect(await members(t)).toHaveLength(1);
@@ -182,12 +184,7 @@ describe("a legacy member is claimed only on a proven address", () => {
   test("another spelling of the address is another user, kept apart for a person to decide", async () => {
     const t = newTest();
     const legacyId = await legacyMember(t, { email: "ada@example.com" });
-    const byGithub = await signInWithGithub(t, {
-      id: 42,
-      login: "ada",
-      email: "ada@example.com",
-      emailVerified: true,
-    });
+    const byGithub = await signInWithGithub(t, ADA_ON_GITHUB);
     const byPassword = await signUpWithPassword(t, "Ada@Example.com", PASSWORD);
     expect(byPassword.userId).not.toBe(byGithub.userId);
     const legacy = (await members(t)).find((member) => member._id === legacyId);
@@ -202,12 +199,7 @@ describe("a suspended person is refused at sign-in, their sessions revoked", () 
     const t = newTest();
     await legacyMember(t, { email: "ada@example.com" });
     const signedUp = await signUpWithPassword(t, "ada@example.com", PASSWORD);
-    await signInWithGithub(t, {
-      id: 42,
-      login: "ada",
-      email: "ada@example.com",
-      emailVerified: true,
-    });
+    await signInWithGithub(t, ADA_ON_GITHUB);
     expect(await sessionsOf(t, signedUp.userId)).toHaveLength(2);
 
     await t.mutation(internal.userSync.suspend, { id: signedUp.userId });
@@ -221,16 +213,7 @@ describe("a suspended person is refused at sign-in, their sessions revoked", () 
     expect(
       await refusal(signInWithPassword(t, "ada@example.com", PASSWORD)),
     ).toBe("FORBIDDEN");
-    expect(
-      await refusal(
-        signInWithGithub(t, {
-          id: 42,
-          login: "ada",
-          email: "ada@example.com",
-          emailVerified: true,
-        }),
-      ),
-    ).toBe("FORBIDDEN");
+    expect(await refusal(signInWithGithub(t, ADA_ON_GITHUB))).toBe("FORBIDDEN");
     expect(await sessionsOf(t, signedUp.userId)).toEqual([]);
 
     await t.mutation(internal.userSync.reactivate, { id: signedUp.userId });
@@ -263,12 +246,7 @@ describe("deleting an account reaches Convex Auth v2's components", () => {
     const t = newTest();
     await legacyMember(t, { email: "ada@example.com" });
     const signedUp = await signUpWithPassword(t, "ada@example.com", PASSWORD);
-    await signInWithGithub(t, {
-      id: 42,
-      login: "ada",
-      email: "ada@example.com",
-      emailVerified: true,
-    });
+    await signInWithGithub(t, ADA_ON_GITHUB);
     const hashBefore = await inComponent(t, "authPassword", async (ctx) =>
       (await ctx.db.query("passwords").collect()).map(
         (row) => row.passwordHashPHC,
@@ -303,16 +281,7 @@ describe("deleting an account reaches Convex Auth v2's components", () => {
     // GitHub's account stays in its component (2.0.0 has no deletion), naming
     // a user that no longer exists: a sign-in with it is refused, never
     // handed a user.
-    expect(
-      await refusal(
-        signInWithGithub(t, {
-          id: 42,
-          login: "ada",
-          email: "ada@example.com",
-          emailVerified: true,
-        }),
-      ),
-    ).toBe("FORBIDDEN");
+    expect(await refusal(signInWithGithub(t, ADA_ON_GITHUB))).toBe("FORBIDDEN");
     expect(await users(t)).toEqual([]);
   });
 });
@@ -350,12 +319,7 @@ describe("the operator's view", () => {
     const t = newTest();
     await legacyMember(t, { email: "ada@example.com" });
     await signUpWithPassword(t, "ada@example.com", PASSWORD);
-    await signInWithGithub(t, {
-      id: 42,
-      login: "ada",
-      email: "ada@example.com",
-      emailVerified: true,
-    });
+    await signInWithGithub(t, ADA_ON_GITHUB);
     const { candidates } = await t.query(internal.userSync.findUser, {
       email: "ada@example.com",
     });
