@@ -315,6 +315,43 @@ describe("deleting through app code reaches the components too", () => {
 });
 
 describe("the operator's view", () => {
+  test("a case from an unproven address is resolved by a person, and the audit log says who did what", async () => {
+    const t = newTest();
+    const legacyId = await legacyMember(t, { email: "ada@example.com" });
+    const { userId } = await signInWithGithub(t, {
+      id: 666,
+      login: "mallory",
+      email: "ada@example.com",
+      emailVerified: false,
+    });
+    const { page } = await t.query(internal.userSync.openCases, {
+      paginationOpts: { numItems: 10, cursor: null },
+    });
+    expect(page.map((open) => open.review.kind)).toEqual([
+      "unverified_email_match",
+    ]);
+    await t.mutation(internal.userSync.resolveCase, {
+      reviewId: page[0].review._id,
+      version: page[0].version,
+      action: "keep_separate",
+      userId,
+      rowId: legacyId,
+      note: "not the same person",
+    });
+    const after = await t.query(internal.userSync.openCases, {
+      paginationOpts: { numItems: 10, cursor: null },
+    });
+    expect(after.page).toEqual([]);
+    const log = await t.query(internal.userSync.auditLog, {
+      paginationOpts: { numItems: 10, cursor: null },
+    });
+    expect(log.page[0]).toMatchObject({ action: "resolve:keep_separate" });
+    expect(log.page[0]?.summary).toContain("not the same person");
+    // The member stays unclaimed.
+    const legacy = (await members(t)).find((member) => member._id === legacyId);
+    expect(legacy?.userId).toBeUndefined();
+  });
+
   test("findUser lists the person's sign-in methods from v2's components", async () => {
     const t = newTest();
     await legacyMember(t, { email: "ada@example.com" });
