@@ -113,7 +113,7 @@ describe("an erased person leaves nothing of theirs behind", () => {
     // The person's password hash must not survive the erasure (the same
     // promise userSync.deleteAccount keeps by replacing it).
     const after = await passwordHashes(t);
-    expect(after.map((row) => row.hash)).not.toContain(before[0]!.hash);
+    expect(after.map((row) => row.hash)).not.toContain(before[0].hash);
   });
 
   test("a person who started the sign-up twice leaves no second user or password hash once erased", async () => {
@@ -126,16 +126,18 @@ describe("an erased person leaves nothing of theirs behind", () => {
         password: PASSWORD,
       });
     expect(first.success).toBe(true);
+    const [pending] = await users(t);
     const { tokens } = await signUpWithPassword(t, "ada@example.com", PASSWORD);
     expect(await users(t)).toHaveLength(2);
 
     await signedInBrowser(t, tokens).mutation(api.members.deleteMyAccount, {});
 
+    // The first attempt's user (created for the person's address, holding a
+    // hash of the person's password) is the person's too.
     expect(await users(t)).toEqual([]);
-    const hashes = await passwordHashes(t);
-    // Nothing of the person's password is left under any user.
-    expect(await users(t)).toEqual([]);
-    expect(hashes.every((row) => row.userId === undefined)).toBe(true);
+    expect(
+      (await passwordHashes(t)).filter((row) => row.userId === pending._id),
+    ).toEqual([]);
   });
 });
 
@@ -186,6 +188,34 @@ describe("trust only what is proven", () => {
       "verified_legacy_match",
       expect.arrayContaining([legacyId]),
     ]);
+  });
+});
+
+describe("ambiguous data becomes a review", () => {
+  test("an address changed to one another signed-in account holds verified is recorded for a person, as on a first sign-in", async () => {
+    const t = newTest();
+    const grace = await signInWithGithub(t, {
+      id: 7,
+      login: "grace",
+      email: "grace@example.com",
+      emailVerified: true,
+    });
+    const ada = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    await changeEmail(t, ada.tokens, "grace@example.com");
+    vi.advanceTimersByTime(61_000);
+    const again = await signInWithPassword(t, "grace@example.com", PASSWORD);
+    expect(again.userId).toBe(ada.userId);
+    expect(again.userId).not.toBe(grace.userId);
+    // Two accounts now hold grace@example.com verified: the same case a
+    // first sign-in records (duplicate_account).
+    const verifiedHolders = (await members(t)).filter(
+      (member) =>
+        member.email === "grace@example.com" && member.emailVerified === true,
+    );
+    expect(verifiedHolders).toHaveLength(2);
+    expect((await reviews(t)).map((review) => review.kind)).toContain(
+      "duplicate_account",
+    );
   });
 });
 
@@ -287,8 +317,68 @@ describe("what a returning sign-in writes", () => {
     });
     const again = await signInWithGithub(t, account);
     expect(again.userId).toBe(userId);
-    expect((await reviews(t)).length).toBeGreaterThan(0);
+    expect((await reviews(t)).map((review) => review.kind)).toEqual([
+      "duplicate_counterpart",
+    ]);
   });
 });
 
-export { refusal };
+describe("more checks", () => {
+  test("deleting the member as app code does (admin:deleteMember) replaces the password hash and frees the address", async () => {
+    const t = newTest();
+    const { userId } = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    const before = await passwordHashes(t);
+    const [member] = await members(t);
+    await t.mutation(internal.admin.deleteMember, { memberId: member._id });
+    expect(await users(t)).toEqual([]);
+    const after = await passwordHashes(t);
+    expect(after.map((row) => row.userId)).toEqual([userId]);
+    expect(after[0].hash).not.toBe(before[0].hash);
+    expect(
+      await inComponent(
+        t,
+        "authEmail",
+        async (ctx) => (await ctx.db.query("verifiedEmails").collect()).length,
+      ),
+    ).toBe(0);
+  });
+
+  test("a recovery link completed after a suspension signs nobody in and changes no password", async () => {
+    const t = newTest();
+    const { userId } = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    vi.advanceTimersByTime(61_000);
+    const started = await t
+      .withRequestMetadata({ ip: CLIENT_IP })
+      .mutation(api.auth.startPasswordRecovery, { email: "ada@example.com" });
+    if (!started.success) throw new Error(JSON.stringify(started));
+    const code = await emailedCode(t, "ada@example.com");
+    await t.mutation(internal.userSync.suspend, { id: userId });
+    const before = await passwordHashes(t);
+    expect(
+      await refusal(
+        t
+          .withRequestMetadata({ ip: CLIENT_IP })
+          .mutation(api.auth.completePasswordRecovery, {
+            emailCode: code,
+            browserSecret: started.browserSecret,
+            newPassword: "a brand new password",
+          }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(await passwordHashes(t)).toEqual(before);
+  });
+
+  test("the victim still claims their legacy member after an unverified GitHub attempt on the address", async () => {
+    const t = newTest();
+    const legacyId = await legacyMember(t, { email: "ada@example.com" });
+    await signInWithGithub(t, {
+      id: 666,
+      login: "mallory",
+      email: "ada@example.com",
+      emailVerified: false,
+    });
+    const victim = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    const legacy = (await members(t)).find((member) => member._id === legacyId);
+    expect(legacy?.userId).toBe(victim.userId);
+  });
+});
