@@ -277,6 +277,55 @@ describe("one person's rights are never handed to another", () => {
   });
 });
 
+describe("a suspension holds for every address the person proved", () => {
+  test("a suspended person whose last GitHub sign-in moved users.email is still refused on their password address by a new identity", async () => {
+    const t = newTest();
+    const ada = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    const github = {
+      id: 42,
+      login: "ada",
+      email: "ada@example.com",
+      emailVerified: true,
+    };
+    expect((await signInWithGithub(t, github)).userId).toBe(ada.userId);
+    // GitHub's primary verified address is now another of ada's: the
+    // returning sign-in moves users.email (and the member's) to it, while
+    // v2's email component still holds ada@example.com as ada's.
+    await signInWithGithub(t, { ...github, email: "ada@github.example" });
+    await t.mutation(internal.userSync.suspend, { id: ada.userId });
+
+    // A new GitHub identity proving ada@example.com, the suspended person's
+    // password address.
+    expect(
+      await refusal(
+        signInWithGithub(t, {
+          id: 43,
+          login: "ada-again",
+          email: "ada@example.com",
+          emailVerified: true,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
+  });
+
+  test("a suspended person who changed their address is refused when a new identity proves the new address", async () => {
+    const t = newTest();
+    const ada = await signUpWithPassword(t, "ada@old.example", PASSWORD);
+    await changeEmail(t, ada.tokens, "ada@new.example");
+    await t.mutation(internal.userSync.suspend, { id: ada.userId });
+    expect(
+      await refusal(
+        signInWithGithub(t, {
+          id: 43,
+          login: "ada",
+          email: "ada@new.example",
+          emailVerified: true,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
+  });
+});
+
 describe("what a returning sign-in writes", () => {
   test("a returning GitHub profile with a new name leaves the member's chosen name on users (owner app)", async () => {
     const t = newTest();
