@@ -326,6 +326,38 @@ describe("a suspension holds for every address the person proved", () => {
   });
 });
 
+describe("held: spelling, deletion", () => {
+  test("a case-variant verified GitHub address of a suspended person is refused", async () => {
+    const t = newTest();
+    const ada = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    await t.mutation(internal.userSync.suspend, { id: ada.userId });
+    expect(
+      await refusal(
+        signInWithGithub(t, {
+          id: 43,
+          login: "ada",
+          email: "ADA@Example.com",
+          emailVerified: true,
+        }),
+      ),
+    ).toBe("FORBIDDEN");
+  });
+
+  test("a GitHub identity whose user app code deleted is refused and makes no user", async () => {
+    const t = newTest();
+    const github = {
+      id: 42,
+      login: "ada",
+      email: "ada@example.com",
+      emailVerified: true,
+    };
+    const { userId } = await signInWithGithub(t, github);
+    await t.mutation(internal.admin.deleteUserRecord, { userId });
+    expect(await refusal(signInWithGithub(t, github))).toBe("FORBIDDEN");
+    expect(await users(t)).toEqual([]);
+  });
+});
+
 describe("what a returning sign-in writes", () => {
   test("a returning GitHub profile with a new name leaves the member's chosen name on users (owner app)", async () => {
     const t = newTest();
