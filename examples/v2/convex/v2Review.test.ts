@@ -58,6 +58,13 @@ const passwordHashes = (t: TestConvex) =>
     })),
   );
 
+const sessionsCount = (t: TestConvex) =>
+  inComponent(
+    t,
+    "auth",
+    async (ctx) => (await ctx.db.query("sessions").collect()).length,
+  );
+
 /** The signed-in browser of `tokens`, with a client IP. */
 const signedInBrowser = (t: TestConvex, tokens: Tokens) =>
   t
@@ -341,6 +348,20 @@ describe("held: spelling, deletion", () => {
         }),
       ),
     ).toBe("FORBIDDEN");
+  });
+
+  test("a sign-up completing on a suspended legacy member's address is refused and claims nothing", async () => {
+    const t = newTest();
+    const legacyId = await legacyMember(t, { email: "ada@example.com" });
+    await t.run(async (ctx) => {
+      await ctx.db.patch("members", legacyId, { status: "suspended" });
+    });
+    expect(
+      await refusal(signUpWithPassword(t, "ada@example.com", PASSWORD)),
+    ).toBe("FORBIDDEN");
+    const legacy = (await members(t)).find((member) => member._id === legacyId);
+    expect(legacy?.userId).toBeUndefined();
+    expect(await sessionsCount(t)).toBe(0);
   });
 
   test("a GitHub identity whose user app code deleted is refused and makes no user", async () => {
