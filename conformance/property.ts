@@ -209,9 +209,18 @@ export function consistencyProperty(
         const key = normalizeEmail(address)!;
         const setBy = world.passwords.get(key);
         if (setBy === undefined) world.passwords.set(key, s.who);
-        const account = (await readTables(t, app)).accounts.find(
+        const tablesBefore = await readTables(t, app);
+        const account = tablesBefore.accounts.find(
           (a) => a.passwordEmail === key,
         );
+        if (app.capabilities.passwordProvesAddress) {
+          // A sign-up that proves the address takes over the fold's
+          // placeholder of it (a person who never signed in: docs/fold.md),
+          // which goes.
+          for (const user of tablesBefore.users) {
+            if (user.unclaimed === key) world.expectedDeletions.add(user._id);
+          }
+        }
         const result = await attempt(world, s.who, () =>
           app.passwordSignIn(t, {
             email: address,

@@ -1,7 +1,7 @@
 /**
  * The app's API: the signed-in person's membership.
  */
-import { appError } from "convex-auth-user-sync";
+import { appError, singleTable } from "convex-auth-user-sync";
 import { v } from "convex/values";
 import { callerMutation, callerQuery, callerSyncMutation } from "./functions";
 import { userSync } from "./sync";
@@ -25,9 +25,16 @@ export const me = callerQuery({
     const { caller } = ctx;
     if (caller === null) return null;
     const member = caller.member;
+    // Once members is no longer written (single-table mode, docs/fold.md)
+    // a person is read as a virtual member under their users id: that is
+    // no member id.
+    const memberId =
+      member === null || (member._id as string) === caller.user._id
+        ? null
+        : member._id;
     return {
       userId: caller.user._id,
-      memberId: member?._id ?? null,
+      memberId,
       fullName: member?.fullName ?? caller.user.name ?? null,
       email: member?.email ?? null,
       emailVerified: member?.emailVerified === true,
@@ -49,13 +56,21 @@ export function cleanFullName(value: string): string {
 
 /**
  * Sets the signed-in person's name: an ordinary write to the app's own
- * table, which the triggers carry to `users.name`.
+ * table, which the triggers carry to `users.name`. Once members is no
+ * longer written (single-table mode, docs/fold.md), an edit of the
+ * person's virtual member: the sync writes its home and `users.name`.
  */
 export const setFullName = callerMutation({
   args: { fullName: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
     const fullName = cleanFullName(args.fullName);
+    // Single-table mode (docs/fold.md): an edit of the person's virtual
+    // member, which the sync writes to its home and users.name.
+    if ((await singleTable(ctx)).on) {
+      await userSync.ensurePair(ctx, ctx.caller.user, { fullName });
+      return null;
+    }
     if (ctx.caller.member === null) {
       throw appError(
         "CONFLICT",

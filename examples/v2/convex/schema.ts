@@ -22,13 +22,25 @@ export default defineSchema({
     name: v.optional(v.string()),
     image: v.optional(v.string()),
     ...syncUserFields,
+    // The fold's homes for the member's own fields (convex/sync.ts, fold):
+    // copies of the member's values, kept equal by the sync (docs/fold.md).
+    company: v.optional(v.string()),
+    role: v.optional(v.string()),
+    joinedAt: v.optional(v.number()),
+    emailKey: v.optional(v.string()),
+    emailVerified: v.optional(v.boolean()),
+    fullName: v.optional(v.string()),
   })
     // Verified holders of an address first: the adapter links a proven
     // address to its one verified holder, the sync pairs by it.
     .index("by_email_and_emailVerificationTime", [
       "email",
       "emailVerificationTime",
-    ]),
+    ])
+    // The fold's placeholders of people who never signed in, by address.
+    .index("by_unclaimed", ["unclaimed"])
+    // A person's records by address and status, on users alone.
+    .index("by_emailKey_and_status", ["emailKey", "status"]),
 
   members: defineTable({
     userId: v.optional(v.id("users")),

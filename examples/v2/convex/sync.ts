@@ -26,6 +26,20 @@ export const userSync = defineUserSync<DataModel>()({
   // with it: a person is their membership here.
   onRowDelete: "deleteAccount",
   schema,
+  // The way out of two tables (docs/fold.md): the member's own fields get
+  // a home on users. No other table holds a member's id: nothing to
+  // re-point.
+  fold: {
+    fields: {
+      company: "company",
+      role: "role",
+      joinedAt: "joinedAt",
+      // What only a home keeps once members is no longer written.
+      email: "emailKey",
+      emailVerified: "emailVerified",
+      fullName: "fullName",
+    },
+  },
   convexAuth: {
     version: 2,
     core: components.auth,

@@ -27,6 +27,7 @@ import {
   PER_ACCOUNT_LIMIT,
   revokePendingSignIns,
 } from "./sessions.js";
+import { refreshProvenAddress } from "./v2/identities.js";
 import { suspendAddressHolders, suspendKeyHolders } from "./suspension.js";
 import { appError } from "./errors.js";
 import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";
@@ -249,9 +250,21 @@ export async function setAccountStatus(
   userId: GenericId<"users">,
   status: AccountStatus,
 ): Promise<void> {
-  const user = await getDoc(ctx, "users", userId);
-  if (user === null) throw new Error(`users ${userId} not found`);
-  if (await inSingleTable(ctx)) {
+  const found = await getDoc(ctx, "users", userId);
+  if (found === null) throw new Error(`users ${userId} not found`);
+  // Convex Auth v2: a suspension acts on the address the person holds
+  // now, which a change of address in v2 leaves behind on users.
+  const user =
+    status === "suspended" && shape.convexAuth !== undefined
+      ? await refreshProvenAddress(ctx, shape, found)
+      : found;
+  const single = await inSingleTable(ctx);
+  if (user !== found && !single) {
+    // The row takes the address first: a suspended pair keeps the one it
+    // has (policy.ts), and the cascade and later sign-ins go by it.
+    await ensurePair(ctx, shape, user, {}, { now: Date.now() });
+  }
+  if (single) {
     // Single-table mode: the status lives on users alone (its home), and
     // the cascade finds the address's holders there.
     if (user.status !== status) {

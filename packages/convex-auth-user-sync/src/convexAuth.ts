@@ -229,10 +229,14 @@ export function makeConvexAuthAdapter(shape: Shape) {
           }
           // Another live holder of the address is a second account of one
           // person, for a person to look at. One index range, on a first
-          // sign-in only.
+          // sign-in, or one whose proven address moved (a provider's, or
+          // Convex Auth v2's change of address; found by review).
           const key = normalizeEmail(user.email);
+          const addressMoved =
+            read.counterpart !== null &&
+            normalizeEmail(read.counterpart[shape.email]) !== key;
           const holders =
-            read.counterpart === null &&
+            (read.counterpart === null || addressMoved) &&
             key !== undefined &&
             user.emailVerificationTime !== undefined
               ? await byIndex(

@@ -26,6 +26,7 @@ import type { AnyDoc, Shape } from "../declaration.js";
 import { appError } from "../errors.js";
 import { makeSignInSync } from "../signInSync.js";
 import { getDoc, verifiedUsersWithEmail } from "../steps.js";
+import { componentAddress, stillProves } from "./identities.js";
 import {
   type MethodProof,
   methodProof,
@@ -53,7 +54,16 @@ export function makeConvexAuthV2Adapter(shape: Shape) {
     //    spelling is another user, and the sync records the pair of them).
     if (proof.verified && proof.email !== undefined) {
       const holders = await verifiedUsersWithEmail(ctx, shape, proof.email, 2);
-      if (holders.length === 1) return holders[0]!._id as GenericId<"users">;
+      // It must still prove it: a password account may have changed its
+      //    address away (v2 tells the app nothing), and the address's next
+      //    owner is someone else.
+      const [holder] = holders;
+      if (
+        holders.length === 1 &&
+        (await stillProves(ctx, shape, holder!, proof.email))
+      ) {
+        return holder!._id as GenericId<"users">;
+      }
     }
     // 2. A user of its own, pending until its first completed sign-in.
     const now = Date.now();
@@ -107,17 +117,19 @@ export function makeConvexAuthV2Adapter(shape: Shape) {
     user: AnyDoc,
     proof: MethodProof,
   ): Promise<void> {
-    let proven = proof;
-    if (proof.emailFromComponent && shape.convexAuth?.email !== undefined) {
-      const primary = await ctx.runQuery(
-        shape.convexAuth.email.verifiedEmails.getPrimaryEmail,
-        { userId: user._id },
-      );
-      if (primary !== null)
-        proven = { ...proof, email: primary, verified: true };
-    }
+    const methods = withMethod(user.authMethods, proof);
+    // A password account's address is the email component's, whichever
+    // method signs in: another method's address never moves it out of
+    // the sync's sight (a suspension holds by it).
+    const primary = await componentAddress(ctx, shape, {
+      ...user,
+      authMethods: methods,
+    });
+    const proven =
+      typeof primary === "string"
+        ? { ...proof, email: primary, verified: true }
+        : proof;
     const fields = proofFields(proven, user, Date.now());
-    const methods = withMethod(user.authMethods, proven);
     const patch: Record<string, Value | undefined> = {};
     for (const [field, value] of Object.entries(fields)) {
       if (user[field] !== value) patch[field] = value as Value;

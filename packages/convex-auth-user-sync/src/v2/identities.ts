@@ -142,3 +142,71 @@ export async function identitiesOfV2(
     })),
   ];
 }
+
+/** Whether the user signed in with the email + password method. */
+function hasPasswordAddress(user: AnyDoc): boolean {
+  return ((user.authMethods ?? []) as AuthMethod[]).some(
+    (entry) => entry.method === "emailPassword",
+  );
+}
+
+/**
+ * The address the email component holds verified as the user's primary,
+ * for a user of the email + password method; else undefined (nothing
+ * there to prove or disprove). v2 changes a password account's address
+ * (`completeChangeEmail`) without calling the app: `users.email` may lag
+ * until the person's next sign-in, and this is the address that holds.
+ */
+export async function componentAddress(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<string | null | undefined> {
+  const email = shape.convexAuth?.email;
+  if (email === undefined || !hasPasswordAddress(user)) return undefined;
+  return await ctx.runQuery(email.verifiedEmails.getPrimaryEmail, {
+    userId: user._id,
+  });
+}
+
+/**
+ * Whether `user` still proves `address`: a password account's address is
+ * the email component's (it may have been changed away since `users`
+ * last heard); any other's is the one its provider verified at its last
+ * sign-in, on `users`.
+ */
+export async function stillProves(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  shape: Shape,
+  user: AnyDoc,
+  address: string,
+): Promise<boolean> {
+  const email = shape.convexAuth?.email;
+  if (email === undefined || !hasPasswordAddress(user)) {
+    return user.email === address && user.emailVerificationTime !== undefined;
+  }
+  const addresses = await ctx.runQuery(email.verifiedEmails.getEmails, {
+    userId: user._id,
+  });
+  return addresses.some((entry) => entry.email === address);
+}
+
+/**
+ * Brings a password account's `users.email` in step with the email
+ * component before a suspension acts on it: a suspension reaches the
+ * address the person holds now, never one they gave up (whose next owner
+ * is someone else). Returns the user as it now is.
+ */
+export async function refreshProvenAddress(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<AnyDoc> {
+  const address = await componentAddress(ctx, shape, user);
+  if (address === undefined || address === null || address === user.email) {
+    return user;
+  }
+  const fields = { email: address, emailVerificationTime: Date.now() };
+  await ctx.db.patch("users", user._id as GenericId<"users">, fields);
+  return { ...user, ...fields };
+}
