@@ -319,6 +319,31 @@ describe("the run", () => {
   });
 });
 
+describe("erasure", () => {
+  test("an erased person's move case keeps no address of theirs", async () => {
+    const t = newMovingTest();
+    const people = await seedPeople(t);
+    await move(t);
+    const before = (await openCases(t)).find(
+      (review) => review.user_id === people.mallory.userId,
+    );
+    expect(before?.detail).toContain("da@example.com");
+
+    await t.mutation(internal.userSync.deleteAccount, {
+      id: people.mallory.userId,
+    });
+
+    const after = await t.run(async (ctx) =>
+      (await ctx.db.query("sync_reviews").collect()).filter(
+        (review) => review._id === before?._id,
+      ),
+    );
+    for (const review of after) {
+      expect(review.detail).not.toContain("example.com");
+    }
+  });
+});
+
 describe("the rollback", () => {
   test("deletes the move's open cases, says the moved accounts stay, and refuses to remove them", async () => {
     const t = newMovingTest();
