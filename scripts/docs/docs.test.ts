@@ -79,10 +79,13 @@ async function functionOf(
   module: string,
   fn: string,
 ): Promise<Registered | undefined> {
-  if (app === "adopted") {
+  if (app === "adopted" || app === "v2") {
     // The adoption guide's module: every function userSync.functions()
     // builds, with the profiles example's declaration (the same shape:
-    // one app-side reference).
+    // one app-side reference). The v2 example's `userSync` exports the
+    // same functions (their arguments do not depend on the declaration),
+    // but its module cannot load here: it needs Convex Auth 2.0.0, and the
+    // library under node resolves the workspace's v1.
     if (module !== "userSync") return undefined;
     const { userSync } = (await import(
       join(ROOT, "examples/profiles/convex/sync.ts")

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** An app the docs name commands of. */
-export type App = "seed" | "profiles" | "adopted";
+export type App = "seed" | "profiles" | "v2" | "adopted";
 
 /** Where a claim was made, for the failure message. */
 export type Place = { file: string; line: number };
@@ -36,7 +36,7 @@ export type Doc = { file: string; lines: { text: string; app: App }[] };
 
 /** A line of its own: `<!-- docs-check: app=profiles -->`, `off` or `on`. */
 const MARKER =
-  /^<!-- docs-check: (?:app=(seed|profiles|adopted)|(off|on)) -->$/;
+  /^<!-- docs-check: (?:app=(seed|profiles|v2|adopted)|(off|on)) -->$/;
 
 /**
  * README.md and every docs/*.md. Lines between `adopt:begin` and

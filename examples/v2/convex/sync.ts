@@ -3,7 +3,8 @@
  * referenced from the member side only; the name the member's own, the
  * picture GitHub's until the member chooses one. `convexAuth` names the
  * mounted components the sync calls beyond a sign-in (sessions, an erased
- * person's identities, a password account's verified address).
+ * person's identities, a password account's verified address, the v1 -> v2
+ * move's GitHub accounts).
  */
 import { defineUserSync } from "convex-auth-user-sync";
 import type { DataModel } from "./_generated/dataModel";
@@ -45,5 +46,16 @@ export const userSync = defineUserSync<DataModel>()({
     core: components.auth,
     email: components.authEmail,
     password: components.authPassword,
+    // The v1 -> v2 move (userSync:startV2Move) puts v1's GitHub accounts
+    // here; the app mounts no Google component, so none moves.
+    oauth: { github: components.authGithub },
+    // v1's providers and where each goes: `resend` was v1's Email provider
+    // (a code by email), which waits for its person's next sign-in.
+    v1Methods: {
+      github: "github",
+      password: "password",
+      resend: "email_code",
+      anonymous: "skip",
+    },
   },
 });

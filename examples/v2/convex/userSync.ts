@@ -45,6 +45,9 @@ export const {
   foldStatus,
   startFoldPhase,
   rollbackFoldPhase,
+  startV2Move,
+  v2MoveStatus,
+  rollbackV2Move,
 } = userSync.functions({
   internalMutation: internalSyncMutation,
   internalQuery,

@@ -16,7 +16,8 @@
  *   its values and its summary; every entry they made as an administrator
  *   keeps their id as the actor, not their address;
  * - their cases on the review queue lose the address, the note, and a
- *   failure's error text (which may quote a value); a case whose address a
+ *   failure's error text or a v2 move case's detail (which may quote a
+ *   value); a case whose address a
  *   living account also holds keeps it, as that account's;
  * - the email keys dry runs planned for their rows are deleted, and so are
  *   the keep-separate markers naming them and Convex Auth's rate-limit
@@ -147,9 +148,12 @@ async function scrubCases(
     }
   }
   for (const review of cases.values()) {
+    // A failure's error text, and a v2 move case's detail (it quotes the
+    // v1 account's address), may hold the person's values.
     const failure =
       review.kind === "sign_in_sync_failed" ||
-      review.kind === "row_sync_failed";
+      review.kind === "row_sync_failed" ||
+      review.kind === "v2_move_identity";
     await patchDoc(ctx, "sync_reviews", review._id, {
       email: undefined,
       note: undefined,

@@ -57,6 +57,8 @@ import {
   makeConvexAuthAdapter,
 } from "./convexAuth.js";
 import { makeConvexAuthV2Adapter } from "./v2/callbacks.js";
+import { v2MovePhaseNamed } from "./v2/move.js";
+import { makeV2Move } from "./v2/moveCommands.js";
 import {
   type AnyDoc,
   resolveShape,
@@ -215,6 +217,7 @@ export class UserSync<
   private readonly adapterV2;
   private readonly engine;
   private readonly fold;
+  private readonly v2Move;
   private readonly drift;
 
   constructor(declaration: UserSyncDeclaration<DataModel, Table>) {
@@ -227,10 +230,13 @@ export class UserSync<
     // Misconfiguration fails where Convex loads the module (a push, every
     // test), not at each sign-in (see checkDeclaration).
     checkDeclaration(this.shape, declaration.schema);
-    this.engine = makeEngine(this.shape, (name) =>
-      foldPhaseNamed(this.shape, name),
+    this.engine = makeEngine(
+      this.shape,
+      (name) =>
+        foldPhaseNamed(this.shape, name) ?? v2MovePhaseNamed(this.shape, name),
     );
     this.fold = makeFold(this.shape, this.engine);
+    this.v2Move = makeV2Move(this.shape, this.engine);
     this.drift = makeDriftReport(this.shape);
   }
 
@@ -520,6 +526,29 @@ export class UserSync<
   }
 
   /**
+   * The v1 -> v2 move's commands (docs/v2-move.md), for a v2 app
+   * (`convexAuth: { version: 2, core, oauth: { github } }`) whose schema
+   * still keeps v1's `authAccounts`:
+   * - `startV2Move { dryRun?, pageSize? }`: the run over every user
+   *   (follow it with getRun, resume it with resumeRun);
+   * - `v2MoveStatus {}`: the latest move run, the people moved, the open
+   *   cases;
+   * - `rollbackV2Move { confirm, removeAccounts? }`: deletes the move's
+   *   open cases; accounts moved into v2 stay (`removeAccounts: true` is
+   *   refused, INVALID_ARGUMENT: v2 has no function for it).
+   * Without `convexAuth`, each is refused (INVALID_ARGUMENT). Export them
+   * from any module (`functions()` includes them).
+   *
+   * @example export const { startV2Move, v2MoveStatus, rollbackV2Move } = userSync.v2MoveFunctions({ internalMutation, internalQuery });
+   */
+  v2MoveFunctions(builders: {
+    internalMutation: MutationBuilder<DataModel, "internal">;
+    internalQuery: QueryBuilder<DataModel, "internal">;
+  }) {
+    return this.v2Move.functions(builders as never);
+  }
+
+  /**
    * Every function the sync needs, for an app that exports them all from
    * one module (the default: every `modules` entry `userSync`): the
    * sign-in's, the engine's, the drift report's, the audit log's, the
@@ -555,6 +584,7 @@ export class UserSync<
       ...this.operatorFunctions(builders),
       ...this.referenceFunctions(builders),
       ...this.foldFunctions(builders),
+      ...this.v2MoveFunctions(builders),
       /**
        * Starts a run over every pair, in batches: the migration of
        * existing data too. Returns the run (an active one, if any).

@@ -41,6 +41,11 @@ export const reviewKindValidator = v.union(
   // A second account proved an address another account's row holds
   // verified; Convex Auth keeps them apart.
   v.literal("duplicate_account"),
+  // The v1 -> v2 move left one of a user's v1 identities in place (an
+  // account naming another user, an address not the user's, an account
+  // v2 gives another user, ...): it names no app row, so a person fixes v1
+  // and dismisses it; the next run moves what is then sound.
+  v.literal("v2_move_identity"),
 );
 export type ReviewKind = Infer<typeof reviewKindValidator>;
 

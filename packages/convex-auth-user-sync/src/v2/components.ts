@@ -65,6 +65,29 @@ export type PasswordComponent = {
 };
 
 /**
+ * An OAuth method's component (`components.authGithub`,
+ * `components.authGoogle`): the two functions the v1 -> v2 move calls
+ * (docs/v2-move.md). 2.0.0 has no function that deletes or re-points an
+ * account.
+ */
+export type OAuthComponent = {
+  provider: {
+    getUserIdByAccount: FunctionReference<
+      "query",
+      "internal",
+      { providerAccountId: string },
+      string | null
+    >;
+    _internal_dangerous_createAccount: FunctionReference<
+      "mutation",
+      "internal",
+      { providerAccountId: string; userId: string },
+      null
+    >;
+  };
+};
+
+/**
  * What a v2 app declares (`convexAuth` in the declaration): its mounted
  * components, for what the sync does beyond a sign-in (ending sessions,
  * an erased person's identities, a password account's verified address).
@@ -77,4 +100,17 @@ export type ConvexAuthV2 = {
   email?: EmailComponent;
   /** `components.authPassword`, when the app signs in with a password. */
   password?: PasswordComponent;
+  /**
+   * The OAuth components v1's GitHub and Google accounts move into (the
+   * v1 -> v2 move, docs/v2-move.md): `{ github: components.authGithub }`.
+   * An account of a method not named here is not moved: a case.
+   */
+  oauth?: { github?: OAuthComponent; google?: OAuthComponent };
+  /**
+   * v1 provider id -> v2 method, for the move (default: v1's built-in ids,
+   * `DEFAULT_V2_METHODS`); name v1's `Email` provider's id `email_code`.
+   */
+  v1Methods?: Readonly<
+    Record<string, "github" | "google" | "password" | "email_code" | "skip">
+  >;
 };

@@ -1,0 +1,117 @@
+/**
+ * The v1 -> v2 move's test app: this v2 app with v1's `authAccounts` kept
+ * in its schema, as an app keeps v1's tables until the move is done
+ * (docs/v2-move.md, step 7). The definition is Convex Auth 0.0.95's own
+ * (`authTables.authAccounts`, copied with its indexes: this example installs
+ * only 2.0.0). v1's other tables (sessions, tokens, codes) are left out: the
+ * move reads none of them.
+ */
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import type { Id } from "./_generated/dataModel";
+import schema from "./schema";
+import { newTest, type TestConvex } from "./signIn.helpers";
+
+export const v1AccountsTable = defineTable({
+  userId: v.id("users"),
+  provider: v.string(),
+  providerAccountId: v.string(),
+  secret: v.optional(v.string()),
+  emailVerified: v.optional(v.string()),
+  phoneVerified: v.optional(v.string()),
+})
+  .index("userIdAndProvider", ["userId", "provider"])
+  .index("providerAndAccountId", ["provider", "providerAccountId"]);
+
+/** The app's schema with v1's `authAccounts` kept. */
+export const movingSchema = defineSchema({
+  ...schema.tables,
+  authAccounts: v1AccountsTable,
+});
+
+/** A fresh app (every component mounted) whose schema keeps v1's accounts. */
+export function newMovingTest(): TestConvex {
+  return newTest({}, movingSchema);
+}
+
+/** A v1 identity, as v1 wrote it. */
+export type V1Account = {
+  provider: string;
+  providerAccountId: string;
+  secret?: string;
+  emailVerified?: string;
+};
+
+/**
+ * A person as v1 left them: a user (v1 wrote `users` itself), its member
+ * paired with it, and its v1 identities. Seeding v1's data, which v2's
+ * flows cannot make; nothing here writes a v2 component.
+ */
+export async function v1Person(
+  t: TestConvex,
+  person: { email: string; name?: string; accounts: V1Account[] },
+): Promise<{ userId: Id<"users">; accountIds: string[] }> {
+  return await t.run(async (ctx) => {
+    const userId = await ctx.db.insert("users", {
+      email: person.email,
+      emailVerificationTime: 1,
+      name: person.name,
+    });
+    await ctx.db.insert("members", {
+      userId,
+      email: person.email,
+      emailVerified: true,
+      fullName: person.name,
+      joinedAt: 1,
+    });
+    const db = ctx.db as unknown as {
+      insert(
+        table: "authAccounts",
+        doc: Record<string, unknown>,
+      ): Promise<string>;
+    };
+    const accountIds: string[] = [];
+    for (const account of person.accounts) {
+      accountIds.push(await db.insert("authAccounts", { userId, ...account }));
+    }
+    return { userId, accountIds };
+  });
+}
+
+/** A real v1 password hash (lucia's Scrypt, from scryptHash.test.ts). */
+export const V1_SCRYPT_SECRET =
+  "9b1a3f6e2c8d4a7b5e0f1c2d3e4a5b6c:" + "ab".repeat(64);
+
+/** Every document of the app's tables and of each component's, to compare. */
+export async function everything(t: TestConvex): Promise<unknown> {
+  const tables = [...Object.keys(schema.tables), "authAccounts"];
+  const app = await t.run(async (ctx) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      out[table] = await ctx.db.query(table as never).collect();
+    }
+    return out;
+  });
+  return { app, github: await githubAccounts(t) };
+}
+
+/** The GitHub component's accounts: `providerAccountId -> userId`. */
+export async function githubAccounts(
+  t: TestConvex,
+): Promise<Record<string, string>> {
+  const testApi = t as unknown as {
+    runInComponent<Result>(
+      componentPath: string,
+      run: (ctx: {
+        db: { query(table: string): { collect(): Promise<unknown[]> } };
+      }) => Promise<Result>,
+    ): Promise<Result>;
+  };
+  const rows = (await testApi.runInComponent(
+    "authGithub",
+    async (ctx) => await ctx.db.query("accounts").collect(),
+  )) as { providerAccountId: string; userId: string }[];
+  return Object.fromEntries(
+    rows.map((row) => [row.providerAccountId, row.userId]),
+  );
+}

@@ -1,0 +1,271 @@
+/**
+ * The v1 -> v2 move's run (docs/v2-move.md, "The run"): a runner phase over
+ * `users` in creation-time pages. Each user's v1 identities (`authAccounts`
+ * rows, by index `userIdAndProvider`, bounded) are planned by `movePlan`,
+ * and only what v2 can take is written:
+ * - a GitHub or Google account goes into its declared component, as is
+ *   (`getUserIdByAccount` first: an account v2 has for this user already
+ *   is left alone, one v2 gives another user is a case);
+ * - a password or an email-code identity waits for the person's next
+ *   sign-in: the v1 row stays where it is, and the user counts as
+ *   `pending` in the run (nothing is written into a component);
+ * - a plan's review, or an account the run cannot place, is a
+ *   `v2_move_identity` case (it names no app row: fix v1, then dismiss).
+ * A dry run writes nothing and logs each of these as a planned change.
+ */
+import type { GenericDataModel, GenericMutationCtx } from "convex/server";
+import type { GenericId } from "convex/values";
+import type { AnyDoc, Shape } from "../declaration.js";
+import { byIndex, insertDoc } from "../db.js";
+import { documentPhase } from "../fold/documentPhase.js";
+import type { RunPhase } from "../runs/phase.js";
+import { reviewKey, type SyncOptions, type SyncResult } from "../steps.js";
+import type { OAuthComponent } from "./components.js";
+import { DEFAULT_V2_METHODS, movePlan, type V1AccountRow } from "./movePlan.js";
+
+type MutationCtx = GenericMutationCtx<GenericDataModel>;
+
+/** The runner phase of the move, and the name of its runs. */
+export const V2_MOVE_PHASE = "v2_move";
+export const V2_MOVE_RUN = "v2:move";
+
+/**
+ * The most v1 identities one user's step reads: v1 keeps one per provider
+ * and address, so more is damage (a case), never a reason to read on.
+ */
+export const MAX_V1_ACCOUNTS = 20;
+
+/** The v1 table and index the move reads (Convex Auth 0.0.x's own). */
+const V1_ACCOUNTS = "authAccounts";
+const V1_ACCOUNTS_BY_USER = "userIdAndProvider";
+const V1_ACCOUNTS_BY_ACCOUNT = "providerAndAccountId";
+
+function rowProvider(rows: readonly V1AccountRow[], accountId: string): string {
+  return rows.find((row) => row._id === accountId)!.provider;
+}
+
+/** Where v2 keeps each OAuth method's accounts (the default mount names). */
+const COMPONENT_NAME = { github: "authGithub", google: "authGoogle" } as const;
+
+/**
+ * A case of the move for a person. It names no app row (its rows are v1's
+ * accounts, in the detail), so it is keyed by the accounts: two findings
+ * about one user are two cases, the same finding again writes nothing.
+ */
+async function recordMoveCase(
+  ctx: MutationCtx,
+  userId: string,
+  accountIds: readonly string[],
+  detail: string,
+  options: SyncOptions,
+): Promise<string> {
+  const description = `review v2_move_identity: ${detail}`;
+  if (options.dryRun) return description;
+  const key = reviewKey("v2_move_identity", userId, accountIds);
+  const [existing] = await byIndex(ctx, "sync_reviews", "by_key", { key }, 1);
+  if (existing === undefined) {
+    await insertDoc(ctx, "sync_reviews", {
+      kind: "v2_move_identity",
+      key,
+      user_id: userId,
+      row_ids: [],
+      detail,
+      first_seen_at: options.now,
+    });
+  }
+  return description;
+}
+
+/**
+ * One user's move. The outcome, counted by the run per person: `created`
+ * when an account went into a component (the rollback reports these
+ * people), else `pending` when an identity waits for the person's next
+ * sign-in, else `conflict` when the user has nothing but cases, else
+ * `unchanged`. Each identity is one line of the changes (a dry run's log).
+ */
+export async function moveUser(
+  ctx: MutationCtx,
+  shape: Shape,
+  user: AnyDoc,
+  options: SyncOptions,
+): Promise<SyncResult> {
+  const config = shape.convexAuth;
+  if (config === undefined) {
+    throw new Error("The v2 move needs the declaration's convexAuth");
+  }
+  const userId = user._id as string;
+  const changes: string[] = [];
+  let created = 0;
+  let waiting = 0;
+  let cases = 0;
+
+  // 1. The user's v1 identities, bounded.
+  const rows = (await byIndex(
+    ctx,
+    V1_ACCOUNTS,
+    V1_ACCOUNTS_BY_USER,
+    { userId: user._id },
+    MAX_V1_ACCOUNTS + 1,
+  )) as unknown as V1AccountRow[];
+  if (rows.length > MAX_V1_ACCOUNTS) {
+    changes.push(
+      await recordMoveCase(
+        ctx,
+        userId,
+        [],
+        `users ${userId} has more than ${MAX_V1_ACCOUNTS} v1 accounts: none moved`,
+        options,
+      ),
+    );
+    return {
+      outcome: "conflict",
+      userId: user._id as GenericId<"users">,
+      rowId: null,
+      changes,
+    };
+  }
+
+  // 2. The plan (pure); its reviews are cases.
+  const plan = movePlan(user, rows, {
+    methods: config.v1Methods ?? DEFAULT_V2_METHODS,
+  });
+  for (const review of plan.reviews) {
+    cases++;
+    changes.push(
+      await recordMoveCase(
+        ctx,
+        userId,
+        review.accountIds,
+        `${review.reason}: ${review.detail} (authAccounts ${review.accountIds.join(", ")})`,
+        options,
+      ),
+    );
+  }
+
+  // 3. Each identity that can move, or waits.
+  for (const move of plan.moves) {
+    if (
+      move.kind === "password_rehash_pending" ||
+      move.kind === "verified_email"
+    ) {
+      waiting++;
+      changes.push(
+        `authAccounts ${move.accountId}: ${move.kind} waits for the person's next sign-in (kept in v1)`,
+      );
+      continue;
+    }
+    if (move.kind !== "github_account" && move.kind !== "google_account") {
+      continue;
+    }
+    const method = move.kind === "github_account" ? "github" : "google";
+    const component: OAuthComponent | undefined = config.oauth?.[method];
+    if (component === undefined) {
+      cases++;
+      changes.push(
+        await recordMoveCase(
+          ctx,
+          userId,
+          [move.accountId],
+          `component_not_declared: no ${COMPONENT_NAME[method]} in convexAuth.oauth; the ${method} account stays in v1 (authAccounts ${move.accountId})`,
+          options,
+        ),
+      );
+      continue;
+    }
+    // v1 holding one account id on two users is damage: neither is
+    // guessed to be the owner.
+    const holders = await byIndex(
+      ctx,
+      V1_ACCOUNTS,
+      V1_ACCOUNTS_BY_ACCOUNT,
+      {
+        provider: rowProvider(rows, move.accountId),
+        providerAccountId: move.providerAccountId,
+      },
+      2,
+    );
+    if (holders.some((row) => row.userId !== user._id)) {
+      cases++;
+      changes.push(
+        await recordMoveCase(
+          ctx,
+          userId,
+          [move.accountId],
+          `account_held_twice_in_v1: v1 gives ${method} account ${move.providerAccountId} to another user too; neither moves (authAccounts ${move.accountId})`,
+          options,
+        ),
+      );
+      continue;
+    }
+    const holder = await ctx.runQuery(component.provider.getUserIdByAccount, {
+      providerAccountId: move.providerAccountId,
+    });
+    if (holder === userId) continue;
+    if (holder !== null) {
+      cases++;
+      changes.push(
+        await recordMoveCase(
+          ctx,
+          userId,
+          [move.accountId],
+          `account_taken_in_v2: ${COMPONENT_NAME[method]} gives ${method} account ${move.providerAccountId} to users ${holder} (authAccounts ${move.accountId})`,
+          options,
+        ),
+      );
+      continue;
+    }
+    if (!options.dryRun) {
+      await ctx.runMutation(
+        component.provider._internal_dangerous_createAccount,
+        {
+          providerAccountId: move.providerAccountId,
+          userId,
+        },
+      );
+    }
+    created++;
+    changes.push(
+      `${COMPONENT_NAME[method]} account ${move.providerAccountId}: create for users ${userId} (authAccounts ${move.accountId})`,
+    );
+  }
+
+  // 4. The user's outcome.
+  const outcome =
+    created > 0
+      ? "created"
+      : waiting > 0
+        ? "pending"
+        : cases > 0
+          ? "conflict"
+          : "unchanged";
+  return {
+    outcome,
+    userId: user._id as GenericId<"users">,
+    rowId: null,
+    changes,
+  };
+}
+
+/** The move's runner phase: every user, by creation time. */
+export function v2MovePhase(shape: Shape): RunPhase {
+  return documentPhase({
+    stream: { table: "users", index: "by_creation_time", prefix: {} },
+    step: async (ctx, user, options) =>
+      await moveUser(ctx, shape, user, options),
+    blame: (user) => ({
+      userId: user._id as never,
+      rowIds: [],
+      what: "users row (the v2 move)",
+    }),
+  });
+}
+
+/** The move's phases by name, for the engine. */
+export function v2MovePhaseNamed(
+  shape: Shape,
+  name: string,
+): RunPhase | undefined {
+  return name === V2_MOVE_PHASE && shape.convexAuth !== undefined
+    ? v2MovePhase(shape)
+    : undefined;
+}
