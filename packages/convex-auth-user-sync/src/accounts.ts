@@ -27,7 +27,7 @@ import {
   PER_ACCOUNT_LIMIT,
   revokePendingSignIns,
 } from "./sessions.js";
-import { refreshProvenAddress } from "./v2/identities.js";
+import { refreshProvenAddress } from "./v2Identities.js";
 import { suspendAddressHolders, suspendKeyHolders } from "./suspension.js";
 import { appError } from "./errors.js";
 import { foldOf, frozenRowOf, inSingleTable } from "./fold/people.js";

@@ -12,7 +12,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import type { ConvexAuthV2 } from "./v2/components.js";
+import type { ConvexAuthV2 } from "./convexAuthV2.js";
 import {
   CONVEX_AUTH_TABLES,
   FOLD_USER_FIELDS,

@@ -57,8 +57,8 @@ import {
   makeConvexAuthAdapter,
 } from "./convexAuth.js";
 import { makeConvexAuthV2Adapter } from "./v2/callbacks.js";
-import { v2MovePhaseNamed } from "./v2/move.js";
-import { makeV2Move } from "./v2/moveCommands.js";
+import { v2MovePhaseNamed } from "./v2move/move.js";
+import { makeV2Move } from "./v2move/moveCommands.js";
 import {
   type AnyDoc,
   resolveShape,

@@ -7,7 +7,7 @@
  * guess. Pure.
  */
 import type { Shape } from "./declaration.js";
-import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./schemaCheck.js";
+import { CONVEX_AUTH_TABLES, SYNC_USER_FIELDS } from "./tableNames.js";
 
 /** Convex's errors for a function reference that leads nowhere. */
 const MISSING_FUNCTION =

@@ -11,7 +11,7 @@ import {
 import type { GenericId } from "convex/values";
 import { byIndex, deleteDocs, getDoc } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
-import { endSessionsV2, eraseIdentities } from "./v2/identities.js";
+import { endSessionsV2, eraseIdentities } from "./v2Identities.js";
 
 /** A mutation's context, whatever the app's data model. */
 export type MutationCtx = GenericMutationCtx<GenericDataModel>;

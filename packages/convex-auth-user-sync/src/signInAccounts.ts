@@ -7,7 +7,7 @@
 import type { GenericDataModel, GenericQueryCtx } from "convex/server";
 import { byIndex, type ReadCtx } from "./db.js";
 import type { AnyDoc, Shape } from "./declaration.js";
-import { identitiesOfV2 } from "./v2/identities.js";
+import { identitiesOfV2 } from "./v2Identities.js";
 
 /** A sign-in account, as v1's `authAccounts` names it. */
 export type SignInAccount = { provider: string; providerAccountId: string };

@@ -26,7 +26,7 @@ import type { AnyDoc, Shape } from "../declaration.js";
 import { appError } from "../errors.js";
 import { makeSignInSync } from "../signInSync.js";
 import { getDoc, verifiedUsersWithEmail } from "../steps.js";
-import { componentAddress, stillProves } from "./identities.js";
+import { componentAddress, stillProves } from "../v2Identities.js";
 import {
   type MethodProof,
   methodProof,

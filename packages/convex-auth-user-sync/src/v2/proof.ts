@@ -14,6 +14,7 @@
  *   profile says `emailVerified: true`, as v1's default did not assume.
  */
 
+import type { AuthMethod } from "../convexAuthV2.js";
 import type { AnyDoc } from "../declaration.js";
 
 /** A v2 sign-in's proof, as the sync uses it. */
@@ -96,9 +97,6 @@ export function proofFields(
   }
   return fields;
 }
-
-/** One sign-in method of a user, as `users.authMethods` lists it. */
-export type AuthMethod = { method: string; account?: string };
 
 /** The most methods a user lists; past it, the first ones are kept. */
 export const MAX_AUTH_METHODS = 20;

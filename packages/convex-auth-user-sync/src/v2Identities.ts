@@ -12,9 +12,8 @@ import {
   makeFunctionReference,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import type { AnyDoc, Shape } from "../declaration.js";
-import type { ConvexAuthV2 } from "./components.js";
-import type { AuthMethod } from "./proof.js";
+import type { AnyDoc, Shape } from "./declaration.js";
+import type { AuthMethod, ConvexAuthV2 } from "./convexAuthV2.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 

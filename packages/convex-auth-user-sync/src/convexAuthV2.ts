@@ -114,3 +114,6 @@ export type ConvexAuthV2 = {
     Record<string, "github" | "google" | "password" | "email_code" | "skip">
   >;
 };
+
+/** One sign-in method of a user, as `users.authMethods` lists it. */
+export type AuthMethod = { method: string; account?: string };

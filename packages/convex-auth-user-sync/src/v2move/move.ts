@@ -20,7 +20,7 @@ import { byIndex, insertDoc } from "../db.js";
 import { documentPhase } from "../fold/documentPhase.js";
 import type { RunPhase } from "../runs/phase.js";
 import { reviewKey, type SyncOptions, type SyncResult } from "../steps.js";
-import type { OAuthComponent } from "./components.js";
+import type { OAuthComponent } from "../convexAuthV2.js";
 import { DEFAULT_V2_METHODS, movePlan, type V1AccountRow } from "./movePlan.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
