@@ -206,3 +206,51 @@ describe("ambiguous data is a review, and only real ambiguity", () => {
     expect(cases).toEqual([]);
   });
 });
+
+describe("the operator sees what the move did", () => {
+  test("findUser lists the GitHub account the move put in v2 for a person", async () => {
+    const t = newMovingTest();
+    const grace = await v1Person(t, {
+      email: "grace@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1002" }],
+    });
+    await move(t);
+    expect(await githubAccounts(t)).toEqual({ "1002": grace.userId });
+
+    const found = await t.query(internal.userSync.findUser, {
+      id: grace.userId,
+    });
+
+    // v2 signs Grace in with GitHub from now on: her sign-in methods (the
+    // operator's view, and an export's accounts) must say so.
+    expect(found.candidates[0]?.signInMethods).toContain("github");
+  });
+
+  test("the status and the rollback still count the moved people after the app's other runs", async () => {
+    const t = newMovingTest();
+    await v1Person(t, {
+      email: "grace@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1002" }],
+    });
+    const moved = await move(t);
+    expect(moved.counts.created).toBe(1);
+    // The app's scheduled syncs run on: 100 runs of another name since.
+    await t.run(async (ctx) => {
+      const { _id, _creationTime, ...run } = (await ctx.db.get(
+        "sync_runs",
+        moved._id,
+      ))!;
+      for (let i = 0; i < 100; i++) {
+        await ctx.db.insert("sync_runs", { ...run, name: "sync:all" });
+      }
+    });
+
+    const status = await t.query(internal.userSync.v2MoveStatus, {});
+    const result = await t.mutation(internal.userSync.rollbackV2Move, {
+      confirm: true,
+    });
+
+    expect(status.peopleMoved).toBe(1);
+    expect(result.accountsKeptFor).toBe(1);
+  });
+});
