@@ -5,10 +5,12 @@
  * Each test states what the product promises and drives the real flows; a
  * failing test here is a defect found by the review, not yet fixed.
  */
+import { atStage } from "../../../conformance/stages";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { sessionIdentity } from "@convex-dev/auth/test";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import { v2App } from "./conformance.helpers";
 import {
   CLIENT_IP,
   emailedCode,
@@ -252,5 +254,28 @@ describe("the operator sees what the move did", () => {
 
     expect(status.peopleMoved).toBe(1);
     expect(result.accountsKeptFor).toBe(1);
+  });
+});
+
+describe("one person's rights are never handed to another, in single-table mode", () => {
+  test("suspending a person who changed their address away does not suspend the old address's next owner (fold at writes_stopped)", async () => {
+    const t = newTest();
+    await atStage(t, v2App, "writes_stopped");
+    const ada = await signUpWithPassword(t, "ada@old.example", PASSWORD);
+    await changeEmail(t, ada.tokens, "ada@new.example");
+    vi.advanceTimersByTime(61_000);
+    const next = await signUpWithPassword(
+      t,
+      "ada@old.example",
+      "another password 123",
+    );
+    expect(next.userId).not.toBe(ada.userId);
+
+    await t.mutation(internal.userSync.suspend, { id: ada.userId });
+
+    const nextUser = await t.run(
+      async (ctx) => await ctx.db.get("users", next.userId),
+    );
+    expect(nextUser?.status).not.toBe("suspended");
   });
 });
