@@ -15,6 +15,7 @@ import {
   CLIENT_IP,
   emailedCode,
   newTest,
+  signInWithPassword,
   signUpWithPassword,
   type TestConvex,
   type Tokens,
@@ -205,6 +206,31 @@ describe("ambiguous data is a review, and only real ambiguity", () => {
       ),
     );
     // Ada no longer holds the address: nothing says these two are one person.
+    expect(cases).toEqual([]);
+  });
+});
+
+describe("a returning sign-in whose address moved (addressMoved)", () => {
+  test("taking an address its earlier holder changed away from records no duplicate_account", async () => {
+    const t = newTest();
+    const carol = await signUpWithPassword(t, "carol@old.example", PASSWORD);
+    vi.advanceTimersByTime(61_000);
+    const ada = await signUpWithPassword(t, "ada@example.com", PASSWORD);
+    // Carol leaves the address; v2 frees it; Ada, who now owns the
+    // mailbox, proves it with v2's own code.
+    await changeEmail(t, carol.tokens, "carol@new.example");
+    vi.advanceTimersByTime(61_000);
+    await changeEmail(t, ada.tokens, "carol@old.example");
+    vi.advanceTimersByTime(61_000);
+
+    await signInWithPassword(t, "carol@old.example", PASSWORD);
+
+    const cases = await t.run(async (ctx) =>
+      (await ctx.db.query("sync_reviews").collect()).filter(
+        (review) => review.kind === "duplicate_account",
+      ),
+    );
+    // Carol holds another address in v2: nothing says Ada is Carol.
     expect(cases).toEqual([]);
   });
 });
