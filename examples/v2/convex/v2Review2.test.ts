@@ -15,6 +15,7 @@ import {
   CLIENT_IP,
   emailedCode,
   newTest,
+  signInWithGithub,
   signInWithPassword,
   signUpWithPassword,
   type TestConvex,
@@ -303,5 +304,87 @@ describe("one person's rights are never handed to another, in single-table mode"
       async (ctx) => await ctx.db.get("users", next.userId),
     );
     expect(nextUser?.status).not.toBe("suspended");
+  });
+});
+
+describe("held: single-table mode, a returning sign-in brings the address's home in step", () => {
+  test("after a password account's change of address and its next sign-in, suspending it spares the old address's next owner (fold at writes_stopped)", async () => {
+    const t = newTest();
+    await atStage(t, v2App, "writes_stopped");
+    const ada = await signUpWithPassword(t, "ada@old.example", PASSWORD);
+    await changeEmail(t, ada.tokens, "ada@new.example");
+    vi.advanceTimersByTime(61_000);
+    // Ada signs in with her new address: users.email follows it.
+    await signInWithPassword(t, "ada@new.example", PASSWORD);
+    vi.advanceTimersByTime(61_000);
+    const next = await signUpWithPassword(
+      t,
+      "ada@old.example",
+      "another password 123",
+    );
+
+    await t.mutation(internal.userSync.suspend, { id: ada.userId });
+
+    const nextUser = await t.run(
+      async (ctx) => await ctx.db.get("users", next.userId),
+    );
+    expect(nextUser?.status).not.toBe("suspended");
+  });
+});
+
+describe("held", () => {
+  test("a person erased after the move cannot sign in with the GitHub account the move gave v2, and no user is made", async () => {
+    const t = newMovingTest();
+    const grace = await v1Person(t, {
+      email: "grace@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1002" }],
+    });
+    await move(t);
+    await t.mutation(internal.userSync.deleteAccount, { id: grace.userId });
+
+    const refused = await signInWithGithub(t, {
+      id: 1002,
+      login: "grace",
+      email: "grace@example.com",
+      emailVerified: true,
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+
+    expect(refused).not.toBeNull();
+    const users = await t.run(
+      async (ctx) => await ctx.db.query("users").collect(),
+    );
+    expect(users).toEqual([]);
+  });
+});
+
+describe("damaged data is a review", () => {
+  test("a v1 GitHub account naming a deleted user is a case of the move, not passed over in silence", async () => {
+    const t = newMovingTest();
+    const gone = await v1Person(t, {
+      email: "gone@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1009" }],
+    });
+    // v1 app code deleted the users row and left its account (accounts.ts).
+    await t.run(async (ctx) => {
+      const member = await ctx.db
+        .query("members")
+        .withIndex("by_userId", (q) => q.eq("userId", gone.userId))
+        .unique();
+      await ctx.db.delete("members", member!._id);
+      await ctx.db.delete("users", gone.userId);
+    });
+
+    const run = await move(t, { dryRun: true });
+    const planned = await t.query(internal.userSync.plannedChanges, {
+      runId: run._id,
+      paginationOpts: { numItems: 100, cursor: null },
+    });
+
+    // The operator reads the dry run to settle v1 before the move: an
+    // identity of nobody must be in it.
+    expect(planned.page.join("\n")).toContain(gone.accountIds[0]);
   });
 });
