@@ -11,6 +11,7 @@ import { sessionIdentity } from "@convex-dev/auth/test";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { v2App } from "./conformance.helpers";
+import { userSync } from "./sync";
 import {
   CLIENT_IP,
   emailedCode,
@@ -386,5 +387,42 @@ describe("damaged data is a review", () => {
     // The operator reads the dry run to settle v1 before the move: an
     // identity of nobody must be in it.
     expect(planned.page.join("\n")).toContain(gone.accountIds[0]);
+  });
+});
+
+describe("one person's identity is never handed to another: the move", () => {
+  test("one GitHub id that v1 held on two users under two provider ids both mapped to GitHub moves to neither", async () => {
+    const { moveUser } =
+      await import("../../../packages/convex-auth-user-sync/src/v2move/move");
+    const shape = {
+      ...userSync.shape,
+      convexAuth: {
+        ...userSync.shape.convexAuth!,
+        // Two GitHub OAuth apps in v1 (say, web and mobile): both GitHub.
+        v1Methods: { github: "github", "github-mobile": "github" },
+      },
+    } as typeof userSync.shape;
+    const t = newMovingTest();
+    const first = await v1Person(t, {
+      email: "first@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1005" }],
+    });
+    const second = await v1Person(t, {
+      email: "second@example.com",
+      accounts: [{ provider: "github-mobile", providerAccountId: "1005" }],
+    });
+
+    for (const userId of [first.userId, second.userId]) {
+      await t.run(async (ctx) => {
+        const user = (await ctx.db.get("users", userId))!;
+        await moveUser(ctx, shape, user, {
+          dryRun: false,
+          now: Date.now(),
+        });
+      });
+    }
+
+    // v1 kept them two users: which one GitHub's 1005 is, nobody proved.
+    expect((await githubAccounts(t))["1005"]).toBeUndefined();
   });
 });
