@@ -254,15 +254,18 @@ export async function setAccountStatus(
   if (found === null) throw new Error(`users ${userId} not found`);
   // Convex Auth v2: a suspension acts on the address the person holds
   // now, which a change of address in v2 leaves behind on users.
-  const user =
+  const refreshed =
     status === "suspended" && shape.convexAuth !== undefined
       ? await refreshProvenAddress(ctx, shape, found)
       : found;
   const single = await inSingleTable(ctx);
-  if (user !== found && !single) {
-    // The row takes the address first: a suspended pair keeps the one it
-    // has (policy.ts), and the cascade and later sign-ins go by it.
-    await ensurePair(ctx, shape, user, {}, { now: Date.now() });
+  let user = found;
+  if (refreshed !== found) {
+    // The row (in single-table mode, the address's home on users) takes
+    // the address first: a suspended pair keeps the one it has
+    // (policy.ts), and the cascade and later sign-ins go by it.
+    await ensurePair(ctx, shape, refreshed, {}, { now: Date.now() });
+    user = (await getDoc(ctx, "users", userId))!;
   }
   if (single) {
     // Single-table mode: the status lives on users alone (its home), and

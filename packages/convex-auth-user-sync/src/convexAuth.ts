@@ -26,7 +26,7 @@ import {
 import type { ConvexAuthConfig } from "@convex-dev/auth/server";
 import { type GenericId, v } from "convex/values";
 import { assertConvexAuthV1, assertConvexAuthV2 } from "./compat.js";
-import type { Shape } from "./declaration.js";
+import type { AnyDoc, Shape } from "./declaration.js";
 import { endSessions } from "./sessions.js";
 import { appError } from "./errors.js";
 import {
@@ -49,6 +49,7 @@ import { completeOneTableSignIn } from "./fold/oneTableSignIn.js";
 import { singleTable } from "./fold/state.js";
 import { syncOutcomeValidator } from "./validators.js";
 import { makeSignInSync } from "./signInSync.js";
+import { holdsStill } from "./v2Identities.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
@@ -262,7 +263,14 @@ export function makeConvexAuthAdapter(shape: Shape) {
             throw appError("FORBIDDEN", "This account is suspended");
           }
 
-          const others = holders.filter((row) => row._id !== result.rowId);
+          // On Convex Auth v2, a row whose account gave the address up (a
+          // change of address v2 tells the app nothing of) holds it no
+          // more: not a second account of this person (found by review).
+          const others: AnyDoc[] = [];
+          for (const row of holders) {
+            if (row._id === result.rowId) continue;
+            if (await holdsStill(ctx, shape, row, key!)) others.push(row);
+          }
           if (others.length > 0 && result.rowId !== null) {
             await recordReview(
               ctx,

@@ -13,6 +13,8 @@ import {
 } from "convex/server";
 import type { GenericId } from "convex/values";
 import type { AnyDoc, Shape } from "./declaration.js";
+import { getDoc } from "./db.js";
+import { normalizeEmail } from "./policy.js";
 import type { AuthMethod, ConvexAuthV2 } from "./convexAuthV2.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -208,4 +210,29 @@ export async function refreshProvenAddress(
   const fields = { email: address, emailVerificationTime: Date.now() };
   await ctx.db.patch("users", user._id as GenericId<"users">, fields);
   return { ...user, ...fields };
+}
+
+/**
+ * Whether an app row that holds `address` verified still holds it for its
+ * account: on Convex Auth v2 a password account may have changed its
+ * address since (the row learns it at the account's next sign-in). A row
+ * in no pair, or on v1, holds what it says.
+ */
+export async function holdsStill(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  shape: Shape,
+  row: AnyDoc,
+  address: string,
+): Promise<boolean> {
+  if (shape.convexAuth === undefined) return true;
+  const userId = row[shape.appRef];
+  if (typeof userId !== "string") return true;
+  const user = (await ctx.db.get(
+    userId as GenericId<"users">,
+  )) as AnyDoc | null;
+  if (user === null) return true;
+  const held = await componentAddress(ctx, shape, user);
+  return (
+    held === undefined || held === null || normalizeEmail(held) === address
+  );
 }

@@ -21,6 +21,7 @@ import { documentPhase } from "../fold/documentPhase.js";
 import type { RunPhase } from "../runs/phase.js";
 import { reviewKey, type SyncOptions, type SyncResult } from "../steps.js";
 import type { OAuthComponent } from "../convexAuthV2.js";
+import { withMethod } from "../v2/proof.js";
 import { DEFAULT_V2_METHODS, movePlan, type V1AccountRow } from "./movePlan.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -42,6 +43,45 @@ const V1_ACCOUNTS_BY_ACCOUNT = "providerAndAccountId";
 
 function rowProvider(rows: readonly V1AccountRow[], accountId: string): string {
   return rows.find((row) => row._id === accountId)!.provider;
+}
+
+/** The v1 provider ids the app maps to `method`, `own` first. */
+function providersOf(
+  methods: Readonly<Record<string, string>>,
+  method: string,
+  own: string,
+): string[] {
+  const mapped = Object.keys(methods).filter(
+    (provider) => methods[provider] === method && provider !== own,
+  );
+  return [own, ...mapped];
+}
+
+/**
+ * The moved account among the user's sign-in methods (`users.authMethods`),
+ * as a v2 sign-in would list it: the operator's view, an export and an
+ * erasure read them there (found by review). Nothing in a dry run.
+ */
+async function listMethod(
+  ctx: GenericMutationCtx<GenericDataModel>,
+  user: AnyDoc,
+  method: string,
+  account: string,
+  options: SyncOptions,
+): Promise<void> {
+  if (options.dryRun) return;
+  const methods = withMethod(user.authMethods, {
+    method,
+    account,
+    verified: false,
+    emailFromComponent: false,
+  });
+  if (methods !== user.authMethods) {
+    await ctx.db.patch("users", user._id as GenericId<"users">, {
+      authMethods: methods,
+    });
+    user.authMethods = methods;
+  }
 }
 
 /** Where v2 keeps each OAuth method's accounts (the default mount names). */
@@ -126,9 +166,8 @@ export async function moveUser(
   }
 
   // 2. The plan (pure); its reviews are cases.
-  const plan = movePlan(user, rows, {
-    methods: config.v1Methods ?? DEFAULT_V2_METHODS,
-  });
+  const methods = config.v1Methods ?? DEFAULT_V2_METHODS;
+  const plan = movePlan(user, rows, { methods });
   for (const review of plan.reviews) {
     cases++;
     changes.push(
@@ -174,16 +213,24 @@ export async function moveUser(
     }
     // v1 holding one account id on two users is damage: neither is
     // guessed to be the owner.
-    const holders = await byIndex(
-      ctx,
-      V1_ACCOUNTS,
-      V1_ACCOUNTS_BY_ACCOUNT,
-      {
-        provider: rowProvider(rows, move.accountId),
-        providerAccountId: move.providerAccountId,
-      },
-      2,
-    );
+    // Every v1 provider id the app maps to this method (a web and a mobile
+    // GitHub app, say) names the same GitHub accounts (found by review).
+    const holders: AnyDoc[] = [];
+    for (const provider of providersOf(
+      methods,
+      method,
+      rowProvider(rows, move.accountId),
+    )) {
+      holders.push(
+        ...(await byIndex(
+          ctx,
+          V1_ACCOUNTS,
+          V1_ACCOUNTS_BY_ACCOUNT,
+          { provider, providerAccountId: move.providerAccountId },
+          2,
+        )),
+      );
+    }
     if (holders.some((row) => row.userId !== user._id)) {
       cases++;
       changes.push(
@@ -200,7 +247,10 @@ export async function moveUser(
     const holder = await ctx.runQuery(component.provider.getUserIdByAccount, {
       providerAccountId: move.providerAccountId,
     });
-    if (holder === userId) continue;
+    if (holder === userId) {
+      await listMethod(ctx, user, method, move.providerAccountId, options);
+      continue;
+    }
     if (holder !== null) {
       cases++;
       changes.push(
@@ -222,6 +272,7 @@ export async function moveUser(
           userId,
         },
       );
+      await listMethod(ctx, user, method, move.providerAccountId, options);
     }
     created++;
     changes.push(
