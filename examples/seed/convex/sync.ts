@@ -4,7 +4,10 @@
  * sync, triggers, runs, drift report, deletion, suspension, lookups) is
  * derived from it by convex-auth-user-sync.
  */
-import { defineUserSync } from "convex-auth-user-sync";
+import {
+  defineUserSync,
+  type UserSyncDeclaration,
+} from "convex-auth-user-sync";
 import type { DataModel } from "./_generated/dataModel";
 import schema from "./schema";
 import {
@@ -16,7 +19,11 @@ import {
   provisionOnFirstSignInOneTable,
 } from "./starterTemplates";
 
-export const userSync = defineUserSync<DataModel>()({
+/**
+ * The declaration, apart: the v1 -> v2 move's test (v2Move.helpers.ts)
+ * declares the same app with v2's components named beside it.
+ */
+export const declaration = {
   table: "auth_users",
   reference: { app: "convex_user_id", users: "auth_user_id" },
   email: { app: "email", verified: "email_verified" },
@@ -91,4 +98,6 @@ export const userSync = defineUserSync<DataModel>()({
     driftReport: "driftReport",
     audit: "auditLog",
   },
-});
+} satisfies UserSyncDeclaration<DataModel, "auth_users">;
+
+export const userSync = defineUserSync<DataModel>()(declaration);
