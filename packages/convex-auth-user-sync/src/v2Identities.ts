@@ -227,9 +227,7 @@ export async function holdsStill(
   if (shape.convexAuth === undefined) return true;
   const userId = row[shape.appRef];
   if (typeof userId !== "string") return true;
-  const user = (await ctx.db.get(
-    userId as GenericId<"users">,
-  )) as AnyDoc | null;
+  const user = await getDoc(ctx, "users", userId);
   if (user === null) return true;
   const held = await componentAddress(ctx, shape, user);
   return (
