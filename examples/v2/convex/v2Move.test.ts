@@ -6,11 +6,11 @@
  * changes nothing, resume after a failed page, and the rollback. The app
  * mounts no Google component: only GitHub accounts move here.
  */
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { signInWithGithub, type TestConvex } from "./signIn.helpers";
+import { move, refusal, runDue } from "./app.helpers";
 import {
   everything,
   githubAccounts,
@@ -25,26 +25,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/**
- * Runs the scheduled pages. convex-test 0.0.65 moves a frozen clock a
- * millisecond per commit, so a page scheduled "now" by a page is due a
- * millisecond on (conformance.helpers.ts does the same).
- */
-async function runDue(t: TestConvex): Promise<void> {
-  await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1), 10_000);
-}
-
-/** The ConvexError code a promise was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  const error: unknown = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  return error instanceof ConvexError
-    ? (error.data as { code?: unknown }).code
-    : error;
-}
 
 const openCases = (t: TestConvex) =>
   t.run(async (ctx) =>
@@ -136,15 +116,6 @@ async function seedPeople(t: TestConvex) {
     accounts: [{ provider: "password", providerAccountId: "dora@example.com" }],
   });
   return { v2First, ada, grace, linus, mallory, twin1, twin2, hank, dora };
-}
-
-async function move(
-  t: TestConvex,
-  args: { dryRun?: boolean; pageSize?: number } = {},
-) {
-  const run = await t.mutation(internal.userSync.startV2Move, args);
-  await runDue(t);
-  return (await t.query(internal.userSync.getRun, { runId: run._id }))!;
 }
 
 /** The counts of a run over seedPeople's nine users. */

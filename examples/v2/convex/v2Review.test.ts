@@ -3,11 +3,8 @@
  * the product promises and drives v2's real flows (signIn.helpers.ts). A
  * failing test here is a defect found by the review, not yet fixed.
  */
-import { sessionIdentity } from "@convex-dev/auth/test";
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
 import {
   CLIENT_IP,
   emailedCode,
@@ -17,10 +14,16 @@ import {
   signInWithPassword,
   signUpWithPassword,
   type TestConvex,
-  type Tokens,
 } from "./signIn.helpers";
-
-const PASSWORD = "correct horse battery staple";
+import {
+  changeEmail,
+  legacyMember,
+  members,
+  PASSWORD,
+  refusal,
+  reviews,
+  users,
+} from "./app.helpers";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -29,27 +32,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function legacyMember(
-  t: TestConvex,
-  fields: { email: string; fullName?: string; emailVerified?: boolean },
-): Promise<Id<"members">> {
-  return await t.run(
-    async (ctx) =>
-      await ctx.db.insert("members", {
-        ...fields,
-        company: "Analytical Engines",
-        role: "owner",
-        joinedAt: 1,
-      }),
-  );
-}
-
-const members = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("members").collect());
-const users = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("users").collect());
-const reviews = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("sync_reviews").collect());
 const passwordHashes = (t: TestConvex) =>
   inComponent(t, "authPassword", async (ctx) =>
     (await ctx.db.query("passwords").collect()).map((row) => ({
@@ -64,47 +46,6 @@ const sessionsCount = (t: TestConvex) =>
     "auth",
     async (ctx) => (await ctx.db.query("sessions").collect()).length,
   );
-
-/** The signed-in browser of `tokens`, with a client IP. */
-const signedInBrowser = (t: TestConvex, tokens: Tokens) =>
-  t
-    .withRequestMetadata({ ip: CLIENT_IP })
-    .withIdentity(sessionIdentity(tokens));
-
-/** Changes a password account's address through v2's own flow. */
-async function changeEmail(
-  t: TestConvex,
-  tokens: Tokens,
-  newEmail: string,
-): Promise<void> {
-  const started = await signedInBrowser(t, tokens).mutation(
-    api.auth.startChangeEmail,
-    { newEmail, currentPassword: PASSWORD },
-  );
-  if (!started.success) {
-    throw new Error(`change refused: ${JSON.stringify(started)}`);
-  }
-  const completed = await signedInBrowser(t, tokens).mutation(
-    api.auth.completeChangeEmail,
-    {
-      emailCode: await emailedCode(t, newEmail),
-      browserSecret: started.browserSecret,
-    },
-  );
-  if (!completed.success) {
-    throw new Error(`change not completed: ${JSON.stringify(completed)}`);
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  const error: unknown = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  return error instanceof ConvexError
-    ? (error.data as { code?: unknown }).code
-    : error;
-}
 
 describe("an erased person leaves nothing of theirs behind", () => {
   test("deleting the users row as app code does (admin:deleteUserRecord) replaces the password hash", async () => {

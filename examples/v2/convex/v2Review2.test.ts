@@ -7,21 +7,18 @@
  */
 import { atStage } from "../../../conformance/stages";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { sessionIdentity } from "@convex-dev/auth/test";
-import { api, internal } from "./_generated/api";
+import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { v2App } from "./conformance.helpers";
 import { userSync } from "./sync";
 import {
-  CLIENT_IP,
-  emailedCode,
   newTest,
   signInWithGithub,
   signInWithPassword,
   signUpWithPassword,
   type TestConvex,
-  type Tokens,
 } from "./signIn.helpers";
+import { changeEmail, move, PASSWORD, runDue } from "./app.helpers";
 import {
   githubAccounts,
   newMovingTest,
@@ -29,48 +26,12 @@ import {
   v1Person,
 } from "./v2Move.helpers";
 
-const PASSWORD = "correct horse battery staple";
-
 beforeEach(() => {
   vi.useFakeTimers();
 });
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function runDue(t: TestConvex): Promise<void> {
-  await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(1), 10_000);
-}
-
-async function move(
-  t: TestConvex,
-  args: { dryRun?: boolean; pageSize?: number } = {},
-) {
-  const run = await t.mutation(internal.userSync.startV2Move, args);
-  await runDue(t);
-  return (await t.query(internal.userSync.getRun, { runId: run._id }))!;
-}
-
-/** Changes a password account's address through v2's own flow. */
-async function changeEmail(
-  t: TestConvex,
-  tokens: Tokens,
-  newEmail: string,
-): Promise<void> {
-  const browser = t
-    .withRequestMetadata({ ip: CLIENT_IP })
-    .withIdentity(sessionIdentity(tokens));
-  const started = await browser.mutation(api.auth.startChangeEmail, {
-    newEmail,
-    currentPassword: PASSWORD,
-  });
-  if (!started.success) throw new Error(JSON.stringify(started));
-  const completed = await browser.mutation(api.auth.completeChangeEmail, {
-    emailCode: await emailedCode(t, newEmail),
-    browserSecret: started.browserSecret,
-  });
-  if (!completed.success) throw new Error(JSON.stringify(completed));
-}
 
 const v1Rows = (t: TestConvex, userId: Id<"users">) =>
   t.run(async (ctx) =>

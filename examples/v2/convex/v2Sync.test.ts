@@ -5,10 +5,8 @@
  * suspension refused at sign-in with sessions revoked, and an account's
  * deletion reaching v2's components.
  */
-import { ConvexError } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
 import {
   asUser,
   inComponent,
@@ -19,8 +17,15 @@ import {
   type TestConvex,
   trySignInWithPassword,
 } from "./signIn.helpers";
+import {
+  legacyMember,
+  members,
+  PASSWORD,
+  refusal,
+  reviews,
+  users,
+} from "./app.helpers";
 
-const PASSWORD = "correct horse battery staple";
 /** Ada's GitHub account, whose address GitHub verified. */
 const ADA_ON_GITHUB = {
   id: 42,
@@ -36,45 +41,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A member from before the sync: no user, no review. */
-async function legacyMember(
-  t: TestConvex,
-  fields: { email: string; fullName?: string; emailVerified?: boolean },
-): Promise<Id<"members">> {
-  return await t.run(
-    async (ctx) =>
-      await ctx.db.insert("members", {
-        ...fields,
-        company: "Analytical Engines",
-        role: "owner",
-        joinedAt: 1,
-      }),
-  );
-}
-
-const members = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("members").collect());
-const users = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("users").collect());
-const reviews = (t: TestConvex) =>
-  t.run(async (ctx) => await ctx.db.query("sync_reviews").collect());
 const sessionsOf = (t: TestConvex, userId: string) =>
   inComponent(t, "auth", async (ctx) =>
     (await ctx.db.query("sessions").collect()).filter(
       (session) => session.userId === userId,
     ),
   );
-
-/** The ConvexError code a promise was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  const error: unknown = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  return error instanceof ConvexError
-    ? (error.data as { code?: unknown }).code
-    : error;
-}
 
 describe("a legacy member is claimed only on a proven address", () => {
   test("a password sign-up proves its address with the emailed code, and claims the member", async () => {

@@ -138,6 +138,13 @@ export async function moveUser(
   let created = 0;
   let waiting = 0;
   let cases = 0;
+  /** A case of the move for this user, counted and listed. */
+  const addCase = async (accountIds: string[], detail: string) => {
+    cases++;
+    changes.push(
+      await recordMoveCase(ctx, userId, accountIds, detail, options),
+    );
+  };
 
   // 1. The user's v1 identities, bounded.
   const rows = (await byIndex(
@@ -169,15 +176,9 @@ export async function moveUser(
   const methods = config.v1Methods ?? DEFAULT_V2_METHODS;
   const plan = movePlan(user, rows, { methods });
   for (const review of plan.reviews) {
-    cases++;
-    changes.push(
-      await recordMoveCase(
-        ctx,
-        userId,
-        review.accountIds,
-        `${review.reason}: ${review.detail} (authAccounts ${review.accountIds.join(", ")})`,
-        options,
-      ),
+    await addCase(
+      review.accountIds,
+      `${review.reason}: ${review.detail} (authAccounts ${review.accountIds.join(", ")})`,
     );
   }
 
@@ -199,15 +200,9 @@ export async function moveUser(
     const method = move.kind === "github_account" ? "github" : "google";
     const component: OAuthComponent | undefined = config.oauth?.[method];
     if (component === undefined) {
-      cases++;
-      changes.push(
-        await recordMoveCase(
-          ctx,
-          userId,
-          [move.accountId],
-          `component_not_declared: no ${COMPONENT_NAME[method]} in convexAuth.oauth; the ${method} account stays in v1 (authAccounts ${move.accountId})`,
-          options,
-        ),
+      await addCase(
+        [move.accountId],
+        `component_not_declared: no ${COMPONENT_NAME[method]} in convexAuth.oauth; the ${method} account stays in v1 (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -232,15 +227,9 @@ export async function moveUser(
       );
     }
     if (holders.some((row) => row.userId !== user._id)) {
-      cases++;
-      changes.push(
-        await recordMoveCase(
-          ctx,
-          userId,
-          [move.accountId],
-          `account_held_twice_in_v1: v1 gives ${method} account ${move.providerAccountId} to another user too; neither moves (authAccounts ${move.accountId})`,
-          options,
-        ),
+      await addCase(
+        [move.accountId],
+        `account_held_twice_in_v1: v1 gives ${method} account ${move.providerAccountId} to another user too; neither moves (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -252,15 +241,9 @@ export async function moveUser(
       continue;
     }
     if (holder !== null) {
-      cases++;
-      changes.push(
-        await recordMoveCase(
-          ctx,
-          userId,
-          [move.accountId],
-          `account_taken_in_v2: ${COMPONENT_NAME[method]} gives ${method} account ${move.providerAccountId} to users ${holder} (authAccounts ${move.accountId})`,
-          options,
-        ),
+      await addCase(
+        [move.accountId],
+        `account_taken_in_v2: ${COMPONENT_NAME[method]} gives ${method} account ${move.providerAccountId} to users ${holder} (authAccounts ${move.accountId})`,
       );
       continue;
     }
