@@ -24,28 +24,27 @@ import { internalQuery, internalSyncMutation } from "./functions";
 import { declaration } from "./sync";
 import type { Backend } from "./sync.helpers";
 
-type ConvexAuthV2 = NonNullable<
-  UserSyncDeclaration<DataModel, "auth_users">["convexAuth"]
+type MoveToV2 = NonNullable<
+  UserSyncDeclaration<DataModel, "auth_users">["moveToV2"]
 >;
 
 /**
- * v2's components as the app mounts them: the core (declared, never
- * called by the move) and GitHub's. The seed installs 0.0.95 only, so the
- * 2.0.0 package's types are not at hand; the move's own types are used.
+ * v2's GitHub component as the app mounts it beside v1 (the guide's step
+ * 2). The seed installs 0.0.95 only, so the 2.0.0 package's types are not
+ * at hand; the move's own types are used.
  */
 const components = componentsGeneric() as unknown as {
-  auth: ConvexAuthV2["core"];
-  authGithub: NonNullable<NonNullable<ConvexAuthV2["oauth"]>["github"]>;
+  authGithub: NonNullable<NonNullable<MoveToV2["oauth"]>["github"]>;
 };
 
 const moving = defineUserSync<DataModel>()({
   ...declaration,
   modules: { ...declaration.modules, engine: "v2Move" },
-  convexAuth: {
-    version: 2,
-    core: components.auth,
+  // The move's settings while v1 still serves sign-ins (the adapter stays
+  // v1's): the component v1's GitHub accounts move into, and where each of
+  // v1's providers here (convex/providers.ts) goes.
+  moveToV2: {
     oauth: { github: components.authGithub },
-    // v1's providers here (convex/providers.ts) and where each goes.
     v1Methods: {
       github: "github",
       google: "google",

@@ -30,18 +30,6 @@ const v2Move = (
   anyApi as unknown as ApiFromModules<{ v2Move: typeof v2MoveModule }>
 ).v2Move;
 
-/**
- * The guide's step 2 installs 2.0.0 beside v1 (under an npm alias); here
- * `@convex-dev/auth/server` stays 0.0.95, which serves every v1 sign-in of
- * this file, and gains v2's `setupConvexAuth` so that the declaration of
- * v2's components (v2Move.helpers.ts) passes the library's check that v2
- * is installed. Nothing calls it.
- */
-vi.mock("@convex-dev/auth/server", async (importOriginal) => ({
-  ...(await importOriginal<Record<string, unknown>>()),
-  setupConvexAuth: () => undefined,
-}));
-
 useFakeClock(Date.UTC(2026, 11, 1, 9, 0, 0));
 
 /** The ConvexError code a promise was refused with. */

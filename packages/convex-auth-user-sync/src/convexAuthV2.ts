@@ -115,5 +115,13 @@ export type ConvexAuthV2 = {
   >;
 };
 
+/**
+ * The v1 -> v2 move's own settings (`moveToV2` in the declaration), for an
+ * app still on Convex Auth v1 with v2's components mounted beside it (the
+ * guide's step 2): unlike `convexAuth`, it does not switch the sync to v2's
+ * adapter, so v1 keeps serving sign-ins while the move runs.
+ */
+export type MoveToV2 = Pick<ConvexAuthV2, "oauth" | "v1Methods">;
+
 /** One sign-in method of a user, as `users.authMethods` lists it. */
 export type AuthMethod = { method: string; account?: string };

@@ -12,7 +12,7 @@ import type {
   TableNamesInDataModel,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import type { ConvexAuthV2 } from "./convexAuthV2.js";
+import type { ConvexAuthV2, MoveToV2 } from "./convexAuthV2.js";
 import {
   CONVEX_AUTH_TABLES,
   FOLD_USER_FIELDS,
@@ -229,6 +229,13 @@ export type UserSyncDeclaration<
    */
   convexAuth?: ConvexAuthV2;
   /**
+   * The v1 -> v2 move's settings while Convex Auth v1 still serves
+   * sign-ins (docs/v2-move.md, step 2): the OAuth components v1's accounts
+   * move into (`{ oauth: { github: components.authGithub } }`). Once the
+   * app has switched to v2, `convexAuth` carries them instead.
+   */
+  moveToV2?: MoveToV2;
+  /**
    * Where the app exports the sync's functions, for the sync to call them
    * (defaults: `userSync` for all).
    */
@@ -396,6 +403,8 @@ export type Shape = {
   };
   /** Convex Auth v2's components; absent on v1. */
   convexAuth?: ConvexAuthV2;
+  /** The v1 -> v2 move's settings while v1 still serves (see above). */
+  moveToV2?: MoveToV2;
   modules: {
     signIn: string;
     engine: string;
@@ -483,6 +492,7 @@ export function resolveShape<
     }),
     hooks: (declaration.hooks ?? {}) as Shape["hooks"],
     convexAuth: declaration.convexAuth,
+    moveToV2: declaration.moveToV2,
     modules: {
       signIn: modules.signIn ?? "userSync",
       engine: modules.engine ?? "userSync",

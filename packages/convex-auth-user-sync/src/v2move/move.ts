@@ -20,7 +20,7 @@ import { byIndex, insertDoc } from "../db.js";
 import { documentPhase } from "../fold/documentPhase.js";
 import type { RunPhase } from "../runs/phase.js";
 import { reviewKey, type SyncOptions, type SyncResult } from "../steps.js";
-import type { OAuthComponent } from "../convexAuthV2.js";
+import type { MoveToV2, OAuthComponent } from "../convexAuthV2.js";
 import { withMethod } from "../v2/proof.js";
 import { DEFAULT_V2_METHODS, movePlan, type V1AccountRow } from "./movePlan.js";
 
@@ -129,9 +129,11 @@ export async function moveUser(
   user: AnyDoc,
   options: SyncOptions,
 ): Promise<SyncResult> {
-  const config = shape.convexAuth;
+  const config = moveSettings(shape);
   if (config === undefined) {
-    throw new Error("The v2 move needs the declaration's convexAuth");
+    throw new Error(
+      "The v2 move needs the declaration's moveToV2 or convexAuth",
+    );
   }
   const userId = user._id as string;
   const changes: string[] = [];
@@ -202,7 +204,7 @@ export async function moveUser(
     if (component === undefined) {
       await addCase(
         [move.accountId],
-        `component_not_declared: no ${COMPONENT_NAME[method]} in convexAuth.oauth; the ${method} account stays in v1 (authAccounts ${move.accountId})`,
+        `component_not_declared: no ${COMPONENT_NAME[method]} in the declaration's oauth (moveToV2 or convexAuth); the ${method} account stays in v1 (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -299,7 +301,15 @@ export function v2MovePhaseNamed(
   shape: Shape,
   name: string,
 ): RunPhase | undefined {
-  return name === V2_MOVE_PHASE && shape.convexAuth !== undefined
+  return name === V2_MOVE_PHASE && moveSettings(shape) !== undefined
     ? v2MovePhase(shape)
     : undefined;
+}
+
+/**
+ * The move's settings: `moveToV2` while v1 still serves sign-ins, else
+ * v2's `convexAuth` once the app has switched.
+ */
+export function moveSettings(shape: Shape): MoveToV2 | undefined {
+  return shape.moveToV2 ?? shape.convexAuth;
 }

@@ -18,7 +18,7 @@ import { byIndex, deleteDocs } from "../db.js";
 import { appError } from "../errors.js";
 import type { StartRunOptions } from "../runs/runner.js";
 import { syncRunValidator, type SyncRun } from "../validators.js";
-import { V2_MOVE_PHASE, V2_MOVE_RUN } from "./move.js";
+import { moveSettings, V2_MOVE_PHASE, V2_MOVE_RUN } from "./move.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 type QueryCtx = GenericQueryCtx<GenericDataModel>;
@@ -88,10 +88,10 @@ async function openMoveCases(ctx: QueryCtx, limit: number) {
 
 export function makeV2Move(shape: Shape, engine: Engine) {
   function checkDeclared(): void {
-    if (shape.convexAuth === undefined) {
+    if (moveSettings(shape) === undefined) {
       throw appError(
         "INVALID_ARGUMENT",
-        "The v2 move needs Convex Auth v2's components: declare convexAuth: { version: 2, core, oauth: { github: components.authGithub } } (docs/v2-move.md).",
+        "The v2 move needs the components v1's accounts move into: declare moveToV2: { oauth: { github: components.authGithub } } while v1 serves sign-ins, or convexAuth: { version: 2, …, oauth } after the switch (docs/v2-move.md).",
       );
     }
   }
