@@ -124,8 +124,7 @@ export async function identitiesOfV2(
   const { email } = v2Of(shape);
   const methods = (user.authMethods ?? []) as AuthMethod[];
   const addresses =
-    email === undefined ||
-    !methods.some((entry) => entry.method === "emailPassword")
+    email === undefined || !hasPasswordAddress(user)
       ? []
       : await ctx.runQuery(email.verifiedEmails.getEmails, {
           userId: user._id,
