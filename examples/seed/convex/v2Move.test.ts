@@ -145,8 +145,11 @@ describe("the v1 -> v2 move on the folded seed", () => {
       paginationOpts: { numItems: 100, cursor: null },
     });
     const lines = planned.page.join("\n");
+    const linusGithub = before.authAccounts.find(
+      (account) => account.providerAccountId === "4242",
+    )!;
     expect(lines).toContain(
-      `authGithub account 4242: create for users ${folks.linus}`,
+      `authGithub: create the account of authAccounts ${linusGithub._id} for users ${folks.linus}`,
     );
     expect(lines).toContain("password_rehash_pending waits");
     expect(lines).toContain(

@@ -12,7 +12,8 @@ import { v } from "convex/values";
  * ids of `users`, which the app owns: the sync's v2 adapter creates them
  * (`createUser`) and writes what each sign-in proved (`onSignIn`;
  * convex/userSync.ts). `members` is the app's own user table from before,
- * kept in step with `users` by the sync (convex/sync.ts).
+ * kept in step with `users` by the sync (convex/sync.ts). The app came from
+ * Convex Auth v1 and keeps v1's `authAccounts` until its move ends.
  */
 export default defineSchema({
   users: defineTable({
@@ -63,6 +64,21 @@ export default defineSchema({
     ])
     .index("by_email_and_emailVerified", ["email", "emailVerified"])
     .index("by_email_and_status", ["email", "status"]),
+
+  // Convex Auth v1's accounts, kept while the v1 -> v2 move runs
+  // (docs/v2-move.md, step 7): the move reads them, and an erasure deletes
+  // the person's. The definition is 0.0.95's own (`authTables.authAccounts`,
+  // with its indexes: this app installs only 2.0.0). Dropped at step 8.
+  authAccounts: defineTable({
+    userId: v.id("users"),
+    provider: v.string(),
+    providerAccountId: v.string(),
+    secret: v.optional(v.string()),
+    emailVerified: v.optional(v.string()),
+    phoneVerified: v.optional(v.string()),
+  })
+    .index("userIdAndProvider", ["userId", "provider"])
+    .index("providerAndAccountId", ["provider", "providerAccountId"]),
 
   ...syncTables,
 });

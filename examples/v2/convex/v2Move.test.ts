@@ -8,13 +8,15 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
-import { signInWithGithub, type TestConvex } from "./signIn.helpers";
+import { defineUserSync, isAppError } from "convex-auth-user-sync";
+import type { DataModel, Id } from "./_generated/dataModel";
+import { components } from "./components";
+import schema from "./schema";
+import { newTest, signInWithGithub, type TestConvex } from "./signIn.helpers";
 import { move, refusal, runDue } from "./app.helpers";
 import {
   everything,
   githubAccounts,
-  newMovingTest,
   V1_SCRYPT_SECRET,
   v1Person,
 } from "./v2Move.helpers";
@@ -135,8 +137,8 @@ const SEEDED_COUNTS = {
 
 describe("the dry run", () => {
   test("writes nothing, and reports what the run would do", async () => {
-    const t = newMovingTest();
-    await seedPeople(t);
+    const t = newTest();
+    const people = await seedPeople(t);
     const before = await appState(t);
 
     const run = await move(t, { dryRun: true });
@@ -150,8 +152,12 @@ describe("the dry run", () => {
       paginationOpts: { numItems: 100, cursor: null },
     });
     const lines = planned.page.join("\n");
-    expect(lines).toContain("authGithub account 1001: create for users");
-    expect(lines).toContain("authGithub account 1002: create for users");
+    expect(lines).toContain(
+      `authGithub: create the account of authAccounts ${people.ada.accountIds[0]} for users ${people.ada.userId}`,
+    );
+    expect(lines).toContain(
+      `authGithub: create the account of authAccounts ${people.grace.accountIds[0]} for users ${people.grace.userId}`,
+    );
     expect(lines).toContain("password_rehash_pending waits");
     expect(lines).toContain("verified_email waits");
     expect(lines).toContain(
@@ -159,14 +165,17 @@ describe("the dry run", () => {
     );
     expect(lines).toContain("review v2_move_identity: account_taken_in_v2");
     expect(lines).toContain("password_without_secret");
-    expect(lines).not.toContain("authGithub account 1005: create");
-    expect(lines).not.toContain("authGithub account 1003: create");
+    for (const person of [people.twin1, people.twin2, people.hank]) {
+      expect(lines).not.toContain(
+        `create the account of authAccounts ${person.accountIds[0]}`,
+      );
+    }
   });
 });
 
 describe("the run", () => {
   test("moves each GitHub account so that GitHub's sign-in lands on the same user, still paired", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const people = await seedPeople(t);
 
     const run = await move(t);
@@ -204,7 +213,7 @@ describe("the run", () => {
   });
 
   test("a damaged or ambiguous identity is a case for its person, never a move", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const people = await seedPeople(t);
     await move(t);
 
@@ -229,7 +238,7 @@ describe("the run", () => {
   });
 
   test("a second run changes nothing", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     await seedPeople(t);
     await move(t);
     const before = await appState(t);
@@ -241,7 +250,7 @@ describe("the run", () => {
   });
 
   test("a run whose page fails resumes where it stood, and ends as a whole run would", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const people: People = await seedPeople(t);
     const run = await t.mutation(internal.userSync.startV2Move, {
       pageSize: 1,
@@ -292,7 +301,7 @@ describe("the run", () => {
 
 describe("erasure", () => {
   test("an erased person's move case keeps no address of theirs", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const people = await seedPeople(t);
     await move(t);
     const before = (await openCases(t)).find(
@@ -317,7 +326,7 @@ describe("erasure", () => {
 
 describe("the rollback", () => {
   test("deletes the move's open cases, says the moved accounts stay, and refuses to remove them", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     await seedPeople(t);
     await move(t);
     const accounts = await githubAccounts(t);
@@ -349,5 +358,48 @@ describe("the rollback", () => {
     const status = await t.query(internal.userSync.v2MoveStatus, {});
     expect(status).toMatchObject({ peopleMoved: 2, openCases: 0 });
     expect(status.run?.name).toBe("v2:move");
+  });
+});
+
+describe("the move knows v1's tables from the declared schema", () => {
+  /** This app's declaration, with or without its schema. */
+  const declare = (withSchema: boolean) =>
+    defineUserSync<DataModel>()({
+      table: "members",
+      reference: { app: "userId" },
+      email: { app: "email", verified: "emailVerified" },
+      onRowDelete: "keepAccount",
+      newRow: (now) => ({ joinedAt: now }),
+      ...(withSchema ? { schema } : {}),
+      convexAuth: {
+        version: 2,
+        core: components.auth,
+        oauth: { github: components.authGithub },
+      },
+    });
+
+  test("v2 has the v1 tables its schema keeps, and none without a schema", () => {
+    expect([...declare(true).shape.v1Tables]).toEqual(["authAccounts"]);
+    expect(declare(false).shape.v1Tables.size).toBe(0);
+  });
+
+  test("without v1's accounts in the declared schema the move does not start: an erasure meanwhile would leave them", async () => {
+    // The command as the app exports it, its handler called as Convex would.
+    const { startV2Move } = declare(false).v2MoveFunctions({
+      internalMutation: ((definition: unknown) => definition) as never,
+      internalQuery: ((definition: unknown) => definition) as never,
+    }) as unknown as {
+      startV2Move: {
+        handler: (ctx: unknown, args: object) => Promise<unknown>;
+      };
+    };
+    const t = newTest();
+    const error = await t
+      .run(async (ctx) => await startV2Move.handler(ctx, {}))
+      .catch((caught: unknown) => caught);
+    expect(isAppError(error) && error.data.code).toBe("INVALID_ARGUMENT");
+    expect(await t.run((ctx) => ctx.db.query("sync_runs").collect())).toEqual(
+      [],
+    );
   });
 });

@@ -19,12 +19,7 @@ import {
   type TestConvex,
 } from "./signIn.helpers";
 import { changeEmail, move, PASSWORD, runDue } from "./app.helpers";
-import {
-  githubAccounts,
-  newMovingTest,
-  V1_SCRYPT_SECRET,
-  v1Person,
-} from "./v2Move.helpers";
+import { githubAccounts, V1_SCRYPT_SECRET, v1Person } from "./v2Move.helpers";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -45,124 +40,117 @@ const v1Rows = (t: TestConvex, userId: Id<"users">) =>
   );
 
 describe("an erased person leaves nothing of theirs behind, during the move", () => {
-  // A known defect, not fixed yet (docs/v2-move.md, "Known defects"):
-  // this test proves it; drop `.fails` with the fix.
-  test.fails(
-    "erasing a person whose v1 password waits for the move removes their v1 hash and address",
-    async () => {
-      const t = newMovingTest();
-      const ada = await v1Person(t, {
-        email: "ada@example.com",
-        name: "Ada",
-        accounts: [
-          { provider: "github", providerAccountId: "1001" },
-          {
-            provider: "password",
-            providerAccountId: "ada@example.com",
-            secret: V1_SCRYPT_SECRET,
-          },
-        ],
-      });
-      await move(t);
-      expect(await v1Rows(t, ada.userId)).toHaveLength(2);
+  // Found by review; fixed.
+  test("erasing a person whose v1 password waits for the move removes their v1 hash and address", async () => {
+    const t = newTest();
+    const ada = await v1Person(t, {
+      email: "ada@example.com",
+      name: "Ada",
+      accounts: [
+        { provider: "github", providerAccountId: "1001" },
+        {
+          provider: "password",
+          providerAccountId: "ada@example.com",
+          secret: V1_SCRYPT_SECRET,
+        },
+      ],
+    });
+    await move(t);
+    expect(await v1Rows(t, ada.userId)).toHaveLength(2);
 
-      await t.mutation(internal.userSync.deleteAccount, { id: ada.userId });
+    await t.mutation(internal.userSync.deleteAccount, { id: ada.userId });
 
-      // v1's authAccounts is kept (docs/v2-move.md, step 7-8) precisely to
-      // hold the waiting hashes: the erased person's must not be among them.
-      expect(await v1Rows(t, ada.userId)).toEqual([]);
-    },
-  );
+    // v1's authAccounts is kept (docs/v2-move.md, step 7-8) precisely to
+    // hold the waiting hashes: the erased person's must not be among them.
+    expect(await v1Rows(t, ada.userId)).toEqual([]);
+  });
 
-  // A known defect, not fixed yet (docs/v2-move.md, "Known defects"):
-  // this test proves it; drop `.fails` with the fix.
-  test.fails(
-    "a dry run's planned changes keep no address of a person erased since",
-    async () => {
-      const t = newMovingTest();
-      const eve = await v1Person(t, {
-        email: "eve@example.com",
-        accounts: [
-          {
-            provider: "password",
-            providerAccountId: "eve.private@example.com",
-            secret: V1_SCRYPT_SECRET,
-          },
-        ],
-      });
-      const run = await move(t, { dryRun: true });
-      const before = await t.query(internal.userSync.plannedChanges, {
-        runId: run._id,
-        paginationOpts: { numItems: 100, cursor: null },
-      });
-      expect(before.page.join("\n")).toContain("eve.private@example.com");
+  // Found by review; fixed.
+  test("a dry run's planned changes keep no address of a person erased since", async () => {
+    const t = newTest();
+    const eve = await v1Person(t, {
+      email: "eve@example.com",
+      accounts: [
+        {
+          provider: "password",
+          providerAccountId: "eve.private@example.com",
+          secret: V1_SCRYPT_SECRET,
+        },
+      ],
+    });
+    const run = await move(t, { dryRun: true });
+    const before = await t.query(internal.userSync.plannedChanges, {
+      runId: run._id,
+      paginationOpts: { numItems: 100, cursor: null },
+    });
+    // The run's lines outlive an erasure: they name Eve's case by its
+    // reason and ids, never by the address it quotes (the case does).
+    expect(before.page.join("\n")).toContain(
+      `review v2_move_identity: address_not_users (users ${eve.userId}`,
+    );
+    expect(before.page.join("\n")).not.toContain("eve.private@example.com");
 
-      await t.mutation(internal.userSync.deleteAccount, { id: eve.userId });
+    await t.mutation(internal.userSync.deleteAccount, { id: eve.userId });
 
-      const after = await t.query(internal.userSync.plannedChanges, {
-        runId: run._id,
-        paginationOpts: { numItems: 100, cursor: null },
-      });
-      expect(after.page.join("\n")).not.toContain("eve.private@example.com");
-    },
-  );
+    const after = await t.query(internal.userSync.plannedChanges, {
+      runId: run._id,
+      paginationOpts: { numItems: 100, cursor: null },
+    });
+    expect(after.page.join("\n")).not.toContain("eve.private@example.com");
+  });
 });
 
 describe("the rollback says what it leaves", () => {
-  // A known defect, not fixed yet (docs/v2-move.md, "Known defects"):
-  // this test proves it; drop `.fails` with the fix.
-  test.fails(
-    "after a failed run, the rollback and the status count the accounts its pages moved",
-    async () => {
-      const t = newMovingTest();
-      const ada = await v1Person(t, {
-        email: "ada@example.com",
-        accounts: [{ provider: "github", providerAccountId: "1001" }],
+  // Found by review; fixed.
+  test("after a failed run, the rollback and the status count the accounts its pages moved", async () => {
+    const t = newTest();
+    const ada = await v1Person(t, {
+      email: "ada@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1001" }],
+    });
+    await v1Person(t, {
+      email: "grace@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1002" }],
+    });
+    const run = await t.mutation(internal.userSync.startV2Move, {
+      pageSize: 1,
+    });
+    // Pages run until Ada's account is in v2.
+    for (let i = 0; i < 5; i++) {
+      if ((await githubAccounts(t))["1001"] !== undefined) break;
+      vi.advanceTimersByTime(1);
+      await t.finishInProgressScheduledFunctions();
+    }
+    expect(await githubAccounts(t)).toMatchObject({ "1001": ada.userId });
+    // The worker's place is damaged: its next page fails, and the run.
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    await t.run(async (ctx) => {
+      const worker = (await ctx.db
+        .query("sync_run_workers")
+        .withIndex("by_run_id_and_phase_and_worker", (q) =>
+          q.eq("run_id", run._id),
+        )
+        .first())!;
+      await ctx.db.patch("sync_run_workers", worker._id, {
+        cursor: "{damaged",
       });
-      await v1Person(t, {
-        email: "grace@example.com",
-        accounts: [{ provider: "github", providerAccountId: "1002" }],
-      });
-      const run = await t.mutation(internal.userSync.startV2Move, {
-        pageSize: 1,
-      });
-      // Pages run until Ada's account is in v2.
-      for (let i = 0; i < 5; i++) {
-        if ((await githubAccounts(t))["1001"] !== undefined) break;
-        vi.advanceTimersByTime(1);
-        await t.finishInProgressScheduledFunctions();
-      }
-      expect(await githubAccounts(t)).toMatchObject({ "1001": ada.userId });
-      // The worker's place is damaged: its next page fails, and the run.
-      const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-      await t.run(async (ctx) => {
-        const worker = (await ctx.db
-          .query("sync_run_workers")
-          .withIndex("by_run_id_and_phase_and_worker", (q) =>
-            q.eq("run_id", run._id),
-          )
-          .first())!;
-        await ctx.db.patch("sync_run_workers", worker._id, {
-          cursor: "{damaged",
-        });
-      });
-      await runDue(t);
-      errors.mockRestore();
-      expect(
-        (await t.query(internal.userSync.getRun, { runId: run._id }))?.status,
-      ).toBe("failed");
+    });
+    await runDue(t);
+    errors.mockRestore();
+    expect(
+      (await t.query(internal.userSync.getRun, { runId: run._id }))?.status,
+    ).toBe("failed");
 
-      const status = await t.query(internal.userSync.v2MoveStatus, {});
-      const result = await t.mutation(internal.userSync.rollbackV2Move, {
-        confirm: true,
-      });
+    const status = await t.query(internal.userSync.v2MoveStatus, {});
+    const result = await t.mutation(internal.userSync.rollbackV2Move, {
+      confirm: true,
+    });
 
-      // Ada's account stays in authGithub: the operator must be told so.
-      expect(await githubAccounts(t)).toMatchObject({ "1001": ada.userId });
-      expect(status.peopleMoved).toBeGreaterThanOrEqual(1);
-      expect(result.accountsKeptFor).toBeGreaterThanOrEqual(1);
-    },
-  );
+    // Ada's account stays in authGithub: the operator must be told so.
+    expect(await githubAccounts(t)).toMatchObject({ "1001": ada.userId });
+    expect(status.peopleMoved).toBeGreaterThanOrEqual(1);
+    expect(result.accountsKeptFor).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe("ambiguous data is a review, and only real ambiguity", () => {
@@ -215,7 +203,7 @@ describe("a returning sign-in whose address moved (addressMoved)", () => {
 
 describe("the operator sees what the move did", () => {
   test("findUser lists the GitHub account the move put in v2 for a person", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const grace = await v1Person(t, {
       email: "grace@example.com",
       accounts: [{ provider: "github", providerAccountId: "1002" }],
@@ -232,38 +220,34 @@ describe("the operator sees what the move did", () => {
     expect(found.candidates[0]?.signInMethods).toContain("github");
   });
 
-  // A known defect, not fixed yet (docs/v2-move.md, "Known defects"):
-  // this test proves it; drop `.fails` with the fix.
-  test.fails(
-    "the status and the rollback still count the moved people after the app's other runs",
-    async () => {
-      const t = newMovingTest();
-      await v1Person(t, {
-        email: "grace@example.com",
-        accounts: [{ provider: "github", providerAccountId: "1002" }],
-      });
-      const moved = await move(t);
-      expect(moved.counts.created).toBe(1);
-      // The app's scheduled syncs run on: 100 runs of another name since.
-      await t.run(async (ctx) => {
-        const { _id, _creationTime, ...run } = (await ctx.db.get(
-          "sync_runs",
-          moved._id,
-        ))!;
-        for (let i = 0; i < 100; i++) {
-          await ctx.db.insert("sync_runs", { ...run, name: "sync:all" });
-        }
-      });
+  // Found by review; fixed.
+  test("the status and the rollback still count the moved people after the app's other runs", async () => {
+    const t = newTest();
+    await v1Person(t, {
+      email: "grace@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1002" }],
+    });
+    const moved = await move(t);
+    expect(moved.counts.created).toBe(1);
+    // The app's scheduled syncs run on: 100 runs of another name since.
+    await t.run(async (ctx) => {
+      const { _id, _creationTime, ...run } = (await ctx.db.get(
+        "sync_runs",
+        moved._id,
+      ))!;
+      for (let i = 0; i < 100; i++) {
+        await ctx.db.insert("sync_runs", { ...run, name: "sync:all" });
+      }
+    });
 
-      const status = await t.query(internal.userSync.v2MoveStatus, {});
-      const result = await t.mutation(internal.userSync.rollbackV2Move, {
-        confirm: true,
-      });
+    const status = await t.query(internal.userSync.v2MoveStatus, {});
+    const result = await t.mutation(internal.userSync.rollbackV2Move, {
+      confirm: true,
+    });
 
-      expect(status.peopleMoved).toBe(1);
-      expect(result.accountsKeptFor).toBe(1);
-    },
-  );
+    expect(status.peopleMoved).toBe(1);
+    expect(result.accountsKeptFor).toBe(1);
+  });
 });
 
 describe("one person's rights are never handed to another, in single-table mode", () => {
@@ -316,7 +300,7 @@ describe("held: single-table mode, a returning sign-in brings the address's home
 
 describe("held", () => {
   test("a person erased after the move cannot sign in with the GitHub account the move gave v2, and no user is made", async () => {
-    const t = newMovingTest();
+    const t = newTest();
     const grace = await v1Person(t, {
       email: "grace@example.com",
       accounts: [{ provider: "github", providerAccountId: "1002" }],
@@ -343,37 +327,33 @@ describe("held", () => {
 });
 
 describe("damaged data is a review", () => {
-  // A known defect, not fixed yet (docs/v2-move.md, "Known defects"):
-  // this test proves it; drop `.fails` with the fix.
-  test.fails(
-    "a v1 GitHub account naming a deleted user is a case of the move, not passed over in silence",
-    async () => {
-      const t = newMovingTest();
-      const gone = await v1Person(t, {
-        email: "gone@example.com",
-        accounts: [{ provider: "github", providerAccountId: "1009" }],
-      });
-      // v1 app code deleted the users row and left its account (accounts.ts).
-      await t.run(async (ctx) => {
-        const member = await ctx.db
-          .query("members")
-          .withIndex("by_userId", (q) => q.eq("userId", gone.userId))
-          .unique();
-        await ctx.db.delete("members", member!._id);
-        await ctx.db.delete("users", gone.userId);
-      });
+  // Found by review; fixed.
+  test("a v1 GitHub account naming a deleted user is a case of the move, not passed over in silence", async () => {
+    const t = newTest();
+    const gone = await v1Person(t, {
+      email: "gone@example.com",
+      accounts: [{ provider: "github", providerAccountId: "1009" }],
+    });
+    // v1 app code deleted the users row and left its account (accounts.ts).
+    await t.run(async (ctx) => {
+      const member = await ctx.db
+        .query("members")
+        .withIndex("by_userId", (q) => q.eq("userId", gone.userId))
+        .unique();
+      await ctx.db.delete("members", member!._id);
+      await ctx.db.delete("users", gone.userId);
+    });
 
-      const run = await move(t, { dryRun: true });
-      const planned = await t.query(internal.userSync.plannedChanges, {
-        runId: run._id,
-        paginationOpts: { numItems: 100, cursor: null },
-      });
+    const run = await move(t, { dryRun: true });
+    const planned = await t.query(internal.userSync.plannedChanges, {
+      runId: run._id,
+      paginationOpts: { numItems: 100, cursor: null },
+    });
 
-      // The operator reads the dry run to settle v1 before the move: an
-      // identity of nobody must be in it.
-      expect(planned.page.join("\n")).toContain(gone.accountIds[0]);
-    },
-  );
+    // The operator reads the dry run to settle v1 before the move: an
+    // identity of nobody must be in it.
+    expect(planned.page.join("\n")).toContain(gone.accountIds[0]);
+  });
 });
 
 describe("one person's identity is never handed to another: the move", () => {
@@ -388,7 +368,7 @@ describe("one person's identity is never handed to another: the move", () => {
         v1Methods: { github: "github", "github-mobile": "github" },
       },
     } as typeof userSync.shape;
-    const t = newMovingTest();
+    const t = newTest();
     const first = await v1Person(t, {
       email: "first@example.com",
       accounts: [{ provider: "github", providerAccountId: "1005" }],

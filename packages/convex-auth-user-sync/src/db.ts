@@ -60,7 +60,7 @@ export async function deleteDocs(
 }
 
 /** The query of an index range with each field equal to its value. */
-function rangeQuery(
+export function rangeQuery(
   ctx: ReadCtx,
   table: string,
   index: string,

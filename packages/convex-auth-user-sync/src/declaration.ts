@@ -405,6 +405,12 @@ export type Shape = {
   convexAuth?: ConvexAuthV2;
   /** The v1 -> v2 move's settings while v1 still serves (see above). */
   moveToV2?: MoveToV2;
+  /**
+   * Convex Auth v1's tables the app has: all of them on v1; on v2, those
+   * the declared schema keeps for the move (docs/v2-move.md), so that an
+   * erasure takes the person's v1 accounts too.
+   */
+  v1Tables: ReadonlySet<string>;
   modules: {
     signIn: string;
     engine: string;
@@ -493,6 +499,7 @@ export function resolveShape<
     hooks: (declaration.hooks ?? {}) as Shape["hooks"],
     convexAuth: declaration.convexAuth,
     moveToV2: declaration.moveToV2,
+    v1Tables: v1TablesOf(declaration.convexAuth, declaration.schema),
     modules: {
       signIn: modules.signIn ?? "userSync",
       engine: modules.engine ?? "userSync",
@@ -500,6 +507,21 @@ export function resolveShape<
       audit: modules.audit ?? "userSync",
     },
   };
+}
+
+/**
+ * Convex Auth v1's tables an app has: all of them on v1 (its `authTables`);
+ * on v2, the ones its declared schema keeps (none without a schema).
+ */
+function v1TablesOf(
+  convexAuth: ConvexAuthV2 | undefined,
+  schema: SchemaLike | undefined,
+): ReadonlySet<string> {
+  const names = Object.keys(CONVEX_AUTH_TABLES).filter(
+    (name) => name !== "users",
+  );
+  if (convexAuth === undefined) return new Set(names);
+  return new Set(names.filter((name) => schema?.tables[name] !== undefined));
 }
 
 /** `users` fields that belong to Convex Auth or the sync: no fold field. */

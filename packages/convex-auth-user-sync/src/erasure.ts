@@ -96,8 +96,11 @@ export async function eraseTraces(
   await deletePlannedKeys(ctx, people);
   await deleteSeparations(ctx, people);
   // Convex Auth v2 keeps its rate limits in its components, keyed by
-  // client IP and user id, never by address: none to delete here.
-  if (shape.convexAuth === undefined) await deleteRateLimits(ctx, people);
+  // client IP and user id, never by address: only v1's, where the app
+  // keeps v1's tables (on v2, for the move), are deleted here.
+  if (shape.v1Tables.has("authRateLimits")) {
+    await deleteRateLimits(ctx, people);
+  }
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
     await ctx.scheduler.runAfter(

@@ -136,7 +136,9 @@ export const syncTables = {
   sync_runs: defineTable(syncRunFields)
     .index("by_status", ["status"])
     // The latest run that syncs, for health (dry runs change nothing).
-    .index("by_dry_run", ["dry_run"]),
+    .index("by_dry_run", ["dry_run"])
+    // One kind of run, real or dry: the v1 -> v2 move's, for its status.
+    .index("by_name_and_dry_run", ["name", "dry_run"]),
 
   // A run's workers: one chain of pages per key range, per phase.
   sync_run_workers: defineTable(syncRunWorkerFields).index(

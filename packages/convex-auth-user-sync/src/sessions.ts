@@ -116,7 +116,12 @@ export async function revokePendingSignIns(
       const user = (await getDoc(ctx, "users", userId)) ?? options.user ?? null;
       await eraseIdentities(ctx, shape, user, userId);
     }
-    return 0;
+    // v1's accounts kept for the move (a waiting password hash, an
+    // address) go with the person too (found by review); v1 serves no
+    // sign-in any more, so a suspension leaves them.
+    if (!(options.deleteAccounts && shape.v1Tables.has("authAccounts"))) {
+      return 0;
+    }
   }
   let deleted = 0;
   const accounts = await byIndex(
@@ -127,14 +132,16 @@ export async function revokePendingSignIns(
     PER_ACCOUNT_LIMIT,
   );
   for (const account of accounts) {
-    const codes = await byIndex(
-      ctx,
-      "authVerificationCodes",
-      "accountId",
-      { accountId: account._id },
-      PER_ACCOUNT_LIMIT,
-    );
-    deleted += await deleteDocs(ctx, "authVerificationCodes", codes);
+    if (shape.v1Tables.has("authVerificationCodes")) {
+      const codes = await byIndex(
+        ctx,
+        "authVerificationCodes",
+        "accountId",
+        { accountId: account._id },
+        PER_ACCOUNT_LIMIT,
+      );
+      deleted += await deleteDocs(ctx, "authVerificationCodes", codes);
+    }
     if (options.deleteAccounts) {
       await ctx.db.delete(
         "authAccounts",

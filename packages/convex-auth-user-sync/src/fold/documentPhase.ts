@@ -84,11 +84,12 @@ export async function documentsAfter(
  */
 export function documentPhase(spec: {
   stream: DocumentStream;
+  /** What the document got; null for one the run does not count. */
   step: (
     ctx: MutationCtx,
     doc: AnyDoc,
     options: SyncOptions,
-  ) => Promise<SyncResult>;
+  ) => Promise<SyncResult | null>;
   blame: (doc: AnyDoc) => Blame;
 }): RunPhase {
   const { stream } = spec;
@@ -121,7 +122,8 @@ export function documentPhase(spec: {
       for (const doc of docs) {
         if (!work.canStep()) break;
         const from = log.length;
-        await work.record(await spec.step(writer, doc, options));
+        const result = await spec.step(writer, doc, options);
+        await work.record(...(result === null ? [] : [result]));
         done.push(doc);
         held.delete(doc._id);
         if (log.slice(from).some((write) => held.has(write.id))) break;

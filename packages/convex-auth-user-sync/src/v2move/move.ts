@@ -28,6 +28,7 @@ type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
 /** The runner phase of the move, and the name of its runs. */
 export const V2_MOVE_PHASE = "v2_move";
+export const V2_MOVE_ORPHANS_PHASE = "v2_move_orphans";
 export const V2_MOVE_RUN = "v2:move";
 
 /**
@@ -91,16 +92,21 @@ const COMPONENT_NAME = { github: "authGithub", google: "authGoogle" } as const;
  * A case of the move for a person. It names no app row (its rows are v1's
  * accounts, in the detail), so it is keyed by the accounts: two findings
  * about one user are two cases, the same finding again writes nothing.
+ * Returns the run's line for it, which names the reason and the ids only:
+ * the detail may quote an address, and a run's lines outlive an erasure
+ * (the case is scrubbed with the person; found by review).
  */
 async function recordMoveCase(
   ctx: MutationCtx,
   userId: string,
   accountIds: readonly string[],
-  detail: string,
+  finding: { reason: string; detail: string },
   options: SyncOptions,
 ): Promise<string> {
-  const description = `review v2_move_identity: ${detail}`;
-  if (options.dryRun) return description;
+  const ids =
+    accountIds.length === 0 ? "" : `, authAccounts ${accountIds.join(", ")}`;
+  const line = `review v2_move_identity: ${finding.reason} (users ${userId}${ids})`;
+  if (options.dryRun) return line;
   const key = reviewKey("v2_move_identity", userId, accountIds);
   const [existing] = await byIndex(ctx, "sync_reviews", "by_key", { key }, 1);
   if (existing === undefined) {
@@ -109,11 +115,11 @@ async function recordMoveCase(
       key,
       user_id: userId,
       row_ids: [],
-      detail,
+      detail: `${finding.reason}: ${finding.detail}`,
       first_seen_at: options.now,
     });
   }
-  return description;
+  return line;
 }
 
 /**
@@ -141,10 +147,20 @@ export async function moveUser(
   let waiting = 0;
   let cases = 0;
   /** A case of the move for this user, counted and listed. */
-  const addCase = async (accountIds: string[], detail: string) => {
+  const addCase = async (
+    accountIds: string[],
+    reason: string,
+    detail: string,
+  ) => {
     cases++;
     changes.push(
-      await recordMoveCase(ctx, userId, accountIds, detail, options),
+      await recordMoveCase(
+        ctx,
+        userId,
+        accountIds,
+        { reason, detail },
+        options,
+      ),
     );
   };
 
@@ -162,7 +178,10 @@ export async function moveUser(
         ctx,
         userId,
         [],
-        `users ${userId} has more than ${MAX_V1_ACCOUNTS} v1 accounts: none moved`,
+        {
+          reason: "too_many_v1_accounts",
+          detail: `users ${userId} has more than ${MAX_V1_ACCOUNTS} v1 accounts: none moved`,
+        },
         options,
       ),
     );
@@ -180,7 +199,8 @@ export async function moveUser(
   for (const review of plan.reviews) {
     await addCase(
       review.accountIds,
-      `${review.reason}: ${review.detail} (authAccounts ${review.accountIds.join(", ")})`,
+      review.reason,
+      `${review.detail} (authAccounts ${review.accountIds.join(", ")})`,
     );
   }
 
@@ -204,7 +224,8 @@ export async function moveUser(
     if (component === undefined) {
       await addCase(
         [move.accountId],
-        `component_not_declared: no ${COMPONENT_NAME[method]} in the declaration's oauth (moveToV2 or convexAuth); the ${method} account stays in v1 (authAccounts ${move.accountId})`,
+        "component_not_declared",
+        `no ${COMPONENT_NAME[method]} in the declaration's oauth (moveToV2 or convexAuth); the ${method} account stays in v1 (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -231,7 +252,8 @@ export async function moveUser(
     if (holders.some((row) => row.userId !== user._id)) {
       await addCase(
         [move.accountId],
-        `account_held_twice_in_v1: v1 gives ${method} account ${move.providerAccountId} to another user too; neither moves (authAccounts ${move.accountId})`,
+        "account_held_twice_in_v1",
+        `v1 gives ${method} account ${move.providerAccountId} to another user too; neither moves (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -245,7 +267,8 @@ export async function moveUser(
     if (holder !== null) {
       await addCase(
         [move.accountId],
-        `account_taken_in_v2: ${COMPONENT_NAME[method]} gives ${method} account ${move.providerAccountId} to users ${holder} (authAccounts ${move.accountId})`,
+        "account_taken_in_v2",
+        `${COMPONENT_NAME[method]} gives ${method} account ${move.providerAccountId} to users ${holder} (authAccounts ${move.accountId})`,
       );
       continue;
     }
@@ -261,7 +284,7 @@ export async function moveUser(
     }
     created++;
     changes.push(
-      `${COMPONENT_NAME[method]} account ${move.providerAccountId}: create for users ${userId} (authAccounts ${move.accountId})`,
+      `${COMPONENT_NAME[method]}: create the account of authAccounts ${move.accountId} for users ${userId}`,
     );
   }
 
@@ -296,14 +319,58 @@ export function v2MovePhase(shape: Shape): RunPhase {
   });
 }
 
+/**
+ * A v1 account naming a user that no longer exists (v1 app code deleted
+ * the user and left its accounts): no user's step sees it, so this step
+ * makes it a case (found by review). It moves nowhere, and may hold a
+ * password hash and an address of someone deleted: the operator deletes
+ * it in v1. Every other account is the users phase's, and is not counted.
+ */
+export async function orphanAccount(
+  ctx: MutationCtx,
+  account: AnyDoc,
+  options: SyncOptions,
+): Promise<SyncResult | null> {
+  const userId = account.userId as GenericId<"users">;
+  if ((await ctx.db.get("users", userId)) !== null) return null;
+  const line = await recordMoveCase(
+    ctx,
+    userId,
+    [account._id],
+    {
+      reason: "account_of_deleted_user",
+      detail: `authAccounts ${account._id} (provider ${String(account.provider)}) names users ${userId}, which no longer exists: it moves nowhere. Delete it in v1 (it may hold a password hash and an address), then dismiss this case.`,
+    },
+    options,
+  );
+  return { outcome: "conflict", userId: null, rowId: null, changes: [line] };
+}
+
+/** The move's second phase: v1's accounts whose user is gone. */
+export function v2MoveOrphansPhase(): RunPhase {
+  return documentPhase({
+    stream: { table: V1_ACCOUNTS, index: "by_creation_time", prefix: {} },
+    step: async (ctx, account, options) =>
+      await orphanAccount(ctx, account, options),
+    blame: (account) => ({
+      rowIds: [],
+      what: `authAccounts row ${account._id} (the v2 move)`,
+    }),
+  });
+}
+
+/** The move's phases, in order: the people, then accounts of nobody. */
+export const V2_MOVE_PHASES = [V2_MOVE_PHASE, V2_MOVE_ORPHANS_PHASE] as const;
+
 /** The move's phases by name, for the engine. */
 export function v2MovePhaseNamed(
   shape: Shape,
   name: string,
 ): RunPhase | undefined {
-  return name === V2_MOVE_PHASE && moveSettings(shape) !== undefined
-    ? v2MovePhase(shape)
-    : undefined;
+  if (moveSettings(shape) === undefined) return undefined;
+  if (name === V2_MOVE_PHASE) return v2MovePhase(shape);
+  if (name === V2_MOVE_ORPHANS_PHASE) return v2MoveOrphansPhase();
+  return undefined;
 }
 
 /**

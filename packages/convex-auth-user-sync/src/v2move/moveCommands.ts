@@ -14,11 +14,11 @@ import type {
 import { v } from "convex/values";
 import { type Actor, CLI_ACTOR, recordAudit } from "../audit.js";
 import type { Shape } from "../declaration.js";
-import { byIndex, deleteDocs } from "../db.js";
+import { byIndex, deleteDocs, rangeQuery } from "../db.js";
 import { appError } from "../errors.js";
 import type { StartRunOptions } from "../runs/runner.js";
 import { syncRunValidator, type SyncRun } from "../validators.js";
-import { moveSettings, V2_MOVE_PHASE, V2_MOVE_RUN } from "./move.js";
+import { moveSettings, V2_MOVE_PHASES, V2_MOVE_RUN } from "./move.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 type QueryCtx = GenericQueryCtx<GenericDataModel>;
@@ -37,13 +37,16 @@ type Engine = {
 
 /** The most cases one rollback call deletes; call again for the rest. */
 export const MAX_ROLLBACK_CASES = 100;
-/** The most recent runs the status and the rollback look through. */
-const RECENT_RUNS = 100;
+/**
+ * The most real runs of the move the status and the rollback count: each
+ * is an operator's start, so more is no move anyone runs.
+ */
+export const MAX_MOVE_RUNS = 1000;
 
 export const v2MoveStatusValidator = v.object({
   /** The latest move run (a dry run included), with its progress. */
   run: v.union(v.null(), syncRunValidator),
-  /** People whose GitHub or Google account the completed runs moved. */
+  /** People whose GitHub or Google account the real runs moved. */
   peopleMoved: v.number(),
   /** Open `v2_move_identity` cases (up to 100 counted). */
   openCases: v.number(),
@@ -60,20 +63,29 @@ export const v2MoveRollbackValidator = v.object({
   summary: v.string(),
 });
 
-/** The move's recent runs, newest first (no index by name: a bounded look). */
-async function recentMoveRuns(ctx: QueryCtx): Promise<SyncRun[]> {
-  const runs = (await ctx.db
-    .query("sync_runs")
+/**
+ * The move's runs of one kind, newest first, by their own index: runs of
+ * other names never crowd them out (found by review).
+ */
+async function moveRuns(
+  ctx: QueryCtx,
+  dryRun: boolean,
+  limit: number,
+): Promise<SyncRun[]> {
+  return (await rangeQuery(ctx, "sync_runs", "by_name_and_dry_run", {
+    name: V2_MOVE_RUN,
+    dry_run: dryRun,
+  })
     .order("desc")
-    .take(RECENT_RUNS)) as SyncRun[];
-  return runs.filter((run) => run.name === V2_MOVE_RUN);
+    .take(limit)) as unknown as SyncRun[];
 }
 
-/** People the completed real runs moved an account of (counted `created`). */
-function peopleMoved(runs: readonly SyncRun[]): number {
-  return runs
-    .filter((run) => !run.dry_run && run.status === "completed")
-    .reduce((sum, run) => sum + run.counts.created, 0);
+/** The latest run of the move, a dry run included. */
+async function latestMoveRun(ctx: QueryCtx): Promise<SyncRun | undefined> {
+  const [real] = await moveRuns(ctx, false, 1);
+  const [dry] = await moveRuns(ctx, true, 1);
+  if (real === undefined || dry === undefined) return real ?? dry;
+  return real._creationTime > dry._creationTime ? real : dry;
 }
 
 async function openMoveCases(ctx: QueryCtx, limit: number) {
@@ -96,6 +108,36 @@ export function makeV2Move(shape: Shape, engine: Engine) {
     }
   }
 
+  /**
+   * People the real runs moved an account of (counted `created`): a failed
+   * or running run's pages count too, from its workers, since what they
+   * moved stays moved (found by review). A later run finds them moved
+   * already and counts them `unchanged`, so no one is counted twice.
+   */
+  async function peopleMoved(ctx: QueryCtx): Promise<number> {
+    let sum = 0;
+    for (const run of await moveRuns(ctx, false, MAX_MOVE_RUNS)) {
+      const counted =
+        run.status === "completed" ? run : await engine.withProgress(ctx, run);
+      sum += counted.counts.created;
+    }
+    return sum;
+  }
+
+  /**
+   * On v2, the move reads v1's tables, which the app keeps in its schema
+   * meanwhile: the declaration must show them, or an erasure during the
+   * move would leave the person's v1 accounts (found by review).
+   */
+  function checkV1TablesDeclared(): void {
+    if (!shape.v1Tables.has("authAccounts")) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        "The v2 move reads Convex Auth v1's tables, which the app keeps in its schema until the move ends: give the declaration that schema (schema: the default export of convex/schema.ts, with v1's authTables), so that an erasure meanwhile deletes the person's v1 accounts too (docs/v2-move.md).",
+      );
+    }
+  }
+
   async function noActiveRun(ctx: MutationCtx): Promise<void> {
     const active = await engine.activeRun(ctx);
     if (active !== null) {
@@ -112,10 +154,11 @@ export function makeV2Move(shape: Shape, engine: Engine) {
     options: { dryRun?: boolean; pageSize?: number; actor?: Actor },
   ): Promise<SyncRun> {
     checkDeclared();
+    checkV1TablesDeclared();
     await noActiveRun(ctx);
     // A failed move is resumed, not started over: two runs would each
     // hold half of what the move did (its counts, the people moved).
-    const failed = (await recentMoveRuns(ctx)).find((run) => !run.dry_run);
+    const [failed] = await moveRuns(ctx, false, 1);
     if (failed?.status === "failed" && options.dryRun !== true) {
       throw appError(
         "CONFLICT",
@@ -131,17 +174,16 @@ export function makeV2Move(shape: Shape, engine: Engine) {
         workers: 1,
         actor: options.actor ?? CLI_ACTOR,
       },
-      [V2_MOVE_PHASE],
+      [...V2_MOVE_PHASES],
     );
   }
 
   async function status(ctx: QueryCtx) {
     checkDeclared();
-    const runs = await recentMoveRuns(ctx);
-    const latest = runs[0];
+    const latest = await latestMoveRun(ctx);
     return {
       run: latest === undefined ? null : await engine.withProgress(ctx, latest),
-      peopleMoved: peopleMoved(runs),
+      peopleMoved: await peopleMoved(ctx),
       openCases: (await openMoveCases(ctx, 100)).length,
     };
   }
@@ -176,7 +218,7 @@ export function makeV2Move(shape: Shape, engine: Engine) {
     const open = await openMoveCases(ctx, MAX_ROLLBACK_CASES + 1);
     const batch = open.slice(0, MAX_ROLLBACK_CASES);
     await deleteDocs(ctx, "sync_reviews", batch);
-    const kept = peopleMoved(await recentMoveRuns(ctx));
+    const kept = await peopleMoved(ctx);
     const summary = `Deleted ${batch.length} open v2_move_identity case(s). The GitHub/Google accounts moved for ${kept} person(s) stay in v2's components (2.0.0 cannot delete them); v1's tables were never changed.`;
     await recordAudit(ctx, {
       action: "v2move:rollback",
