@@ -19,9 +19,7 @@ import {
   type GenericMutationCtx,
   componentsGeneric,
   type FunctionReference,
-  type GenericSchema,
   type HttpRouter,
-  type SchemaDefinition,
 } from "convex/server";
 import { v } from "convex/values";
 import { vi } from "vitest";
@@ -67,16 +65,11 @@ const GITHUB_EMAILS_ENDPOINT = "https://api.github.com/user/emails";
 /**
  * A fresh app with every component convex.config.ts mounts, under the same
  * names; `extraModules` adds test-only modules (cost.helpers.ts's
- * COST_MODULES), `appSchema` another schema (v2Move.helpers.ts's, which
- * keeps v1's tables). Call `vi.useFakeTimers()` first: the email method schedules
+ * COST_MODULES). Call `vi.useFakeTimers()` first: the email method schedules
  * its challenge cleanup (a batch worker), which must not run after the test.
  */
-export function newTest(
-  extraModules: typeof modules = {},
-  appSchema: SchemaDefinition<GenericSchema, boolean> = schema,
-) {
-  // Typed as the app's schema: a test schema only adds tables to it.
-  const t = convexTest(appSchema as typeof schema, {
+export function newTest(extraModules: typeof modules = {}) {
+  const t = convexTest(schema, {
     ...modules,
     ...extraModules,
   });

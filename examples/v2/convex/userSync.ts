@@ -19,6 +19,7 @@ export const { createUser, onSignIn } = userSync.convexAuthV2Callbacks({
 export const {
   completeSignIn,
   endSessions,
+  expireSignUp,
   runPage,
   processPage,
   supervise,

@@ -28,6 +28,7 @@ import { type GenericId, v } from "convex/values";
 import { assertConvexAuthV1, assertConvexAuthV2 } from "./compat.js";
 import type { AnyDoc, Shape } from "./declaration.js";
 import { endSessions } from "./sessions.js";
+import { expireSignUp } from "./unfinishedSignUps.js";
 import { appError } from "./errors.js";
 import {
   normalizeEmail,
@@ -159,9 +160,10 @@ export function makeConvexAuthAdapter(shape: Shape) {
   /**
    * The completed sign-in's sync, and the continuation that ends sessions
    * beyond one page, built with the app's raw internal mutation builder.
-   * Export both from `shape.modules.signIn`.
+   * Export them from `shape.modules.signIn` (`expireSignUp` on Convex
+   * Auth v2 only).
    *
-   * @example export const { completeSignIn, endSessions } = userSync.signInFunctions({ internalMutation });
+   * @example export const { completeSignIn, endSessions, expireSignUp } = userSync.signInFunctions({ internalMutation });
    */
   function functions(builders: {
     internalMutation: MutationBuilder<GenericDataModel, "internal">;
@@ -173,6 +175,20 @@ export function makeConvexAuthAdapter(shape: Shape) {
         returns: v.null(),
         handler: async (ctx, { userId }) => {
           await endSessions(ctx, shape, userId);
+          return null;
+        },
+      }),
+
+      /**
+       * Convex Auth v2: erases a sign-up whose emailed code was never
+       * entered (unfinishedSignUps.ts); scheduled by createUser, never on
+       * v1.
+       */
+      expireSignUp: builders.internalMutation({
+        args: { userId: v.id("users") },
+        returns: v.null(),
+        handler: async (ctx, { userId }) => {
+          await expireSignUp(ctx, shape, userId);
           return null;
         },
       }),

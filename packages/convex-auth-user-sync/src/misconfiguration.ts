@@ -45,6 +45,7 @@ function namesSyncModule(module: string, message: string): boolean {
     message.includes(`"${module}"`) ||
     message.includes(`${module}:completeSignIn`) ||
     message.includes(`${module}:endSessions`) ||
+    message.includes(`${module}:expireSignUp`) ||
     message.includes(`${module}.js`)
   );
 }

@@ -170,10 +170,30 @@ export async function componentAddress(
 }
 
 /**
- * Whether `user` still proves `address`: a password account's address is
- * the email component's (it may have been changed away since `users`
- * last heard); any other's is the one its provider verified at its last
- * sign-in, on `users`.
+ * The addresses a user holds verified now, where the email component is
+ * the authority (a password account: v2 changes its address without
+ * telling the app); undefined for any other account, whose address is the
+ * one its provider verified at its last sign-in, on `users`. The one rule
+ * both a link (stillProves) and the duplicate-holder check (holdsStill)
+ * follow: every verified address the component holds, not the primary
+ * alone.
+ */
+async function heldByComponent(
+  ctx: GenericQueryCtx<GenericDataModel>,
+  shape: Shape,
+  user: AnyDoc,
+): Promise<string[] | undefined> {
+  const email = shape.convexAuth?.email;
+  if (email === undefined || !hasPasswordAddress(user)) return undefined;
+  const addresses = await ctx.runQuery(email.verifiedEmails.getEmails, {
+    userId: user._id,
+  });
+  return addresses.map((entry) => entry.email);
+}
+
+/**
+ * Whether `user` still proves `address`, as typed (a link matches the
+ * exact address, as v1's default did): see heldByComponent.
  */
 export async function stillProves(
   ctx: GenericQueryCtx<GenericDataModel>,
@@ -181,14 +201,11 @@ export async function stillProves(
   user: AnyDoc,
   address: string,
 ): Promise<boolean> {
-  const email = shape.convexAuth?.email;
-  if (email === undefined || !hasPasswordAddress(user)) {
+  const held = await heldByComponent(ctx, shape, user);
+  if (held === undefined) {
     return user.email === address && user.emailVerificationTime !== undefined;
   }
-  const addresses = await ctx.runQuery(email.verifiedEmails.getEmails, {
-    userId: user._id,
-  });
-  return addresses.some((entry) => entry.email === address);
+  return held.includes(address);
 }
 
 /**
@@ -212,10 +229,11 @@ export async function refreshProvenAddress(
 }
 
 /**
- * Whether an app row that holds `address` verified still holds it for its
- * account: on Convex Auth v2 a password account may have changed its
- * address since (the row learns it at the account's next sign-in). A row
- * in no pair, or on v1, holds what it says.
+ * Whether an app row that holds `address` (a key) verified still holds it
+ * for its account: on Convex Auth v2 a password account may have changed
+ * its address since (the row learns it at the account's next sign-in),
+ * by the same rule as stillProves. A row in no pair, or on v1, holds what
+ * it says.
  */
 export async function holdsStill(
   ctx: GenericQueryCtx<GenericDataModel>,
@@ -228,8 +246,9 @@ export async function holdsStill(
   if (typeof userId !== "string") return true;
   const user = await getDoc(ctx, "users", userId);
   if (user === null) return true;
-  const held = await componentAddress(ctx, shape, user);
+  const held = await heldByComponent(ctx, shape, user);
   return (
-    held === undefined || held === null || normalizeEmail(held) === address
+    held === undefined ||
+    held.some((email) => normalizeEmail(email) === address)
   );
 }

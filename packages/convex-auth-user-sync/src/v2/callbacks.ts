@@ -26,6 +26,7 @@ import type { AnyDoc, Shape } from "../declaration.js";
 import { appError } from "../errors.js";
 import { makeSignInSync } from "../signInSync.js";
 import { getDoc, verifiedUsersWithEmail } from "../steps.js";
+import { scheduleSignUpExpiry } from "../unfinishedSignUps.js";
 import { componentAddress, stillProves } from "../v2Identities.js";
 import {
   type MethodProof,
@@ -67,11 +68,22 @@ export function makeConvexAuthV2Adapter(shape: Shape) {
     }
     // 2. A user of its own, pending until its first completed sign-in.
     const now = Date.now();
-    return await ctx.db.insert("users", {
+    const userId = (await ctx.db.insert("users", {
       ...proofFields(proof, null, now),
       authMethods: withMethod(undefined, proof),
       pendingFirstSignIn: true,
-    });
+    })) as GenericId<"users">;
+    // 3. A sign-up finished later, by an emailed code: erased if it never
+    //    is (unfinishedSignUps.ts). A failure to schedule is recorded,
+    //    never the reason a sign-up fails.
+    if (proof.emailFromComponent) {
+      try {
+        await scheduleSignUpExpiry(ctx, shape, userId);
+      } catch (error) {
+        await recordFailure(ctx, userId, error);
+      }
+    }
+    return userId;
   }
 
   /** onSignIn: see the module's comment. */
