@@ -68,11 +68,11 @@ export function makeConvexAuthV2Adapter(shape: Shape) {
     }
     // 2. A user of its own, pending until its first completed sign-in.
     const now = Date.now();
-    const userId = (await ctx.db.insert("users", {
+    const userId: GenericId<"users"> = await ctx.db.insert("users", {
       ...proofFields(proof, null, now),
       authMethods: withMethod(undefined, proof),
       pendingFirstSignIn: true,
-    })) as GenericId<"users">;
+    });
     // 3. A sign-up finished later, by an emailed code: erased if it never
     //    is (unfinishedSignUps.ts). A failure to schedule is recorded,
     //    never the reason a sign-up fails.
