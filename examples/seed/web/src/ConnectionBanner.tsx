@@ -7,7 +7,9 @@
 import { useConvexConnectionState } from "convex/react";
 import { useEffect, useState } from "react";
 
-/** How long a first connection may take before the banner says so. */
+/** How long a first connection may take before the banner says it waits. */
+const CONNECTING_AFTER_MS = 1_000;
+/** How long before the banner says the server cannot be reached. */
 const UNREACHABLE_AFTER_MS = 5_000;
 /** A drop shorter than this (a socket replaced) is no outage. */
 const OFFLINE_AFTER_MS = 800;
@@ -22,12 +24,13 @@ export function ConnectionBanner() {
 
   useEffect(() => {
     if (!hasEverConnected) {
-      setShown("connecting");
-      const timer = setTimeout(
-        () => setShown("unreachable"),
-        UNREACHABLE_AFTER_MS,
-      );
-      return () => clearTimeout(timer);
+      // A first connection is quick: say nothing for a moment, then that
+      // it is under way, then that it fails.
+      const timers = [
+        setTimeout(() => setShown("connecting"), CONNECTING_AFTER_MS),
+        setTimeout(() => setShown("unreachable"), UNREACHABLE_AFTER_MS),
+      ];
+      return () => timers.forEach(clearTimeout);
     }
     if (!isWebSocketConnected) {
       const timer = setTimeout(() => setShown("offline"), OFFLINE_AFTER_MS);

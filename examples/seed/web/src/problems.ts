@@ -23,22 +23,21 @@ export type Problem = {
  */
 export const PASSWORD_RULE = "Use at least 8 characters.";
 
-// A wrong password and an unknown address read the same: the message must
-// not tell anyone whether an account exists.
+// A wrong password, an unknown address and an account locked after too
+// many failures read the same: the message must not tell anyone whether
+// an account exists (only an existing account can be locked).
 const WRONG_CREDENTIALS =
-  "That email and password don't match. Check both and try again.";
+  "That email and password don't match. Check both and try again; after many failed attempts, wait a few minutes first.";
+const SIGN_IN_FAILED: Problem = {
+  text: WRONG_CREDENTIALS,
+  code: "SIGN_IN_FAILED",
+};
 
 /** Convex Auth's failures, by the word its error carries. */
 const AUTH_PROBLEMS: [RegExp, Problem][] = [
-  [/\bInvalidSecret\b/, { text: WRONG_CREDENTIALS, code: "SIGN_IN_FAILED" }],
-  [/\bInvalidAccountId\b/, { text: WRONG_CREDENTIALS, code: "SIGN_IN_FAILED" }],
-  [
-    /\bTooManyFailedAttempts\b/,
-    {
-      text: "Too many attempts to sign in to this account. Wait a few minutes, then try again.",
-      code: "TOO_MANY_ATTEMPTS",
-    },
-  ],
+  [/\bInvalidSecret\b/, SIGN_IN_FAILED],
+  [/\bInvalidAccountId\b/, SIGN_IN_FAILED],
+  [/\bTooManyFailedAttempts\b/, SIGN_IN_FAILED],
   [
     /\bInvalid password\b/,
     {
@@ -49,6 +48,8 @@ const AUTH_PROBLEMS: [RegExp, Problem][] = [
   [
     /\bAccount .* already exists\b/,
     {
+      // Creating an account cannot help saying this much: the address is
+      // taken. Signing in never says it.
       text: "This address already has an account. Sign in instead, or use another address.",
       code: "ACCOUNT_EXISTS",
     },
