@@ -306,6 +306,21 @@ describe.skipIf(executablePath === undefined)("the console's frame", () => {
       await phone.textContent('[data-testid="profile-message"]'),
     ).toContain("nothing was sent");
     expect(sentByPhone).toHaveLength(1);
+
+    // A refused edit is announced as a problem, in words, with its code.
+    await phone.fill('input[name="name"]', "   ");
+    await phone.click('[data-testid="profile-save"]');
+    const problem = phone.locator('[data-testid="profile-problem"]');
+    await problem.waitFor();
+    expect(await problem.getAttribute("role")).toBe("alert");
+    expect(await problem.textContent()).toContain("Name is empty.");
+    expect(
+      await problem.locator('[data-testid="problem-code"]').textContent(),
+    ).toBe("INVALID_ARGUMENT");
+    expect(await phone.locator('[data-testid="profile-message"]').count()).toBe(
+      0,
+    );
+    expect(await axeViolations(phone)).toEqual([]);
     await wide.context().close();
     await phone.context().close();
   });

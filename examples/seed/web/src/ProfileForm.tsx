@@ -19,6 +19,9 @@ import {
 
 type Me = NonNullable<FunctionReturnType<typeof api.users.getCurrentUser>>;
 
+/** convex/inputs.ts LIMITS (name, company, role): the server's bound. */
+const MAX_LENGTH = 100;
+
 const LABELS: Record<ProfileField, string> = {
   name: "Name",
   company: "Company",
@@ -133,6 +136,7 @@ export function ProfileForm({ me }: { me: Me }) {
           <input
             name={field}
             value={values[field]}
+            maxLength={MAX_LENGTH}
             onChange={(event) => set(field, event.target.value)}
           />
         </label>

@@ -95,7 +95,7 @@ export function explain(error: unknown): Problem {
     // to the code's sentence.
     const text =
       typeof data?.message === "string" && data.message !== ""
-        ? data.message
+        ? sentence(data.message)
         : (CODE_TEXT[code] ?? "The server refused this request.");
     return { text, code };
   }
@@ -114,4 +114,10 @@ export function explain(error: unknown): Problem {
     code: "UNEXPECTED",
     detail: message,
   };
+}
+
+/** A message as a sentence: "name is empty" reads "Name is empty." */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
 }
