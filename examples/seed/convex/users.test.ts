@@ -146,6 +146,34 @@ describe("updateUserProfile", () => {
     expect(await readTables(t)).toEqual(before);
   });
 
+  test("a field left out stays as it is on both tables: a second tab's edit of one field keeps the first tab's", async () => {
+    const t = newBackend();
+    const { asUser } = await signInWithOAuth(t, ada);
+    await asUser.mutation(api.users.updateUserProfile, {
+      name: "Ada",
+      company: "Acme",
+      role: "Dev",
+    });
+    // One tab renames; another, opened before, changes the company alone
+    // (the console sends only the fields the person changed).
+    await asUser.mutation(api.users.updateUserProfile, { name: "Countess" });
+    const me = await asUser.mutation(api.users.updateUserProfile, {
+      company: "Analytical Society",
+    });
+    expect(me).toMatchObject({
+      name: "Countess",
+      company: "Analytical Society",
+      role: "Dev",
+    });
+    const { users, authUsers } = await readTables(t);
+    expect(users[0]).toMatchObject({ name: "Countess" });
+    expect(authUsers[0]).toMatchObject({
+      full_name: "Countess",
+      company: "Analytical Society",
+      role: "Dev",
+    });
+  });
+
   test("an empty company or role clears it", async () => {
     const t = newBackend();
     const { asUser } = await signInWithOAuth(t, ada);

@@ -9,109 +9,38 @@
  * Skipped, saying so, where no Chromium is installed
  * (`apt-get install -y chromium`; .ci/run installs it).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER } from "./demoAccounts";
+import {
+  type Demo,
+  shoot,
+  signIn as signInAt,
+  startDemo,
+  warnIfNoChromium,
+} from "./browser.helpers";
+import { DEMO_ADMIN, DEMO_USER } from "./demoAccounts";
 
-const seedDir = join(import.meta.dirname, "..");
+const executablePath = warnIfNoChromium("the web console's browser test");
 
-/** Debian's Chromium, or the one CHROMIUM_PATH names. */
-function findChromium(): string | undefined {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-  ];
-  return candidates.find(
-    (path): path is string => path !== undefined && existsSync(path),
-  );
-}
+let demo: Demo;
 
-const executablePath = findChromium();
-if (executablePath === undefined) {
-  console.warn(
-    "SKIPPED the web console's browser test: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH).",
-  );
-}
-
-const screenshots = resolve(
-  process.env.SCREENSHOTS_DIR ?? join(seedDir, ".screenshots"),
-);
-
-let demo: ChildProcess;
-let origin: string;
-let browser: Browser;
-/** Uncaught errors in the console's pages: there must be none. */
-const pageErrors: string[] = [];
-
-/** Starts `npm run demo:web`'s script on a free port; resolves with its address. */
-function startDemo(): Promise<string> {
-  // Node itself (tsx as its loader), so that killing it ends the server.
-  demo = spawn(process.execPath, ["--import", "tsx", "scripts/webDemo.ts"], {
-    cwd: seedDir,
-    env: { ...process.env, PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let output = "";
-    demo.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Console: (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match) resolvePromise(match[1]!);
-    });
-    demo.on("exit", (code) =>
-      reject(new Error(`demo:web exited (${code}): ${output}`)),
-    );
-  });
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(origin);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', DEMO_PASSWORD);
-  await page.click('[data-testid="password-submit"]');
-  await expect
-    .poll(() => page.textContent('[data-testid="signed-in-as"]'), {
-      timeout: 30_000,
-    })
-    .toContain(email);
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(screenshots, { recursive: true });
-  await page.screenshot({ path: join(screenshots, name) });
-}
+const signIn = (page: Page, email: string) =>
+  signInAt(page, demo.origin, email);
 
 describe.skipIf(executablePath === undefined)("the web console", () => {
   beforeAll(async () => {
-    origin = await startDemo();
-    browser = await chromium.launch({
-      executablePath,
-      // Root in a container has no user namespaces for Chromium's sandbox.
-      args: ["--no-sandbox"],
-    });
+    demo = await startDemo(executablePath!);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    demo?.kill("SIGTERM");
+    await demo?.stop();
   });
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(demo.pageErrors.splice(0)).toEqual([]);
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1200, height: 760 },
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    return page;
-  }
+  const newPage = () => demo.newPage();
 
   test("a user signs in with a password and edits their profile", async () => {
     const page = await newPage();

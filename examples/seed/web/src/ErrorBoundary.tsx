@@ -1,5 +1,5 @@
 import { Component, type ReactNode } from "react";
-import { errorText } from "./format";
+import { ProblemNote } from "./Notice";
 
 /** Shows a page's error (a refused query, say) instead of a blank screen. */
 export class ErrorBoundary extends Component<
@@ -14,11 +14,7 @@ export class ErrorBoundary extends Component<
 
   render() {
     if (this.state.error !== null) {
-      return (
-        <p className="error" role="alert">
-          {errorText(this.state.error)}
-        </p>
-      );
+      return <ProblemNote error={this.state.error} />;
     }
     return this.props.children;
   }

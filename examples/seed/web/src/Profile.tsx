@@ -4,15 +4,16 @@ import { useMutation } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { errorText, time } from "./format";
+import { time } from "./format";
+import { ProblemNote } from "./Notice";
+import { ProfileForm } from "./ProfileForm";
 
 type Me = NonNullable<FunctionReturnType<typeof api.users.getCurrentUser>>;
 
 export function Profile({ me }: { me: Me }) {
-  const update = useMutation(api.users.updateUserProfile);
   const remove = useMutation(api.users.deleteAccount);
   const { signOut } = useAuthActions();
-  const [message, setMessage] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ caught: unknown } | null>(null);
   const [confirming, setConfirming] = useState(false);
   return (
     <div className="columns">
@@ -35,50 +36,17 @@ export function Profile({ me }: { me: Me }) {
           <dd>{time(me.lastLoginAt)}</dd>
           <dt>Member since</dt>
           <dd>{time(me.createdAt)}</dd>
-          <dt>Ids</dt>
-          <dd className="mono">
-            users {me.userId ?? "—"} · auth_users {me.authUserId ?? "—"}
+          <dt>For support</dt>
+          <dd className="muted small">
+            <span className="mono">users {me.userId ?? "—"}</span>
+            <br />
+            <span className="mono">auth_users {me.authUserId ?? "—"}</span>
           </dd>
         </dl>
       </section>
       <section className="card">
         <h2>Edit</h2>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            const form = new FormData(event.currentTarget);
-            const text = (name: string) => {
-              const value = form.get(name);
-              return typeof value === "string" ? value : "";
-            };
-            setMessage(null);
-            update({
-              name: text("name"),
-              company: text("company"),
-              role: text("role"),
-            }).then(
-              () => setMessage("Saved."),
-              (e: unknown) => setMessage(errorText(e)),
-            );
-          }}
-        >
-          <label>
-            Name
-            <input name="name" defaultValue={me.name ?? ""} required />
-          </label>
-          <label>
-            Company
-            <input name="company" defaultValue={me.company ?? ""} />
-          </label>
-          <label>
-            Role
-            <input name="role" defaultValue={me.role ?? ""} />
-          </label>
-          <button type="submit" data-testid="profile-save">
-            Save
-          </button>
-          {message !== null && <p data-testid="profile-message">{message}</p>}
-        </form>
+        <ProfileForm me={me} />
         <h2>Delete my account</h2>
         {confirming ? (
           <div className="preview">
@@ -93,7 +61,7 @@ export function Profile({ me }: { me: Me }) {
               onClick={() =>
                 void remove({}).then(
                   () => signOut(),
-                  (e: unknown) => setMessage(errorText(e)),
+                  (e: unknown) => setProblem({ caught: e }),
                 )
               }
             >
@@ -106,6 +74,7 @@ export function Profile({ me }: { me: Me }) {
             Delete my account…
           </button>
         )}
+        {problem !== null && <ProblemNote error={problem.caught} />}
       </section>
     </div>
   );

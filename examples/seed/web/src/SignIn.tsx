@@ -5,12 +5,14 @@
  */
 import { useAuthActions } from "@convex-dev/auth/react";
 import { useState } from "react";
-import { errorText } from "./format";
+import { ProblemNote } from "./Notice";
+import { PASSWORD_RULE } from "./problems";
 
 export function SignIn() {
   const { signIn } = useAuthActions();
   const [flow, setFlow] = useState<"signIn" | "signUp">("signIn");
-  const [error, setError] = useState<string | null>(null);
+  // The failure as caught (shown in words by ProblemNote), or null.
+  const [error, setError] = useState<{ caught: unknown } | null>(null);
   const [busy, setBusy] = useState(false);
   const attempt = async (run: () => Promise<unknown>) => {
     setBusy(true);
@@ -18,13 +20,13 @@ export function SignIn() {
     try {
       await run();
     } catch (e) {
-      setError(errorText(e));
+      setError({ caught: e });
     } finally {
       setBusy(false);
     }
   };
   return (
-    <main className="narrow">
+    <main id="main" className="narrow" tabIndex={-1}>
       <h1>User sync console</h1>
       <form
         className="card"
@@ -44,10 +46,22 @@ export function SignIn() {
           <input
             name="password"
             type="password"
-            autoComplete="current-password"
+            autoComplete={
+              flow === "signIn" ? "current-password" : "new-password"
+            }
+            aria-describedby={flow === "signUp" ? "password-rule" : undefined}
             required
           />
         </label>
+        {flow === "signUp" && (
+          <p
+            id="password-rule"
+            className="muted small"
+            data-testid="password-rule"
+          >
+            {PASSWORD_RULE}
+          </p>
+        )}
         <input name="flow" type="hidden" value={flow} />
         <button type="submit" disabled={busy} data-testid="password-submit">
           {flow === "signIn" ? "Sign in" : "Sign up"}
@@ -55,16 +69,18 @@ export function SignIn() {
         <button
           type="button"
           className="link"
-          onClick={() => setFlow(flow === "signIn" ? "signUp" : "signIn")}
+          data-testid="switch-flow"
+          onClick={() => {
+            setFlow(flow === "signIn" ? "signUp" : "signIn");
+            setError(null);
+          }}
         >
           {flow === "signIn"
             ? "No account? Sign up"
             : "Have an account? Sign in"}
         </button>
         {error !== null && (
-          <p className="error" role="alert">
-            {error}
-          </p>
+          <ProblemNote error={error.caught} testId="sign-in-error" />
         )}
       </form>
       <div className="card row">

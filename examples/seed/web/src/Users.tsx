@@ -7,8 +7,9 @@ import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { show, showField, time } from "./format";
 
-export function Users() {
-  const [query, setQuery] = useState("");
+/** `id`: the user the address names (/users/<id>), searched for at once. */
+export function Users({ id }: { id?: string }) {
+  const [query, setQuery] = useState(id ?? "");
   const matches = useQuery(
     api.console.searchUsers,
     query.trim() === "" ? "skip" : { query },
