@@ -81,7 +81,9 @@ export function withSearchText<Ctx extends { db: Writer }>(ctx: Ctx): Ctx {
         return overrides[property as keyof typeof overrides];
       }
       const member = Reflect.get(target, property, receiver) as unknown;
-      return typeof member === "function" ? member.bind(target) : member;
+      return typeof member === "function"
+        ? (member as (...args: unknown[]) => unknown).bind(target)
+        : member;
     },
   });
   return { ...ctx, db: wrapped };

@@ -276,7 +276,7 @@ describe("declaration", () => {
           email: "emailKey",
           emailVerified: "emailVerified",
           nickname: "nickname",
-        },
+        } as const,
         derived,
       },
     });
