@@ -85,10 +85,14 @@ export function UserPage({ id }: { id: string }) {
             </tr>
           </thead>
           <tbody>
-            {person.fields.map((field) => (
-              <tr key={field.appField}>
+            {person.fields.map((field, index) => (
+              <tr key={`${field.usersField}:${field.appField}`}>
                 <th scope="row" data-label="Field">
                   {fieldLabel(field.appField)}
+                  {person.fields
+                    .slice(0, index)
+                    .some((other) => other.appField === field.appField) &&
+                    ", its copy for the fold"}
                   <div className="muted small mono">
                     {field.usersField} / {field.appField}
                   </div>
