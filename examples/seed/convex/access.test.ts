@@ -83,6 +83,8 @@ async function world() {
     email: "sam@example.com",
     status: "suspended",
   });
+  // The imported row's directory search text, as an operator backfills it.
+  await t.mutation(internal.directory.backfillSearchText, {});
   const { authUsers, reviews } = await readTables(t);
   const rowOf = (userId: Id<"users">) =>
     authUsers.find((row) => row.convex_user_id === userId)!._id;
@@ -339,6 +341,19 @@ const ACCESS: Record<string, Probe[]> = {
   ],
   "console:searchUsers": [
     { what: "", args: () => ({ query: "grace" }), expect: adminOnly },
+  ],
+  "directory:page": [
+    {
+      what: "",
+      args: () => ({ paginationOpts: { numItems: 5, cursor: null } }),
+      expect: adminOnly,
+    },
+  ],
+  "directory:search": [
+    { what: "", args: () => ({ query: "grace" }), expect: adminOnly },
+  ],
+  "directory:person": [
+    { what: "", args: (w) => ({ id: w.bob.userId }), expect: adminOnly },
   ],
   "console:auditLog": [
     {

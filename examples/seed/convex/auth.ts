@@ -1,5 +1,6 @@
 import { convexAuth } from "@convex-dev/auth/server";
 import { providers } from "./providers";
+import { withSearchText } from "./searchTextWrites";
 import { userSync } from "./sync";
 
 /**
@@ -13,5 +14,35 @@ import { userSync } from "./sync";
  */
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
   providers: [...providers],
-  callbacks: userSync.callbacks(),
+  callbacks: withSearchTextCallbacks(userSync.callbacks()),
 });
+
+/**
+ * The sync's callbacks with a database that keeps the directory's search
+ * text (searchTextWrites.ts): they write auth_users inside Convex Auth's
+ * own transactions, which no builder of functions.ts wraps.
+ */
+function withSearchTextCallbacks(
+  callbacks: ReturnType<typeof userSync.callbacks>,
+): ReturnType<typeof userSync.callbacks> {
+  const {
+    beforeSessionCreation,
+    afterUserCreatedOrUpdated,
+    createOrUpdateUser,
+  } = callbacks;
+  return {
+    ...callbacks,
+    ...(beforeSessionCreation && {
+      beforeSessionCreation: (ctx, args) =>
+        beforeSessionCreation(withSearchText(ctx), args),
+    }),
+    ...(afterUserCreatedOrUpdated && {
+      afterUserCreatedOrUpdated: (ctx, args) =>
+        afterUserCreatedOrUpdated(withSearchText(ctx), args),
+    }),
+    ...(createOrUpdateUser && {
+      createOrUpdateUser: (ctx, args) =>
+        createOrUpdateUser(withSearchText(ctx), args),
+    }),
+  };
+}

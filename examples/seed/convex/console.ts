@@ -199,7 +199,7 @@ export const dismiss = adminSyncMutation({
 /** How many matches a search returns. */
 const SEARCH_LIMIT = 10;
 
-const fieldReportValidator = v.object({
+export const fieldReportValidator = v.object({
   usersField: v.string(),
   appField: v.string(),
   owner: v.union(v.literal("provider"), v.literal("app"), v.literal("latest")),

@@ -21,6 +21,7 @@ import {
 } from "./_generated/server";
 import type { Actor } from "convex-auth-user-sync";
 import { appError } from "./errors";
+import { withSearchText, wrapMutationBuilder } from "./searchTextWrites";
 import { userSync } from "./sync";
 
 // The sync's triggers on `users` and `auth_users` (their writes use the raw
@@ -42,10 +43,13 @@ export const action = rawAction;
  *
  * @example export const promote = internalMutation({ args: {...}, returns: v.null(), handler: ... });
  */
-export const mutation = customMutation(rawMutation, customCtx(triggers.wrapDB));
+export const mutation = customMutation(
+  rawMutation,
+  customCtx((ctx) => triggers.wrapDB(withSearchText(ctx))),
+);
 export const internalMutation = customMutation(
   rawInternalMutation,
-  customCtx(triggers.wrapDB),
+  customCtx((ctx) => triggers.wrapDB(withSearchText(ctx))),
 );
 
 /**
@@ -53,9 +57,13 @@ export const internalMutation = customMutation(
  * bulk sync, account commands). Their writes are already planned by the field
  * map, and a provider value they copy must not be mistaken for an app edit,
  * so they bypass the triggers. App code uses `mutation`/`internalMutation`.
+ * All of them keep the directory's search text (searchTextWrites.ts).
  */
-export const syncMutation = rawMutation;
-export const internalSyncMutation = rawInternalMutation;
+export const syncMutation = wrapMutationBuilder(rawMutation, withSearchText);
+export const internalSyncMutation = wrapMutationBuilder(
+  rawInternalMutation,
+  withSearchText,
+);
 
 /** The signed-in user, in both tables. */
 export type Caller = {

@@ -78,6 +78,10 @@ export default defineSchema({
     last_login_at: v.optional(v.number()),
     created_at: v.number(),
     updated_at: v.number(),
+    // The user directory's search words: the name's words and the
+    // address's parts, kept by every write of the app's functions
+    // (searchTextWrites.ts). Absent on rows written before it.
+    search_text: v.optional(v.string()),
   })
     // The sync's indexes (names derived from the fields, see indexNames).
     .index("by_convex_user_id", ["convex_user_id"])
@@ -88,7 +92,10 @@ export default defineSchema({
     ])
     .index("by_email_and_email_verified", ["email", "email_verified"])
     // The suspended holders of an address, for the sign-in's check.
-    .index("by_email_and_status", ["email", "status"]),
+    .index("by_email_and_status", ["email", "status"])
+    // The user directory: newest accounts first, and search by words.
+    .index("by_created_at", ["created_at"])
+    .searchIndex("search_text", { searchField: "search_text" }),
 
   starter_templates: defineTable({
     // The owner's auth_users row, or, once the fold re-points it, their

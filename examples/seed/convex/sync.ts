@@ -71,6 +71,9 @@ export const declaration = {
       full_name: "fullName",
       avatar_url: "avatarUrl",
     },
+    // The directory's search words (searchTextWrites.ts): made from the
+    // name and address, whose homes keep them.
+    derived: ["search_text"],
     references: [
       {
         table: "starter_templates",

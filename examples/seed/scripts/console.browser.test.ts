@@ -154,15 +154,18 @@ describe.skipIf(executablePath === undefined)("the web console", () => {
     await page.locator('[data-testid="audit-entry"] summary').first().click();
     await shoot(page, "console-audit.png");
 
-    // Grace's pair, as user search shows it.
+    // Grace's pair, as the user directory and her page show it.
     await page.click('[data-testid="tab-users"]');
     await page.fill('[data-testid="user-search"]', "grace@");
     await page.waitForSelector('[data-testid="user-match"]');
     const match = await page.textContent('[data-testid="user-match"]');
+    expect(match).toContain("Paired both ways");
+    await page.click('[data-testid="user-match"] [data-testid="user-link"]');
+    await page.waitForSelector('[data-testid="user-page"]');
+    const person = await page.textContent('[data-testid="user-page"]');
     // The legacy row's name, kept as chosen when it was linked.
-    expect(match).toContain("paired");
-    expect(match).toContain("Grace Hopper");
-    expect(match).toContain("user's choice");
+    expect(person).toContain("Grace Hopper");
+    expect(person).toContain("user's choice");
     await shoot(page, "console-users.png");
     await page.context().close();
   });

@@ -112,6 +112,11 @@ async function seed(t: Backend): Promise<void> {
       }),
   );
   await t.mutation(internal.userSync.syncUser, { authUserId: orphan });
+
+  // The rows above were written raw, as an import is: the directory's
+  // search text, as an operator would backfill it (its later pages run
+  // from the scheduler).
+  await t.mutation(internal.directory.backfillSearchText, {});
 }
 
 /** Seeds the backend and serves the console; resolves once listening. */

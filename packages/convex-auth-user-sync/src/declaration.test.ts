@@ -267,6 +267,25 @@ describe("declaration", () => {
       emailVerified: "emailVerified",
       nickname: "nickname",
     });
+    expect([...fold.derived]).toEqual([]);
+    // A derived field (computed by the app) has no home, and may not have one.
+    const foldOf = (derived: ("plan" | "nickname")[]) => ({
+      ...declaration,
+      fold: {
+        fields: {
+          email: "emailKey",
+          emailVerified: "emailVerified",
+          nickname: "nickname",
+        } as const,
+        derived,
+      },
+    });
+    expect([
+      ...defineUserSync<DataModel>()(foldOf(["plan"])).shape.fold!.derived,
+    ]).toEqual(["plan"]);
+    expect(() => defineUserSync<DataModel>()(foldOf(["nickname"]))).toThrow(
+      /fold\.derived: members\.nickname is mirrored or has a home/,
+    );
     // The types refuse these (the homes missing are refused at load).
     expect(() =>
       defineUserSync<DataModel>()({

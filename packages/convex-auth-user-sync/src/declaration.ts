@@ -285,6 +285,12 @@ export type FoldDeclaration<
   /** Fields of other tables holding an app-table id. */
   references?: readonly FoldReference<DataModel>[];
   /**
+   * App fields the app computes from others at every write (a search
+   * text): they need no home, the fold's verify and single-table writes
+   * pass them over, and retire drops them with the row.
+   */
+  derived?: readonly FieldOf<DataModel, Table>[];
+  /**
    * The app's hooks once writes have stopped (stage `writes_stopped` on,
    * docs/fold.md): the app table is no longer written, so they receive the
    * user alone. Without them, the matching `hooks` entry is not called in
@@ -335,6 +341,8 @@ export type FoldShape = {
   references: { table: string; field: string; index: string }[];
   /** Each app field's home on `users` (fold fields and mirrored ones). */
   homes: ReadonlyMap<string, string>;
+  /** App fields computed from others, with no home (fold.derived). */
+  derived: ReadonlySet<string>;
   /** The `users` field holding the email key, and its index with status. */
   emailKey: string;
   usersByEmailKeyStatus: string;
@@ -601,6 +609,14 @@ function resolveFold<
       });
     }
   }
+  const derived = new Set((fold.derived ?? []).map(String));
+  for (const app of derived) {
+    if (homes.has(app) || mirrored.has(app)) {
+      problems.push(
+        `fold.derived: ${declaration.table}.${app} is mirrored or has a home; a derived field has neither`,
+      );
+    }
+  }
   for (const app of needsHome) {
     if (!homes.has(app)) {
       problems.push(
@@ -633,6 +649,7 @@ function resolveFold<
       index: ref.index,
     })),
     homes,
+    derived,
     emailKey,
     usersByEmailKeyStatus: `by_${emailKey}_and_status`,
     emailVerified: homes.get(declaration.email.verified)!,

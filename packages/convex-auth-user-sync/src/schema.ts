@@ -104,7 +104,11 @@ export const syncTables = {
     // Open cases first (resolved_at absent), oldest first: the review queue.
     .index("by_resolved_at", ["resolved_at"])
     // Open cases of a kind: the failures a monitor alerts on (health.ts).
-    .index("by_kind_and_resolved_at", ["kind", "resolved_at"]),
+    .index("by_kind_and_resolved_at", ["kind", "resolved_at"])
+    // A person's open cases (resolved_at absent), by user and by address:
+    // the seed's console shows them on the person's page and directory.
+    .index("by_user_id_and_resolved_at", ["user_id", "resolved_at"])
+    .index("by_email_and_resolved_at", ["email", "resolved_at"]),
 
   // Pairs a person decided must never be linked automatically (a
   // keep-separate resolution): the pairing decision skips them.

@@ -19,6 +19,9 @@ import type * as auth from "../auth.js";
 import type * as authSync from "../authSync.js";
 import type * as console from "../console.js";
 import type * as crons from "../crons.js";
+import type * as directory from "../directory.js";
+import type * as directoryEntries from "../directoryEntries.js";
+import type * as directorySearch from "../directorySearch.js";
 import type * as driftReport from "../driftReport.js";
 import type * as errors from "../errors.js";
 import type * as fold from "../fold.js";
@@ -29,6 +32,7 @@ import type * as migrations_syncUserTables from "../migrations/syncUserTables.js
 import type * as operators from "../operators.js";
 import type * as providers from "../providers.js";
 import type * as reviews from "../reviews.js";
+import type * as searchTextWrites from "../searchTextWrites.js";
 import type * as starterTemplates from "../starterTemplates.js";
 import type * as sync from "../sync.js";
 import type * as syncEngine from "../syncEngine.js";
@@ -53,6 +57,9 @@ declare const fullApi: ApiFromModules<{
   authSync: typeof authSync;
   console: typeof console;
   crons: typeof crons;
+  directory: typeof directory;
+  directoryEntries: typeof directoryEntries;
+  directorySearch: typeof directorySearch;
   driftReport: typeof driftReport;
   errors: typeof errors;
   fold: typeof fold;
@@ -63,6 +70,7 @@ declare const fullApi: ApiFromModules<{
   operators: typeof operators;
   providers: typeof providers;
   reviews: typeof reviews;
+  searchTextWrites: typeof searchTextWrites;
   starterTemplates: typeof starterTemplates;
   sync: typeof sync;
   syncEngine: typeof syncEngine;

@@ -75,7 +75,10 @@ export async function checkRow(
   // 2. No value without a home: retiring the row would lose it.
   const homeless = Object.keys(row).filter(
     (field) =>
-      !field.startsWith("_") && field !== shape.appRef && !homes.has(field),
+      !field.startsWith("_") &&
+      field !== shape.appRef &&
+      !homes.has(field) &&
+      shape.fold?.derived.has(field) !== true,
   );
   if (homeless.length > 0) {
     return {

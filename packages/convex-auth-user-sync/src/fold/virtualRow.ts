@@ -40,8 +40,9 @@ export function virtualRow(shape: Shape, user: AnyDoc): AnyDoc {
 }
 
 /**
- * A patch of app fields as the patch of their homes. The reference and
- * the system fields have none and are dropped; any other app field without
+ * A patch of app fields as the patch of their homes. The reference, the
+ * system fields and the derived fields (fold.derived) have none and are
+ * dropped; any other app field without
  * a home is a declaration problem (fold.fields), thrown as such.
  *
  * @example await ctx.db.patch("users", user._id, homesPatch(shape, { company: "Acme" }));
@@ -56,6 +57,8 @@ export function homesPatch(
     if (app === shape.appRef || app === "_id" || app === "_creationTime") {
       continue;
     }
+    // Computed by the app from other fields: users keeps those.
+    if (foldOf(shape).derived.has(app)) continue;
     const home = homes.get(app);
     if (home === undefined) {
       throw new Error(

@@ -1,0 +1,60 @@
+/**
+ * The words the user directory's search index holds for an `auth_users`
+ * row (its `search_text` field), and how a query's words match them. Pure:
+ * no Convex calls.
+ *
+ * A search index matches whole words (the last one of a query as a
+ * prefix), so an address is stored as its parts too: "ada@example.com"
+ * becomes "ada@example.com ada example.com example com", found by "ada",
+ * "example.com" or "example".
+ */
+
+/** The fields the search text is made of. */
+export const SEARCH_SOURCE_FIELDS = ["full_name", "email"] as const;
+
+/** The search text of a row: its name's words and its address's parts. */
+export function searchTextOf(row: {
+  full_name?: string;
+  email?: string;
+}): string {
+  const words: string[] = [];
+  const add = (word: string) => {
+    if (word !== "" && !words.includes(word)) words.push(word);
+  };
+  for (const word of wordsOf(row.full_name ?? "")) add(word);
+  const email = (row.email ?? "").trim().toLowerCase();
+  if (email !== "") {
+    add(email);
+    const at = email.lastIndexOf("@");
+    const local = at < 0 ? email : email.slice(0, at);
+    const domain = at < 0 ? "" : email.slice(at + 1);
+    add(local);
+    for (const part of local.split(/[._+-]+/)) add(part);
+    add(domain);
+    for (const part of domain.split(".")) add(part);
+  }
+  return words.join(" ");
+}
+
+/** A query's words, lower case; at most `limit` (a search index's). */
+export function queryWords(query: string, limit = 16): string[] {
+  return wordsOf(query).slice(0, limit);
+}
+
+/**
+ * True when every query word starts a word of the text. A search index
+ * ranks rows matching any word; the directory shows those matching all.
+ */
+export function matchesAll(text: string, words: readonly string[]): boolean {
+  const own = text.split(" ");
+  return words.every((word) =>
+    own.some((candidate) => candidate.startsWith(word)),
+  );
+}
+
+function wordsOf(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== "");
+}

@@ -1,0 +1,288 @@
+/**
+ * The user directory and a person's page in a real browser (the demo of
+ * console.browser.test.ts, whose startup this copies): at 1280 and 375 px,
+ * the directory newest first with its columns, its pages, a search by name
+ * and by address fragment, a person's page with both records, their cases
+ * and audit entries; no horizontal scrolling, and axe-core finds nothing.
+ * Screenshots go to SCREENSHOTS_DIR (default examples/seed/.screenshots).
+ *
+ * Skipped, saying so, where no Chromium is installed.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { DEMO_ADMIN, DEMO_PASSWORD } from "./demoAccounts";
+
+const seedDir = join(import.meta.dirname, "..");
+
+/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+function findChromium(): string | undefined {
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+  ];
+  return candidates.find(
+    (path): path is string => path !== undefined && existsSync(path),
+  );
+}
+
+const executablePath = findChromium();
+if (executablePath === undefined) {
+  console.warn(
+    "SKIPPED the web console's browser test: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH).",
+  );
+}
+
+const screenshots = resolve(
+  process.env.SCREENSHOTS_DIR ?? join(seedDir, ".screenshots"),
+);
+
+let demo: ChildProcess;
+let origin: string;
+let browser: Browser;
+/** Uncaught errors in the console's pages: there must be none. */
+const pageErrors: string[] = [];
+
+/** Starts `npm run demo:web`'s script on a free port; resolves with its address. */
+function startDemo(): Promise<string> {
+  // Node itself (tsx as its loader), so that killing it ends the server.
+  demo = spawn(process.execPath, ["--import", "tsx", "scripts/webDemo.ts"], {
+    cwd: seedDir,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolvePromise, reject) => {
+    let output = "";
+    demo.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Console: (http:\/\/\S+?)\/?\s/.exec(output);
+      if (match) resolvePromise(match[1]!);
+    });
+    demo.on("exit", (code) =>
+      reject(new Error(`demo:web exited (${code}): ${output}`)),
+    );
+  });
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto(origin);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', DEMO_PASSWORD);
+  await page.click('[data-testid="password-submit"]');
+  await expect
+    .poll(() => page.textContent('[data-testid="signed-in-as"]'), {
+      timeout: 30_000,
+    })
+    .toContain(email);
+}
+
+const require = createRequire(import.meta.url);
+const axeSource = (require("axe-core") as { source: string }).source;
+
+/** axe-core's violations on the page as it is: ids and the nodes' targets. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: () => Promise<{
+            violations: { id: string; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run();
+    return result.violations.map(
+      (violation) =>
+        `${violation.id}: ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`,
+    );
+  });
+  return violations;
+}
+
+/** How far the page scrolls sideways beyond the viewport (0: not at all). */
+async function overflow(page: Page): Promise<number> {
+  return await page.evaluate(
+    () => document.documentElement.scrollWidth - window.innerWidth,
+  );
+}
+
+const WIDTHS = [1280, 375] as const;
+
+describe.skipIf(executablePath === undefined)("the user directory", () => {
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    origin = await startDemo();
+    browser = await chromium.launch({
+      executablePath,
+      // Root in a container has no user namespaces for Chromium's sandbox.
+      args: ["--no-sandbox"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    demo?.kill("SIGTERM");
+  });
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  async function newPage(width: number): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width, height: 800 },
+    });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    return page;
+  }
+
+  /** The names the directory shows, in order. */
+  const shownNames = async (page: Page) =>
+    await page
+      .locator('[data-testid="user-match"] [data-testid="user-link"]')
+      .allTextContents();
+
+  test.each(WIDTHS)(
+    "at %i px: newest first with every column, page by page, searchable",
+    async (width) => {
+      const page = await newPage(width);
+      await signIn(page, DEMO_ADMIN);
+      await page.click('[data-testid="tab-users"]');
+      await page.waitForSelector('[data-testid="user-match"]');
+      const headers = await page
+        .locator('[data-testid="directory"] thead th')
+        .allTextContents();
+      expect(headers).toEqual([
+        "Name",
+        "Email",
+        "Company",
+        "Role",
+        "Status",
+        "Last sign-in",
+        "Pair",
+      ]);
+      // Newest first: the accounts made at sign-up after the imported rows,
+      // the imported customers from the last one down.
+      const created = await page
+        .locator('[data-testid="user-match"]')
+        .evaluateAll((rows) =>
+          rows.map((row) => Number(row.getAttribute("data-created"))),
+        );
+      expect(created).toHaveLength(20);
+      expect([...created].sort((a, b) => b - a)).toEqual(created);
+      const firstPage = await shownNames(page);
+      expect(firstPage.indexOf("Customer 120")).toBeGreaterThan(0);
+      expect(firstPage).not.toContain("Customer 100");
+      // Pair health and company in words.
+      const customer = page.locator('[data-testid="user-match"]', {
+        hasText: "Customer 120",
+      });
+      expect(await customer.textContent()).toContain("No pair");
+      expect(await customer.textContent()).toContain("Initech");
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({
+        path: join(screenshots, `console-directory-${width}.png`),
+        fullPage: width < 600,
+      });
+
+      // The next page follows on.
+      await page.click('[data-testid="directory-more"]');
+      await expect.poll(async () => (await shownNames(page)).length).toBe(40);
+      const both = await shownNames(page);
+      expect(both.slice(0, 20)).toEqual(firstPage);
+      expect(both).toContain("Customer 100");
+
+      // By name: every word.
+      await page.fill('[data-testid="user-search"]', "Customer 5");
+      await expect
+        .poll(async () => await shownNames(page))
+        .toContain("Customer 5");
+      const byName = await shownNames(page);
+      expect(byName.every((name) => /^Customer 5\d*$/.test(name))).toBe(true);
+      // By an address fragment.
+      await page.fill('[data-testid="user-search"]', "example.com");
+      await expect.poll(async () => (await shownNames(page)).length).toBe(20);
+      const emails = await page
+        .locator('[data-testid="user-match"] td[data-label="Email"]')
+        .allTextContents();
+      expect(emails.every((email) => email.endsWith("@example.com"))).toBe(
+        true,
+      );
+      await page.fill('[data-testid="user-search"]', "nobody at all");
+      await page.waitForSelector('[data-testid="no-match"]');
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await page.context().close();
+    },
+  );
+
+  test.each(WIDTHS)(
+    "at %i px: a person's page, both records, cases and audit entries",
+    async (width) => {
+      const page = await newPage(width);
+      await signIn(page, DEMO_ADMIN);
+      await page.click('[data-testid="tab-users"]');
+      // Grace: a legacy row, and a sign-up of her own waiting for review.
+      await page.fill('[data-testid="user-search"]', "grace@example.com");
+      await page.waitForSelector('[data-testid="user-match"]');
+      // Her own account (paired), not the legacy row waiting for her.
+      const link = page
+        .locator('[data-testid="user-match"]', { hasText: "Paired both ways" })
+        .locator('[data-testid="user-link"]');
+      const href = await link.getAttribute("href");
+      expect(href).toMatch(/^\/users\/\w+$/);
+      await link.click();
+      await page.waitForSelector('[data-testid="user-page"]');
+      expect(new URL(page.url()).pathname).toBe(href);
+      const users = await page.textContent('[data-testid="record-users"]');
+      const row = await page.textContent('[data-testid="record-auth_users"]');
+      expect(users).toContain("Sign-in record");
+      expect(row).toContain("Account");
+      expect(row).toContain("grace@example.com");
+      // Field names as labels, dates as dates, the name kept small.
+      expect(row).toContain("Starter templates provisioned");
+      expect(row).not.toMatch(
+        /Starter templates provisioned\s*starter_templates_provisioned_at\s*\d{13}/,
+      );
+      const fields = await page.textContent('[data-testid="mirrored-fields"]');
+      expect(fields).toContain("Sign-in provider");
+      // Her open case, linked to its page.
+      const caseLink = page.locator('[data-testid="case-link"]').first();
+      expect(await caseLink.textContent()).toBe("Unverified email match");
+      expect(await caseLink.getAttribute("href")).toMatch(/^\/reviews\/\w+$/);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.screenshot({
+        path: join(screenshots, `console-user-page-${width}.png`),
+        fullPage: true,
+      });
+
+      // Back to the directory, then the administrator's own page: the
+      // audit entry of their promotion.
+      await page.goBack();
+      await page.waitForSelector('[data-testid="user-search"]');
+      await page.fill('[data-testid="user-search"]', DEMO_ADMIN);
+      await page
+        .locator('[data-testid="user-match"] [data-testid="user-link"]')
+        .first()
+        .click();
+      await page.waitForSelector('[data-testid="user-audit-entry"]');
+      const audit = await page
+        .locator('[data-testid="user-audit-entry"]')
+        .allTextContents();
+      expect(audit.some((entry) => entry.includes("admin:setAdmin"))).toBe(
+        true,
+      );
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.context().close();
+    },
+  );
+});
