@@ -16,9 +16,9 @@ import { convexTest } from "convex-test";
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { DataModel, Id } from "./_generated/dataModel";
-import { PASSWORD, users } from "./app.helpers";
+import { move, PASSWORD, runDue, users } from "./app.helpers";
 import { components } from "./components";
 import schema from "./schema";
 import {
@@ -28,6 +28,7 @@ import {
   signUpWithPassword,
   type TestConvex,
 } from "./signIn.helpers";
+import { githubAccounts, v1Person } from "./v2Move.helpers";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -233,6 +234,47 @@ describe("an erasure on v2 takes every v1 row of the person the app keeps", () =
       // What it leaves.
       expect(left.authSessions).toEqual([]);
       expect(left.authRefreshTokens).not.toContain(sessionId);
+    },
+  );
+});
+
+describe("the move's status and rollback name every person whose account stays in v2", () => {
+  // Review finding (third review): peopleMoved (v2MoveStatus, and the
+  // rollback's accountsKeptFor and summary) is summed from the move's runs,
+  // and the app's own retention (purgeHistory, a cron, docs/deploy.md)
+  // deletes finished runs past their days once newer runs exist: the
+  // person's GitHub account stays in v2's component, and the status and the
+  // rollback then say no one's does.
+  test.fails(
+    "after the history's retention, peopleMoved and the rollback still count the person whose GitHub account moved",
+    async () => {
+      const t = newTest();
+      const ada = await v1Person(t, {
+        email: "ada@example.com",
+        name: "Ada",
+        accounts: [{ provider: "github", providerAccountId: "3001" }],
+      });
+      expect((await move(t)).status).toBe("completed");
+      expect(await githubAccounts(t)).toEqual({ "3001": ada.userId });
+
+      // Months on: the nightly sync runs, and the retention cron runs.
+      vi.advanceTimersByTime(91 * 24 * 60 * 60 * 1000);
+      await t.mutation(internal.userSync.syncAllUsers, {});
+      await runDue(t);
+      await t.mutation(internal.userSync.syncAllUsers, {});
+      await runDue(t);
+      await t.mutation(internal.userSync.purgeHistory, { days: 90 });
+      await runDue(t);
+
+      expect(await githubAccounts(t)).toEqual({ "3001": ada.userId });
+      const status = await t.query(internal.userSync.v2MoveStatus, {});
+      const rollback = await t.mutation(internal.userSync.rollbackV2Move, {
+        confirm: true,
+      });
+      expect({
+        peopleMoved: status.peopleMoved,
+        accountsKeptFor: rollback.accountsKeptFor,
+      }).toEqual({ peopleMoved: 1, accountsKeptFor: 1 });
     },
   );
 });
