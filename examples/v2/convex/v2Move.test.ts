@@ -10,7 +10,9 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api";
 import { defineUserSync, isAppError } from "convex-auth-user-sync";
 import type { DataModel, Id } from "./_generated/dataModel";
-import { components } from "./components";
+import { declaration } from "./sync";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
 import schema from "./schema";
 import { newTest, signInWithGithub, type TestConvex } from "./signIn.helpers";
 import { move, refusal, runDue } from "./app.helpers";
@@ -365,22 +367,28 @@ describe("the move knows v1's tables from the declared schema", () => {
   /** This app's declaration, with or without its schema. */
   const declare = (withSchema: boolean) =>
     defineUserSync<DataModel>()({
-      table: "members",
-      reference: { app: "userId" },
-      email: { app: "email", verified: "emailVerified" },
-      onRowDelete: "keepAccount",
-      newRow: (now) => ({ joinedAt: now }),
-      ...(withSchema ? { schema } : {}),
-      convexAuth: {
-        version: 2,
-        core: components.auth,
-        oauth: { github: components.authGithub },
-      },
+      ...declaration,
+      schema: withSchema ? schema : undefined,
     });
 
   test("v2 has the v1 tables its schema keeps, and none without a schema", () => {
     expect([...declare(true).shape.v1Tables]).toEqual(["authAccounts"]);
     expect(declare(false).shape.v1Tables.size).toBe(0);
+  });
+
+  test("v1's accounts kept without the indexes the move and an erasure read them by are named when the module loads", () => {
+    const { authAccounts: _kept, ...tables } = schema.tables;
+    const withoutIndexes = defineSchema({
+      ...tables,
+      authAccounts: defineTable({
+        userId: v.id("users"),
+        provider: v.string(),
+        providerAccountId: v.string(),
+      }),
+    });
+    expect(() =>
+      defineUserSync<DataModel>()({ ...declaration, schema: withoutIndexes }),
+    ).toThrow(/authAccounts has no index userIdAndProvider/);
   });
 
   test("without v1's accounts in the declared schema the move does not start: an erasure meanwhile would leave them", async () => {

@@ -95,9 +95,10 @@ export async function eraseTraces(
   markErased(ctx.db, await scrubCases(ctx, people));
   await deletePlannedKeys(ctx, people);
   await deleteSeparations(ctx, people);
-  // Convex Auth v2 keeps its rate limits in its components, keyed by
-  // client IP and user id, never by address: only v1's, where the app
-  // keeps v1's tables (on v2, for the move), are deleted here.
+  // Convex Auth v2 keeps its rate limits in its components, which offer
+  // no function to reset one (the email component keys one by address:
+  // docs/convex-auth-v2.md): only v1's, where the app keeps v1's tables
+  // (on v2, for the move), are deleted here.
   if (shape.v1Tables.has("authRateLimits")) {
     await deleteRateLimits(ctx, people);
   }

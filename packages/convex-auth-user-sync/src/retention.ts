@@ -18,9 +18,10 @@ import {
   makeFunctionReference,
 } from "convex/server";
 import type { GenericId } from "convex/values";
-import { deleteDocs } from "./db.js";
+import { byIndex, deleteDocs } from "./db.js";
 import type { Shape } from "./declaration.js";
 import { appError } from "./errors.js";
+import { MAX_MOVE_RUNS, V2_MOVE_RUN } from "./tableNames.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
 
@@ -61,7 +62,8 @@ type ByCreationTime = {
  * Deletes up to HISTORY_PURGE_PAGE documents of the sync's history older
  * than `days` days: resolved cases (by `resolved_at`, oldest first), then
  * finished runs (by start, oldest first) with their records, a run's
- * records before the run itself. Schedules itself (`modules.audit`'s
+ * records before the run itself; the latest run, the latest completed one
+ * and the v1 -> v2 move's real runs are kept. Schedules itself (`modules.audit`'s
  * purgeHistory) while there is more.
  *
  * A dismissed case that is purged no longer holds its key, so drift a
@@ -88,7 +90,8 @@ export async function purgeHistory(
     .take(budget)) as Doc[];
   budget -= await deleteDocs(ctx, "sync_reviews", cases);
 
-  // 2. Finished runs, but the latest and the latest completed one.
+  // 2. Finished runs, but the latest, the latest completed one and the
+  //    move's.
   const keep = new Set<string>();
   const latest = (await ctx.db
     .query("sync_runs")
@@ -101,6 +104,18 @@ export async function purgeHistory(
     .order("desc")
     .first()) as Doc | null;
   if (lastCompleted !== null) keep.add(lastCompleted._id);
+  // The v1 -> v2 move's real runs: what they put in v2's components stays
+  // there (v2 cannot delete it), and its status and rollback count it from
+  // them (found by review).
+  for (const run of await byIndex(
+    ctx,
+    "sync_runs",
+    "by_name_and_dry_run",
+    { name: V2_MOVE_RUN, dry_run: false },
+    MAX_MOVE_RUNS,
+  )) {
+    keep.add(run._id);
+  }
   for (const status of ["completed", "failed"] as const) {
     if (budget <= 0) break;
     // Bounded: at most two kept runs are read past, plus one run per

@@ -151,6 +151,20 @@ export function checkSchema(shape: Shape, schema: SchemaLike): string[] {
     ]);
   }
 
+  // Convex Auth v1's tables a v2 app keeps for the move: the indexes the
+  // move and an erasure read them by (found by review).
+  if (v2) {
+    for (const [name, kept] of Object.entries(schema.tables)) {
+      if (name === "users" || CONVEX_AUTH_TABLES[name] === undefined) continue;
+      const table = kept as TableLike;
+      for (const [index_, on] of Object.entries(
+        CONVEX_AUTH_TABLES[name].indexes,
+      )) {
+        index(table, name, index_, on);
+      }
+    }
+  }
+
   // 4. The fold's (docs/fold.md): a home for each field, the placeholders'
   //    index, and each reference with an index that starts with it.
   if (shape.fold !== undefined) {

@@ -53,10 +53,23 @@ export async function endSessions(
   shape: Shape,
   userId: GenericId<"users">,
 ): Promise<number> {
-  // Convex Auth v2 keeps sessions in its core component.
+  // Convex Auth v2 keeps sessions in its core component; v1's, where the
+  // app keeps v1's tables for the move, end too (found by review).
   if (shape.convexAuth !== undefined) {
-    return await endSessionsV2(ctx, shape, userId);
+    const deleted = await endSessionsV2(ctx, shape, userId);
+    if (!shape.v1Tables.has("authSessions")) return deleted;
+    return deleted + (await endSessionsV1(ctx, shape, userId));
   }
+  return await endSessionsV1(ctx, shape, userId);
+}
+
+/** Convex Auth v1's sessions of a user and their refresh tokens. */
+async function endSessionsV1(
+  ctx: MutationCtx,
+  shape: Shape,
+  userId: GenericId<"users">,
+): Promise<number> {
+  const tokensKept = shape.v1Tables.has("authRefreshTokens");
   let deleted = 0;
   const sessions = await byIndex(
     ctx,
@@ -67,13 +80,15 @@ export async function endSessions(
   );
   let more = sessions.length === SESSION_PAGE;
   for (const session of sessions) {
-    const tokens = await byIndex(
-      ctx,
-      "authRefreshTokens",
-      "sessionId",
-      { sessionId: session._id },
-      TOKEN_PAGE,
-    );
+    const tokens = !tokensKept
+      ? []
+      : await byIndex(
+          ctx,
+          "authRefreshTokens",
+          "sessionId",
+          { sessionId: session._id },
+          TOKEN_PAGE,
+        );
     deleted += await deleteDocs(ctx, "authRefreshTokens", tokens);
     if (tokens.length === TOKEN_PAGE) {
       more = true;

@@ -73,3 +73,16 @@ export const UNCLAIMED = "unclaimed";
 export const FOLD_USER_FIELDS = [UNCLAIMED, "foldWrittenAt"];
 /** Its index: the claim finds a person's placeholders by address. */
 export const UNCLAIMED_INDEX = "by_unclaimed";
+
+/**
+ * The name of the v1 -> v2 move's runs (v2move/move.ts). Its real runs are
+ * the record of what went into v2's components, which cannot be undone:
+ * the history's retention keeps them (retention.ts).
+ */
+export const V2_MOVE_RUN = "v2:move";
+/**
+ * The most real runs of the move the status, the rollback and the
+ * retention read: each is an operator's start, so more is no move anyone
+ * runs.
+ */
+export const MAX_MOVE_RUNS = 1000;

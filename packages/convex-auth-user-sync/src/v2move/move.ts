@@ -29,7 +29,7 @@ type MutationCtx = GenericMutationCtx<GenericDataModel>;
 /** The runner phase of the move, and the name of its runs. */
 export const V2_MOVE_PHASE = "v2_move";
 export const V2_MOVE_ORPHANS_PHASE = "v2_move_orphans";
-export const V2_MOVE_RUN = "v2:move";
+export { V2_MOVE_RUN } from "../tableNames.js";
 
 /**
  * The most v1 identities one user's step reads: v1 keeps one per provider
@@ -322,7 +322,7 @@ export function v2MovePhase(shape: Shape): RunPhase {
 /**
  * A v1 account naming a user that no longer exists (v1 app code deleted
  * the user and left its accounts): no user's step sees it, so this step
- * makes it a case (found by review). It moves nowhere, and may hold a
+ * makes the user's accounts one case (found by review). It moves nowhere, and may hold a
  * password hash and an address of someone deleted: the operator deletes
  * it in v1. Every other account is the users phase's, and is not counted.
  */
@@ -333,13 +333,24 @@ export async function orphanAccount(
 ): Promise<SyncResult | null> {
   const userId = account.userId as GenericId<"users">;
   if ((await ctx.db.get("users", userId)) !== null) return null;
+  // One case, and one count, per deleted user: at its first account (in
+  // v1's index order), naming every account of it (bounded).
+  const accounts = await byIndex(
+    ctx,
+    V1_ACCOUNTS,
+    V1_ACCOUNTS_BY_USER,
+    { userId },
+    MAX_V1_ACCOUNTS,
+  );
+  if (accounts[0]?._id !== account._id) return null;
+  const ids = accounts.map((row) => row._id as string);
   const line = await recordMoveCase(
     ctx,
     userId,
-    [account._id],
+    ids,
     {
       reason: "account_of_deleted_user",
-      detail: `authAccounts ${account._id} (provider ${String(account.provider)}) names users ${userId}, which no longer exists: it moves nowhere. Delete it in v1 (it may hold a password hash and an address), then dismiss this case.`,
+      detail: `authAccounts ${ids.join(", ")} (${accounts.map((row) => String(row.provider)).join(", ")}) name users ${userId}, which no longer exists: they move nowhere. Delete them in v1 (they may hold a password hash and an address), then dismiss this case.`,
     },
     options,
   );

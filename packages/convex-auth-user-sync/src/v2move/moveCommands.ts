@@ -18,6 +18,7 @@ import { byIndex, deleteDocs, rangeQuery } from "../db.js";
 import { appError } from "../errors.js";
 import type { StartRunOptions } from "../runs/runner.js";
 import { syncRunValidator, type SyncRun } from "../validators.js";
+import { MAX_MOVE_RUNS } from "../tableNames.js";
 import { moveSettings, V2_MOVE_PHASES, V2_MOVE_RUN } from "./move.js";
 
 type MutationCtx = GenericMutationCtx<GenericDataModel>;
@@ -37,11 +38,6 @@ type Engine = {
 
 /** The most cases one rollback call deletes; call again for the rest. */
 export const MAX_ROLLBACK_CASES = 100;
-/**
- * The most real runs of the move the status and the rollback count: each
- * is an operator's start, so more is no move anyone runs.
- */
-export const MAX_MOVE_RUNS = 1000;
 
 export const v2MoveStatusValidator = v.object({
   /** The latest move run (a dry run included), with its progress. */
@@ -111,8 +107,11 @@ export function makeV2Move(shape: Shape, engine: Engine) {
   /**
    * People the real runs moved an account of (counted `created`): a failed
    * or running run's pages count too, from its workers, since what they
-   * moved stays moved (found by review). A later run finds them moved
-   * already and counts them `unchanged`, so no one is counted twice.
+   * moved stays moved (found by review). A later run finds an account
+   * moved already and does not count it, so a person counts once per run
+   * that moved an account of theirs: twice only when their GitHub account
+   * moved in one run and their Google account in a later one. The
+   * history's retention keeps these runs (retention.ts).
    */
   async function peopleMoved(ctx: QueryCtx): Promise<number> {
     let sum = 0;
