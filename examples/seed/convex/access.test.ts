@@ -274,7 +274,13 @@ const ACCESS: Record<string, Probe[]> = {
   "userSync:syncConvexUserToAuthUser": [
     { what: "", args: (w) => ({ userId: w.bob.userId }), expect: adminOnly },
   ],
-  "console:runs": [{ what: "", args: () => ({}), expect: adminOnly }],
+  "console:runs": [
+    {
+      what: "",
+      args: () => ({ paginationOpts: { numItems: 5, cursor: null } }),
+      expect: adminOnly,
+    },
+  ],
   "console:foldStatus": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:moveFold": [
     {
@@ -336,6 +342,13 @@ const ACCESS: Record<string, Probe[]> = {
   ],
   "console:dismiss": [
     { what: "", args: (w) => resolution(w), expect: adminOnly },
+  ],
+  "console:previewResolution": [
+    {
+      what: "",
+      args: (w) => ({ ...resolution(w), action: "dismiss" }),
+      expect: adminOnly,
+    },
   ],
   "console:searchUsers": [
     { what: "", args: () => ({ query: "grace" }), expect: adminOnly },

@@ -103,7 +103,9 @@ import {
 import {
   loadCase,
   openCases,
+  previewResolution,
   resolveCase,
+  type ResolutionPreview,
   type ResolutionRequest,
   type ResolutionResult,
 } from "./resolutions.js";
@@ -124,6 +126,7 @@ import {
   type AuditEntry,
   type PersonData,
   type SyncReview,
+  type SyncRun,
   syncRunValidator,
 } from "./validators.js";
 
@@ -157,6 +160,8 @@ export { boundedPage, type BoundedPage, pageSize } from "./pages.js";
 export type {
   CaseRow,
   CaseView,
+  ResolutionEffect,
+  ResolutionPreview,
   ResolutionRequest,
   ResolutionResult,
 } from "./resolutions.js";
@@ -188,6 +193,7 @@ export {
   type PageReport,
   type PersonData,
   personDataValidator,
+  resolutionPreviewValidator,
   type ReviewKind,
   reviewKindValidator,
   type SyncOutcome,
@@ -658,6 +664,15 @@ export class UserSync<
   }
 
   /**
+   * A run as getRun shows it: while it runs (or after it failed), its
+   * current phase's workers are added to what its finished phases did, so a
+   * progress bar moves page by page. Reads the phase's workers.
+   */
+  async runProgress(ctx: Ctx<DataModel>, run: SyncRun): Promise<SyncRun> {
+    return await this.engine.withProgress(ctx as never, run);
+  }
+
+  /**
    * The whole drift report from an action, every page its own query of the
    * exported `page` (see driftReportFunctions).
    *
@@ -729,6 +744,18 @@ export class UserSync<
     request: ResolutionRequest,
   ): Promise<ResolutionResult> {
     return await resolveCase(ctx as never, this.shape, request);
+  }
+
+  /**
+   * What resolveCase would write for the same request, from the same plan,
+   * writing nothing (its refusals too): for a person to see before they
+   * confirm. Runs in a query.
+   */
+  async previewResolution(
+    ctx: Ctx<DataModel>,
+    request: ResolutionRequest,
+  ): Promise<ResolutionPreview> {
+    return await previewResolution(ctx as never, this.shape, request);
   }
 
   /**

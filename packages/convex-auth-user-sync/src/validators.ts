@@ -63,6 +63,35 @@ export const resolutionValidator = v.union(
 );
 export type Resolution = Infer<typeof resolutionValidator>;
 
+/** What a resolution will write, before it does (see previewResolution). */
+export const resolutionPreviewValidator = v.object({
+  resolution: resolutionValidator,
+  summary: v.string(),
+  effects: v.array(
+    v.object({
+      kind: v.union(
+        v.literal("delete"),
+        v.literal("change"),
+        v.literal("create"),
+      ),
+      table: v.string(),
+      id: v.optional(v.string()),
+      summary: v.string(),
+      fields: v.optional(
+        v.array(
+          v.object({
+            field: v.string(),
+            before: v.optional(v.any()),
+            after: v.optional(v.any()),
+          }),
+        ),
+      ),
+      doc: v.optional(v.any()),
+      appData: v.optional(v.any()),
+    }),
+  ),
+});
+
 /** A case for review, as stored (see schema.ts). */
 export const syncReviewFields = {
   kind: reviewKindValidator,
