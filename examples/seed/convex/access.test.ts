@@ -281,6 +281,13 @@ const ACCESS: Record<string, Probe[]> = {
       expect: adminOnly,
     },
   ],
+  "console:run": [
+    {
+      what: "a run that does not exist",
+      args: () => ({ runId: "nope" }),
+      expect: { ...adminOnly, admin: "INVALID_ARGUMENT" },
+    },
+  ],
   "console:foldStatus": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:moveFold": [
     {
@@ -342,6 +349,13 @@ const ACCESS: Record<string, Probe[]> = {
   ],
   "console:dismiss": [
     { what: "", args: (w) => resolution(w), expect: adminOnly },
+  ],
+  "console:caseById": [
+    {
+      what: "",
+      args: (w) => ({ reviewId: resolution(w).reviewId }),
+      expect: adminOnly,
+    },
   ],
   "console:previewResolution": [
     {

@@ -12,6 +12,7 @@
 import {
   driftSummaryValidator,
   resolutionPreviewValidator,
+  reviewKindValidator,
   startRunArgs,
   syncRunValidator,
 } from "convex-auth-user-sync";
@@ -38,6 +39,7 @@ import {
   authUserDocValidator,
   casePage,
   casePageValidator,
+  caseViewValidator,
   choiceOf,
   dismissArgs,
   keepSeparateArgs,
@@ -49,6 +51,7 @@ import {
   retireArgs,
   userDocValidator,
 } from "./reviews";
+import { cleanId } from "./inputs";
 import { userSync } from "./sync";
 import { loadPairById, type UserPair } from "./userLookup";
 import { storedRow } from "./userViews";
@@ -87,6 +90,16 @@ export const runs = adminQuery({
       page.push(await userSync.runProgress(ctx, run));
     }
     return { ...result, page };
+  },
+});
+
+/** One run, as the runs list shows it (null: no such run). */
+export const run = adminQuery({
+  args: { runId: v.string() },
+  returns: v.union(v.null(), syncRunValidator),
+  handler: async (ctx, { runId }) => {
+    const run = await ctx.db.get("sync_runs", cleanId(ctx, "sync_runs", runId));
+    return run === null ? null : await userSync.runProgress(ctx, run);
   },
 });
 
@@ -179,14 +192,31 @@ export const driftSummary = action({
 // --- Review queue ------------------------------------------------------------
 
 /**
- * Open cases, a page at a time, oldest first, with both rows each: at most
+ * Open cases (of one kind, if asked), a page at a time, oldest first, with both rows each: at most
  * CASES_PAGE_LIMIT (20) a page (see reviews.ts casePage).
  */
 export const openCases = adminQuery({
-  args: { paginationOpts: paginationOptsValidator },
+  args: {
+    paginationOpts: paginationOptsValidator,
+    // Only cases of this kind (the health page links each drift kind here).
+    kind: v.optional(reviewKindValidator),
+  },
   returns: casePageValidator,
-  handler: async (ctx, { paginationOpts }) =>
-    await casePage(ctx, paginationOpts),
+  handler: async (ctx, { paginationOpts, kind }) =>
+    await casePage(ctx, paginationOpts, kind),
+});
+
+/** One case with both sides, open or not (null: no such case). */
+export const caseById = adminQuery({
+  args: { reviewId: v.string() },
+  returns: v.union(v.null(), caseViewValidator),
+  handler: async (ctx, { reviewId }) => {
+    const review = await ctx.db.get(
+      "sync_reviews",
+      cleanId(ctx, "sync_reviews", reviewId),
+    );
+    return review === null ? null : await userSync.loadCase(ctx, review);
+  },
 });
 
 /** See reviews:link. */

@@ -691,7 +691,9 @@ describe("previewResolution", () => {
       }
       return all;
     });
-    return new Map(docs.map((doc) => [`${doc.table}:${doc._id}`, doc]));
+    return new Map(
+      docs.map((doc) => [`${String(doc.table)}:${String(doc._id)}`, doc]),
+    );
   }
 
   const previewOf = (

@@ -19,6 +19,7 @@ import {
   CLI_ACTOR,
   pageSize,
   resolutionPreviewValidator,
+  type ReviewKind,
   syncReviewValidator,
 } from "convex-auth-user-sync";
 import {
@@ -227,11 +228,16 @@ export const AUDIT_PAGE_LIMIT = MAX_AUDIT_PAGE;
 export async function casePage(
   ctx: QueryCtx,
   paginationOpts: PaginationOptions,
+  kind?: ReviewKind,
 ) {
-  return await userSync.openCases(ctx, {
-    ...paginationOpts,
-    numItems: pageSize(paginationOpts.numItems, CASES_PAGE_LIMIT),
-  });
+  return await userSync.openCases(
+    ctx,
+    {
+      ...paginationOpts,
+      numItems: pageSize(paginationOpts.numItems, CASES_PAGE_LIMIT),
+    },
+    kind,
+  );
 }
 
 /** One page of the audit log, newest first: as casePage, AUDIT_PAGE_LIMIT. */

@@ -191,6 +191,8 @@ describe.skipIf(executablePath === undefined)("the web console", () => {
     const resolveWith = async (kind: string, button: string) => {
       const shown = await card(kind).first().getAttribute("data-review");
       await card(kind).locator(`[data-testid="${button}"]`).first().click();
+      // Each resolution shows what it will do first, and asks.
+      await card(kind).locator('[data-testid="resolution-confirm"]').click();
       await page
         .locator(`[data-review="${shown}"]`)
         .waitFor({ state: "detached" });

@@ -125,6 +125,7 @@ import {
   type AccountStatus,
   type AuditEntry,
   type PersonData,
+  type ReviewKind,
   type SyncReview,
   type SyncRun,
   syncRunValidator,
@@ -709,12 +710,19 @@ export class UserSync<
   async openCases(
     ctx: Ctx<DataModel>,
     paginationOpts: PaginationOptions,
+    /** Only cases of this kind. */
+    kind?: ReviewKind,
   ): Promise<{
     page: Case<DataModel, Table>[];
     continueCursor: string;
     isDone: boolean;
   }> {
-    return (await openCases(ctx as never, this.shape, paginationOpts)) as never;
+    return (await openCases(
+      ctx as never,
+      this.shape,
+      paginationOpts,
+      kind,
+    )) as never;
   }
 
   /** One case with both sides and its version (see openCases). */

@@ -128,7 +128,7 @@ export async function loadCase(
 /**
  * One page of open cases (never resolved), oldest first, each with both
  * sides (see loadCase): at most MAX_CASES_PAGE, a cursor it never made
- * INVALID_ARGUMENT (see boundedPage).
+ * INVALID_ARGUMENT (see boundedPage). `kind`: only cases of that kind.
  *
  * @example const { page, continueCursor, isDone } = await openCases(ctx, shape, { numItems: 10, cursor: null });
  */
@@ -136,19 +136,27 @@ export async function openCases(
   ctx: ReadCtx,
   shape: Shape,
   paginationOpts: PaginationOptions,
+  /** Only cases of this kind. */
+  kind?: ReviewKind,
 ): Promise<{
   page: CaseView[];
   continueCursor: string;
   isDone: boolean;
 }> {
+  // Open cases: resolved_at absent (the generic data model types every
+  // value as a defined Value; absent is what the index stores).
+  const reviews = ctx.db.query("sync_reviews");
   const result = await boundedPage(
-    ctx.db
-      .query("sync_reviews")
-      // Open cases: resolved_at absent (the generic data model types every
-      // value as a defined Value; absent is what the index stores).
-      .withIndex("by_resolved_at", (q) =>
-        q.eq("resolved_at", undefined as never),
-      ),
+    kind === undefined
+      ? reviews.withIndex("by_resolved_at", (q) =>
+          q.eq("resolved_at", undefined as never),
+        )
+      : reviews.withIndex("by_kind_and_resolved_at", (q) =>
+          (q.eq("kind", kind as never) as never as typeof q).eq(
+            "resolved_at",
+            undefined as never,
+          ),
+        ),
     paginationOpts,
     MAX_CASES_PAGE,
     "Not a cursor of the review queue",
@@ -213,6 +221,12 @@ export type ResolutionPreview = {
   resolution: Resolution;
   summary: string;
   effects: ResolutionEffect[];
+  /**
+   * Whether the audit entry will keep the person's note: not when the
+   * resolution deletes a row, which erases what is recorded of it (a note
+   * about a person outlives nothing of theirs, see erasure.ts).
+   */
+  keepsNote: boolean;
 };
 
 /**
@@ -368,6 +382,9 @@ async function planResolution(
     resolution,
     summary,
     effects,
+    keepsNote: !effects.some(
+      (effect) => effect.kind === "delete" && effect.table === shape.table,
+    ),
     view,
     targets,
     note,
@@ -388,12 +405,12 @@ export async function previewResolution(
   shape: Shape,
   request: ResolutionRequest,
 ): Promise<ResolutionPreview> {
-  const { resolution, summary, effects } = await planResolution(
+  const { resolution, summary, effects, keepsNote } = await planResolution(
     ctx,
     shape,
     request,
   );
-  return { resolution, summary, effects };
+  return { resolution, summary, effects, keepsNote };
 }
 
 /**

@@ -90,6 +90,8 @@ export const resolutionPreviewValidator = v.object({
       appData: v.optional(v.any()),
     }),
   ),
+  // Whether the audit entry keeps the note (not when a row is deleted).
+  keepsNote: v.boolean(),
 });
 
 /** A case for review, as stored (see schema.ts). */

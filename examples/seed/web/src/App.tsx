@@ -4,7 +4,7 @@
  */
 import { useAuthActions } from "@convex-dev/auth/react";
 import { useConvexAuth, useQuery } from "convex/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { AuditLog } from "./AuditLog";
 import { ErrorBoundary } from "./ErrorBoundary";
@@ -34,6 +34,21 @@ function SignedIn() {
   const { signOut } = useAuthActions();
   const me = useQuery(api.users.getCurrentUser);
   const [page, setPage] = useState<Page>("profile");
+  // Links inside the views (InternalLink) push a path and dispatch
+  // popstate: follow the path's first segment to its page. The shell's
+  // router (#18) replaces this.
+  const [path, setPath] = useState(window.location.pathname);
+  useEffect(() => {
+    const follow = () => {
+      const [first] = window.location.pathname.split("/").filter(Boolean);
+      const named = first === "runs" ? "health" : first;
+      if (named !== undefined && named in TITLES) setPage(named as Page);
+      setPath(window.location.pathname);
+    };
+    window.addEventListener("popstate", follow);
+    return () => window.removeEventListener("popstate", follow);
+  }, []);
+  const [, section, id] = path.split("/");
   if (me === undefined) return <p className="muted">Loading…</p>;
   if (me === null) {
     return (
@@ -69,10 +84,17 @@ function SignedIn() {
       </header>
       <main>
         <h1>{TITLES[shown]}</h1>
-        <ErrorBoundary key={shown}>
+        <ErrorBoundary key={path}>
           {shown === "profile" && <Profile me={me} />}
-          {shown === "health" && <Health />}
-          {shown === "reviews" && <Reviews />}
+          {shown === "health" && (
+            <Health runId={section === "runs" ? id : undefined} />
+          )}
+          {shown === "reviews" && (
+            <Reviews
+              key={window.location.search}
+              caseId={section === "reviews" ? id : undefined}
+            />
+          )}
           {shown === "users" && <Users />}
           {shown === "audit" && <AuditLog />}
         </ErrorBoundary>
