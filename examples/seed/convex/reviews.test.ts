@@ -603,6 +603,40 @@ describe("the console's functions", () => {
     await refuses(grace.asUser, "FORBIDDEN");
   });
 
+  test("open cases of one kind: the queue a drift kind's link opens", async () => {
+    const { t, root, grace } = await people();
+    // A second kind in the queue: a duplicate row claiming Grace.
+    await t
+      .run(async (ctx) => {
+        const copy = await ctx.db.insert("auth_users", {
+          convex_user_id: grace.userId,
+          email: "grace@example.com",
+          created_at: T0,
+          updated_at: T0,
+        });
+        return copy;
+      })
+      .then((copy) =>
+        t.mutation(internal.userSync.syncUser, { authUserId: copy }),
+      );
+    const all = await root.asUser.query(api.console.openCases, {
+      paginationOpts: page,
+    });
+    const kinds = new Set(all.page.map((view) => view.review.kind));
+    expect(kinds.size).toBeGreaterThan(1);
+    for (const kind of kinds) {
+      const only = await root.asUser.query(api.console.openCases, {
+        paginationOpts: page,
+        kind,
+      });
+      expect(only.page.map((view) => view.review._id)).toEqual(
+        all.page
+          .filter((view) => view.review.kind === kind)
+          .map((view) => view.review._id),
+      );
+    }
+  });
+
   test("an administrator sees both rows, resolves, and is the audit entry's actor", async () => {
     const { root, grace, legacyId, ownId } = await people();
     const { page: cases } = await root.asUser.query(api.console.openCases, {
