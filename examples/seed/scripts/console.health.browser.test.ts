@@ -258,7 +258,7 @@ describe.skipIf(executablePath === undefined)(
         expect(
           await latest.locator('[data-testid="run-name"]').textContent(),
         ).toBe(
-          `${width === 1280 ? "" : "Dry run: "}${width === 1280 ? "sync all" : "dry run of sync all"} (console, by ${DEMO_ADMIN})`,
+          `${width === 1280 ? "sync all" : "dry run of sync all"} (console, by ${DEMO_ADMIN})`,
         );
         const text = (await latest.textContent())!;
         expect(text).toMatch(/took \d+(\.\d)? s/);
@@ -289,7 +289,7 @@ describe.skipIf(executablePath === undefined)(
         .locator('[data-testid="run-list"] [data-testid="run-name"]')
         .allTextContents();
       expect(names.slice(0, 2)).toEqual([
-        `Dry run: dry run of sync all (console, by ${DEMO_ADMIN})`,
+        `dry run of sync all (console, by ${DEMO_ADMIN})`,
         `sync all (console, by ${DEMO_ADMIN})`,
       ]);
       await page.context().close();

@@ -361,8 +361,9 @@ function RunRow({ run, open }: { run: Run; open: boolean }) {
           {STATUS_WORDS[run.status] ?? run.status}
         </strong>
         <InternalLink href={`/runs/${run._id}`} data-testid="run-name">
-          {run.dry_run ? "Dry run: " : ""}
           {run.name}
+          {/* The console's names say a dry run; another's may not. */}
+          {run.dry_run && !run.name.includes("dry run") ? " (dry run)" : ""}
         </InternalLink>
       </div>
       <p className="small muted">
