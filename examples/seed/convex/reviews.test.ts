@@ -800,6 +800,33 @@ describe("previewResolution", () => {
     expect(templates.length).toBeGreaterThan(0);
   });
 
+  test("keeping apart lists the marker it creates and the references it clears", async () => {
+    const { t, grace, legacyId } = await unverifiedMatch();
+    const view = await openCase(t, "unverified_email_match");
+    const args = {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: grace.userId,
+      rowId: legacyId,
+    };
+    const preview = await previewOf(t, { ...args, action: "keep_separate" });
+    expect(preview.keepsNote).toBe(true);
+    const before = await snapshot(t);
+    const { deleted } = await expectWritesAsPreviewed(t, preview, () =>
+      t.mutation(internal.reviews.keepSeparate, args),
+    );
+    expect(deleted).toEqual([]);
+    // What it created is what the preview said it would.
+    const created = [...(await snapshot(t)).keys()]
+      .filter((key) => !before.has(key))
+      .map((key) => key.split(":")[0]);
+    expect(created).toEqual(
+      preview.effects
+        .filter((effect) => effect.kind === "create")
+        .map((effect) => effect.table),
+    );
+  });
+
   test("a retirement lists the row and the references it clears", async () => {
     const { t, ada, own, copy, view } = await duplicateCounterpart();
     const args = {
