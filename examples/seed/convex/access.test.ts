@@ -276,7 +276,20 @@ const ACCESS: Record<string, Probe[]> = {
   "userSync:syncConvexUserToAuthUser": [
     { what: "", args: (w) => ({ userId: w.bob.userId }), expect: adminOnly },
   ],
-  "console:runs": [{ what: "", args: () => ({}), expect: adminOnly }],
+  "console:runs": [
+    {
+      what: "",
+      args: () => ({ paginationOpts: { numItems: 5, cursor: null } }),
+      expect: adminOnly,
+    },
+  ],
+  "console:run": [
+    {
+      what: "a run that does not exist",
+      args: () => ({ runId: "nope" }),
+      expect: { ...adminOnly, admin: "INVALID_ARGUMENT" },
+    },
+  ],
   "console:foldStatus": [{ what: "", args: () => ({}), expect: adminOnly }],
   "console:moveFold": [
     {
@@ -338,6 +351,20 @@ const ACCESS: Record<string, Probe[]> = {
   ],
   "console:dismiss": [
     { what: "", args: (w) => resolution(w), expect: adminOnly },
+  ],
+  "console:caseById": [
+    {
+      what: "",
+      args: (w) => ({ reviewId: resolution(w).reviewId }),
+      expect: adminOnly,
+    },
+  ],
+  "console:previewResolution": [
+    {
+      what: "",
+      args: (w) => ({ ...resolution(w), action: "dismiss" }),
+      expect: adminOnly,
+    },
   ],
   "console:searchUsers": [
     { what: "", args: () => ({ query: "grace" }), expect: adminOnly },

@@ -11,10 +11,15 @@
  */
 import {
   driftSummaryValidator,
+  resolutionPreviewValidator,
+  reviewKindValidator,
   startRunArgs,
   syncRunValidator,
 } from "convex-auth-user-sync";
-import { paginationOptsValidator } from "convex/server";
+import {
+  paginationOptsValidator,
+  paginationResultValidator,
+} from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
@@ -23,6 +28,7 @@ import {
   action,
   actorOf,
   adminQuery,
+  type Caller,
   adminSyncMutation,
   internalQuery,
   requireAdmin,
@@ -33,34 +39,68 @@ import {
   authUserDocValidator,
   casePage,
   casePageValidator,
+  caseViewValidator,
+  choiceOf,
   dismissArgs,
   keepSeparateArgs,
   linkArgs,
+  preview,
+  previewArgs,
   resolutionResultValidator,
   resolve,
   retireArgs,
   userDocValidator,
 } from "./reviews";
+import { cleanId } from "./inputs";
 import { userSync } from "./sync";
 import { loadPairById, type UserPair } from "./userLookup";
 import { storedRow } from "./userViews";
 import {
+  boundedPage,
   foldStatusValidator,
   normalizeEmail,
+  pageSize,
   readsUsers,
 } from "convex-auth-user-sync";
 
 // --- Sync health -----------------------------------------------------------
 
-/** How many runs the console lists, newest first. */
-const RUNS_SHOWN = 5;
+/** The most runs one page of the console's list holds. */
+const RUNS_PAGE_LIMIT = 20;
 
-/** The latest runs, newest first, live: their progress updates as pages run. */
+/**
+ * Every run, newest first, a page at a time (at most RUNS_PAGE_LIMIT), live:
+ * a run under way shows its current phase's pages as they run (runProgress).
+ */
 export const runs = adminQuery({
-  args: {},
-  returns: v.array(syncRunValidator),
-  handler: async (ctx) =>
-    await ctx.db.query("sync_runs").order("desc").take(RUNS_SHOWN),
+  args: { paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(syncRunValidator),
+  handler: async (ctx, { paginationOpts }) => {
+    const result = await boundedPage(
+      ctx.db.query("sync_runs").order("desc"),
+      {
+        ...paginationOpts,
+        numItems: pageSize(paginationOpts.numItems, RUNS_PAGE_LIMIT),
+      },
+      RUNS_PAGE_LIMIT,
+      "Not a cursor of the runs",
+    );
+    const page = [];
+    for (const run of result.page) {
+      page.push(await userSync.runProgress(ctx, run));
+    }
+    return { ...result, page };
+  },
+});
+
+/** One run, as the runs list shows it (null: no such run). */
+export const run = adminQuery({
+  args: { runId: v.string() },
+  returns: v.union(v.null(), syncRunValidator),
+  handler: async (ctx, { runId }) => {
+    const run = await ctx.db.get("sync_runs", cleanId(ctx, "sync_runs", runId));
+    return run === null ? null : await userSync.runProgress(ctx, run);
+  },
 });
 
 /**
@@ -83,11 +123,20 @@ export const startRun = adminSyncMutation({
   args: { ...startRunArgs, estimate: v.optional(v.number()) },
   returns: syncRunValidator,
   handler: async (ctx, args) =>
-    await userSync.startRun(ctx, "console", {
+    await userSync.startRun(ctx, runName(args.dryRun, ctx.caller), {
       ...args,
       actor: actorOf(ctx.caller),
     }),
 });
+
+/**
+ * A run's name as the console gives it: what it does and who started it,
+ * e.g. "sync all (console, by admin@example.com)".
+ */
+function runName(dryRun: boolean | undefined, caller: Caller): string {
+  const who = caller.authUser?.email ?? caller.user.email ?? caller.user._id;
+  return `${dryRun === true ? "dry run of sync all" : "sync all"} (console, by ${who})`;
+}
 
 /**
  * Moves the fold (docs/fold.md) from the console: a phase forward, or the
@@ -143,14 +192,31 @@ export const driftSummary = action({
 // --- Review queue ------------------------------------------------------------
 
 /**
- * Open cases, a page at a time, oldest first, with both rows each: at most
+ * Open cases (of one kind, if asked), a page at a time, oldest first, with both rows each: at most
  * CASES_PAGE_LIMIT (20) a page (see reviews.ts casePage).
  */
 export const openCases = adminQuery({
-  args: { paginationOpts: paginationOptsValidator },
+  args: {
+    paginationOpts: paginationOptsValidator,
+    // Only cases of this kind (the health page links each drift kind here).
+    kind: v.optional(reviewKindValidator),
+  },
   returns: casePageValidator,
-  handler: async (ctx, { paginationOpts }) =>
-    await casePage(ctx, paginationOpts),
+  handler: async (ctx, { paginationOpts, kind }) =>
+    await casePage(ctx, paginationOpts, kind),
+});
+
+/** One case with both sides, open or not (null: no such case). */
+export const caseById = adminQuery({
+  args: { reviewId: v.string() },
+  returns: v.union(v.null(), caseViewValidator),
+  handler: async (ctx, { reviewId }) => {
+    const review = await ctx.db.get(
+      "sync_reviews",
+      cleanId(ctx, "sync_reviews", reviewId),
+    );
+    return review === null ? null : await userSync.loadCase(ctx, review);
+  },
 });
 
 /** See reviews:link. */
@@ -184,6 +250,19 @@ export const retire = adminSyncMutation({
   returns: resolutionResultValidator,
   handler: async (ctx, { rowId, ...args }) =>
     await resolve(ctx, actorOf(ctx.caller), args, { action: "retire", rowId }),
+});
+
+/** See reviews:previewResolution: what a resolution would write, first. */
+export const previewResolution = adminQuery({
+  args: previewArgs,
+  returns: resolutionPreviewValidator,
+  handler: async (ctx, { action, userId, rowId, retireCurrent, ...args }) =>
+    await preview(
+      ctx,
+      actorOf(ctx.caller),
+      args,
+      choiceOf({ action, userId, rowId, retireCurrent }),
+    ),
 });
 
 /** See reviews:dismiss. */

@@ -1,3 +1,4 @@
+import type { FunctionArgs } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
@@ -427,33 +428,7 @@ describe("keepSeparate", () => {
 });
 
 describe("retire", () => {
-  /** Ada's pair, and a duplicate row claiming her, recorded by a sync. */
-  async function duplicate() {
-    const t = newBackend();
-    const ada = await signInWithOAuth(t, {
-      providerAccountId: "gh-ada",
-      profile: { name: "Ada", email: "ada@example.com" },
-    });
-    const own = (await readTables(t)).authUsers[0]!._id;
-    const copy = await t.run(
-      async (ctx) =>
-        await ctx.db.insert("auth_users", {
-          convex_user_id: ada.userId,
-          email: "ada@example.com",
-          company: "Imported copy",
-          created_at: T0,
-          updated_at: T0,
-        }),
-    );
-    await t.mutation(internal.userSync.syncUser, { authUserId: copy });
-    return {
-      t,
-      ada,
-      own,
-      copy,
-      view: await openCase(t, "duplicate_counterpart"),
-    };
-  }
+  const duplicate = duplicateCounterpart;
 
   test("deletes a duplicate in no pair and keeps its field names in the audit log", async () => {
     const { t, ada, own, copy, view } = await duplicate();
@@ -604,7 +579,10 @@ describe("the console's functions", () => {
         caller.query(api.console.auditLog, { paginationOpts: page }),
         code,
       );
-      await expectAppError(caller.query(api.console.runs, {}), code);
+      await expectAppError(
+        caller.query(api.console.runs, { paginationOpts: page }),
+        code,
+      );
       await expectAppError(
         caller.query(api.console.searchUsers, { query: "grace" }),
         code,
@@ -623,6 +601,40 @@ describe("the console's functions", () => {
     };
     await refuses(t, "UNAUTHENTICATED");
     await refuses(grace.asUser, "FORBIDDEN");
+  });
+
+  test("open cases of one kind: the queue a drift kind's link opens", async () => {
+    const { t, root, grace } = await people();
+    // A second kind in the queue: a duplicate row claiming Grace.
+    await t
+      .run(async (ctx) => {
+        const copy = await ctx.db.insert("auth_users", {
+          convex_user_id: grace.userId,
+          email: "grace@example.com",
+          created_at: T0,
+          updated_at: T0,
+        });
+        return copy;
+      })
+      .then((copy) =>
+        t.mutation(internal.userSync.syncUser, { authUserId: copy }),
+      );
+    const all = await root.asUser.query(api.console.openCases, {
+      paginationOpts: page,
+    });
+    const kinds = new Set(all.page.map((view) => view.review.kind));
+    expect(kinds.size).toBeGreaterThan(1);
+    for (const kind of kinds) {
+      const only = await root.asUser.query(api.console.openCases, {
+        paginationOpts: page,
+        kind,
+      });
+      expect(only.page.map((view) => view.review._id)).toEqual(
+        all.page
+          .filter((view) => view.review.kind === kind)
+          .map((view) => view.review._id),
+      );
+    }
   });
 
   test("an administrator sees both rows, resolves, and is the audit entry's actor", async () => {
@@ -671,12 +683,14 @@ describe("the console's functions", () => {
       estimate: 5,
     });
     expect(run).toMatchObject({
-      name: "console",
+      name: "sync all (console, by root@example.com)",
       estimate: 5,
       status: "running",
     });
     await runDueFunctions(t);
-    const [done] = await root.asUser.query(api.console.runs, {});
+    const [done] = (
+      await root.asUser.query(api.console.runs, { paginationOpts: page })
+    ).page;
     expect(done).toMatchObject({ _id: run._id, status: "completed" });
     expect(done!.counts.checked).toBe(5);
     expect(done!.pages).toBeGreaterThanOrEqual(5);
@@ -692,3 +706,205 @@ describe("the console's functions", () => {
     });
   });
 });
+
+describe("previewResolution", () => {
+  /** Every document of the tables a resolution may write, by table and id. */
+  async function snapshot(t: Backend) {
+    const docs = await t.run(async (ctx) => {
+      const all: Record<string, unknown>[] = [];
+      for (const table of [
+        "users",
+        "auth_users",
+        "starter_templates",
+        "sync_separations",
+        "authSessions",
+      ] as const) {
+        for (const doc of await ctx.db.query(table).collect()) {
+          all.push({ ...doc, table });
+        }
+      }
+      return all;
+    });
+    return new Map(
+      docs.map((doc) => [`${String(doc.table)}:${String(doc._id)}`, doc]),
+    );
+  }
+
+  const previewOf = (
+    t: Backend,
+    args: FunctionArgs<typeof internal.reviews.previewResolution>,
+  ) => t.query(internal.reviews.previewResolution, args);
+  type Preview = Awaited<ReturnType<typeof previewOf>>;
+
+  /**
+   * Runs the resolution and checks its writes against the preview: the
+   * documents it deleted are exactly the preview's (the app's templates by
+   * the keys exportRow lists), and each changed field holds the preview's value.
+   */
+  async function expectWritesAsPreviewed(
+    t: Backend,
+    preview: Preview,
+    resolve: () => Promise<unknown>,
+  ) {
+    const before = await snapshot(t);
+    await resolve();
+    const after = await snapshot(t);
+    const deleted = [...before.keys()].filter((key) => !after.has(key));
+    const previewed = preview.effects.filter(
+      (effect) => effect.kind === "delete" && effect.id !== undefined,
+    );
+    expect(
+      deleted.filter((key) => !key.startsWith("starter_templates:")).sort(),
+    ).toEqual(previewed.map((effect) => `${effect.table}:${effect.id}`).sort());
+    const templates = deleted
+      .filter((key) => key.startsWith("starter_templates:"))
+      .map((key) => before.get(key)!.key as string);
+    const listed = previewed.flatMap(
+      (effect) =>
+        (effect.appData as { templates: { key: string }[] } | undefined)
+          ?.templates ?? [],
+    );
+    expect(templates.sort()).toEqual(listed.map((doc) => doc.key).sort());
+    for (const effect of preview.effects) {
+      if (effect.kind !== "change" || effect.fields === undefined) continue;
+      const doc = after.get(`${effect.table}:${effect.id}`)!;
+      for (const { field, after: value } of effect.fields) {
+        expect(doc[field], `${effect.table}.${field}`).toEqual(value);
+      }
+    }
+    return { deleted, templates };
+  }
+
+  test("a link retiring the user's row lists exactly what it then deletes and changes", async () => {
+    const { t, grace, legacyId, ownId } = await unverifiedMatch();
+    const view = await openCase(t, "unverified_email_match");
+    const args = {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: grace.userId,
+      rowId: legacyId,
+      retireCurrent: ownId,
+    };
+    const preview = await previewOf(t, { ...args, action: "link" });
+    expect(preview.resolution).toBe("link");
+    const retired = preview.effects.find((effect) => effect.id === ownId)!;
+    expect(retired).toMatchObject({ kind: "delete", table: "auth_users" });
+    expect(retired.doc).toMatchObject({ email: "grace@example.com" });
+    const { deleted, templates } = await expectWritesAsPreviewed(
+      t,
+      preview,
+      () => t.mutation(internal.reviews.link, args),
+    );
+    // The row went with its starter templates, and the preview said so.
+    expect(deleted).toContain(`auth_users:${ownId}`);
+    expect(templates.length).toBeGreaterThan(0);
+  });
+
+  test("keeping apart lists the marker it creates and the references it clears", async () => {
+    const { t, grace, legacyId } = await unverifiedMatch();
+    const view = await openCase(t, "unverified_email_match");
+    const args = {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: grace.userId,
+      rowId: legacyId,
+    };
+    const preview = await previewOf(t, { ...args, action: "keep_separate" });
+    expect(preview.keepsNote).toBe(true);
+    const before = await snapshot(t);
+    const { deleted } = await expectWritesAsPreviewed(t, preview, () =>
+      t.mutation(internal.reviews.keepSeparate, args),
+    );
+    expect(deleted).toEqual([]);
+    // What it created is what the preview said it would.
+    const created = [...(await snapshot(t)).keys()]
+      .filter((key) => !before.has(key))
+      .map((key) => key.split(":")[0]);
+    expect(created).toEqual(
+      preview.effects
+        .filter((effect) => effect.kind === "create")
+        .map((effect) => effect.table),
+    );
+  });
+
+  test("a retirement lists the row and the references it clears", async () => {
+    const { t, ada, own, copy, view } = await duplicateCounterpart();
+    const args = {
+      reviewId: view.review._id,
+      version: view.version,
+      rowId: copy,
+    };
+    const preview = await previewOf(t, { ...args, action: "retire" });
+    expect(preview.effects.map((effect) => effect.kind)).toContain("delete");
+    await expectWritesAsPreviewed(t, preview, () =>
+      t.mutation(internal.reviews.retire, args),
+    );
+    const { authUsers } = await readTables(t);
+    expect(authUsers.map((row) => row._id)).toEqual([own]);
+    expect((await readTables(t)).users[0]!._id).toBe(ada.userId);
+  });
+
+  test("writes nothing, and refuses a stale version as the resolution does", async () => {
+    const { t, grace, legacyId, ownId } = await unverifiedMatch();
+    const view = await openCase(t, "unverified_email_match");
+    const args = {
+      reviewId: view.review._id,
+      version: view.version,
+      userId: grace.userId,
+      rowId: legacyId,
+      retireCurrent: ownId,
+    };
+    const before = await snapshot(t);
+    await previewOf(t, { ...args, action: "link" });
+    expect(await snapshot(t)).toEqual(before);
+    // The legacy row changes after the case was shown.
+    await t.run(async (ctx) => {
+      await ctx.db.patch("auth_users", legacyId, { company: "Navy" });
+    });
+    await expectAppError(previewOf(t, { ...args, action: "link" }), "STALE");
+    await expectRejectedWithoutWrites(
+      t,
+      () => t.mutation(internal.reviews.link, args),
+      "STALE",
+    );
+    // As refused as the resolution: the user's own row not named.
+    const fresh = await openCase(t, "unverified_email_match");
+    await expectAppError(
+      previewOf(t, {
+        ...args,
+        version: fresh.version,
+        retireCurrent: undefined,
+        action: "link",
+      }),
+      "CONFLICT",
+    );
+  });
+});
+
+/** Ada's pair, and a duplicate row claiming her, recorded by a sync. */
+async function duplicateCounterpart() {
+  const t = newBackend();
+  const ada = await signInWithOAuth(t, {
+    providerAccountId: "gh-ada",
+    profile: { name: "Ada", email: "ada@example.com" },
+  });
+  const own = (await readTables(t)).authUsers[0]!._id;
+  const copy = await t.run(
+    async (ctx) =>
+      await ctx.db.insert("auth_users", {
+        convex_user_id: ada.userId,
+        email: "ada@example.com",
+        company: "Imported copy",
+        created_at: T0,
+        updated_at: T0,
+      }),
+  );
+  await t.mutation(internal.userSync.syncUser, { authUserId: copy });
+  return {
+    t,
+    ada,
+    own,
+    copy,
+    view: await openCase(t, "duplicate_counterpart"),
+  };
+}

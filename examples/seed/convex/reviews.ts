@@ -18,6 +18,8 @@ import {
   auditEntryValidator,
   CLI_ACTOR,
   pageSize,
+  resolutionPreviewValidator,
+  type ReviewKind,
   syncReviewValidator,
 } from "convex-auth-user-sync";
 import {
@@ -113,6 +115,32 @@ export async function resolve(
   args: CaseArgs,
   choice: Choice,
 ) {
+  return await userSync.resolveCase(ctx, requestOf(ctx, actor, args, choice));
+}
+
+/**
+ * What `resolve` would write for the same input, from the same plan (the
+ * library's previewResolution), and its refusals: nothing is written.
+ */
+export async function preview(
+  ctx: QueryCtx,
+  actor: Actor,
+  args: CaseArgs,
+  choice: Choice,
+) {
+  return await userSync.previewResolution(
+    ctx,
+    requestOf(ctx, actor, args, choice),
+  );
+}
+
+/** A resolution's input checked for its tables and sizes, as the library takes it. */
+function requestOf(
+  ctx: Pick<QueryCtx, "db">,
+  actor: Actor,
+  args: CaseArgs,
+  choice: Choice,
+) {
   const reviewId = cleanId(ctx, "sync_reviews", args.reviewId);
   if (args.version.length > 64) {
     throw appError("INVALID_ARGUMENT", "not a case version");
@@ -126,14 +154,65 @@ export async function resolve(
   if ("retireCurrent" in choice && choice.retireCurrent !== undefined) {
     ids.retireCurrent = cleanId(ctx, "auth_users", choice.retireCurrent);
   }
-  return await userSync.resolveCase(ctx, {
+  return {
     ...choice,
     ...ids,
     reviewId,
     version: args.version,
     note: args.note,
     actor,
-  });
+  } as Parameters<typeof userSync.resolveCase>[1];
+}
+
+/** A resolution as the preview takes it: the action and its arguments. */
+export const previewArgs = {
+  ...caseArgs,
+  action: v.union(
+    v.literal("link"),
+    v.literal("keep_separate"),
+    v.literal("retire"),
+    v.literal("dismiss"),
+  ),
+  userId: v.optional(v.string()),
+  rowId: v.optional(v.string()),
+  retireCurrent: v.optional(v.string()),
+};
+
+/** The preview's arguments as the choice they describe (INVALID_ARGUMENT when one is missing). */
+export function choiceOf(args: {
+  action: Choice["action"];
+  userId?: string;
+  rowId?: string;
+  retireCurrent?: string;
+}): Choice {
+  const need = (value: string | undefined, name: string): string => {
+    if (value === undefined) {
+      throw appError(
+        "INVALID_ARGUMENT",
+        `${name} is required for ${args.action}`,
+      );
+    }
+    return value;
+  };
+  switch (args.action) {
+    case "link":
+      return {
+        action: "link",
+        userId: need(args.userId, "userId"),
+        rowId: need(args.rowId, "rowId"),
+        retireCurrent: args.retireCurrent,
+      };
+    case "keep_separate":
+      return {
+        action: "keep_separate",
+        userId: need(args.userId, "userId"),
+        rowId: need(args.rowId, "rowId"),
+      };
+    case "retire":
+      return { action: "retire", rowId: need(args.rowId, "rowId") };
+    case "dismiss":
+      return { action: "dismiss" };
+  }
 }
 
 /** The most open cases one page shows (console and CLI). */
@@ -149,11 +228,16 @@ export const AUDIT_PAGE_LIMIT = MAX_AUDIT_PAGE;
 export async function casePage(
   ctx: QueryCtx,
   paginationOpts: PaginationOptions,
+  kind?: ReviewKind,
 ) {
-  return await userSync.openCases(ctx, {
-    ...paginationOpts,
-    numItems: pageSize(paginationOpts.numItems, CASES_PAGE_LIMIT),
-  });
+  return await userSync.openCases(
+    ctx,
+    {
+      ...paginationOpts,
+      numItems: pageSize(paginationOpts.numItems, CASES_PAGE_LIMIT),
+    },
+    kind,
+  );
 }
 
 /** One page of the audit log, newest first: as casePage, AUDIT_PAGE_LIMIT. */
@@ -210,6 +294,25 @@ export const retire = internalSyncMutation({
   returns: resolutionResultValidator,
   handler: async (ctx, { rowId, ...args }) =>
     await resolve(ctx, CLI_ACTOR, args, { action: "retire", rowId }),
+});
+
+/**
+ * What a resolution would write (rows and the app's data it deletes, fields
+ * it changes), from the plan the resolution itself runs; refused as the
+ * resolution would be. Writes nothing.
+ *
+ * @example npx convex run reviews:previewResolution '{"reviewId":"…","version":"…","action":"retire","rowId":"…"}'
+ */
+export const previewResolution = internalQuery({
+  args: previewArgs,
+  returns: resolutionPreviewValidator,
+  handler: async (ctx, { action, userId, rowId, retireCurrent, ...args }) =>
+    await preview(
+      ctx,
+      CLI_ACTOR,
+      args,
+      choiceOf({ action, userId, rowId, retireCurrent }),
+    ),
 });
 
 /** Closes the case as it is. */

@@ -610,6 +610,48 @@ describe("run mechanics", () => {
   });
 });
 
+describe("the costliest page", () => {
+  test("is one page of the run: the largest share of a transaction's limits, with its phase", async () => {
+    // A tight write limit makes writes the measure that counts.
+    const limits = { ...CONVEX_LIMITS, documentsWritten: 40 };
+    const t = newBackend({ documentsWritten: 40 });
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 23; i++) {
+        await ctx.db.insert("users", {
+          name: `u${i}`,
+          email: `u${i}@example.com`,
+        });
+      }
+    });
+    const run = await migrate(t, { pageSize: 5 });
+    expect(run.status).toBe("completed");
+    expect(run.pages).toBeGreaterThan(3);
+    const costliest = run.costliest_page!;
+    expect(run.plan ?? ["unlinked", "pairs"]).toContain(costliest.phase);
+    // Its share is its own highest measure's share of the limits...
+    const keys = [
+      "documentsRead",
+      "databaseQueries",
+      "documentsWritten",
+      "bytesRead",
+      "bytesWritten",
+    ] as const;
+    expect(costliest.share).toBeCloseTo(
+      Math.max(...keys.map((key) => costliest[key] / limits[key])),
+      9,
+    );
+    // ...one page's: within each measure's maximum over the pages...
+    for (const key of keys) {
+      expect(costliest[key]).toBeLessThanOrEqual(run.max_page![key]);
+    }
+    // ...and no page used more: the page that wrote most has no larger share.
+    expect(costliest.share).toBeGreaterThanOrEqual(
+      run.max_page!.documentsWritten / limits.documentsWritten,
+    );
+    expect(costliest.rows).toBeGreaterThan(0);
+  });
+});
+
 describe("scale, under a quarter of Convex's limits", () => {
   test("per-user cost is flat in N and the largest page is set by the page size", async () => {
     const costs = [];

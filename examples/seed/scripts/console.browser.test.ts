@@ -92,14 +92,14 @@ describe.skipIf(executablePath === undefined)("the web console", () => {
       .poll(() => page.textContent('[data-testid="run-status"]'), {
         timeout: 60_000,
       })
-      .toBe("completed");
+      .toBe("Completed");
     const seen = await page.evaluate(
       () => (window as unknown as { seen: string[] }).seen,
     );
     // The run began, its pages ran in the scheduler, and the bar followed.
-    expect(seen[0]).toMatch(/^running:/);
+    expect(seen[0]).toMatch(/^Running:/);
     const [, total] = seen.at(-1)!.split(":");
-    expect(seen.at(-1)).toBe(`completed:${total}`);
+    expect(seen.at(-1)).toBe(`Completed:${total}`);
     expect(Number(total)).toBeGreaterThan(130);
     expect(await page.textContent('[data-testid="latest-run"]')).toMatch(
       /pages · costliest page: \d+ reads/,
@@ -120,6 +120,8 @@ describe.skipIf(executablePath === undefined)("the web console", () => {
     const resolveWith = async (kind: string, button: string) => {
       const shown = await card(kind).first().getAttribute("data-review");
       await card(kind).locator(`[data-testid="${button}"]`).first().click();
+      // Each resolution shows what it will do first, and asks.
+      await card(kind).locator('[data-testid="resolution-confirm"]').click();
       await page
         .locator(`[data-review="${shown}"]`)
         .waitFor({ state: "detached" });

@@ -215,10 +215,11 @@ describe("the local backend and Convex's own clients", () => {
           }),
       );
     }
-    type Runs = FunctionReturnType<typeof api.console.runs>;
+    type Runs = FunctionReturnType<typeof api.console.runs>["page"];
     const seen: string[] = [];
+    const firstPage = { paginationOpts: { numItems: 5, cursor: null } };
     const watch = (listener: (runs: Runs) => void) =>
-      client.onUpdate(api.console.runs, {}, (runs) => {
+      client.onUpdate(api.console.runs, firstPage, ({ page: runs }) => {
         if (runs[0] !== undefined) {
           seen.push(`${runs[0].status}:${runs[0].counts.checked}`);
         }

@@ -68,6 +68,36 @@ function outcome(error: unknown): Result {
     : { ok: false, message, data: convexToJson(data as Value) };
 }
 
+/**
+ * Paces the scheduler as a deployment's would: each scheduled function (a
+ * run's next page, scheduled with runAfter(0)) starts `ms` after it is due,
+ * where convex-test would start it at once, so a run's progress shows its
+ * pages one by one. Returns the function that undoes it. For a process that
+ * serves the demo: it wraps the global setTimeout, delaying only the timers
+ * convex-test's scheduler registers (its frameworkSetTimeout).
+ */
+export function paceScheduledFunctions(ms: number): () => void {
+  if (!(ms > 0)) return () => {};
+  const original = globalThis.setTimeout;
+  const paced = (
+    handler: (...args: unknown[]) => void,
+    timeout?: number,
+    ...rest: unknown[]
+  ) => {
+    const scheduled =
+      new Error().stack?.includes("frameworkSetTimeout") ?? false;
+    return original(
+      handler,
+      scheduled ? (timeout ?? 0) + ms : timeout,
+      ...rest,
+    );
+  };
+  globalThis.setTimeout = Object.assign(paced, original) as typeof setTimeout;
+  return () => {
+    globalThis.setTimeout = original;
+  };
+}
+
 /** One browser tab (or client): its queries, identity and version. */
 class Connection {
   readonly queries = new Map<number, Query>();

@@ -6,6 +6,9 @@
  *
  * PORT picks the port (default 5173; 0 for any free one). The address is
  * printed as "Console: http://127.0.0.1:<port>/" once everything is ready.
+ * PAGE_DELAY_MS (default 300; 0 for none) delays each scheduled function,
+ * a run's pages among them, as a deployment's scheduler takes a moment
+ * between pages: a run's progress bar then moves page by page.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,9 +21,12 @@ import { signInOrThrow } from "../convex/signIn.helpers";
 import { insertLegacyRow, signInWithOAuth } from "../convex/sync.helpers";
 import { newScriptBackend, scriptModules } from "./backend";
 import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_USER } from "./demoAccounts";
-import { LocalConvex } from "./localConvex";
+import { LocalConvex, paceScheduledFunctions } from "./localConvex";
 
 process.env.AUTH_LOG_LEVEL ??= "ERROR";
+
+/** How long each scheduled function waits past its due time (ms). */
+const PAGE_DELAY_MS = Number(process.env.PAGE_DELAY_MS ?? 300);
 
 const t = newScriptBackend();
 type Backend = typeof t;
@@ -136,6 +142,8 @@ async function startWebDemo(port: number) {
     appType: "spa",
     logLevel: "warn",
   });
+  // Paced once seeded: the seed's own scheduled work runs at full speed.
+  paceScheduledFunctions(PAGE_DELAY_MS);
   const local = new LocalConvex(
     t,
     {

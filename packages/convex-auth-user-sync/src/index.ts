@@ -103,7 +103,9 @@ import {
 import {
   loadCase,
   openCases,
+  previewResolution,
   resolveCase,
+  type ResolutionPreview,
   type ResolutionRequest,
   type ResolutionResult,
 } from "./resolutions.js";
@@ -123,7 +125,9 @@ import {
   type AccountStatus,
   type AuditEntry,
   type PersonData,
+  type ReviewKind,
   type SyncReview,
+  type SyncRun,
   syncRunValidator,
 } from "./validators.js";
 
@@ -157,6 +161,8 @@ export { boundedPage, type BoundedPage, pageSize } from "./pages.js";
 export type {
   CaseRow,
   CaseView,
+  ResolutionEffect,
+  ResolutionPreview,
   ResolutionRequest,
   ResolutionResult,
 } from "./resolutions.js";
@@ -188,6 +194,7 @@ export {
   type PageReport,
   type PersonData,
   personDataValidator,
+  resolutionPreviewValidator,
   type ReviewKind,
   reviewKindValidator,
   type SyncOutcome,
@@ -658,6 +665,15 @@ export class UserSync<
   }
 
   /**
+   * A run as getRun shows it: while it runs (or after it failed), its
+   * current phase's workers are added to what its finished phases did, so a
+   * progress bar moves page by page. Reads the phase's workers.
+   */
+  async runProgress(ctx: Ctx<DataModel>, run: SyncRun): Promise<SyncRun> {
+    return await this.engine.withProgress(ctx as never, run);
+  }
+
+  /**
    * The whole drift report from an action, every page its own query of the
    * exported `page` (see driftReportFunctions).
    *
@@ -694,12 +710,19 @@ export class UserSync<
   async openCases(
     ctx: Ctx<DataModel>,
     paginationOpts: PaginationOptions,
+    /** Only cases of this kind. */
+    kind?: ReviewKind,
   ): Promise<{
     page: Case<DataModel, Table>[];
     continueCursor: string;
     isDone: boolean;
   }> {
-    return (await openCases(ctx as never, this.shape, paginationOpts)) as never;
+    return (await openCases(
+      ctx as never,
+      this.shape,
+      paginationOpts,
+      kind,
+    )) as never;
   }
 
   /** One case with both sides and its version (see openCases). */
@@ -729,6 +752,18 @@ export class UserSync<
     request: ResolutionRequest,
   ): Promise<ResolutionResult> {
     return await resolveCase(ctx as never, this.shape, request);
+  }
+
+  /**
+   * What resolveCase would write for the same request, from the same plan,
+   * writing nothing (its refusals too): for a person to see before they
+   * confirm. Runs in a query.
+   */
+  async previewResolution(
+    ctx: Ctx<DataModel>,
+    request: ResolutionRequest,
+  ): Promise<ResolutionPreview> {
+    return await previewResolution(ctx as never, this.shape, request);
   }
 
   /**

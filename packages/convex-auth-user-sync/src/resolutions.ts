@@ -128,7 +128,7 @@ export async function loadCase(
 /**
  * One page of open cases (never resolved), oldest first, each with both
  * sides (see loadCase): at most MAX_CASES_PAGE, a cursor it never made
- * INVALID_ARGUMENT (see boundedPage).
+ * INVALID_ARGUMENT (see boundedPage). `kind`: only cases of that kind.
  *
  * @example const { page, continueCursor, isDone } = await openCases(ctx, shape, { numItems: 10, cursor: null });
  */
@@ -136,19 +136,27 @@ export async function openCases(
   ctx: ReadCtx,
   shape: Shape,
   paginationOpts: PaginationOptions,
+  /** Only cases of this kind. */
+  kind?: ReviewKind,
 ): Promise<{
   page: CaseView[];
   continueCursor: string;
   isDone: boolean;
 }> {
+  // Open cases: resolved_at absent (the generic data model types every
+  // value as a defined Value; absent is what the index stores).
+  const reviews = ctx.db.query("sync_reviews");
   const result = await boundedPage(
-    ctx.db
-      .query("sync_reviews")
-      // Open cases: resolved_at absent (the generic data model types every
-      // value as a defined Value; absent is what the index stores).
-      .withIndex("by_resolved_at", (q) =>
-        q.eq("resolved_at", undefined as never),
-      ),
+    kind === undefined
+      ? reviews.withIndex("by_resolved_at", (q) =>
+          q.eq("resolved_at", undefined as never),
+        )
+      : reviews.withIndex("by_kind_and_resolved_at", (q) =>
+          (q.eq("kind", kind as never) as never as typeof q).eq(
+            "resolved_at",
+            undefined as never,
+          ),
+        ),
     paginationOpts,
     MAX_CASES_PAGE,
     "Not a cursor of the review queue",
@@ -191,19 +199,61 @@ export type ResolutionResult = {
   summary: string;
 };
 
+/** One write a resolution makes, as a person reads it (see planResolution). */
+export type ResolutionEffect = {
+  /** delete: the document goes; change: fields change; create: a new one. */
+  kind: "delete" | "change" | "create";
+  table: string;
+  /** The document, when the plan knows it. */
+  id?: string;
+  /** What the write is, in words. */
+  summary: string;
+  /** A change's fields, before and after (absent: the field goes). */
+  fields?: { field: string; before?: unknown; after?: unknown }[];
+  /** A deleted document as it is now. */
+  doc?: AnyDoc;
+  /** A deleted row's own data in the app, as exportRow reads it: it goes too. */
+  appData?: unknown;
+};
+
+/** What a resolution will do, before it does it (see previewResolution). */
+export type ResolutionPreview = {
+  resolution: Resolution;
+  summary: string;
+  effects: ResolutionEffect[];
+  /**
+   * Whether the audit entry will keep the person's note: not when the
+   * resolution deletes a row, which erases what is recorded of it (a note
+   * about a person outlives nothing of theirs, see erasure.ts).
+   */
+  keepsNote: boolean;
+};
+
 /**
- * Resolves a case in the caller's transaction, or refuses and writes
- * nothing: NOT_FOUND (no such case), STALE (resolved already, or changed
- * since it was shown), INVALID_ARGUMENT (ids that are not the case's),
- * CONFLICT (the resolution would take a row or a user from another pair).
- *
- * @example await resolveCase(ctx, shape, { action: "dismiss", reviewId, version, actor });
+ * A resolution checked and planned: what it will write (`effects`, in words)
+ * and the writes themselves (`write`), built from the same reads. The
+ * resolve command runs `write`; the preview shows `effects`.
  */
-export async function resolveCase(
-  ctx: MutationCtx,
+type ResolutionPlan = ResolutionPreview & {
+  view: CaseView;
+  targets: Target[];
+  note: string | undefined;
+  now: number;
+  write: (ctx: MutationCtx) => Promise<void>;
+};
+
+/**
+ * Checks a resolution and plans its writes, writing nothing: NOT_FOUND (no
+ * such case), STALE (resolved already, or changed since it was shown),
+ * INVALID_ARGUMENT (ids that are not the case's), CONFLICT (the resolution
+ * would take a row or a user from another pair). Both resolveCase and
+ * previewResolution go through it, so the preview is the plan that runs.
+ */
+async function planResolution(
+  ctx: ReadCtx,
   shape: Shape,
   request: ResolutionRequest,
-): Promise<ResolutionResult> {
+): Promise<ResolutionPlan> {
   const note = request.note?.trim().slice(0, 500) || undefined;
   const review = await getDoc(ctx, "sync_reviews", request.reviewId);
   if (review === null) throw appError("NOT_FOUND", "No such case");
@@ -259,7 +309,8 @@ export async function resolveCase(
       `${request.action === "link" ? "Linking" : "Retiring"} writes ${shape.table}, which is no longer written (single-table mode, see docs/fold.md): keep the two apart or dismiss the case, or roll stop_writes back first`,
     );
   }
-  let run: () => Promise<void>;
+  let write: (ctx: MutationCtx) => Promise<void>;
+  let effects: ResolutionEffect[];
   switch (request.action) {
     case "link": {
       const user = caseUser(request.userId);
@@ -273,7 +324,8 @@ export async function resolveCase(
         now,
         request.actor,
       );
-      run = link.run;
+      write = link.write;
+      effects = link.effects;
       summary = `Linked users ${user._id} and ${shape.table} ${row._id}`;
       if (request.retireCurrent !== undefined) {
         summary += `, retiring ${shape.table} ${request.retireCurrent}`;
@@ -292,8 +344,11 @@ export async function resolveCase(
           "This user and row are a pair; keeping them apart would unlink an account",
         );
       }
-      run = async () =>
-        await keepSeparate(ctx, shape, user, row, now, { single });
+      const planned = await planKeepSeparate(ctx, shape, user, row, now, {
+        single,
+      });
+      write = planned.write;
+      effects = planned.effects;
       summary = `Kept users ${user._id} and ${shape.table} ${row._id} apart`;
       break;
     }
@@ -310,23 +365,75 @@ export async function resolveCase(
       for (const user of pointing) {
         targets.push({ table: "users", id: user._id });
       }
-      run = async () => {
+      write = async (ctx) => {
         await retireRow(ctx, shape, row, pointing, now);
       };
+      effects = await retireEffects(ctx, shape, row, pointing);
       summary = `Retired ${shape.table} ${row._id}`;
       break;
     }
     case "dismiss":
-      run = async () => {};
+      write = async () => {};
+      effects = [];
       summary = "Dismissed";
       break;
   }
+  return {
+    resolution,
+    summary,
+    effects,
+    keepsNote: !effects.some(
+      (effect) => effect.kind === "delete" && effect.table === shape.table,
+    ),
+    view,
+    targets,
+    note,
+    now,
+    write,
+  };
+}
+
+/**
+ * What a resolution would write, and refuses as resolveCase would (the same
+ * checks, the same plan), writing nothing: for a person to see before they
+ * confirm. A query may call it.
+ *
+ * @example const { effects } = await previewResolution(ctx, shape, { action: "retire", reviewId, version, rowId, actor });
+ */
+export async function previewResolution(
+  ctx: ReadCtx,
+  shape: Shape,
+  request: ResolutionRequest,
+): Promise<ResolutionPreview> {
+  const { resolution, summary, effects, keepsNote } = await planResolution(
+    ctx,
+    shape,
+    request,
+  );
+  return { resolution, summary, effects, keepsNote };
+}
+
+/**
+ * Resolves a case in the caller's transaction, or refuses and writes
+ * nothing (see planResolution for the refusals): the plan's writes, the
+ * case closed, and what the resolution left in question recorded again.
+ *
+ * @example await resolveCase(ctx, shape, { action: "dismiss", reviewId, version, actor });
+ */
+export async function resolveCase(
+  ctx: MutationCtx,
+  shape: Shape,
+  request: ResolutionRequest,
+): Promise<ResolutionResult> {
+  const plan = await planResolution(ctx, shape, request);
+  const { view, note, now, resolution } = plan;
+  let { summary } = plan;
   await audited(
     ctx,
     {
       action: `resolve:${resolution}`,
       actor: request.actor,
-      targets,
+      targets: plan.targets,
       reviewId: request.reviewId,
       summary,
       // Free text: left out of the entry and the case when the resolution
@@ -336,12 +443,12 @@ export async function resolveCase(
       people: ["users", shape.table],
     },
     async () => {
-      await run();
+      await plan.write(ctx);
       // The case keeps who resolved it by id and no free text: a note about
       // a row, or an administrator's address, would outlive an erasure that
       // cannot find the case (found by review). The note is in the audit
       // entry, which an erasure finds by every id it names.
-      await patchDoc(ctx, "sync_reviews", review._id, {
+      await patchDoc(ctx, "sync_reviews", view.review._id, {
         resolved_at: now,
         resolution,
         resolved_by:
@@ -358,6 +465,90 @@ export async function resolveCase(
   return { resolution, summary };
 }
 
+/** A change of some fields of one document, as an effect. */
+function changeEffect(
+  table: string,
+  doc: AnyDoc,
+  patch: Record<string, unknown>,
+  summary: string,
+): ResolutionEffect {
+  return {
+    kind: "change",
+    table,
+    id: doc._id,
+    summary,
+    fields: Object.entries(patch).map(([field, after]) => ({
+      field,
+      before: doc[field],
+      after,
+    })),
+  };
+}
+
+/** A row deleted with the app's own data of it (deleteAppRow), as an effect. */
+async function rowDeletion(
+  ctx: ReadCtx,
+  shape: Shape,
+  row: AnyDoc,
+  summary: string,
+): Promise<ResolutionEffect> {
+  const appData = await shape.hooks.exportRow?.(ctx as never, row);
+  return {
+    kind: "delete",
+    table: shape.table,
+    id: row._id,
+    summary,
+    doc: row,
+    ...(appData === undefined ? {} : { appData }),
+  };
+}
+
+/** Each user a retirement or a separation leaves to the sync to pair again. */
+function repairEffect(userId: string): ResolutionEffect {
+  return {
+    kind: "change",
+    table: "users",
+    id: userId,
+    summary:
+      "The sync pairs this user again: with the row its verified address proves, or a new row of its own",
+  };
+}
+
+/** What retireRow will write, in the order it writes it. */
+async function retireEffects(
+  ctx: ReadCtx,
+  shape: Shape,
+  row: AnyDoc,
+  pointing: readonly AnyDoc[],
+): Promise<ResolutionEffect[]> {
+  const effects: ResolutionEffect[] = pointing.map((user) =>
+    changeEffect(
+      "users",
+      user,
+      { [shape.usersRef!]: undefined },
+      "Its reference to the retired row is cleared",
+    ),
+  );
+  effects.push(
+    await rowDeletion(
+      ctx,
+      shape,
+      row,
+      "Retired: deleted, with the app's own data of it; its fields stay in the audit log",
+    ),
+  );
+  const affected = new Set<string>(pointing.map((user) => user._id));
+  const named: unknown = row[shape.appRef];
+  if (typeof named === "string") affected.add(named);
+  for (const userId of affected) {
+    const id = ctx.db.normalizeId("users", userId);
+    if (id !== null && (await getDoc(ctx, "users", id)) !== null) {
+      effects.push(repairEffect(userId));
+    }
+  }
+  return effects;
+}
+
 /**
  * Checks a link and returns the writes that make it, and which side's
  * suspension the pair keeps (a suspension on either side holds, see
@@ -370,14 +561,18 @@ export async function resolveCase(
  * reference only, or when the user never completed a sign-in.
  */
 async function prepareLink(
-  ctx: MutationCtx,
+  ctx: ReadCtx,
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc,
   request: { retireCurrent?: string },
   now: number,
   actor: Actor,
-): Promise<{ run: () => Promise<void>; kept: "user" | "row" | null }> {
+): Promise<{
+  write: (ctx: MutationCtx) => Promise<void>;
+  effects: ResolutionEffect[];
+  kept: "user" | "row" | null;
+}> {
   if (user.pendingFirstSignIn === true) {
     throw appError(
       "CONFLICT",
@@ -443,7 +638,56 @@ async function prepareLink(
     (row[shape.appRef] === undefined || placeholder !== null) &&
     row[shape.emailVerified] === undefined;
   const link = planLink(shape, user as never, row, row, now, legacy);
-  const run = async () => {
+  const [marker] = await byIndex(
+    ctx,
+    "sync_separations",
+    "by_user_id_and_row_id",
+    { user_id: user._id, row_id: row._id },
+    1,
+  );
+  const effects: ResolutionEffect[] = [];
+  if (current !== null) {
+    effects.push(
+      await rowDeletion(
+        ctx,
+        shape,
+        current,
+        "The user's current row is retired: deleted, with the app's own data of it; its fields stay in the audit log",
+      ),
+    );
+  }
+  if (placeholder !== null) {
+    effects.push(
+      ...takeOverEffects(shape, user, placeholder, placeholderReferences),
+    );
+  }
+  if (marker !== undefined) {
+    effects.push({
+      kind: "delete",
+      table: "sync_separations",
+      id: marker._id,
+      summary: "The earlier choice to keep the two apart is withdrawn",
+    });
+  }
+  if (Object.keys(link.plan.usersPatch).length > 0) {
+    effects.push(
+      changeEffect("users", user, link.plan.usersPatch, "The user, linked"),
+    );
+  }
+  if (Object.keys(link.plan.rowPatch).length > 0) {
+    effects.push(
+      changeEffect(shape.table, row, link.plan.rowPatch, "The row, linked"),
+    );
+  }
+  if (link.kept === "row") {
+    effects.push({
+      kind: "delete",
+      table: "authSessions",
+      summary:
+        "The user's sessions end: the row is suspended, and a link keeps a suspension",
+    });
+  }
+  const write = async (ctx: MutationCtx) => {
     if (current !== null) {
       // The user's row goes, as a retirement would take it: its fields are
       // in the audit entry. The user's reference to it is replaced below.
@@ -459,10 +703,43 @@ async function prepareLink(
         actor,
       );
     }
-    await clearSeparation(ctx, user._id, row._id);
+    if (marker !== undefined) {
+      await ctx.db.delete("sync_separations", marker._id as never);
+    }
     await writeLink(ctx, shape, user._id, row._id, link);
   };
-  return { run, kept: link.kept };
+  return { write, effects, kept: link.kept };
+}
+
+/** What takeOver (fold/claim.ts) will write, as effects. */
+function takeOverEffects(
+  shape: Shape,
+  user: AnyDoc,
+  placeholder: AnyDoc,
+  references: NonNullable<Awaited<ReturnType<typeof referencesTo>>>,
+): ResolutionEffect[] {
+  const effects: ResolutionEffect[] = [];
+  for (const { reference, docs } of references) {
+    for (const doc of docs) {
+      effects.push(
+        changeEffect(
+          reference.table,
+          doc,
+          { [reference.field]: user._id },
+          "Re-pointed from the placeholder to the user",
+        ),
+      );
+    }
+  }
+  effects.push({
+    kind: "delete",
+    table: "users",
+    id: placeholder._id,
+    summary:
+      "The placeholder of a person who never signed in: the user takes over its values and its row",
+    doc: placeholder,
+  });
+  return effects;
 }
 
 /**
@@ -518,14 +795,17 @@ async function recordWhatRemains(
  * user's side alone are written, and the user, its own row now, needs no
  * pairing.
  */
-async function keepSeparate(
-  ctx: MutationCtx,
+async function planKeepSeparate(
+  ctx: ReadCtx,
   shape: Shape,
   user: AnyDoc,
   row: AnyDoc,
   now: number,
   { single }: { single: boolean },
-): Promise<void> {
+): Promise<{
+  write: (ctx: MutationCtx) => Promise<void>;
+  effects: ResolutionEffect[];
+}> {
   const [marker] = await byIndex(
     ctx,
     "sync_separations",
@@ -533,25 +813,60 @@ async function keepSeparate(
     { user_id: user._id, row_id: row._id },
     1,
   );
+  // One-sided references between them were claims a person has now denied.
+  const clearRow = !single && row[shape.appRef] === user._id;
+  const clearUser =
+    shape.usersRef !== undefined && user[shape.usersRef] === row._id;
+  const effects: ResolutionEffect[] = [];
   if (marker === undefined) {
-    await insertDoc(ctx, "sync_separations", {
-      user_id: user._id,
-      row_id: row._id,
-      created_at: now,
+    effects.push({
+      kind: "create",
+      table: "sync_separations",
+      summary: "A marker: the two never link automatically again",
     });
   }
-  // One-sided references between them were claims a person has now denied.
-  if (!single && row[shape.appRef] === user._id) {
-    await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
+  if (clearRow) {
+    effects.push(
+      changeEffect(
+        shape.table,
+        row,
+        { [shape.appRef]: undefined },
+        "The row's reference to the user is cleared",
+      ),
+    );
   }
-  if (shape.usersRef !== undefined && user[shape.usersRef] === row._id) {
-    await patchDoc(ctx, "users", user._id, { [shape.usersRef]: undefined });
+  if (clearUser) {
+    effects.push(
+      changeEffect(
+        "users",
+        user,
+        { [shape.usersRef!]: undefined },
+        "The user's reference to the row is cleared",
+      ),
+    );
   }
-  // The user gets or keeps a row of their own (or links the one row left
-  // that its verified email proves, now that this one is out of the way).
-  if (single) return;
-  const fresh = (await getDoc(ctx, "users", user._id))!;
-  await ensurePair(ctx, shape, fresh, {}, { now });
+  if (!single) effects.push(repairEffect(user._id));
+  const write = async (ctx: MutationCtx) => {
+    if (marker === undefined) {
+      await insertDoc(ctx, "sync_separations", {
+        user_id: user._id,
+        row_id: row._id,
+        created_at: now,
+      });
+    }
+    if (clearRow) {
+      await patchDoc(ctx, shape.table, row._id, { [shape.appRef]: undefined });
+    }
+    if (clearUser) {
+      await patchDoc(ctx, "users", user._id, { [shape.usersRef!]: undefined });
+    }
+    // The user gets or keeps a row of their own (or links the one row left
+    // that its verified email proves, now that this one is out of the way).
+    if (single) return;
+    const fresh = (await getDoc(ctx, "users", user._id))!;
+    await ensurePair(ctx, shape, fresh, {}, { now });
+  };
+  return { write, effects };
 }
 
 /** Users whose reference names this row (one-sided: it is in no pair). */
@@ -599,21 +914,4 @@ export async function retireRow(
     if (user !== null) await ensurePair(ctx, shape, user, {}, { now });
   }
   return deleted;
-}
-
-async function clearSeparation(
-  ctx: MutationCtx,
-  userId: string,
-  rowId: string,
-): Promise<void> {
-  const [marker] = await byIndex(
-    ctx,
-    "sync_separations",
-    "by_user_id_and_row_id",
-    { user_id: userId, row_id: rowId },
-    1,
-  );
-  if (marker !== undefined) {
-    await ctx.db.delete("sync_separations", marker._id as never);
-  }
 }

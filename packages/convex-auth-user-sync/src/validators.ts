@@ -63,6 +63,37 @@ export const resolutionValidator = v.union(
 );
 export type Resolution = Infer<typeof resolutionValidator>;
 
+/** What a resolution will write, before it does (see previewResolution). */
+export const resolutionPreviewValidator = v.object({
+  resolution: resolutionValidator,
+  summary: v.string(),
+  effects: v.array(
+    v.object({
+      kind: v.union(
+        v.literal("delete"),
+        v.literal("change"),
+        v.literal("create"),
+      ),
+      table: v.string(),
+      id: v.optional(v.string()),
+      summary: v.string(),
+      fields: v.optional(
+        v.array(
+          v.object({
+            field: v.string(),
+            before: v.optional(v.any()),
+            after: v.optional(v.any()),
+          }),
+        ),
+      ),
+      doc: v.optional(v.any()),
+      appData: v.optional(v.any()),
+    }),
+  ),
+  // Whether the audit entry keeps the note (not when a row is deleted).
+  keepsNote: v.boolean(),
+});
+
 /** A case for review, as stored (see schema.ts). */
 export const syncReviewFields = {
   kind: reviewKindValidator,
@@ -186,6 +217,21 @@ export const pageReportValidator = v.object({
 });
 export type PageReport = Infer<typeof pageReportValidator>;
 
+/**
+ * The costliest page of a run (or a worker): the one page that used the
+ * largest share of a transaction's limits (`share`, 0 to 1: its highest
+ * measure's used / limit), with what it read, queried and wrote, and its
+ * phase. One page, where max_page holds each measure's maximum over pages.
+ */
+export const costliestPageValidator = v.object({
+  ...metricsFields,
+  rows: v.number(),
+  stoppedEarly: v.boolean(),
+  share: v.number(),
+  phase: v.string(),
+});
+export type CostliestPage = Infer<typeof costliestPageValidator>;
+
 export const syncRunCountsValidator = v.object({
   checked: v.number(),
   unchanged: v.number(),
@@ -246,6 +292,9 @@ export const syncRunFields = {
   totals: metricsValidator,
   last_page: v.optional(pageReportValidator),
   max_page: v.optional(metricsValidator),
+  // The one page that used the largest share of a transaction's limits
+  // (absent on runs made before it was recorded).
+  costliest_page: v.optional(costliestPageValidator),
   // The longest chain of transactions that ran one after another: the start,
   // then the most pages of any one worker, phase by phase.
   critical_path: v.optional(v.number()),
@@ -295,6 +344,7 @@ export const syncRunWorkerFields = {
   totals: metricsValidator,
   last_page: v.optional(pageReportValidator),
   max_page: v.optional(metricsValidator),
+  costliest_page: v.optional(costliestPageValidator),
   last_error: v.optional(v.string()),
 };
 export const syncRunWorkerValidator = v.object({

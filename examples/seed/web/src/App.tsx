@@ -183,27 +183,9 @@ function ViewOf({ route, me }: { route: Route; me: Me }): ReactNode {
     case "health":
       return <Health />;
     case "runs":
-      return (
-        <>
-          <p className="muted small">
-            Run <span className="mono">{route.runId}</span>: shown with the
-            latest runs below.
-          </p>
-          <Health />
-        </>
-      );
+      return <Health runId={route.runId} />;
     case "reviews":
-      return (
-        <>
-          {route.caseId !== undefined && (
-            <p className="muted small">
-              Case <span className="mono">{route.caseId}</span>: shown in the
-              queue below while it is open.
-            </p>
-          )}
-          <Reviews />
-        </>
-      );
+      return <Reviews kind={route.kind} caseId={route.caseId} />;
     case "users":
       return <Users id={route.userId} />;
     case "audit":

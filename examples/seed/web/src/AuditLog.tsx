@@ -17,7 +17,8 @@ export function AuditLog() {
       {results.map((entry) => (
         <details className="card" key={entry._id} data-testid="audit-entry">
           <summary>
-            <span className="mono">{entry.action}</span> · {entry.summary} ·{" "}
+            <span className="mono">{entry.action}</span> ·{" "}
+            <span data-testid="audit-summary">{entry.summary}</span> ·{" "}
             <span className="muted">
               {entry.actor}, {time(entry.at)}
             </span>

@@ -1,18 +1,51 @@
 /**
- * Sync health: the drift report by kind (a chart), and runs with a live
- * progress bar (rows checked of an estimate, pages, the costliest page),
- * with dry run, run and resume; where the fold into one table stands.
+ * Sync health: the drift report by kind (each kind in words, with a link to
+ * its open cases; bars on a log scale so small counts stay visible), and
+ * every run, newest first, with its name, counts, duration, costliest page
+ * and a live progress bar, with dry run, run and resume; where the fold
+ * into one table stands. `runId`: one run's page (/runs/<id>).
  */
-import { useAction, useMutation, useQuery } from "convex/react";
+import {
+  useAction,
+  useMutation,
+  usePaginatedQuery,
+  useQuery,
+} from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { errorText, time } from "./format";
+import { Link } from "./route";
+import { DRIFT_KINDS } from "./words";
 
 type Drift = FunctionReturnType<typeof api.console.driftSummary>;
-type Run = FunctionReturnType<typeof api.console.runs>[number];
+type Run = NonNullable<FunctionReturnType<typeof api.console.run>>;
 
-export function Health() {
+/** One run alone, by id: its page (/runs/<id>). */
+export function RunPage({ id }: { id: string }) {
+  const run = useQuery(api.console.run, { runId: id });
+  return (
+    <section className="card">
+      <p>
+        <Link to="/health">← Sync health</Link>
+      </p>
+      {run === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : run === null ? (
+        <p>No such run.</p>
+      ) : (
+        <RunRow run={run} open />
+      )}
+    </section>
+  );
+}
+
+export function Health({ runId }: { runId?: string } = {}) {
+  if (runId !== undefined) return <RunPage id={runId} />;
+  return <HealthPage />;
+}
+
+function HealthPage() {
   const summarize = useAction(api.console.driftSummary);
   const [drift, setDrift] = useState<Drift | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -135,6 +168,12 @@ function Fold() {
   );
 }
 
+/** A bar's width on a log scale: 1 is visible beside 1,000 (8% to 100%). */
+export function barWidth(count: number, max: number): number {
+  if (count <= 0) return 0;
+  return 8 + 92 * (Math.log1p(count) / Math.log1p(Math.max(1, max)));
+}
+
 function DriftChart({ drift }: { drift: Drift }) {
   const counts = new Map<string, number>();
   for (const finding of [...drift.users.findings, ...drift.rows.findings]) {
@@ -148,17 +187,53 @@ function DriftChart({ drift }: { drift: Drift }) {
         {drift.consistent ? "Consistent" : "Out of step"}: checked{" "}
         {drift.users.checked} users and {drift.rows.checked} app rows.
       </p>
-      {bars.length === 0 && <p className="muted">No findings.</p>}
-      {bars.map(([kind, count]) => (
-        <div className="bar-row" key={kind}>
-          <span className="bar-label">{kind}</span>
-          <span className="bar" style={{ width: `${(count / max) * 60}%` }} />
-          <span className="bar-count">{count}</span>
-        </div>
-      ))}
+      {bars.length === 0 ? (
+        <p className="muted">No findings.</p>
+      ) : (
+        <p className="muted small">
+          Bars on a log scale, so small counts stay visible; the number beside
+          each is exact.
+        </p>
+      )}
+      <ul className="drift-kinds">
+        {bars.map(([kind, count]) => {
+          const words = DRIFT_KINDS[kind];
+          return (
+            <li key={kind} data-testid={`drift-${kind}`}>
+              <div className="bar-row">
+                <strong className="bar-label">{words?.title ?? kind}</strong>
+                <span className="bar-track" aria-hidden="true">
+                  <span
+                    className="bar"
+                    style={{ width: `${barWidth(count, max)}%` }}
+                  />
+                </span>
+                <span className="bar-count">{count}</span>
+              </div>
+              {words !== undefined && (
+                <p className="small">
+                  {words.meaning} <em>What to do:</em> {words.action}{" "}
+                  {words.caseKind !== undefined && (
+                    <Link
+                      to={`/reviews?kind=${words.caseKind}`}
+                      data-testid={`drift-cases-${kind}`}
+                    >
+                      Open cases of this kind
+                    </Link>
+                  )}
+                </p>
+              )}
+              <span className="muted small mono">{kind}</span>
+            </li>
+          );
+        })}
+      </ul>
     </div>
   );
 }
+
+/** How many runs a page of the list shows. */
+const RUNS_PAGE = 5;
 
 function Runs({
   estimate,
@@ -167,12 +242,16 @@ function Runs({
   estimate: number | undefined;
   onFinished: () => void;
 }) {
-  const runs = useQuery(api.console.runs);
+  const {
+    results: runs,
+    status: listStatus,
+    loadMore,
+  } = usePaginatedQuery(api.console.runs, {}, { initialNumItems: RUNS_PAGE });
   const start = useMutation(api.console.startRun);
   const resume = useMutation(api.console.resumeRun);
   const [pageSize, setPageSize] = useState(100);
   const [error, setError] = useState<string | null>(null);
-  const latest = runs?.[0];
+  const latest = runs[0];
   const running = latest?.status === "running";
   const status = latest?.status;
   useEffect(() => {
@@ -217,17 +296,45 @@ function Runs({
           </button>
         )}
       </div>
-      {error !== null && <p className="error">{error}</p>}
-      {runs === undefined ? (
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {listStatus === "LoadingFirstPage" ? (
         <p className="muted">Loading…</p>
       ) : runs.length === 0 ? (
         <p className="muted">No run yet.</p>
       ) : (
-        runs.map((run, i) => <RunRow key={run._id} run={run} open={i === 0} />)
+        <ol className="runs" data-testid="run-list">
+          {runs.map((run, i) => (
+            <li key={run._id}>
+              <RunRow run={run} open={i === 0} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {listStatus === "CanLoadMore" && (
+        <button data-testid="older-runs" onClick={() => loadMore(RUNS_PAGE)}>
+          Older runs
+        </button>
       )}
     </section>
   );
 }
+
+/** A duration in words: "4.2 s", "3 min 5 s". */
+export function duration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+};
 
 function RunRow({ run, open }: { run: Run; open: boolean }) {
   const { checked } = run.counts;
@@ -238,39 +345,84 @@ function RunRow({ run, open }: { run: Run; open: boolean }) {
     : of !== undefined && of > 0
       ? Math.min(0.99, checked / of)
       : 0;
+  const percent = Math.round(fraction * 100);
+  const took =
+    run.finished_at === undefined
+      ? undefined
+      : run.finished_at - (run.resumed_at ?? run.started_at);
   return (
-    <div className="run" data-testid={open ? "latest-run" : undefined}>
+    <div
+      className="run"
+      data-testid={open ? "latest-run" : "run-row"}
+      data-run={run._id}
+    >
       <div className="row">
         <strong data-testid={open ? "run-status" : undefined}>
-          {run.status}
+          {STATUS_WORDS[run.status] ?? run.status}
         </strong>
-        <span>
-          {run.dry_run ? "dry run" : "run"} “{run.name}” · started{" "}
-          {time(run.started_at)} · phase {run.phase}
-        </span>
+        <Link to={`/runs/${run._id}`} data-testid="run-name">
+          {run.name}
+          {/* The console's names say a dry run; another's may not. */}
+          {run.dry_run && !run.name.includes("dry run") ? " (dry run)" : ""}
+        </Link>
       </div>
-      <div className="progress">
+      <p className="small muted">
+        Started {time(run.started_at)}
+        {took !== undefined ? ` · took ${duration(took)}` : ""}
+        {run.status === "running" ? ` · phase ${run.phase}` : ""}
+      </p>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={`Progress of ${run.name}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-valuetext={`${percent}%: ${checked} rows checked${of !== undefined ? ` of about ${of}` : ""}`}
+        data-testid={open ? "progress" : undefined}
+        data-checked={checked}
+      >
         <div
           className={done ? "fill done" : "fill"}
           style={{ width: `${fraction * 100}%` }}
-          data-testid={open ? "progress" : undefined}
-          data-checked={checked}
         />
       </div>
-      {open && (
-        <p className="small">
-          {checked} rows checked{of !== undefined ? ` of about ${of}` : ""} ·{" "}
-          {run.pages} pages · costliest page:{" "}
-          {run.max_page === undefined
-            ? "—"
-            : `${run.max_page.documentsRead} reads, ${run.max_page.databaseQueries} index ranges, ${run.max_page.documentsWritten} writes`}
-          <br />
-          linked {run.counts.linked} · created {run.counts.created} · repaired{" "}
-          {run.counts.repaired} · unchanged {run.counts.unchanged} · pending{" "}
-          {run.counts.pending} · needing review {run.counts.needingReview}
-          {run.last_error !== undefined && <> · last error: {run.last_error}</>}
-        </p>
-      )}
+      <p className="small" data-testid="run-counts">
+        {checked} rows checked{of !== undefined ? ` of about ${of}` : ""} ·{" "}
+        {run.pages} pages · <CostliestPage run={run} />
+        <br />
+        linked {run.counts.linked} · created {run.counts.created} · repaired{" "}
+        {run.counts.repaired} · unchanged {run.counts.unchanged} · pending{" "}
+        {run.counts.pending} · needing review {run.counts.needingReview}
+        {run.last_error !== undefined && <> · last error: {run.last_error}</>}
+      </p>
     </div>
+  );
+}
+
+/**
+ * The one page that used the largest share of a transaction's limits; a
+ * run recorded before that was kept shows each measure's maximum instead.
+ */
+function CostliestPage({ run }: { run: Run }) {
+  const page = run.costliest_page;
+  if (page !== undefined) {
+    return (
+      <span data-testid="costliest-page">
+        costliest page: {page.documentsRead} reads, {page.databaseQueries} index
+        ranges, {page.documentsWritten} writes (
+        {Math.max(1, Math.round(page.share * 100))}% of a transaction&apos;s
+        limits, {page.rows} rows, phase {page.phase})
+      </span>
+    );
+  }
+  const most = run.max_page;
+  return (
+    <span>
+      costliest page:{" "}
+      {most === undefined
+        ? "—"
+        : `${most.documentsRead} reads, ${most.databaseQueries} index ranges, ${most.documentsWritten} writes (each measure's most)`}
+    </span>
   );
 }

@@ -1,27 +1,59 @@
 /**
- * The review queue: every case the sync refused to guess at, the user and
- * each row side by side, and the resolutions (link, keep separate, retire,
- * dismiss). Each resolution sends the case's version as shown: a case that
- * changed meanwhile is refused (STALE) and shown again.
+ * The review queue: every case the sync refused to guess at, in words, the
+ * account and each row side by side, and the resolutions (link, keep
+ * separate, retire, dismiss). Each resolution first shows what it will
+ * change or delete (the server's preview, from the plan the resolution
+ * runs), asks for confirmation and takes an optional note. Each sends the
+ * case's version as shown: a case that changed meanwhile is refused (STALE)
+ * and shown again. `kind`: only cases of that kind (/reviews?kind=…);
+ * `caseId`: one case (/reviews/<id>).
  */
-import { useMutation, usePaginatedQuery } from "convex/react";
-import type { FunctionReturnType } from "convex/server";
-import { useState } from "react";
+import {
+  useConvex,
+  useMutation,
+  usePaginatedQuery,
+  useQuery,
+} from "convex/react";
+import type { FunctionArgs, FunctionReturnType } from "convex/server";
+import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { errorText, fieldsOf, showField, time } from "./format";
+import { Link } from "./route";
+import { CASE_KINDS } from "./words";
 
 type CaseView = FunctionReturnType<
   typeof api.console.openCases
 >["page"][number];
+type Kind = NonNullable<FunctionArgs<typeof api.console.openCases>["kind"]>;
+type Preview = FunctionReturnType<typeof api.console.previewResolution>;
+type Choice = Omit<
+  FunctionArgs<typeof api.console.previewResolution>,
+  "reviewId" | "version" | "note"
+>;
 
-export function Reviews() {
+export function Reviews({
+  kind,
+  caseId,
+}: { kind?: string; caseId?: string } = {}) {
+  if (caseId !== undefined) return <OneCase id={caseId} />;
+  const known = kind !== undefined && kind in CASE_KINDS;
+  return <Queue kind={known ? (kind as Kind) : undefined} />;
+}
+
+function Queue({ kind }: { kind: Kind | undefined }) {
   const { results, status, loadMore } = usePaginatedQuery(
     api.console.openCases,
-    {},
+    kind === undefined ? {} : { kind },
     { initialNumItems: 5 },
   );
   return (
     <>
+      {kind !== undefined && (
+        <p data-testid="queue-filter">
+          Showing open cases of one kind: {CASE_KINDS[kind]?.title}.{" "}
+          <Link to="/reviews">Show all</Link>
+        </p>
+      )}
       {status === "LoadingFirstPage" && <p className="muted">Loading…</p>}
       {status !== "LoadingFirstPage" && results.length === 0 && (
         <p data-testid="no-cases">No open cases.</p>
@@ -36,47 +68,89 @@ export function Reviews() {
   );
 }
 
+function OneCase({ id }: { id: string }) {
+  const view = useQuery(api.console.caseById, { reviewId: id });
+  return (
+    <>
+      <p>
+        <Link to="/reviews">← All open cases</Link>
+      </p>
+      {view === undefined ? (
+        <p className="muted">Loading…</p>
+      ) : view === null ? (
+        <p>No such case.</p>
+      ) : view.review.resolved_at !== undefined ? (
+        <p>
+          This case was resolved ({view.review.resolution}) on{" "}
+          {time(view.review.resolved_at)}.
+        </p>
+      ) : (
+        <Case view={view} />
+      )}
+    </>
+  );
+}
+
+/** A person's name or address, as a side's main text. */
+function whoIs(doc: Record<string, unknown> | null): string {
+  if (doc === null) return "—";
+  for (const field of ["name", "full_name", "fullName", "email"]) {
+    if (typeof doc[field] === "string" && doc[field] !== "") {
+      return doc[field];
+    }
+  }
+  return "No name or address";
+}
+
 function Case({ view }: { view: CaseView }) {
-  const link = useMutation(api.console.link);
-  const keepSeparate = useMutation(api.console.keepSeparate);
-  const retire = useMutation(api.console.retire);
-  const dismiss = useMutation(api.console.dismiss);
-  const [error, setError] = useState<string | null>(null);
+  const [choice, setChoice] = useState<{
+    choice: Choice;
+    label: string;
+  } | null>(null);
   const { review, user, counterpart } = view;
-  const shown = { reviewId: review._id, version: view.version };
-  const act = (run: Promise<unknown>) => {
-    setError(null);
-    run.catch((e: unknown) => setError(errorText(e)));
-  };
+  const words = CASE_KINDS[review.kind];
+  const ask = (next: Choice, label: string) =>
+    setChoice({ choice: next, label });
   return (
     <section
       className="card case"
       data-testid={`case-${review.kind}`}
       data-review={review._id}
+      aria-labelledby={`case-title-${review._id}`}
     >
-      <h2>
-        {review.kind}{" "}
-        <span className="muted small">{time(review.first_seen_at)}</span>
+      <h2 id={`case-title-${review._id}`}>
+        {words?.title ?? review.kind}{" "}
+        <span className="muted small">since {time(review.first_seen_at)}</span>
       </h2>
-      <p>{review.detail}</p>
+      {words !== undefined && <p>{words.meaning}</p>}
+      <p className="small">{review.detail}</p>
+      <p className="muted small mono" title="The case's kind and id">
+        {review.kind} · case{" "}
+        <Link to={`/reviews/${review._id}`}>{review._id}</Link>
+      </p>
       <div className="side-by-side">
-        <Doc
-          title={user === null ? "users" : `users ${user._id}`}
+        <Side
+          title={user === null ? "The account" : `The account: ${whoIs(user)}`}
+          id={user?._id}
           doc={user}
           missing={
             review.user_id === undefined
-              ? "This case names no user."
+              ? "This case names no account."
               : "Gone (deleted since the case was recorded)."
           }
         >
           {counterpart !== null && (
-            <p className="small">Paired with auth_users {counterpart._id}</p>
+            <p className="small">
+              Its row now: {whoIs(counterpart)}{" "}
+              <span className="muted mono">{counterpart._id}</span>
+            </p>
           )}
-        </Doc>
+        </Side>
         {counterpart !== null &&
           !view.rows.some((row) => row.id === counterpart._id) && (
-            <Doc
-              title={`the user's current row ${counterpart._id}`}
+            <Side
+              title={`The account's current row: ${whoIs(counterpart)}`}
+              id={counterpart._id}
               doc={counterpart}
             />
           )}
@@ -88,11 +162,18 @@ function Case({ view }: { view: CaseView }) {
               ? counterpart._id
               : undefined;
           return (
-            <Doc key={row.id} title={`auth_users ${row.id}`} doc={row.doc}>
+            <Side
+              key={row.id}
+              title={`Row in question: ${whoIs(row.doc)}`}
+              id={row.id}
+              doc={row.doc}
+            >
               <p className="small">
                 {row.pairedUserId === null
-                  ? "In no pair"
-                  : `Paired with users ${row.pairedUserId}`}
+                  ? "Not linked to any account."
+                  : row.pairedUserId === user?._id
+                    ? "Linked to this account."
+                    : "Linked to another account."}
               </p>
               {row.doc !== null && (
                 <div className="row">
@@ -102,31 +183,35 @@ function Case({ view }: { view: CaseView }) {
                       <button
                         data-testid="link"
                         onClick={() =>
-                          act(
-                            link({
-                              ...shown,
+                          ask(
+                            {
+                              action: "link",
                               userId: user._id,
                               rowId: row.id,
                               retireCurrent: replaces,
-                            }),
+                            },
+                            replaces === undefined
+                              ? "Link to the account"
+                              : "Link, retiring the account's current row",
                           )
                         }
                       >
                         {replaces === undefined
-                          ? "Link to the user"
-                          : "Link, retiring the user's current row"}
+                          ? "Link to the account"
+                          : "Link, retiring the account's current row"}
                       </button>
                     )}
                   {user !== null && row.pairedUserId !== user._id && (
                     <button
                       data-testid="keep-separate"
                       onClick={() =>
-                        act(
-                          keepSeparate({
-                            ...shown,
+                        ask(
+                          {
+                            action: "keep_separate",
                             userId: user._id,
                             rowId: row.id,
-                          }),
+                          },
+                          "Keep separate",
                         )
                       }
                     >
@@ -137,46 +222,228 @@ function Case({ view }: { view: CaseView }) {
                     <button
                       className="danger"
                       data-testid="retire"
-                      onClick={() => act(retire({ ...shown, rowId: row.id }))}
+                      onClick={() =>
+                        ask(
+                          { action: "retire", rowId: row.id },
+                          "Retire this row",
+                        )
+                      }
                     >
                       Retire this row
                     </button>
                   )}
                 </div>
               )}
-            </Doc>
+            </Side>
           );
         })}
       </div>
       <div className="row">
-        <button data-testid="dismiss" onClick={() => act(dismiss(shown))}>
+        <button
+          data-testid="dismiss"
+          onClick={() => ask({ action: "dismiss" }, "Dismiss")}
+        >
           Dismiss
         </button>
-        <span className="muted small mono">version {view.version}</span>
       </div>
+      {choice !== null && (
+        <Confirm
+          key={JSON.stringify(choice.choice)}
+          view={view}
+          choice={choice.choice}
+          label={choice.label}
+          onClose={() => setChoice(null)}
+        />
+      )}
+      <p className="muted small mono">version {view.version}</p>
+    </section>
+  );
+}
+
+/**
+ * A resolution, before it runs: what it will change or delete (the
+ * server's preview), an optional note, and confirm or cancel.
+ */
+function Confirm({
+  view,
+  choice,
+  label,
+  onClose,
+}: {
+  view: CaseView;
+  choice: Choice;
+  label: string;
+  onClose: () => void;
+}) {
+  const convex = useConvex();
+  const link = useMutation(api.console.link);
+  const keepSeparate = useMutation(api.console.keepSeparate);
+  const retire = useMutation(api.console.retire);
+  const dismiss = useMutation(api.console.dismiss);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const shown = { reviewId: view.review._id, version: view.version };
+  useEffect(() => {
+    // Asked once, as the case was shown: a later change is refused (STALE).
+    convex
+      .query(api.console.previewResolution, { ...shown, ...choice })
+      .then(setPreview, (e: unknown) => setError(errorText(e)));
+  }, []);
+  const confirm = () => {
+    setBusy(true);
+    setError(null);
+    const args = { ...shown, note: note.trim() === "" ? undefined : note };
+    const run =
+      choice.action === "link"
+        ? link({
+            ...args,
+            userId: choice.userId!,
+            rowId: choice.rowId!,
+            retireCurrent: choice.retireCurrent,
+          })
+        : choice.action === "keep_separate"
+          ? keepSeparate({
+              ...args,
+              userId: choice.userId!,
+              rowId: choice.rowId!,
+            })
+          : choice.action === "retire"
+            ? retire({ ...args, rowId: choice.rowId! })
+            : dismiss(args);
+    run.then(onClose, (e: unknown) => {
+      setBusy(false);
+      setError(errorText(e));
+    });
+  };
+  const destructive =
+    preview?.effects.some((effect) => effect.kind === "delete") ?? false;
+  const headingId = `confirm-${view.review._id}`;
+  return (
+    <div
+      className="preview"
+      role="group"
+      aria-labelledby={headingId}
+      data-testid="resolution-preview"
+    >
+      <h3 id={headingId}>{label}: what it will do</h3>
+      {preview === null && error === null && (
+        <p className="muted">Working out what it will change…</p>
+      )}
+      {preview !== null && (
+        <>
+          {preview.effects.length === 0 ? (
+            <p>Closes the case and changes nothing else.</p>
+          ) : (
+            <ul data-testid="preview-effects">
+              {preview.effects.map((effect, i) => (
+                <Effect key={i} effect={effect} />
+              ))}
+            </ul>
+          )}
+          <label>
+            Note (optional, up to 500 characters)
+            <textarea
+              maxLength={500}
+              value={note}
+              data-testid="resolution-note"
+              onChange={(event) => setNote(event.target.value)}
+            />
+          </label>
+          {!preview.keepsNote && (
+            <p className="small warn">
+              This deletes a person's row, so the audit log will not keep the
+              note (nothing written about a person outlives their data).
+            </p>
+          )}
+        </>
+      )}
       {error !== null && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
-    </section>
+      <div className="row">
+        <button
+          className={destructive ? "danger" : undefined}
+          disabled={preview === null || busy}
+          data-testid="resolution-confirm"
+          onClick={confirm}
+        >
+          {destructive ? `Yes, ${label.toLowerCase()}` : `Confirm: ${label}`}
+        </button>
+        <button data-testid="resolution-cancel" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }
 
-function Doc({
+const VERBS = { delete: "Deletes", change: "Changes", create: "Creates" };
+
+function Effect({ effect }: { effect: Preview["effects"][number] }) {
+  const templates = (effect.appData as { templates?: { title: string }[] })
+    ?.templates;
+  return (
+    <li data-testid={`effect-${effect.kind}`}>
+      <strong>{VERBS[effect.kind]}</strong> {effect.summary}{" "}
+      {effect.doc !== undefined && <em>({whoIs(effect.doc)})</em>}
+      <span className="muted small mono">
+        {" "}
+        {effect.table}
+        {effect.id !== undefined ? ` ${effect.id}` : ""}
+      </span>
+      {templates !== undefined && templates.length > 0 && (
+        <p className="small">
+          With its {templates.length} starter templates:{" "}
+          {templates.map((template) => template.title).join(", ")}
+        </p>
+      )}
+      {effect.fields !== undefined && effect.fields.length > 0 && (
+        <table className="small">
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Now</th>
+              <th scope="col">After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {effect.fields.map((field) => (
+              <tr key={field.field}>
+                <th scope="row" className="mono">
+                  {field.field}
+                </th>
+                <td>{showField(field.field, field.before)}</td>
+                <td>{showField(field.field, field.after)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </li>
+  );
+}
+
+function Side({
   title,
+  id,
   doc,
   missing = "Gone (deleted since the case was recorded).",
   children,
 }: {
   title: string;
+  id?: string;
   doc: Record<string, unknown> | null;
   missing?: string;
   children?: React.ReactNode;
 }) {
   return (
     <div className="doc">
-      <h3 className="mono">{title}</h3>
+      <h3>{title}</h3>
+      {id !== undefined && <p className="muted small mono">{id}</p>}
       {doc === null ? (
         <p className="muted">{missing}</p>
       ) : (
@@ -184,7 +451,9 @@ function Doc({
           <tbody>
             {fieldsOf(doc).map(([field, value]) => (
               <tr key={field}>
-                <th>{field}</th>
+                <th scope="row" className="mono">
+                  {field}
+                </th>
                 <td>{showField(field, value)}</td>
               </tr>
             ))}

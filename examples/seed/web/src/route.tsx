@@ -5,8 +5,9 @@
  * `<a href>` (open in a new tab, copy the address) that navigates in place
  * on a plain click.
  *
- * Paths: `/` my profile, `/health`, `/reviews`, `/reviews/<caseId>`,
- * `/users`, `/users/<id>`, `/audit`, `/runs/<runId>`.
+ * Paths: `/` my profile, `/health`, `/reviews` (`?kind=<kind>`: the open
+ * cases of one kind), `/reviews/<caseId>`, `/users`, `/users/<id>`,
+ * `/audit`, `/runs/<runId>`.
  */
 import {
   type AnchorHTMLAttributes,
@@ -17,7 +18,7 @@ import {
 export type Route =
   | { view: "profile" }
   | { view: "health" }
-  | { view: "reviews"; caseId?: string }
+  | { view: "reviews"; caseId?: string; kind?: string }
   | { view: "users"; userId?: string }
   | { view: "audit" }
   | { view: "runs"; runId: string }
@@ -35,7 +36,8 @@ export const ADMIN_VIEWS: ReadonlySet<View> = new Set([
 ]);
 
 /** The route a path names; an unknown path is `not_found`, never a guess. */
-export function parseRoute(path: string): Route {
+export function parseRoute(address: string): Route {
+  const [path = "", query = ""] = address.split("?", 2);
   const parts = path
     .split("/")
     .filter((part) => part !== "")
@@ -49,19 +51,22 @@ export function parseRoute(path: string): Route {
     });
   const [first, second, ...rest] = parts;
   if (rest.length > 0 || parts.includes("\u0000")) {
-    return { view: "not_found", path };
+    return { view: "not_found", path: address };
   }
   if (first === undefined) return { view: "profile" };
   if (second === undefined) {
     if (first === "health" || first === "audit") return { view: first };
-    if (first === "reviews") return { view: "reviews" };
+    if (first === "reviews") {
+      const kind = new URLSearchParams(query).get("kind");
+      return kind === null ? { view: "reviews" } : { view: "reviews", kind };
+    }
     if (first === "users") return { view: "users" };
-    return { view: "not_found", path };
+    return { view: "not_found", path: address };
   }
   if (first === "reviews") return { view: "reviews", caseId: second };
   if (first === "users") return { view: "users", userId: second };
   if (first === "runs") return { view: "runs", runId: second };
-  return { view: "not_found", path };
+  return { view: "not_found", path: address };
 }
 
 /** The path of a route: `parseRoute(pathOf(route))` is the route. */
@@ -74,9 +79,10 @@ export function pathOf(route: Route): string {
     case "audit":
       return `/${route.view}`;
     case "reviews":
-      return route.caseId === undefined
+      if (route.caseId !== undefined) return `/reviews/${id(route.caseId)}`;
+      return route.kind === undefined
         ? "/reviews"
-        : `/reviews/${id(route.caseId)}`;
+        : `/reviews?kind=${id(route.kind)}`;
     case "users":
       return route.userId === undefined
         ? "/users"
@@ -100,9 +106,9 @@ function subscribe(onChange: () => void): () => void {
   };
 }
 
-const currentPath = () => window.location.pathname;
+const currentPath = () => window.location.pathname + window.location.search;
 
-/** The current path, re-rendering on navigate(), back and forward. */
+/** The current path and query, re-rendering on navigate(), back and forward. */
 export function usePath(): string {
   return useSyncExternalStore(subscribe, currentPath, () => "/");
 }

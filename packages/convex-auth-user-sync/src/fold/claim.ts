@@ -16,7 +16,7 @@
  */
 import type { GenericId } from "convex/values";
 import { type Actor, recordAudit } from "../audit.js";
-import { byIndex, patchDoc } from "../db.js";
+import { byIndex, patchDoc, type ReadCtx } from "../db.js";
 import type { AnyDoc, Shape } from "../declaration.js";
 import { holdsAsNeverPaired, normalizeEmail } from "../policy.js";
 import type { MutationCtx } from "../sessions.js";
@@ -224,7 +224,7 @@ export type PlaceholderReferences = {
  * index range per reference).
  */
 export async function referencesTo(
-  ctx: MutationCtx,
+  ctx: ReadCtx,
   shape: Shape,
   placeholderId: unknown,
 ): Promise<PlaceholderReferences | null> {

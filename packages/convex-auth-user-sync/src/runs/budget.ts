@@ -64,6 +64,29 @@ export function combine(
   return out;
 }
 
+/**
+ * The share of a transaction's limits a budget has used: its highest
+ * measure's used / (used + remaining), 0 to 1.
+ */
+export function shareOfLimits(budget: Budget): number {
+  let share = 0;
+  for (const key of METRIC_KEYS) {
+    const limit = budget.used[key] + budget.remaining[key];
+    if (limit > 0) share = Math.max(share, budget.used[key] / limit);
+  }
+  return share;
+}
+
+/** The costlier of two pages by share of the limits (the first on a tie). */
+export function costlier<T extends { share: number }>(
+  a: T | undefined,
+  b: T | undefined,
+): T | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return b.share > a.share ? b : a;
+}
+
 /** True while one more step of cost `stepCost` fits with the reserve intact. */
 export function fits(budget: Budget, stepCost: Metrics): boolean {
   return METRIC_KEYS.every(
@@ -200,5 +223,10 @@ export class PageWork {
 
   get used(): Metrics {
     return this.budget.used;
+  }
+
+  /** The share of the transaction's limits the page has used so far. */
+  get share(): number {
+    return shareOfLimits(this.budget);
   }
 }

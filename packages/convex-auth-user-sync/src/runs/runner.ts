@@ -32,7 +32,14 @@ import {
   type SyncRunWorker,
   syncRunValidator,
 } from "../validators.js";
-import { addCounts, combine, NO_COUNTS, PageWork, ZERO } from "./budget.js";
+import {
+  addCounts,
+  combine,
+  costlier,
+  NO_COUNTS,
+  PageWork,
+  ZERO,
+} from "./budget.js";
 import {
   formatCursor,
   type MutationCtx,
@@ -238,6 +245,7 @@ export function makeRunner(
       skipped: run.skipped ?? 0,
       totals: run.totals,
       max_page: run.max_page,
+      costliest_page: run.costliest_page,
       last_page: run.last_page,
       critical_path: run.critical_path ?? 1,
       last_error: run.last_error,
@@ -255,6 +263,10 @@ export function makeRunner(
           Math.max,
         );
       }
+      summed.costliest_page = costlier(
+        summed.costliest_page,
+        worker.costliest_page,
+      );
       summed.last_page = worker.last_page ?? summed.last_page;
       summed.last_error = worker.last_error ?? summed.last_error;
       maxPages = Math.max(maxPages, worker.pages);
@@ -668,6 +680,11 @@ export function makeRunner(
       stoppedEarly: work.stoppedEarly,
     };
     patch.max_page = combine(worker.max_page ?? ZERO, used, Math.max);
+    patch.costliest_page = costlier(worker.costliest_page, {
+      ...patch.last_page,
+      share: work.share,
+      phase: worker.phase,
+    });
     patch.totals = combine(worker.totals, used, (x, y) => x + y);
     if (worker.dry_run && work.changes.length > 0) {
       await ctx.db.insert("sync_run_changes", {
