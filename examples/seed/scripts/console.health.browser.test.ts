@@ -224,9 +224,25 @@ describe.skipIf(executablePath === undefined)(
           }, 20);
         });
         // A real run at 1280 px, a dry run at 375 px.
+        const name = `${width === 1280 ? "sync all" : "dry run of sync all"} (console, by ${DEMO_ADMIN})`;
+        const latestName = page.locator(
+          '[data-testid="latest-run"] [data-testid="run-name"]',
+        );
+        const before =
+          (await latestName.count()) === 0
+            ? null
+            : await latestName.getAttribute("href");
         await page.click(
           width === 1280 ? '[data-testid="run"]' : '[data-testid="dry-run"]',
         );
+        // The new run at the top of the list: until it is there, the latest
+        // shown is an earlier test's, completed already.
+        await expect
+          .poll(async () => await latestName.getAttribute("href"), {
+            timeout: 30_000,
+          })
+          .not.toBe(before);
+        expect(await latestName.textContent()).toBe(name);
         await expect
           .poll(() => page.textContent('[data-testid="run-status"]'), {
             timeout: 90_000,
@@ -257,9 +273,7 @@ describe.skipIf(executablePath === undefined)(
         const latest = page.locator('[data-testid="latest-run"]');
         expect(
           await latest.locator('[data-testid="run-name"]').textContent(),
-        ).toBe(
-          `${width === 1280 ? "sync all" : "dry run of sync all"} (console, by ${DEMO_ADMIN})`,
-        );
+        ).toBe(name);
         const text = (await latest.textContent())!;
         expect(text).toMatch(/took \d+(\.\d)? s/);
         expect(text).toMatch(/\d+ rows checked/);
