@@ -182,6 +182,7 @@ export {
 export { type SyncHealth, syncHealthValidator } from "./health.js";
 export { normalizeEmail, type PairProblem, type SignInKind } from "./policy.js";
 export { syncTables, syncUserFields, usersTable } from "./schema.js";
+export { UNFINISHED_SIGN_UP_MS } from "./unfinishedSignUps.js";
 export type { SyncResult } from "./steps.js";
 export {
   type AccountStatus,

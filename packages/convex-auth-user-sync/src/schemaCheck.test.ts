@@ -67,7 +67,8 @@ describe("checkSchema", () => {
   });
 
   test("a sync table written by hand without an index the sync queries is named (found by review)", () => {
-    // sync_runs as an older version defined it: no by_dry_run.
+    // sync_runs as an older version defined it: no by_dry_run, and none
+    // of the move's by_name_and_dry_run.
     const schema = {
       tables: {
         ...schemaWith().tables,
@@ -79,6 +80,7 @@ describe("checkSchema", () => {
     };
     expect(userSync.checkSchema(schema)).toEqual([
       "sync_runs has no index by_dry_run on [dry_run].",
+      "sync_runs has no index by_name_and_dry_run on [name, dry_run].",
     ]);
   });
 
