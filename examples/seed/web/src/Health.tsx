@@ -15,7 +15,9 @@ import type { FunctionReturnType } from "convex/server";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { time } from "./format";
+import { IdBoundary } from "./IdBoundary";
 import { ProblemNote, Waiting } from "./Notice";
+import { Missing } from "./Reviews";
 import { Link } from "./route";
 import { DRIFT_KINDS } from "./words";
 
@@ -33,9 +35,7 @@ export function RunPage({ id }: { id: string }) {
       {run === undefined ? (
         <Waiting what="the run" />
       ) : run === null ? (
-        <p role="status" data-testid="run-missing">
-          No run has this ID. <span className="muted small mono">{id}</span>
-        </p>
+        <Missing what="run" id={id} />
       ) : (
         <RunRow run={run} open />
       )}
@@ -44,7 +44,13 @@ export function RunPage({ id }: { id: string }) {
 }
 
 export function Health({ runId }: { runId?: string } = {}) {
-  if (runId !== undefined) return <RunPage id={runId} />;
+  if (runId !== undefined) {
+    return (
+      <IdBoundary key={runId} missing={<Missing what="run" id={runId} />}>
+        <RunPage id={runId} />
+      </IdBoundary>
+    );
+  }
   return <HealthPage />;
 }
 

@@ -18,6 +18,7 @@ import type { FunctionArgs, FunctionReturnType } from "convex/server";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { fieldsOf, time, valueText } from "./format";
+import { IdBoundary } from "./IdBoundary";
 import { fieldLabel } from "./labels";
 import { ProblemNote, Waiting } from "./Notice";
 import { Link } from "./route";
@@ -37,7 +38,13 @@ export function Reviews({
   kind,
   caseId,
 }: { kind?: string; caseId?: string } = {}) {
-  if (caseId !== undefined) return <OneCase id={caseId} />;
+  if (caseId !== undefined) {
+    return (
+      <IdBoundary key={caseId} missing={<Missing what="case" id={caseId} />}>
+        <OneCase id={caseId} />
+      </IdBoundary>
+    );
+  }
   const known = kind !== undefined && kind in CASE_KINDS;
   return <Queue kind={known ? (kind as Kind) : undefined} />;
 }
@@ -74,6 +81,15 @@ function Queue({ kind }: { kind: Kind | undefined }) {
   );
 }
 
+/** An address naming nothing: "No case has this ID.", the id small. */
+export function Missing({ what, id }: { what: string; id: string }) {
+  return (
+    <p role="status" data-testid={`${what}-missing`}>
+      No {what} has this ID. <span className="muted small mono">{id}</span>
+    </p>
+  );
+}
+
 function OneCase({ id }: { id: string }) {
   const view = useQuery(api.console.caseById, { reviewId: id });
   return (
@@ -84,9 +100,7 @@ function OneCase({ id }: { id: string }) {
       {view === undefined ? (
         <Waiting what="the case" />
       ) : view === null ? (
-        <p role="status" data-testid="case-missing">
-          No case has this ID. <span className="muted small mono">{id}</span>
-        </p>
+        <Missing what="case" id={id} />
       ) : view.review.resolved_at !== undefined ? (
         <p>
           This case was resolved ({view.review.resolution}) on{" "}

@@ -187,3 +187,12 @@ export const TABLE_LABELS: Record<string, string> = {
   sync_runs: "Sync run",
   starter_templates: "Starter template",
 };
+
+/**
+ * Who did an audited thing: the console records `users:<id> <email>`
+ * (functions.ts actorOf); the address is the words, the id stays small.
+ */
+export function actorWords(actor: string): { who: string; id?: string } {
+  const match = /^(users:\S+) (.+)$/.exec(actor);
+  return match === null ? { who: actor } : { who: match[2]!, id: match[1]! };
+}
