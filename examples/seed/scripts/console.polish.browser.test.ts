@@ -191,6 +191,7 @@ describe.skipIf(executablePath === undefined)("the console's finish", () => {
         .locator('[data-testid="run-list"] [data-testid="run-name"]')
         .first()
         .getAttribute("href");
+      if (width === 375) await shoot(health, "console-health-phone.png");
       await health.click('[data-testid="older-runs"]');
       // All six now; nothing older, so the button goes.
       await expect.poll(count).toBe(6);
@@ -204,7 +205,6 @@ describe.skipIf(executablePath === undefined)("the console's finish", () => {
       expect(links[0]).toBe(newest);
       expect(new Set(links).size).toBe(links.length);
       await expectFitsAndAccessible(health, `older runs at ${width}`);
-      if (width === 375) await shoot(health, "console-health-phone.png");
       await health.context().close();
     }
   });

@@ -74,16 +74,21 @@ export function AuditLog() {
                   {entry.changes.map((change) => (
                     <tr key={`${change.table}:${change.id}:${change.field}`}>
                       <td data-label="Record">
-                        {TABLE_LABELS[change.table] ?? fieldLabel(change.table)}
-                        <span className="field-name muted small mono">
-                          {change.table} {change.id}
-                        </span>
+                        <div>
+                          {TABLE_LABELS[change.table] ??
+                            fieldLabel(change.table)}
+                          <span className="field-name muted small mono">
+                            {change.table} {change.id}
+                          </span>
+                        </div>
                       </td>
                       <td data-label="Field">
-                        {fieldLabel(change.field)}
-                        <span className="field-name muted small mono">
-                          {change.field}
-                        </span>
+                        <div>
+                          {fieldLabel(change.field)}
+                          <span className="field-name muted small mono">
+                            {change.field}
+                          </span>
+                        </div>
                       </td>
                       <td data-label="Before">
                         {valueText(change.field, change.before)}
