@@ -223,10 +223,19 @@ describe.skipIf(executablePath === undefined)(
             if (bar && seen.at(-1) !== value) seen.push(value);
           }, 20);
         });
-        // A real run at 1280 px, a dry run at 375 px.
+        // A real run at 1280 px, a dry run at 375 px. Waited for by its id:
+        // the previous run's "Completed" is not this one's.
+        const latestId = () =>
+          page.locator('[data-testid="latest-run"]').getAttribute("data-run");
+        const before = (await page
+          .locator('[data-testid="latest-run"]')
+          .count())
+          ? await latestId()
+          : null;
         await page.click(
           width === 1280 ? '[data-testid="run"]' : '[data-testid="dry-run"]',
         );
+        await expect.poll(latestId, { timeout: 30_000 }).not.toBe(before);
         await expect
           .poll(() => page.textContent('[data-testid="run-status"]'), {
             timeout: 90_000,
