@@ -14,7 +14,10 @@ import {
 import type { FunctionReturnType } from "convex/server";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { errorText, time } from "./format";
+import { time } from "./format";
+import { IdBoundary } from "./IdBoundary";
+import { ProblemNote, Waiting } from "./Notice";
+import { Missing } from "./Reviews";
 import { Link } from "./route";
 import { DRIFT_KINDS } from "./words";
 
@@ -30,9 +33,9 @@ export function RunPage({ id }: { id: string }) {
         <Link to="/health">← Sync health</Link>
       </p>
       {run === undefined ? (
-        <p className="muted">Loading…</p>
+        <Waiting what="the run" />
       ) : run === null ? (
-        <p>No such run.</p>
+        <Missing what="run" id={id} />
       ) : (
         <RunRow run={run} open />
       )}
@@ -41,17 +44,23 @@ export function RunPage({ id }: { id: string }) {
 }
 
 export function Health({ runId }: { runId?: string } = {}) {
-  if (runId !== undefined) return <RunPage id={runId} />;
+  if (runId !== undefined) {
+    return (
+      <IdBoundary key={runId} missing={<Missing what="run" id={runId} />}>
+        <RunPage id={runId} />
+      </IdBoundary>
+    );
+  }
   return <HealthPage />;
 }
 
 function HealthPage() {
   const summarize = useAction(api.console.driftSummary);
   const [drift, setDrift] = useState<Drift | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const refresh = useCallback(() => {
     setError(null);
-    summarize({}).then(setDrift, (e: unknown) => setError(errorText(e)));
+    summarize({}).then(setDrift, setError);
   }, [summarize]);
   useEffect(refresh, [refresh]);
   const checked =
@@ -65,9 +74,11 @@ function HealthPage() {
             Refresh
           </button>
         </h2>
-        {error !== null && <p className="error">{error}</p>}
+        {error !== null && <ProblemNote error={error} testId="drift-error" />}
         {drift === null ? (
-          <p className="muted">Reading both tables…</p>
+          error === null && (
+            <Waiting what="the drift report (reading both tables)" />
+          )
         ) : (
           <DriftChart drift={drift} />
         )}
@@ -107,7 +118,7 @@ const STAGE_ORDER = Object.keys(FOLD_STAGES);
 function Fold() {
   const fold = useQuery(api.console.foldStatus);
   const move = useMutation(api.console.moveFold);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const at = fold === undefined ? -1 : STAGE_ORDER.indexOf(fold.stage);
   const next = FOLD_PHASES[at];
   const latest =
@@ -125,13 +136,13 @@ function Fold() {
       phase,
       direction,
       confirm: asked !== null ? true : undefined,
-    }).catch((e: unknown) => setError(errorText(e)));
+    }).catch(setError);
   };
   return (
     <section className="card" data-testid="fold-status">
       <h2>Fold into one table</h2>
       {fold === undefined ? (
-        <p className="muted">Loading…</p>
+        <Waiting what="where the fold stands" />
       ) : (
         <>
           <p>{FOLD_STAGES[fold.stage] ?? fold.stage}</p>
@@ -158,7 +169,7 @@ function Fold() {
               )}
             </div>
           )}
-          {error !== null && <p className="error">{error}</p>}
+          {error !== null && <ProblemNote error={error} />}
           <p className="muted">
             Or from the CLI: npx convex run fold:startFoldPhase (docs/fold.md)
           </p>
@@ -250,7 +261,7 @@ function Runs({
   const start = useMutation(api.console.startRun);
   const resume = useMutation(api.console.resumeRun);
   const [pageSize, setPageSize] = useState(100);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const latest = runs[0];
   const running = latest?.status === "running";
   const status = latest?.status;
@@ -259,7 +270,7 @@ function Runs({
   }, [status, onFinished]);
   const act = (run: Promise<unknown>) => {
     setError(null);
-    run.catch((e: unknown) => setError(errorText(e)));
+    run.catch(setError);
   };
   return (
     <section className="card">
@@ -296,15 +307,13 @@ function Runs({
           </button>
         )}
       </div>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error !== null && <ProblemNote error={error} testId="run-error" />}
       {listStatus === "LoadingFirstPage" ? (
-        <p className="muted">Loading…</p>
+        <Waiting what="the runs" />
       ) : runs.length === 0 ? (
-        <p className="muted">No run yet.</p>
+        <p className="muted" data-testid="no-runs">
+          No run yet. A dry run counts what a run would change, writing nothing.
+        </p>
       ) : (
         <ol className="runs" data-testid="run-list">
           {runs.map((run, i) => (

@@ -17,7 +17,10 @@ import {
 import type { FunctionArgs, FunctionReturnType } from "convex/server";
 import { useEffect, useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { errorText, fieldsOf, showField, time } from "./format";
+import { fieldsOf, time, valueText } from "./format";
+import { IdBoundary } from "./IdBoundary";
+import { fieldLabel } from "./labels";
+import { ProblemNote, Waiting } from "./Notice";
 import { Link } from "./route";
 import { CASE_KINDS } from "./words";
 
@@ -35,7 +38,13 @@ export function Reviews({
   kind,
   caseId,
 }: { kind?: string; caseId?: string } = {}) {
-  if (caseId !== undefined) return <OneCase id={caseId} />;
+  if (caseId !== undefined) {
+    return (
+      <IdBoundary key={caseId} missing={<Missing what="case" id={caseId} />}>
+        <OneCase id={caseId} />
+      </IdBoundary>
+    );
+  }
   const known = kind !== undefined && kind in CASE_KINDS;
   return <Queue kind={known ? (kind as Kind) : undefined} />;
 }
@@ -54,9 +63,13 @@ function Queue({ kind }: { kind: Kind | undefined }) {
           <Link to="/reviews">Show all</Link>
         </p>
       )}
-      {status === "LoadingFirstPage" && <p className="muted">Loading…</p>}
+      {status === "LoadingFirstPage" && <Waiting what="the open cases" />}
       {status !== "LoadingFirstPage" && results.length === 0 && (
-        <p data-testid="no-cases">No open cases.</p>
+        <p data-testid="no-cases" role="status">
+          {kind === undefined
+            ? "No open cases: the sync has nothing it needs a person to decide."
+            : "No open case of this kind."}
+        </p>
       )}
       {results.map((view) => (
         <Case key={view.review._id} view={view} />
@@ -68,6 +81,15 @@ function Queue({ kind }: { kind: Kind | undefined }) {
   );
 }
 
+/** An address naming nothing: "No case has this ID.", the id small. */
+export function Missing({ what, id }: { what: string; id: string }) {
+  return (
+    <p role="status" data-testid={`${what}-missing`}>
+      No {what} has this ID. <span className="muted small mono">{id}</span>
+    </p>
+  );
+}
+
 function OneCase({ id }: { id: string }) {
   const view = useQuery(api.console.caseById, { reviewId: id });
   return (
@@ -76,9 +98,9 @@ function OneCase({ id }: { id: string }) {
         <Link to="/reviews">← All open cases</Link>
       </p>
       {view === undefined ? (
-        <p className="muted">Loading…</p>
+        <Waiting what="the case" />
       ) : view === null ? (
-        <p>No such case.</p>
+        <Missing what="case" id={id} />
       ) : view.review.resolved_at !== undefined ? (
         <p>
           This case was resolved ({view.review.resolution}) on{" "}
@@ -281,7 +303,7 @@ function Confirm({
   const retire = useMutation(api.console.retire);
   const dismiss = useMutation(api.console.dismiss);
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const shown = { reviewId: view.review._id, version: view.version };
@@ -289,7 +311,7 @@ function Confirm({
     // Asked once, as the case was shown: a later change is refused (STALE).
     convex
       .query(api.console.previewResolution, { ...shown, ...choice })
-      .then(setPreview, (e: unknown) => setError(errorText(e)));
+      .then(setPreview, setError);
   }, []);
   const confirm = () => {
     setBusy(true);
@@ -314,7 +336,7 @@ function Confirm({
             : dismiss(args);
     run.then(onClose, (e: unknown) => {
       setBusy(false);
-      setError(errorText(e));
+      setError(e);
     });
   };
   const destructive =
@@ -360,9 +382,7 @@ function Confirm({
         </>
       )}
       {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <ProblemNote error={error} testId="resolution-error" />
       )}
       <div className="row">
         <button
@@ -413,11 +433,11 @@ function Effect({ effect }: { effect: Preview["effects"][number] }) {
           <tbody>
             {effect.fields.map((field) => (
               <tr key={field.field}>
-                <th scope="row" className="mono">
-                  {field.field}
+                <th scope="row">
+                  <FieldName field={field.field} />
                 </th>
-                <td>{showField(field.field, field.before)}</td>
-                <td>{showField(field.field, field.after)}</td>
+                <td>{valueText(field.field, field.before)}</td>
+                <td>{valueText(field.field, field.after)}</td>
               </tr>
             ))}
           </tbody>
@@ -451,10 +471,18 @@ function Side({
           <tbody>
             {fieldsOf(doc).map(([field, value]) => (
               <tr key={field}>
-                <th scope="row" className="mono">
-                  {field}
+                <th scope="row">
+                  <FieldName field={field} />
                 </th>
-                <td>{showField(field, value)}</td>
+                <td>
+                  {isReference(field) && typeof value === "string" ? (
+                    <>
+                      Linked <span className="muted small mono">{value}</span>
+                    </>
+                  ) : (
+                    valueText(field, value)
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -464,3 +492,16 @@ function Side({
     </div>
   );
 }
+
+/** A field's label in words, its name below it, small. */
+function FieldName({ field }: { field: string }) {
+  return (
+    <>
+      {fieldLabel(field)}
+      <span className="field-name muted small mono">{field}</span>
+    </>
+  );
+}
+
+/** A reference field (its value a document id): "Linked", the id small. */
+const isReference = (field: string) => /(_id|Id)$/.test(field);

@@ -6,8 +6,9 @@
  */
 import { useQuery } from "convex/react";
 import { api } from "../../convex/_generated/api";
-import { fieldsOf, showField, time } from "./format";
+import { fieldsOf, time, valueText } from "./format";
 import { fieldLabel, kindLabel, OWNER_LABELS, SOURCE_LABELS } from "./labels";
+import { Waiting } from "./Notice";
 import { Link, pathOf } from "./route";
 import { PairHealth } from "./Users";
 
@@ -24,7 +25,7 @@ export function UserPage({ id }: { id: string }) {
     return (
       <>
         {back}
-        <p className="muted">Loading…</p>
+        <Waiting what="this person's records" />
       </>
     );
   }
@@ -162,13 +163,6 @@ export function UserPage({ id }: { id: string }) {
   );
 }
 
-/** A field's value in words: yes or no, times as times. */
-const valueText = (field: string, value: unknown) =>
-  typeof value === "boolean" ? (value ? "Yes" : "No") : showField(field, value);
-
-/** Kept for the search index only (the name and email show already). */
-const HIDDEN_FIELDS = new Set(["search_text"]);
-
 /** A reference field (its value a document id), shown as a link's detail. */
 const isReference = (field: string) => /(_id|Id)$/.test(field);
 
@@ -194,25 +188,23 @@ function RecordCard({
         <p className="muted">None.</p>
       ) : (
         <dl className="fields">
-          {fieldsOf(doc)
-            .filter(([field]) => !HIDDEN_FIELDS.has(field))
-            .map(([field, value]) => (
-              <div key={field}>
-                <dt>
-                  {fieldLabel(field)}{" "}
-                  <span className="muted small mono">{field}</span>
-                </dt>
-                <dd>
-                  {isReference(field) && typeof value === "string" ? (
-                    <>
-                      Linked <span className="muted small mono">{value}</span>
-                    </>
-                  ) : (
-                    valueText(field, value)
-                  )}
-                </dd>
-              </div>
-            ))}
+          {fieldsOf(doc).map(([field, value]) => (
+            <div key={field}>
+              <dt>
+                {fieldLabel(field)}{" "}
+                <span className="muted small mono">{field}</span>
+              </dt>
+              <dd>
+                {isReference(field) && typeof value === "string" ? (
+                  <>
+                    Linked <span className="muted small mono">{value}</span>
+                  </>
+                ) : (
+                  valueText(field, value)
+                )}
+              </dd>
+            </div>
+          ))}
           <div>
             <dt>Created</dt>
             <dd>{time(doc._creationTime as number)}</dd>

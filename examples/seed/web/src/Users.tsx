@@ -10,6 +10,7 @@ import { api } from "../../convex/_generated/api";
 import type { DirectoryEntry } from "../../convex/directoryEntries";
 import { time } from "./format";
 import { PAIR_HINTS, PAIR_LABELS } from "./labels";
+import { Waiting } from "./Notice";
 import { Link, pathOf } from "./route";
 import { UserPage } from "./UserPage";
 
@@ -76,7 +77,7 @@ function AllUsers() {
     { initialNumItems: PAGE_SIZE },
   );
   if (status === "LoadingFirstPage") {
-    return <p className="muted">Loading the directory…</p>;
+    return <Waiting what="the directory" />;
   }
   if (results.length === 0) {
     return <p className="muted">No accounts yet.</p>;

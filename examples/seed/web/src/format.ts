@@ -1,16 +1,7 @@
-/** Small formatting helpers shared by the console's pages. */
-import { ConvexError } from "convex/values";
-
-/** An error as a person should read it: the server's code and message. */
-export function errorText(error: unknown): string {
-  if (error instanceof ConvexError) {
-    const data = error.data as { code?: string; message?: string };
-    if (typeof data?.message === "string") {
-      return `${data.code ?? "ERROR"}: ${data.message}`;
-    }
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+/**
+ * Small formatting helpers shared by the console's pages. (Errors are
+ * worded by problems.ts and shown by Notice.tsx's ProblemNote.)
+ */
 
 /** A timestamp in the reader's locale, or a dash. */
 export function time(ms: number | null | undefined): string {
@@ -31,9 +22,24 @@ export function showField(field: string, value: unknown): string {
     : show(value);
 }
 
-/** The fields of a document worth showing (system fields are in its title). */
+/** A field's value in words: yes or no, times as times. */
+export function valueText(field: string, value: unknown): string {
+  return typeof value === "boolean"
+    ? value
+      ? "Yes"
+      : "No"
+    : showField(field, value);
+}
+
+/** Kept for the directory's search index only (name and email show already). */
+const HIDDEN_FIELDS = new Set(["search_text"]);
+
+/**
+ * The fields of a document worth showing (system fields are in its title;
+ * the search index's text repeats the others).
+ */
 export function fieldsOf(doc: Record<string, unknown>): [string, unknown][] {
   return Object.entries(doc)
-    .filter(([field]) => !field.startsWith("_"))
+    .filter(([field]) => !field.startsWith("_") && !HIDDEN_FIELDS.has(field))
     .sort(([a], [b]) => a.localeCompare(b));
 }

@@ -142,3 +142,57 @@ export const CASE_KINDS: Record<string, { title: string; meaning: string }> = {
     meaning: "The move to Convex Auth v2 could not move one of these sign-ins.",
   },
 };
+
+/**
+ * Each audit action in words ("resolve:link" → "Linked a row to an
+ * account"). An action not listed reads as its name in words.
+ */
+export const AUDIT_ACTIONS: Record<string, string> = {
+  "resolve:link": "Linked a row to an account",
+  "resolve:keep_separate": "Kept an account and a row apart",
+  "resolve:retire": "Retired a row",
+  "resolve:dismiss": "Dismissed a case",
+  "admin:setAdmin": "Changed who is an administrator",
+  "admin:setStatus": "Changed an account's status",
+  "admin:deleteAccount": "Deleted an account",
+  "admin:deleteRecord": "Deleted a record",
+  "admin:editUser": "Edited a sign-in record",
+  "admin:editAuthUser": "Edited an account",
+  "operator:suspend": "Suspended an account",
+  "operator:reactivate": "Reactivated an account",
+  "operator:deleteAccount": "Deleted an account",
+  "operator:deleteRow": "Deleted a row",
+  "operator:syncUser": "Synced one person",
+  "operator:adoptAppReferences": "Moved the app's references",
+  "run:start": "Started a sync run",
+  "run:dry-run": "Started a dry run",
+  "run:resume": "Resumed a sync run",
+  "fold:claim": "A sign-in claimed its placeholder",
+  "v2move:rollback": "Rolled back the move to Convex Auth v2",
+};
+
+/** An audit action in words. */
+export function auditActionLabel(action: string): string {
+  const known = AUDIT_ACTIONS[action];
+  if (known !== undefined) return known;
+  const [, name = action] = /^[^:]*:(.*)$/.exec(action) ?? [];
+  return name.replace(/[_-]+/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+/** A table's name as an operator reads it. */
+export const TABLE_LABELS: Record<string, string> = {
+  users: "Sign-in record",
+  auth_users: "Account",
+  sync_reviews: "Review case",
+  sync_runs: "Sync run",
+  starter_templates: "Starter template",
+};
+
+/**
+ * Who did an audited thing: the console records `users:<id> <email>`
+ * (functions.ts actorOf); the address is the words, the id stays small.
+ */
+export function actorWords(actor: string): { who: string; id?: string } {
+  const match = /^(users:\S+) (.+)$/.exec(actor);
+  return match === null ? { who: actor } : { who: match[2]!, id: match[1]! };
+}
