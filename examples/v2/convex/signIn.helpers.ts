@@ -93,7 +93,12 @@ export function newTest(extraModules: typeof modules = {}) {
  */
 export async function inComponent<Output>(
   t: TestConvex,
-  component: "auth" | "authPassword" | "authEmail" | "authGithub",
+  component:
+    | "auth"
+    | "authPassword"
+    | "authEmail"
+    | "authEmail/rateLimiter"
+    | "authGithub",
   handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Output>,
 ): Promise<Output> {
   const testApi = t as unknown as {

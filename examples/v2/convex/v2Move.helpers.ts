@@ -7,7 +7,7 @@
  */
 import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
-import type { TestConvex } from "./signIn.helpers";
+import { inComponent, type TestConvex } from "./signIn.helpers";
 
 /** A v1 identity, as v1 wrote it. */
 export type V1Account = {
@@ -74,18 +74,11 @@ export async function everything(t: TestConvex): Promise<unknown> {
 export async function githubAccounts(
   t: TestConvex,
 ): Promise<Record<string, string>> {
-  const testApi = t as unknown as {
-    runInComponent<Result>(
-      componentPath: string,
-      run: (ctx: {
-        db: { query(table: string): { collect(): Promise<unknown[]> } };
-      }) => Promise<Result>,
-    ): Promise<Result>;
-  };
-  const rows = (await testApi.runInComponent(
+  const rows = (await inComponent(
+    t,
     "authGithub",
     async (ctx) => await ctx.db.query("accounts").collect(),
-  )) as { providerAccountId: string; userId: string }[];
+  )) as unknown as { providerAccountId: string; userId: string }[];
   return Object.fromEntries(
     rows.map((row) => [row.providerAccountId, row.userId]),
   );

@@ -24,6 +24,7 @@ import schema from "./schema";
 import { declaration } from "./sync";
 import {
   asUser,
+  inComponent,
   modules,
   newTest,
   signUpWithPassword,
@@ -40,16 +41,9 @@ afterEach(() => {
 
 /** Every rate limit the email component keeps, as JSON to search. */
 async function emailRateLimits(t: TestConvex): Promise<string> {
-  const testApi = t as unknown as {
-    runInComponent<Result>(
-      componentPath: string,
-      run: (ctx: {
-        db: { query(table: string): { collect(): Promise<unknown[]> } };
-      }) => Promise<Result>,
-    ): Promise<Result>;
-  };
   return JSON.stringify(
-    await testApi.runInComponent(
+    await inComponent(
+      t,
       "authEmail/rateLimiter",
       async (ctx) => await ctx.db.query("rateLimits").collect(),
     ),
