@@ -139,7 +139,7 @@ describe.skipIf(executablePath === undefined)("the console's frame", () => {
   );
 
   test.each(WIDTHS)(
-    "an administrator signs in and moves between views with the keyboard alone ($name)",
+    "an administrator signs in, moves between views and resolves a case with the keyboard alone ($name)",
     async ({ name, viewport }) => {
       const page = await demo.newPage(viewport);
       await page.goto(demo.origin);
@@ -175,6 +175,18 @@ describe.skipIf(executablePath === undefined)("the console's frame", () => {
       expect(
         await page.getAttribute('[data-testid="tab-profile"]', "aria-current"),
       ).toBeNull();
+
+      // A resolution, end to end: Dismiss, its preview, a note, Confirm.
+      const cases = page.locator('[data-testid^="case-"]');
+      await cases.first().waitFor();
+      const open = await cases.count();
+      await tabTo(page, '[data-testid="dismiss"] >> nth=0', 80);
+      await page.keyboard.press("Enter");
+      await tabTo(page, '[data-testid="resolution-note"]', 40);
+      await page.keyboard.type(`checked by keyboard (${name})`);
+      await tabTo(page, '[data-testid="resolution-confirm"]', 10);
+      await page.keyboard.press("Enter");
+      await expect.poll(() => cases.count()).toBe(open - 1);
       await page.context().close();
     },
   );
