@@ -52,15 +52,21 @@ export type Demo = {
   stop(): Promise<void>;
 };
 
-/** Starts `npm run demo:web`'s script on a free port, and Chromium. */
-export async function startDemo(executablePath: string): Promise<Demo> {
+/**
+ * Starts `npm run demo:web`'s script on a free port, and Chromium. `env`
+ * adds to the script's environment (e.g. PAGE_DELAY_MS, to pace a run).
+ */
+export async function startDemo(
+  executablePath: string,
+  env: Record<string, string> = {},
+): Promise<Demo> {
   // Node itself (tsx as its loader), so that killing it ends the server.
   const server: ChildProcess = spawn(
     process.execPath,
     ["--import", "tsx", "scripts/webDemo.ts"],
     {
       cwd: seedDir,
-      env: { ...process.env, PORT: "0" },
+      env: { ...process.env, ...env, PORT: "0" },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
@@ -119,9 +125,14 @@ export async function signIn(
     .toContain(email);
 }
 
-export async function shoot(page: Page, name: string): Promise<void> {
+/** A screenshot named `name` in `screenshots`: the viewport, or the whole page. */
+export async function shoot(
+  page: Page,
+  name: string,
+  { fullPage = false }: { fullPage?: boolean } = {},
+): Promise<void> {
   mkdirSync(screenshots, { recursive: true });
-  await page.screenshot({ path: join(screenshots, name) });
+  await page.screenshot({ path: join(screenshots, name), fullPage });
 }
 
 const axeSource = (
@@ -130,7 +141,10 @@ const axeSource = (
 
 /** axe-core's violations on the page as it is: ids and their targets. */
 export async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
+  // Once per document: the console moves between views without reloading.
+  if (!(await page.evaluate(() => "axe" in window))) {
+    await page.addScriptTag({ content: axeSource });
+  }
   const violations = await page.evaluate(async () => {
     const axe = (
       window as unknown as {

@@ -1,146 +1,48 @@
 /**
- * The user directory and a person's page in a real browser (the demo of
- * console.browser.test.ts, whose startup this copies): at 1280 and 375 px,
- * the directory newest first with its columns, its pages, a search by name
- * and by address fragment, a person's page with both records, their cases
- * and audit entries; no horizontal scrolling, and axe-core finds nothing.
+ * The user directory and a person's page in a real browser, offline
+ * (`npm run demo:web`, see browser.helpers.ts), at 1280 and 375 px: the
+ * directory newest first with its columns, its pages, a search by name and
+ * by address fragment, a person's page with both records, their cases and
+ * audit entries; no horizontal scrolling, and axe-core finds nothing.
  * Screenshots go to SCREENSHOTS_DIR (default examples/seed/.screenshots).
  *
  * Skipped, saying so, where no Chromium is installed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { DEMO_ADMIN, DEMO_PASSWORD } from "./demoAccounts";
+import {
+  axeViolations,
+  type Demo,
+  overflowX,
+  shoot,
+  signIn,
+  startDemo,
+  warnIfNoChromium,
+} from "./browser.helpers";
+import { DEMO_ADMIN } from "./demoAccounts";
 
-const seedDir = join(import.meta.dirname, "..");
-
-/** Debian's Chromium, or the one CHROMIUM_PATH names. */
-function findChromium(): string | undefined {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-  ];
-  return candidates.find(
-    (path): path is string => path !== undefined && existsSync(path),
-  );
-}
-
-const executablePath = findChromium();
-if (executablePath === undefined) {
-  console.warn(
-    "SKIPPED the web console's browser test: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH).",
-  );
-}
-
-const screenshots = resolve(
-  process.env.SCREENSHOTS_DIR ?? join(seedDir, ".screenshots"),
-);
-
-let demo: ChildProcess;
-let origin: string;
-let browser: Browser;
-/** Uncaught errors in the console's pages: there must be none. */
-const pageErrors: string[] = [];
-
-/** Starts `npm run demo:web`'s script on a free port; resolves with its address. */
-function startDemo(): Promise<string> {
-  // Node itself (tsx as its loader), so that killing it ends the server.
-  demo = spawn(process.execPath, ["--import", "tsx", "scripts/webDemo.ts"], {
-    cwd: seedDir,
-    env: { ...process.env, PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let output = "";
-    demo.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Console: (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match) resolvePromise(match[1]!);
-    });
-    demo.on("exit", (code) =>
-      reject(new Error(`demo:web exited (${code}): ${output}`)),
-    );
-  });
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(origin);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', DEMO_PASSWORD);
-  await page.click('[data-testid="password-submit"]');
-  await expect
-    .poll(() => page.textContent('[data-testid="signed-in-as"]'), {
-      timeout: 30_000,
-    })
-    .toContain(email);
-}
-
-const require = createRequire(import.meta.url);
-const axeSource = (require("axe-core") as { source: string }).source;
-
-/** axe-core's violations on the page as it is: ids and the nodes' targets. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: () => Promise<{
-            violations: { id: string; nodes: { target: unknown[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`,
-    );
-  });
-  return violations;
-}
-
-/** How far the page scrolls sideways beyond the viewport (0: not at all). */
-async function overflow(page: Page): Promise<number> {
-  return await page.evaluate(
-    () => document.documentElement.scrollWidth - window.innerWidth,
-  );
-}
+const executablePath = warnIfNoChromium("the user directory's browser test");
 
 const WIDTHS = [1280, 375] as const;
 
+let demo: Demo;
+
 describe.skipIf(executablePath === undefined)("the user directory", () => {
   beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    origin = await startDemo();
-    browser = await chromium.launch({
-      executablePath,
-      // Root in a container has no user namespaces for Chromium's sandbox.
-      args: ["--no-sandbox"],
-    });
+    demo = await startDemo(executablePath!);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    demo?.kill("SIGTERM");
+    await demo?.stop();
   });
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(demo.pageErrors.splice(0)).toEqual([]);
   });
 
+  /** A page `width` px wide (800 high at both widths). */
   async function newPage(width: number): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width, height: 800 },
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    return page;
+    return await demo.newPage({ width, height: 800 });
   }
 
   /** The names the directory shows, in order. */
@@ -153,7 +55,7 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
     "at %i px: newest first with every column, page by page, searchable",
     async (width) => {
       const page = await newPage(width);
-      await signIn(page, DEMO_ADMIN);
+      await signIn(page, demo.origin, DEMO_ADMIN);
       await page.click('[data-testid="tab-users"]');
       await page.waitForSelector('[data-testid="user-match"]');
       const headers = await page
@@ -186,10 +88,9 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
       });
       expect(await customer.textContent()).toContain("No pair");
       expect(await customer.textContent()).toContain("Initech");
-      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
-      await page.screenshot({
-        path: join(screenshots, `console-directory-${width}.png`),
+      await shoot(page, `console-directory-${width}.png`, {
         fullPage: width < 600,
       });
 
@@ -218,7 +119,7 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
       );
       await page.fill('[data-testid="user-search"]', "nobody at all");
       await page.waitForSelector('[data-testid="no-match"]');
-      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
       await page.context().close();
     },
   );
@@ -227,7 +128,7 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
     "at %i px: a person's page, both records, cases and audit entries",
     async (width) => {
       const page = await newPage(width);
-      await signIn(page, DEMO_ADMIN);
+      await signIn(page, demo.origin, DEMO_ADMIN);
       await page.click('[data-testid="tab-users"]');
       // Grace: a legacy row, and a sign-up of her own waiting for review.
       await page.fill('[data-testid="user-search"]', "grace@example.com");
@@ -257,12 +158,9 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
       const caseLink = page.locator('[data-testid="case-link"]').first();
       expect(await caseLink.textContent()).toBe("Unverified email match");
       expect(await caseLink.getAttribute("href")).toMatch(/^\/reviews\/\w+$/);
-      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
-      await page.screenshot({
-        path: join(screenshots, `console-user-page-${width}.png`),
-        fullPage: true,
-      });
+      await shoot(page, `console-user-page-${width}.png`, { fullPage: true });
 
       // Back to the directory, then the administrator's own page: the
       // audit entry of their promotion.
@@ -280,7 +178,7 @@ describe.skipIf(executablePath === undefined)("the user directory", () => {
       expect(audit.some((entry) => entry.includes("admin:setAdmin"))).toBe(
         true,
       );
-      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
       expect(await axeViolations(page)).toEqual([]);
       await page.context().close();
     },

@@ -1,6 +1,6 @@
 /**
  * The console's sync health and review queue in a real browser, offline
- * (`npm run demo:web`, see console.browser.test.ts), at 1280 and 375 px:
+ * (`npm run demo:web`, see browser.helpers.ts), at 1280 and 375 px:
  * each drift kind explained in words and linked to its open cases; every
  * run listed with its name, counts and duration; a progress bar that moves
  * through intermediate values (the demo paces pages, PAGE_DELAY_MS); a
@@ -11,149 +11,63 @@
  *
  * Skipped, saying so, where no Chromium is installed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { DEMO_ADMIN, DEMO_PASSWORD } from "./demoAccounts";
+import {
+  axeViolations,
+  type Demo,
+  overflowX,
+  shoot as shootViewport,
+  signIn,
+  startDemo,
+  warnIfNoChromium,
+} from "./browser.helpers";
+import { DEMO_ADMIN } from "./demoAccounts";
 
-const seedDir = join(import.meta.dirname, "..");
-const axeSource = (
-  createRequire(import.meta.url)("axe-core") as { source: string }
-).source;
-
-/** Debian's Chromium, or the one CHROMIUM_PATH names. */
-function findChromium(): string | undefined {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-  ];
-  return candidates.find(
-    (path): path is string => path !== undefined && existsSync(path),
-  );
-}
-
-const executablePath = findChromium();
-if (executablePath === undefined) {
-  console.warn(
-    "SKIPPED the console's health browser test: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH).",
-  );
-}
-
-const screenshots = resolve(
-  process.env.SCREENSHOTS_DIR ?? join(seedDir, ".screenshots"),
-);
+const executablePath = warnIfNoChromium("the console's health browser test");
 
 /** The widths every check runs at: a laptop and a phone. */
 const WIDTHS = [1280, 375] as const;
 
-let demo: ChildProcess;
-let origin: string;
-let browser: Browser;
-/** Uncaught errors in the console's pages: there must be none. */
-const pageErrors: string[] = [];
+let demo: Demo;
 
-/** Starts `npm run demo:web`'s script on a free port; resolves with its address. */
-function startDemo(): Promise<string> {
-  // Node itself (tsx as its loader), so that killing it ends the server.
-  demo = spawn(process.execPath, ["--import", "tsx", "scripts/webDemo.ts"], {
-    cwd: seedDir,
-    env: { ...process.env, PORT: "0", PAGE_DELAY_MS: "300" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let output = "";
-    demo.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Console: (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match) resolvePromise(match[1]!);
-    });
-    demo.on("exit", (code) =>
-      reject(new Error(`demo:web exited (${code}): ${output}`)),
-    );
-  });
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(origin);
-  await page.fill('input[name="email"]', email);
-  await page.fill('input[name="password"]', DEMO_PASSWORD);
-  await page.click('[data-testid="password-submit"]');
-  await expect
-    .poll(() => page.textContent('[data-testid="signed-in-as"]'), {
-      timeout: 30_000,
-    })
-    .toContain(email);
-}
-
+/** This file's screenshots show the whole page. */
 async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(screenshots, { recursive: true });
-  await page.screenshot({ path: join(screenshots, name), fullPage: true });
+  await shootViewport(page, name, { fullPage: true });
 }
 
 /** No horizontal scrolling: the page fits the viewport's width. */
 async function expectNoOverflow(page: Page, width: number): Promise<void> {
-  const scrollWidth = await page.evaluate(
-    () => document.documentElement.scrollWidth,
-  );
-  expect(scrollWidth, `page width at ${width} px`).toBeLessThanOrEqual(width);
+  expect(
+    await overflowX(page),
+    `page width at ${width} px`,
+  ).toBeLessThanOrEqual(0);
 }
 
 /** axe-core over the page as it is: zero violations. */
 async function expectAccessible(page: Page, view: string): Promise<void> {
-  if (!(await page.evaluate(() => "axe" in window))) {
-    await page.addScriptTag({ content: axeSource });
-  }
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: () => Promise<{
-            violations: { id: string; nodes: { target: unknown }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations.map(
-      (violation) =>
-        `${violation.id}: ${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")}`,
-    );
-  });
-  expect(violations, `axe on ${view}`).toEqual([]);
+  expect(await axeViolations(page), `axe on ${view}`).toEqual([]);
 }
 
 describe.skipIf(executablePath === undefined)(
   "the console's sync health and review queue",
   () => {
     beforeAll(async () => {
-      origin = await startDemo();
-      browser = await chromium.launch({
-        executablePath,
-        // Root in a container has no user namespaces for Chromium's sandbox.
-        args: ["--no-sandbox"],
-      });
+      // Paced pages, so that a run's progress bar has values to show.
+      demo = await startDemo(executablePath!, { PAGE_DELAY_MS: "300" });
     });
 
     afterAll(async () => {
-      await browser?.close();
-      demo?.kill("SIGTERM");
+      await demo?.stop();
     });
 
     afterEach(() => {
-      expect(pageErrors.splice(0)).toEqual([]);
+      expect(demo.pageErrors.splice(0)).toEqual([]);
     });
 
     async function adminPage(width: number): Promise<Page> {
-      const context = await browser.newContext({
-        viewport: { width, height: 800 },
-      });
-      const page = await context.newPage();
-      page.on("pageerror", (error) => pageErrors.push(error.message));
-      await signIn(page, DEMO_ADMIN);
+      const page = await demo.newPage({ width, height: 800 });
+      await signIn(page, demo.origin, DEMO_ADMIN);
       return page;
     }
 
@@ -188,7 +102,7 @@ describe.skipIf(executablePath === undefined)(
         const kind = href.split("=")[1]!;
         await links.first().click();
         await page.waitForSelector('[data-testid="queue-filter"]');
-        await expect.poll(() => page.url()).toBe(`${origin}${href}`);
+        await expect.poll(() => page.url()).toBe(`${demo.origin}${href}`);
         const cards = page.locator("section.case");
         await cards.first().waitFor();
         const kinds = await cards.evaluateAll((sections) =>
@@ -286,7 +200,9 @@ describe.skipIf(executablePath === undefined)(
         // Its own page, by its link.
         const runId = (await latest.getAttribute("data-run"))!;
         await latest.locator('[data-testid="run-name"]').click();
-        await expect.poll(() => page.url()).toBe(`${origin}/runs/${runId}`);
+        await expect
+          .poll(() => page.url())
+          .toBe(`${demo.origin}/runs/${runId}`);
         await page.waitForSelector(`[data-run="${runId}"]`);
         expect(await page.locator('[data-testid="run-list"]').count()).toBe(0);
         await expectAccessible(page, `a run's page at ${width}`);
