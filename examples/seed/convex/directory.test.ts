@@ -4,6 +4,7 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { searchTextOf } from "./directorySearch";
 import { forward, stage as foldStage } from "./fold.helpers";
+import { signInOrThrow } from "./signIn.helpers";
 import {
   type Backend,
   expectAppError,
@@ -353,6 +354,8 @@ describe.each(["reads_switched", "writes_stopped", "retired"] as const)(
       // company.
       expect(page[3]).toMatchObject({ company: "Globex", lastLoginAt: null });
 
+      // A guest, who has neither name nor address, is no match for anyone.
+      await signInOrThrow(t, "anonymous", {});
       // By a name fragment, and by an address fragment.
       for (const query of ["newcomer", "Nina New", "newco", "nina@newco.io"]) {
         const found = await admin.query(api.directory.search, { query });
@@ -408,6 +411,30 @@ test("once reads are switched, the directory reads users: a row written past the
       (entry) => entry.id,
     ),
   ).toEqual([user.userId]);
+});
+
+test("the backfill writes users' search text too, for the directory once reads are switched", async () => {
+  const { t, admin, user } = await directoryWorld(0);
+  await foldTo(t, "reads_switched");
+  // Bob's user written past the app's functions: a stale search text.
+  await t.run(
+    async (ctx) =>
+      await ctx.db.patch("users", user.userId, { searchText: "stale" }),
+  );
+  expect(await admin.query(api.directory.search, { query: "bob" })).toEqual([]);
+  await t.mutation(internal.directory.backfillSearchText, {});
+  await runDueFunctions(t);
+  expect(
+    (await admin.query(api.directory.search, { query: "bob" })).map(
+      (entry) => entry.id,
+    ),
+  ).toEqual([user.userId]);
+  // Nothing left to write on either table.
+  expect(
+    await t.mutation(internal.directory.backfillSearchText, {
+      table: "users",
+    }),
+  ).toBe(0);
 });
 
 /** searchTextOf, the words a row is found by. */

@@ -50,7 +50,11 @@ const SEARCHED: Record<
     whole: (patch) => "full_name" in patch && "email" in patch,
   },
   users: {
-    sources: USER_SEARCH_SOURCE_FIELDS,
+    // Also the sync's mark of a new user (convexAuth.ts), written through
+    // this database right after Convex Auth inserts the user past it: every
+    // user gets a text, an empty one for a guest (convex-test's search
+    // fails on a document without the field; a deployment skips it).
+    sources: [...USER_SEARCH_SOURCE_FIELDS, "pendingFirstSignIn"],
     field: "searchText",
     textOf: searchTextOfUser,
     // Set homes leave Convex Auth's own fields unread (a first sign-in's
