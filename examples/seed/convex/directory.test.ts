@@ -3,6 +3,8 @@ import { describe, expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { searchTextOf } from "./directorySearch";
+import { forward, stage as foldStage } from "./fold.helpers";
+import { signInOrThrow } from "./signIn.helpers";
 import {
   type Backend,
   expectAppError,
@@ -298,6 +300,141 @@ describe("a person's page", () => {
     ]);
     expect(page.cases[0]!._id).toEqual(expect.any(String));
   });
+});
+
+/** The fold's phases up to `target`, each run driven to its end. */
+async function foldTo(
+  t: Backend,
+  target: "reads_switched" | "writes_stopped" | "retired",
+) {
+  const phases = ["expand", "placeholders", "repoint", "switch_reads"] as const;
+  for (const phase of phases) await forward(t, phase);
+  if (target !== "reads_switched") await forward(t, "stop_writes");
+  if (target === "retired") {
+    await forward(t, "verify");
+    await forward(t, "retire");
+  }
+  expect(await foldStage(t)).toBe(target);
+}
+
+describe.each(["reads_switched", "writes_stopped", "retired"] as const)(
+  "the directory at the fold's stage %s",
+  (target) => {
+    test("lists, finds and opens a person who signed up since", async () => {
+      const { t, admin } = await directoryWorld(3);
+      await foldTo(t, target);
+      const nina = await signInWithOAuth(t, {
+        providerAccountId: "gh-nina",
+        profile: { name: "Nina Newcomer", email: "nina@newco.io" },
+      });
+      // Newest first, everyone: the newcomer, those who signed in before the
+      // fold, and the customers who never did (their placeholders).
+      const { page } = await admin.query(api.directory.page, {
+        paginationOpts: { numItems: 10, cursor: null },
+      });
+      expect(page.map((entry) => entry.name)).toEqual([
+        "Nina Newcomer",
+        "Bob Page",
+        "Ada Lovelace",
+        "Customer 3",
+        "Customer 2",
+        "Customer 1",
+      ]);
+      const onUsersAlone = target !== "reads_switched";
+      expect(page[0]).toMatchObject({
+        id: nina.userId,
+        userId: nina.userId,
+        email: "nina@newco.io",
+        status: "active",
+        pair: onUsersAlone ? "one_record" : "paired",
+      });
+      expect(typeof page[0]!.lastLoginAt).toBe("number");
+      if (onUsersAlone) expect(page[0]!.rowId).toBeNull();
+      // A customer who never signed in: their placeholder, with the row's
+      // company.
+      expect(page[3]).toMatchObject({ company: "Globex", lastLoginAt: null });
+
+      // A guest, who has neither name nor address, is no match for anyone.
+      await signInOrThrow(t, "anonymous", {});
+      // By a name fragment, and by an address fragment.
+      for (const query of ["newcomer", "Nina New", "newco", "nina@newco.io"]) {
+        const found = await admin.query(api.directory.search, { query });
+        expect(found.map((entry) => entry.id)).toEqual([nina.userId]);
+      }
+      const customers = await admin.query(api.directory.search, {
+        query: "customer",
+      });
+      expect(customers.map((entry) => entry.name).sort()).toEqual([
+        "Customer 1",
+        "Customer 2",
+        "Customer 3",
+      ]);
+
+      // Their page: the user, their record as the fold keeps it, each field.
+      const person = (await admin.query(api.directory.person, {
+        id: nina.userId,
+      }))!;
+      expect(person.user!._id).toBe(nina.userId);
+      expect(person.pair).toBe(onUsersAlone ? "one_record" : "paired");
+      expect(
+        person.fields.find((field) => field.appField === "full_name"),
+      ).toMatchObject({ appValue: "Nina Newcomer", agrees: true });
+      expect(
+        person.fields.find((field) => field.appField === "email"),
+      ).toMatchObject({ appValue: "nina@newco.io" });
+    });
+  },
+);
+
+test("once reads are switched, the directory reads users: a row written past the sync shows nothing new", async () => {
+  const { t, admin, user } = await directoryWorld(0);
+  await foldTo(t, "reads_switched");
+  await t.run(async (ctx) => {
+    const row = (await ctx.db
+      .query("auth_users")
+      .withIndex("by_convex_user_id", (q) =>
+        q.eq("convex_user_id", user.userId),
+      )
+      .unique())!;
+    await ctx.db.patch("auth_users", row._id, {
+      full_name: "Raw Edit",
+      search_text: "raw edit",
+    });
+  });
+  const { page } = await admin.query(api.directory.page, {
+    paginationOpts: { numItems: 10, cursor: null },
+  });
+  expect(page.map((entry) => entry.name)).toEqual(["Bob Page", "Ada Lovelace"]);
+  expect(await admin.query(api.directory.search, { query: "raw" })).toEqual([]);
+  expect(
+    (await admin.query(api.directory.search, { query: "bob" })).map(
+      (entry) => entry.id,
+    ),
+  ).toEqual([user.userId]);
+});
+
+test("the backfill writes users' search text too, for the directory once reads are switched", async () => {
+  const { t, admin, user } = await directoryWorld(0);
+  await foldTo(t, "reads_switched");
+  // Bob's user written past the app's functions: a stale search text.
+  await t.run(
+    async (ctx) =>
+      await ctx.db.patch("users", user.userId, { searchText: "stale" }),
+  );
+  expect(await admin.query(api.directory.search, { query: "bob" })).toEqual([]);
+  await t.mutation(internal.directory.backfillSearchText, {});
+  await runDueFunctions(t);
+  expect(
+    (await admin.query(api.directory.search, { query: "bob" })).map(
+      (entry) => entry.id,
+    ),
+  ).toEqual([user.userId]);
+  // Nothing left to write on either table.
+  expect(
+    await t.mutation(internal.directory.backfillSearchText, {
+      table: "users",
+    }),
+  ).toBe(0);
 });
 
 /** searchTextOf, the words a row is found by. */

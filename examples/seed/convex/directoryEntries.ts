@@ -2,12 +2,15 @@
  * The user directory's rows and a person's page, read for the console
  * (directory.ts): each account with its pair's health, and one person's
  * two records, open cases and audit entries. Indexed reads only, each
- * bounded: a directory entry costs at most four reads besides its row.
+ * bounded: a directory entry costs at most four reads besides its row (or,
+ * once the fold reads users, besides its user).
  */
 import { normalizeEmail } from "convex-auth-user-sync";
+import { virtualRow } from "convex-auth-user-sync/internals";
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
+import { userSync } from "./sync";
 import type { UserPair } from "./userLookup";
 
 /** The most open cases a person's page lists (and an entry counts). */
@@ -18,19 +21,23 @@ export const AUDIT_SHOWN = 20;
 /**
  * How a row and its user stand: `paired` both ways, `one_sided` when one
  * names the other and is not named back (or names a user that is gone),
- * `no_pair` when neither names anyone.
+ * `no_pair` when neither names anyone, `one_record` when the fold keeps
+ * the person on `users` alone (writes to auth_users stopped, docs/fold.md:
+ * someone who signed up since, or anyone once the table is retired).
  */
 export const pairHealthValidator = v.union(
   v.literal("paired"),
   v.literal("one_sided"),
   v.literal("no_pair"),
+  v.literal("one_record"),
 );
-export type PairHealth = "paired" | "one_sided" | "no_pair";
+export type PairHealth = "paired" | "one_sided" | "no_pair" | "one_record";
 
 export const directoryEntryValidator = v.object({
   // The id the person's page takes: the user's, else the row's.
   id: v.string(),
-  rowId: v.id("auth_users"),
+  // Null for a person with no auth_users row (the fold's one_record).
+  rowId: v.union(v.null(), v.id("auth_users")),
   userId: v.union(v.null(), v.id("users")),
   name: v.union(v.null(), v.string()),
   email: v.union(v.null(), v.string()),
@@ -66,6 +73,70 @@ export async function directoryEntry(
     pair,
     openCases: cases.length,
   };
+}
+
+/**
+ * One person of the directory once the fold reads users (docs/fold.md):
+ * every value from the user's homes, as the library's virtual row holds
+ * them, and how the user stands with the row it names.
+ */
+export async function directoryEntryOfUser(
+  ctx: QueryCtx,
+  user: Doc<"users">,
+  singleTable: boolean,
+): Promise<DirectoryEntry> {
+  const { pair } = await pairOfUser(ctx, user, singleTable);
+  const home = homesOf(user);
+  const cases = await openCasesOf(ctx, { user, authUser: home });
+  return {
+    id: user._id,
+    rowId: user.auth_user_id ?? null,
+    userId: user._id,
+    name: home.full_name ?? user.name ?? null,
+    email: home.email ?? user.email ?? null,
+    company: home.company ?? null,
+    role: home.role ?? null,
+    status: home.status ?? "active",
+    lastLoginAt: home.last_login_at ?? null,
+    createdAt: home.created_at ?? user._creationTime,
+    pair,
+    openCases: cases.length,
+  };
+}
+
+/**
+ * The row a user stands for, read from its homes on `users` (the
+ * library's virtual row, under the id of the row the user names, else the
+ * user's own).
+ */
+export function homesOf(user: Doc<"users">): Doc<"auth_users"> {
+  return virtualRow(userSync.shape, user) as unknown as Doc<"auth_users">;
+}
+
+/**
+ * How a user stands with the row it names, by the library's rule once
+ * reads are switched (fold/reads.ts): paired when no other user names the
+ * row and the row names the user back; a user naming no row is the
+ * person's whole record once writes to auth_users stopped, and no pair
+ * before. The stored row is answered for a pointer's other side. At most
+ * three reads.
+ */
+export async function pairOfUser(
+  ctx: QueryCtx,
+  user: Doc<"users">,
+  singleTable: boolean,
+): Promise<{ row: Doc<"auth_users"> | null; pair: PairHealth }> {
+  const named: Id<"auth_users"> | undefined = user.auth_user_id;
+  if (named === undefined) {
+    return { row: null, pair: singleTable ? "one_record" : "no_pair" };
+  }
+  const naming = await ctx.db
+    .query("users")
+    .withIndex("by_auth_user_id", (q) => q.eq("auth_user_id", named))
+    .take(2);
+  const row = await ctx.db.get("auth_users", named);
+  const paired = naming.length === 1 && row?.convex_user_id === user._id;
+  return { row, pair: paired ? "paired" : "one_sided" };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The words the user directory's search index holds for an `auth_users`
- * row (its `search_text` field), and how a query's words match them. Pure:
- * no Convex calls.
+ * row (its `search_text` field) and for a `users` document (its
+ * `searchText`, read once the fold switches reads to users), and how a
+ * query's words match them. Pure: no Convex calls.
  *
  * A search index matches whole words (the last one of a query as a
  * prefix), so an address is stored as its parts too: "ada@example.com"
@@ -11,6 +12,35 @@
 
 /** The fields the search text is made of. */
 export const SEARCH_SOURCE_FIELDS = ["full_name", "email"] as const;
+
+/**
+ * The `users` fields a user's search text is made of: the homes of the
+ * row's name and address (the fold's `fullName` and `emailKey`, what the
+ * directory shows once reads are switched), else Convex Auth's own.
+ */
+export const USER_SEARCH_SOURCE_FIELDS = [
+  "fullName",
+  "name",
+  "emailKey",
+  "email",
+] as const;
+
+/**
+ * The search text of a user: as its row's would be, from the row's homes
+ * (a placeholder's and a person's with no row too), else from Convex
+ * Auth's name and address (a user whose first sign-in is still pending).
+ */
+export function searchTextOfUser(user: {
+  fullName?: string;
+  name?: string;
+  emailKey?: string;
+  email?: string;
+}): string {
+  return searchTextOf({
+    full_name: user.fullName ?? user.name,
+    email: user.emailKey ?? user.email,
+  });
+}
 
 /** The search text of a row: its name's words and its address's parts. */
 export function searchTextOf(row: {

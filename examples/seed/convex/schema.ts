@@ -38,6 +38,10 @@ export default defineSchema({
     emailVerified: v.optional(v.boolean()),
     fullName: v.optional(v.string()),
     avatarUrl: v.optional(v.string()),
+    // The user directory's search words once the fold reads users: made
+    // from the homes of the row's name and address by every write of the
+    // app's functions (searchTextWrites.ts), as auth_users.search_text.
+    searchText: v.optional(v.string()),
   })
     // Convex Auth queries "email" and "phone" by name.
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- Convex Auth queries "email" by name
@@ -53,7 +57,11 @@ export default defineSchema({
     // The fold's placeholders of people who never signed in, by address.
     .index("by_unclaimed", ["unclaimed"])
     // A person's records by address and status, on users alone.
-    .index("by_emailKey_and_status", ["emailKey", "status"]),
+    .index("by_emailKey_and_status", ["emailKey", "status"])
+    // The user directory once the fold reads users: newest people first
+    // (the home of auth_users.created_at), and search by words.
+    .index("by_createdAt", ["createdAt"])
+    .searchIndex("search_text", { searchField: "searchText" }),
 
   auth_users: defineTable({
     // The sync's reference, email key and verification mirror (absent on

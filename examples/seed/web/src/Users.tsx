@@ -126,7 +126,7 @@ function DirectoryTable({
       <tbody>
         {entries.map((entry) => (
           <tr
-            key={entry.rowId}
+            key={entry.id}
             data-testid="user-match"
             data-id={entry.id}
             data-created={entry.createdAt}
@@ -176,7 +176,7 @@ export function PairHealth({
   return (
     <span data-testid="pair-health">
       <span
-        className={pair === "paired" ? "ok" : "warn"}
+        className={pair === "paired" || pair === "one_record" ? "ok" : "warn"}
         title={PAIR_HINTS[pair]}
       >
         {PAIR_LABELS[pair]}

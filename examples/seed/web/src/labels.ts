@@ -20,6 +20,7 @@ export const PAIR_LABELS = {
   paired: "Paired both ways",
   one_sided: "One-sided link",
   no_pair: "No pair",
+  one_record: "One record",
 } as const;
 
 /** What a pair's health means. */
@@ -29,6 +30,8 @@ export const PAIR_HINTS = {
     "One record names the other, which does not name it back: the sync repairs or reviews it.",
   no_pair:
     "An account nobody has signed in to yet (or a sign-in with no account).",
+  one_record:
+    "The fold into one table keeps this person on the sign-in record alone: there is no app row to pair.",
 } as const;
 
 /** A case kind in words ("unverified_email_match" → "Unverified email match"). */
