@@ -611,7 +611,8 @@ export function consistencyProperty(
     `conformance: ${name}${stage === "two_tables" ? "" : `, fold at ${stage}`}: no person's identity, data or rights reach another, whatever is written`,
     // Generous: on Convex Auth v2 every password sign-up leaves a job two
     // hours ahead (expireSignUp), and convex-test waits some real turns on
-    // each drain while a job is pending (about 100 s uncontended, 300 runs).
+    // each drain while a job is pending (past 120 s for 300 runs on a
+    // shared machine).
     { timeout: Math.max(300_000, RUNS * 1_000) },
     async () => {
       vi.useFakeTimers();
