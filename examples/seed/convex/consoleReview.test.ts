@@ -7,7 +7,7 @@
 import { expect, test } from "vitest";
 import { api, internal } from "./_generated/api";
 import { forward, stage as foldStage } from "./fold.helpers";
-import { requestCode } from "./signIn.helpers";
+import { requestCode, signInAction, signInOrThrow } from "./signIn.helpers";
 import {
   insertLegacyRow,
   makeAdmin,
@@ -179,5 +179,55 @@ test.fails(
     expect(page.some((entry) => entry.email === "kim@example.com")).toBe(false);
     const found = await admin.query(api.directory.search, { query: "kim" });
     expect(found.filter((entry) => !listed.has(entry.id))).toEqual([]);
+  },
+);
+
+// Review finding: retiring a stray row from the queue erases "its person"
+// (deleteAppRow -> eraseTraces), and the erasure deletes Convex Auth's
+// rate-limit records keyed by the row's ADDRESS without asking whether a
+// living account holds that address (scrubCases does ask). A stray
+// duplicate of a living person's address is the common retire case: each
+// retirement resets the count of mistyped codes an attacker has spent on
+// that living account.
+test.fails(
+  "retiring a stray row leaves the sign-in rate limit of the living account holding its address",
+  async () => {
+    const { t, admin } = await withPeople([]);
+    const email = "kim@example.com";
+    const stale = await insertLegacyRow(t, {
+      email,
+      full_name: "Kim Stale-Row",
+    });
+    await insertLegacyRow(t, { email, company: "Kept Corp" });
+    const code = await requestCode(t, "resend-otp", { email });
+    await signInOrThrow(t, "resend-otp", { email, code });
+    // Someone else guesses at Kim's codes.
+    await requestCode(t, "resend-otp", { email });
+    for (const guess of ["00000000", "11111111"]) {
+      await signInAction(t, "resend-otp", { email, code: guess }).catch(
+        () => null,
+      );
+    }
+    const limitsOf = () =>
+      t.run(async (ctx) =>
+        (await ctx.db.query("authRateLimits").collect()).filter(
+          (limit) => limit.identifier === email,
+        ),
+      );
+    const before = await limitsOf();
+    expect(before).toHaveLength(1);
+
+    const queue = await admin.query(api.console.openCases, {
+      paginationOpts: { numItems: 20, cursor: null },
+    });
+    const view = queue.page.find((each) =>
+      each.rows.some((row) => row.id === stale && row.pairedUserId === null),
+    )!;
+    await admin.mutation(api.console.retire, {
+      reviewId: view.review._id,
+      version: view.version,
+      rowId: stale,
+    });
+    expect(await limitsOf()).toEqual(before);
   },
 );
