@@ -12,6 +12,7 @@ import {
   insertLegacyRow,
   makeAdmin,
   newBackend,
+  runDueFunctions,
   signInWithOAuth,
   useFakeClock,
 } from "./test.helpers";
@@ -229,5 +230,37 @@ test.fails(
       rowId: stale,
     });
     expect(await limitsOf()).toEqual(before);
+  },
+);
+
+// Review finding: a run the console starts is named after the
+// administrator's address ("sync all (console, by ada@example.org)",
+// console.ts runName) and kept in sync_runs, which the erasure never
+// visits (it scrubs cases, audit entries, planned keys, markers, rate
+// limits): an erased administrator's address stays in every run they
+// started, listed by console:runs. The audit log names an actor by id
+// once they are erased; the run's name should too.
+test.fails(
+  "an erased administrator's address stays in no run they started from the console",
+  async () => {
+    const { t, admin } = await withPeople([]);
+    const second = await signInWithOAuth(t, {
+      providerAccountId: "gh-root",
+      profile: { name: "Root", email: "root@example.org" },
+    });
+    await makeAdmin(t, "root@example.org");
+    await admin.mutation(api.console.startRun, { dryRun: true });
+    await runDueFunctions(t);
+    await admin.mutation(api.users.deleteAccount, {});
+    await runDueFunctions(t);
+    const runs = await second.asUser.query(api.console.runs, {
+      paginationOpts: { numItems: 20, cursor: null },
+    });
+    expect(runs.page).toHaveLength(1);
+    expect(JSON.stringify(runs.page)).not.toContain("ada@example.org");
+    const stored = await t.run(async (ctx) =>
+      JSON.stringify(await ctx.db.query("sync_runs").collect()),
+    );
+    expect(stored).not.toContain("ada@example.org");
   },
 );
