@@ -87,7 +87,7 @@ export const runs = adminQuery({
     );
     const page = [];
     for (const run of result.page) {
-      page.push(await userSync.runProgress(ctx, run));
+      page.push(await shown(ctx, await userSync.runProgress(ctx, run)));
     }
     return { ...result, page };
   },
@@ -99,7 +99,9 @@ export const run = adminQuery({
   returns: v.union(v.null(), syncRunValidator),
   handler: async (ctx, { runId }) => {
     const run = await ctx.db.get("sync_runs", cleanId(ctx, "sync_runs", runId));
-    return run === null ? null : await userSync.runProgress(ctx, run);
+    return run === null
+      ? null
+      : await shown(ctx, await userSync.runProgress(ctx, run));
   },
 });
 
@@ -123,19 +125,45 @@ export const startRun = adminSyncMutation({
   args: { ...startRunArgs, estimate: v.optional(v.number()) },
   returns: syncRunValidator,
   handler: async (ctx, args) =>
-    await userSync.startRun(ctx, runName(args.dryRun, ctx.caller), {
-      ...args,
-      actor: actorOf(ctx.caller),
-    }),
+    await shown(
+      ctx,
+      await userSync.startRun(ctx, runName(args.dryRun, ctx.caller), {
+        ...args,
+        actor: actorOf(ctx.caller),
+      }),
+    ),
 });
 
 /**
- * A run's name as the console gives it: what it does and who started it,
- * e.g. "sync all (console, by admin@example.com)".
+ * A run's name as the console stores it: what it does and who started it,
+ * by id ("sync all (console, by users <id>)"): a stored name outlives its
+ * starter's erasure, which must leave no address of theirs behind (found by
+ * review). The lists show the starter's address instead (`shown`).
  */
 function runName(dryRun: boolean | undefined, caller: Caller): string {
-  const who = caller.authUser?.email ?? caller.user.email ?? caller.user._id;
-  return `${dryRun === true ? "dry run of sync all" : "sync all"} (console, by ${who})`;
+  return `${dryRun === true ? "dry run of sync all" : "sync all"} (console, ${STARTED_BY}${caller.user._id})`;
+}
+
+const STARTED_BY = "by users ";
+
+/**
+ * A run as the console shows it: its starter named by their address while
+ * they exist ("sync all (console, by admin@example.com)"), else "a deleted
+ * administrator".
+ */
+async function shown<Run extends { name: string }>(
+  ctx: QueryCtx,
+  run: Run,
+): Promise<Run> {
+  const at = run.name.lastIndexOf(STARTED_BY);
+  if (at < 0 || !run.name.endsWith(")")) return run;
+  const id = ctx.db.normalizeId(
+    "users",
+    run.name.slice(at + STARTED_BY.length, -1),
+  );
+  const user = id === null ? null : await ctx.db.get("users", id);
+  const who = user?.email ?? "a deleted administrator";
+  return { ...run, name: `${run.name.slice(0, at)}by ${who})` };
 }
 
 /**
@@ -163,7 +191,10 @@ export const resumeRun = adminSyncMutation({
   args: { runId: v.string() },
   returns: syncRunValidator,
   handler: async (ctx, { runId }) =>
-    await userSync.resumeRun(ctx, runId, { actor: actorOf(ctx.caller) }),
+    await shown(
+      ctx,
+      await userSync.resumeRun(ctx, runId, { actor: actorOf(ctx.caller) }),
+    ),
 });
 
 /** Lets a public action check its caller (actions have no database). */

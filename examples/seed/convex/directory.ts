@@ -162,6 +162,10 @@ async function searchUsers(
   const entries = [];
   for (const user of hits) {
     if (!matchesAll(user.searchText ?? "", words)) continue;
+    // Only the people the list shows (a `createdAt`): a user whose first
+    // sign-in is still pending is someone who asked for a code, nobody yet
+    // (found by review).
+    if (user.createdAt === undefined) continue;
     entries.push(await directoryEntryOfUser(ctx, user, on));
     if (entries.length === SEARCH_LIMIT) break;
   }

@@ -52,7 +52,7 @@ export function searchTextOf(row: {
     if (word !== "" && !words.includes(word)) words.push(word);
   };
   for (const word of wordsOf(row.full_name ?? "")) add(word);
-  const email = (row.email ?? "").trim().toLowerCase();
+  const email = fold((row.email ?? "").trim());
   if (email !== "") {
     add(email);
     const at = email.lastIndexOf("@");
@@ -82,9 +82,19 @@ export function matchesAll(text: string, words: readonly string[]): boolean {
   );
 }
 
+/**
+ * Words as the search compares them: accents and other marks dropped after
+ * a compatibility decomposition, lower case (so "İpek", "José" typed
+ * composed or decomposed, and "JOSE" all give "ipek", "jose"), split on
+ * spaces and hyphens ("Mary-Jane" is found by "jane"; found by review).
+ */
 function wordsOf(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/\s+/)
+  return fold(text)
+    .split(/[\s\-\u2010\u2011]+/)
     .filter((word) => word !== "");
+}
+
+/** Marks dropped, lower case: the form both the text and a query take. */
+function fold(text: string): string {
+  return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 }

@@ -100,7 +100,7 @@ export async function eraseTraces(
   // docs/convex-auth-v2.md): only v1's, where the app keeps v1's tables
   // (on v2, for the move), are deleted here.
   if (shape.v1Tables.has("authRateLimits")) {
-    await deleteRateLimits(ctx, people);
+    await deleteRateLimits(ctx, shape, people);
   }
   const more = await scrubAuditEntries(ctx, people);
   if (more) {
@@ -219,16 +219,29 @@ async function deleteSeparations(
  * (an emailed code mistyped keys one by the address typed; found by
  * review). Each address as stored on either side, and its key: a spelling
  * typed otherwise and never stored is not known here, and its record holds
- * nothing but that spelling, an attempt count and a time.
+ * nothing but that spelling, an attempt count and a time. An address a
+ * living account holds keeps its record: it is that account's.
  */
 async function deleteRateLimits(
   ctx: MutationCtx,
+  shape: Shape,
   people: ErasedPeople,
 ): Promise<void> {
   for (const identifier of new Set([
     ...(people.emails ?? []),
     ...(people.addresses ?? []),
   ])) {
+    // The limit of an address a living account holds is that account's:
+    // deleting it would give whoever guesses at its codes a fresh count
+    // (a stray duplicate row retired, say; found by review).
+    const holders = await byIndex(
+      ctx,
+      "users",
+      shape.indexes.usersByEmailVerified,
+      { email: identifier },
+      people.userIds.length + 1,
+    );
+    if (holders.some((user) => !people.userIds.includes(user._id))) continue;
     for (const limit of await byIndex(
       ctx,
       "authRateLimits",
